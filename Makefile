@@ -1,0 +1,30 @@
+# Tessera — two commands matter on a fresh machine: `make run` and `make test`.
+SWIFT ?= swift
+PYTHON ?= python3
+BIN := .build/release/tessera
+PORT ?= 9000
+DATA ?= ./data
+
+.PHONY: run build release test unit integration clean
+
+## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
+run: release
+	$(BIN) serve --listen 127.0.0.1:$(PORT) --data-dir $(DATA) --domain localhost
+
+release:
+	$(SWIFT) build -c release --product tessera
+
+build:
+	$(SWIFT) build
+
+## Every test: Swift unit and in-process tests, then the real-client suite against the release binary.
+test: unit integration
+
+unit:
+	$(SWIFT) test
+
+integration: release
+	TESSERA_BIN=$(BIN) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/integration
+
+clean:
+	rm -rf .build

@@ -1,0 +1,118 @@
+import CSQLite
+import Foundation
+import StorageCore
+
+// SQLITE_TRANSIENT: SQLite copies bound bytes before the call returns.
+private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+/// A thin, owned wrapper over one sqlite3 connection. Not thread-safe: the store hands each
+/// connection to one thread at a time.
+final class SQLiteConnection {
+    let db: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+
+    init(path: String, readOnly: Bool) throws {
+        var handle: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            if let handle { sqlite3_close(handle) }
+            throw CoreError.internalError("cannot open metadata database \(path): code \(rc)")
+        }
+        db = handle
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    deinit {
+        for (_, s) in statements { sqlite3_finalize(s) }
+        sqlite3_close(db)
+    }
+
+    func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? "unknown"
+            sqlite3_free(err)
+            throw error(msg)
+        }
+    }
+
+    func error(_ what: String) -> CoreError {
+        let code = sqlite3_errcode(db)
+        if code == SQLITE_FULL { return .storeFull }
+        return .internalError("metadata: \(what) (\(String(cString: sqlite3_errmsg(db))))")
+    }
+
+    /// Runs `sql` with `args`, calling `row` for each result row. Statements are cached.
+    func query(_ sql: String, _ args: [SQLValue] = [], row: (Row) throws -> Void = { _ in }) throws {
+        let stmt: OpaquePointer
+        if let cached = statements[sql] {
+            stmt = cached
+        } else {
+            var s: OpaquePointer?
+            guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { throw error("prepare \(sql)") }
+            statements[sql] = s
+            stmt = s
+        }
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        for (i, arg) in args.enumerated() {
+            let idx = Int32(i + 1)
+            switch arg {
+            case .null: sqlite3_bind_null(stmt, idx)
+            case .int(let v): sqlite3_bind_int64(stmt, idx, v)
+            case .double(let v): sqlite3_bind_double(stmt, idx, v)
+            case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, transient)
+            case .blob(let v):
+                v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, idx, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
+            }
+        }
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_ROW { try row(Row(stmt: stmt)); continue }
+            if rc == SQLITE_DONE { return }
+            throw error("step \(sql)")
+        }
+    }
+
+    var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// Runs `body` in one IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks).
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try exec("COMMIT")
+            return result
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+enum SQLValue {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+struct Row {
+    let stmt: OpaquePointer
+    func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
+    func double(_ i: Int32) -> Double { sqlite3_column_double(stmt, i) }
+    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
+    func text(_ i: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, i) else { return "" }
+        return String(cString: p)
+    }
+    func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
+    func bytes(_ i: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+    /// Keys are stored as BLOBs of their UTF-8 bytes so that ordering is bytewise and NUL survives.
+    func key(_ i: Int32) -> String { String(decoding: bytes(i), as: UTF8.self) }
+}

@@ -1,0 +1,379 @@
+import CSQLite
+import Foundation
+import StorageCore
+
+/// The embedded MetadataStore: one SQLite database in WAL mode.
+///
+/// One writer connection (SQLite allows one writer at a time anyway) behind a lock, and a pool of
+/// reader connections that see committed snapshots concurrently with the writer.
+public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
+    private let path: String
+    private let writer: SQLiteConnection
+    private let writeLock = NSLock()
+    private var readers: [SQLiteConnection] = []
+    private let readerLock = NSLock()
+    private let encoder = JSONEncoder()
+
+    /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
+    public init(path: String, durable: Bool = true) throws {
+        self.path = path
+        writer = try SQLiteConnection(path: path, readOnly: false)
+        try writer.exec("PRAGMA journal_mode=WAL")
+        try writer.exec("PRAGMA synchronous=\(durable ? "FULL" : "OFF")")
+        try writer.exec(Self.schema)
+    }
+
+    static let schema = """
+    CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, created REAL NOT NULL, region TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS bucket_config(bucket TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(bucket, name));
+    CREATE TABLE IF NOT EXISTS objects(bucket TEXT NOT NULL, key BLOB NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL,
+        etag TEXT NOT NULL, mtime REAL NOT NULL, attrs TEXT NOT NULL, parts_count INTEGER, storage_class TEXT,
+        PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS segments(version INTEGER NOT NULL, offset INTEGER NOT NULL, size INTEGER NOT NULL, blob TEXT NOT NULL,
+        part_number INTEGER, PRIMARY KEY(version, offset)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS segments_by_blob ON segments(blob);
+    CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, initiated REAL NOT NULL,
+        attrs TEXT NOT NULL, checksum_algorithm TEXT);
+    CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
+    CREATE INDEX IF NOT EXISTS uploads_by_age ON uploads(initiated);
+    CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
+        etag TEXT NOT NULL, mtime REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS parts_by_blob ON parts(blob);
+    CREATE TABLE IF NOT EXISTS garbage(blob TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+    """
+
+    // MARK: connection handling
+
+    private func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        writeLock.lock(); defer { writeLock.unlock() }
+        return try writer.transaction { try body(writer) }
+    }
+
+    private func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        readerLock.lock()
+        let conn = readers.popLast()
+        readerLock.unlock()
+        let c = try conn ?? SQLiteConnection(path: path, readOnly: true)
+        defer { readerLock.lock(); readers.append(c); readerLock.unlock() }
+        return try body(c)
+    }
+
+    private func json<T: Encodable>(_ value: T) -> String {
+        String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+    private func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
+        try? JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+    private func attrs(_ text: String) -> ObjectAttributes { decode(ObjectAttributes.self, text) ?? ObjectAttributes() }
+
+    // MARK: buckets
+
+    public func createBucket(_ bucket: BucketRecord) throws -> Bool {
+        try write { c in
+            try c.query("INSERT OR IGNORE INTO buckets(name, created, region) VALUES(?,?,?)",
+                        [.text(bucket.name), .double(bucket.created.timeIntervalSince1970), .text(bucket.region)])
+            return c.changes == 1
+        }
+    }
+
+    public func bucket(named name: String) throws -> BucketRecord? {
+        try read { c in
+            var r: BucketRecord?
+            try c.query("SELECT name, created, region FROM buckets WHERE name=?", [.text(name)]) { row in
+                r = BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2))
+            }
+            return r
+        }
+    }
+
+    public func listBuckets() throws -> [BucketRecord] {
+        try read { c in
+            var r: [BucketRecord] = []
+            try c.query("SELECT name, created, region FROM buckets ORDER BY name") { row in
+                r.append(BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2)))
+            }
+            return r
+        }
+    }
+
+    public func deleteBucket(named name: String) throws {
+        try write { c in
+            var exists = false
+            try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(name)]) { _ in exists = true }
+            guard exists else { throw CoreError.noSuchBucket(name) }
+            var busy = false
+            try c.query("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", [.text(name)]) { _ in busy = true }
+            try c.query("SELECT 1 FROM uploads WHERE bucket=? LIMIT 1", [.text(name)]) { _ in busy = true }
+            if busy {
+                throw CoreError("BucketNotEmpty", "The bucket you tried to delete is not empty", details: [.init("BucketName", name)])
+            }
+            try c.query("DELETE FROM bucket_config WHERE bucket=?", [.text(name)])
+            try c.query("DELETE FROM buckets WHERE name=?", [.text(name)])
+        }
+    }
+
+    public func bucketConfig(bucket: String, name: String) throws -> String? {
+        try read { c in
+            var v: String?
+            try c.query("SELECT value FROM bucket_config WHERE bucket=? AND name=?", [.text(bucket), .text(name)]) { v = $0.text(0) }
+            return v
+        }
+    }
+
+    public func setBucketConfig(bucket: String, name: String, value: String?) throws {
+        try write { c in
+            if let value {
+                try c.query("INSERT OR REPLACE INTO bucket_config(bucket, name, value) VALUES(?,?,?)", [.text(bucket), .text(name), .text(value)])
+            } else {
+                try c.query("DELETE FROM bucket_config WHERE bucket=? AND name=?", [.text(bucket), .text(name)])
+            }
+        }
+    }
+
+    // MARK: objects
+
+    private static let objectColumns = "bucket, key, version, size, etag, mtime, attrs, parts_count"
+
+    private func objectRecord(_ row: Row) -> ObjectRecord {
+        ObjectRecord(bucket: row.text(0), key: row.key(1), version: row.int(2), size: row.int(3), etag: row.text(4),
+                     lastModified: Date(timeIntervalSince1970: row.double(5)), attributes: attrs(row.text(6)),
+                     partsCount: row.isNull(7) ? nil : Int(row.int(7)))
+    }
+
+    public func object(bucket: String, key: String) throws -> ObjectRecord? {
+        try read { c in
+            var r: ObjectRecord?
+            try c.query("SELECT \(Self.objectColumns) FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(Array(key.utf8))]) {
+                r = self.objectRecord($0)
+            }
+            return r
+        }
+    }
+
+    public func segments(version: Int64) throws -> [Segment] {
+        try read { c in
+            var r: [Segment] = []
+            try c.query("SELECT blob, size, offset, part_number FROM segments WHERE version=? ORDER BY offset", [.int(version)]) { row in
+                r.append(Segment(blob: row.text(0), size: row.int(1), offset: row.int(2), partNumber: row.isNull(3) ? nil : Int(row.int(3))))
+            }
+            return r
+        }
+    }
+
+    /// Inside a write transaction: the key's current version (if any) becomes garbage.
+    private func retireCurrent(_ c: SQLiteConnection, bucket: String, key: [UInt8]) throws -> Bool {
+        var old: Int64?
+        try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(key)]) { old = $0.int(0) }
+        guard let old else { return false }
+        try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, version FROM segments WHERE version=?", [.int(old)])
+        try c.query("DELETE FROM segments WHERE version=?", [.int(old)])
+        try c.query("DELETE FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(key)])
+        return true
+    }
+
+    private func insertObject(_ c: SQLiteConnection, _ o: ObjectRecord, _ segments: [Segment]) throws {
+        var bucketExists = false
+        try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(o.bucket)]) { _ in bucketExists = true }
+        guard bucketExists else { throw CoreError.noSuchBucket(o.bucket) }
+        let key = Array(o.key.utf8)
+        _ = try retireCurrent(c, bucket: o.bucket, key: key)
+        try c.query("INSERT INTO objects(\(Self.objectColumns), storage_class) VALUES(?,?,?,?,?,?,?,?,?)", [
+            .text(o.bucket), .blob(key), .int(o.version), .int(o.size), .text(o.etag),
+            .double(o.lastModified.timeIntervalSince1970), .text(json(o.attributes)),
+            o.partsCount.map { .int(Int64($0)) } ?? .null, o.attributes.storageClass.map { .text($0) } ?? .null,
+        ])
+        for s in segments {
+            try c.query("INSERT INTO segments(version, offset, size, blob, part_number) VALUES(?,?,?,?,?)",
+                        [.int(o.version), .int(s.offset), .int(s.size), .text(s.blob), s.partNumber.map { .int(Int64($0)) } ?? .null])
+        }
+    }
+
+    public func putObject(_ object: ObjectRecord, segments: [Segment]) throws {
+        try write { c in try insertObject(c, object, segments) }
+    }
+
+    public func deleteObject(bucket: String, key: String) throws -> Bool {
+        try write { c in try retireCurrent(c, bucket: bucket, key: Array(key.utf8)) }
+    }
+
+    /// SQL and arguments for "key within prefix, from start" on a table with a BLOB `key` column.
+    private func keyRange(prefix: [UInt8], start: ScanStart?) -> (String, [SQLValue]) {
+        var sql = ""
+        var args: [SQLValue] = []
+        if !prefix.isEmpty {
+            sql += " AND key >= ?"; args.append(.blob(prefix))
+            if let end = prefix.prefixSuccessor { sql += " AND key < ?"; args.append(.blob(end)) }
+        }
+        switch start {
+        case .none: break
+        case .afterKey(let k): sql += " AND key > ?"; args.append(.blob(k))
+        case .atOrAfterKey(let k): sql += " AND key >= ?"; args.append(.blob(k))
+        case .afterUpload(let k, let id):
+            sql += " AND (key > ? OR (key = ? AND upload_id > ?))"; args += [.blob(k), .blob(k), .text(id)]
+        }
+        return (sql, args)
+    }
+
+    public func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [ObjectSummary] {
+        let (range, args) = keyRange(prefix: prefix, start: start)
+        return try read { c in
+            var r: [ObjectSummary] = []
+            r.reserveCapacity(limit)
+            try c.query("SELECT key, size, etag, mtime, storage_class FROM objects WHERE bucket=?\(range) ORDER BY key LIMIT ?",
+                        [.text(bucket)] + args + [.int(Int64(limit))]) { row in
+                r.append(ObjectSummary(key: row.key(0), size: row.int(1), etag: row.text(2),
+                                       lastModified: Date(timeIntervalSince1970: row.double(3)), storageClass: row.optionalText(4)))
+            }
+            return r
+        }
+    }
+
+    // MARK: multipart
+
+    private struct PartChecksums: Codable { var c: [String: String] }
+
+    public func createUpload(_ u: UploadRecord) throws {
+        try write { c in
+            var bucketExists = false
+            try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(u.bucket)]) { _ in bucketExists = true }
+            guard bucketExists else { throw CoreError.noSuchBucket(u.bucket) }
+            try c.query("INSERT INTO uploads(upload_id, bucket, key, initiated, attrs, checksum_algorithm) VALUES(?,?,?,?,?,?)", [
+                .text(u.uploadID), .text(u.bucket), .blob(Array(u.key.utf8)), .double(u.initiated.timeIntervalSince1970),
+                .text(json(u.attributes)), u.checksumAlgorithm.map { .text($0) } ?? .null,
+            ])
+        }
+    }
+
+    private func uploadRecord(_ row: Row) -> UploadRecord {
+        UploadRecord(uploadID: row.text(0), bucket: row.text(1), key: row.key(2), initiated: Date(timeIntervalSince1970: row.double(3)),
+                     attributes: attrs(row.text(4)), checksumAlgorithm: row.optionalText(5))
+    }
+    private static let uploadColumns = "upload_id, bucket, key, initiated, attrs, checksum_algorithm"
+
+    public func upload(id: String) throws -> UploadRecord? {
+        try read { c in
+            var r: UploadRecord?
+            try c.query("SELECT \(Self.uploadColumns) FROM uploads WHERE upload_id=?", [.text(id)]) { r = self.uploadRecord($0) }
+            return r
+        }
+    }
+
+    private func requireUpload(_ c: SQLiteConnection, _ id: String) throws {
+        var exists = false
+        try c.query("SELECT 1 FROM uploads WHERE upload_id=?", [.text(id)]) { _ in exists = true }
+        guard exists else { throw CoreError.noSuchUpload(id) }
+    }
+
+    public func putPart(uploadID: String, part: PartRecord) throws {
+        try write { c in
+            try requireUpload(c, uploadID)
+            try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, 0 FROM parts WHERE upload_id=? AND part_number=?",
+                        [.text(uploadID), .int(Int64(part.partNumber))])
+            try c.query("INSERT OR REPLACE INTO parts(upload_id, part_number, blob, size, etag, mtime, checksums) VALUES(?,?,?,?,?,?,?)", [
+                .text(uploadID), .int(Int64(part.partNumber)), .text(part.blob), .int(part.size), .text(part.etag),
+                .double(part.lastModified.timeIntervalSince1970), part.checksums.isEmpty ? .null : .text(json(PartChecksums(c: part.checksums))),
+            ])
+        }
+    }
+
+    private func partRecord(_ row: Row) -> PartRecord {
+        PartRecord(partNumber: Int(row.int(0)), blob: row.text(1), size: row.int(2), etag: row.text(3),
+                   lastModified: Date(timeIntervalSince1970: row.double(4)),
+                   checksums: row.optionalText(5).flatMap { decode(PartChecksums.self, $0)?.c } ?? [:])
+    }
+
+    public func parts(uploadID: String, afterPartNumber: Int, limit: Int) throws -> [PartRecord] {
+        try read { c in
+            var r: [PartRecord] = []
+            try c.query("SELECT part_number, blob, size, etag, mtime, checksums FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
+                        [.text(uploadID), .int(Int64(afterPartNumber)), .int(Int64(limit))]) { r.append(self.partRecord($0)) }
+            return r
+        }
+    }
+
+    public func completeUpload(uploadID: String, assemble: ([PartRecord]) throws -> (ObjectRecord, [Segment])) throws -> ObjectRecord {
+        try write { c in
+            try requireUpload(c, uploadID)
+            var parts: [PartRecord] = []
+            try c.query("SELECT part_number, blob, size, etag, mtime, checksums FROM parts WHERE upload_id=? ORDER BY part_number",
+                        [.text(uploadID)]) { parts.append(self.partRecord($0)) }
+            let (object, segments) = try assemble(parts)
+            try insertObject(c, object, segments)
+            // Parts the object does not use are freed; the used ones now belong to the object.
+            let used = Set(segments.map(\.blob))
+            for p in parts where !used.contains(p.blob) {
+                try c.query("INSERT OR IGNORE INTO garbage(blob, version) VALUES(?, 0)", [.text(p.blob)])
+            }
+            try c.query("DELETE FROM parts WHERE upload_id=?", [.text(uploadID)])
+            try c.query("DELETE FROM uploads WHERE upload_id=?", [.text(uploadID)])
+            return object
+        }
+    }
+
+    public func abortUpload(uploadID: String) throws {
+        try write { c in
+            try requireUpload(c, uploadID)
+            try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, 0 FROM parts WHERE upload_id=?", [.text(uploadID)])
+            try c.query("DELETE FROM parts WHERE upload_id=?", [.text(uploadID)])
+            try c.query("DELETE FROM uploads WHERE upload_id=?", [.text(uploadID)])
+        }
+    }
+
+    public func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [UploadSummary] {
+        let (range, args) = keyRange(prefix: prefix, start: start)
+        return try read { c in
+            var r: [UploadSummary] = []
+            try c.query("SELECT key, upload_id, initiated, attrs FROM uploads WHERE bucket=?\(range) ORDER BY key, upload_id LIMIT ?",
+                        [.text(bucket)] + args + [.int(Int64(limit))]) { row in
+                r.append(UploadSummary(key: row.key(0), uploadID: row.text(1), initiated: Date(timeIntervalSince1970: row.double(2)),
+                                       storageClass: self.attrs(row.text(3)).storageClass))
+            }
+            return r
+        }
+    }
+
+    public func uploads(initiatedBefore date: Date, limit: Int) throws -> [UploadRecord] {
+        try read { c in
+            var r: [UploadRecord] = []
+            try c.query("SELECT \(Self.uploadColumns) FROM uploads WHERE initiated < ? ORDER BY initiated LIMIT ?",
+                        [.double(date.timeIntervalSince1970), .int(Int64(limit))]) { r.append(self.uploadRecord($0)) }
+            return r
+        }
+    }
+
+    // MARK: garbage
+
+    public func garbage(limit: Int) throws -> [GarbageEntry] {
+        try read { c in
+            var r: [GarbageEntry] = []
+            try c.query("SELECT blob, version FROM garbage LIMIT ?", [.int(Int64(limit))]) { r.append(GarbageEntry(blob: $0.text(0), version: $0.int(1))) }
+            return r
+        }
+    }
+
+    public func forgetGarbage(_ blobs: [BlobID]) throws {
+        guard !blobs.isEmpty else { return }
+        try write { c in
+            for b in blobs { try c.query("DELETE FROM garbage WHERE blob=?", [.text(b)]) }
+        }
+    }
+
+    public func references(blob: BlobID) throws -> Bool {
+        try read { c in
+            var found = false
+            for sql in ["SELECT 1 FROM segments WHERE blob=? LIMIT 1", "SELECT 1 FROM parts WHERE blob=? LIMIT 1",
+                        "SELECT 1 FROM garbage WHERE blob=? LIMIT 1"] where !found {
+                try c.query(sql, [.text(blob)]) { _ in found = true }
+            }
+            return found
+        }
+    }
+
+    public func integrityCheck() throws -> String {
+        try read { c in
+            var lines: [String] = []
+            try c.query("PRAGMA integrity_check") { lines.append($0.text(0)) }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import NIOCore
+
+/// Multipart uploads: create, upload parts, list, complete (a manifest — no data is copied), abort.
+extension Storage {
+    /// Upload IDs sort by creation time (a big-endian microsecond prefix), so S3's
+    /// "upload-id-marker compares lexicographically" and "uploads sort by initiation time" agree.
+    /// The 128-bit random tail makes them unguessable. Hex keeps them URL-safe.
+    static func newUploadID(now: Date) -> String {
+        let micros = UInt64(max(0, now.timeIntervalSince1970 * 1_000_000))
+        var g = SystemRandomNumberGenerator()
+        return String(format: "%016llx%016llx%016llx", micros, g.next() as UInt64, g.next() as UInt64)
+    }
+
+    public func createMultipartUpload(bucket: String, key: String, attributes: ObjectAttributes,
+                                      checksumAlgorithm: String? = nil) async throws -> UploadRecord {
+        try Names.validateKey(key)
+        let now = Date()
+        let upload = UploadRecord(uploadID: Self.newUploadID(now: now), bucket: bucket, key: key, initiated: now,
+                                  attributes: attributes, checksumAlgorithm: checksumAlgorithm)
+        try await blocking { [metadata] in try metadata.createUpload(upload) }
+        return upload
+    }
+
+    /// The upload, checked to belong to this bucket and key (S3 answers NoSuchUpload otherwise).
+    public func upload(bucket: String, key: String, uploadID: String) async throws -> UploadRecord {
+        guard let u = try metadata.upload(id: uploadID), u.bucket == bucket, u.key == key else {
+            _ = try await self.bucket(bucket)
+            throw CoreError.noSuchUpload(uploadID)
+        }
+        return u
+    }
+
+    /// UploadPart: streams the body into its own blob. A part number uploaded again replaces the old
+    /// part atomically (last writer wins) and the replaced blob is freed.
+    public func uploadPart<Body: AsyncSequence>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body,
+                                                afterBody: @escaping ([UInt8]) throws -> [String: String] = { _ in [:] }) async throws -> PartRecord
+    where Body.Element == ByteBuffer {
+        try validator.checkPartNumber(partNumber)
+        _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        var checksums: [String: String] = [:]
+        let limit = validator.limits.maxPartSize
+        let written = try await writeBlob(body, limit: limit, tooLarge: { validator.entityTooLarge($0, limit) },
+                                          afterBody: { checksums = try afterBody($0) })
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5,
+                              lastModified: Date(), checksums: checksums)
+        try await commitPart(part, uploadID: uploadID)
+        return part
+    }
+
+    /// UploadPartCopy: a byte range of an existing object becomes a part.
+    public func uploadPartCopy(bucket: String, key: String, uploadID: String, partNumber: Int,
+                               source: OpenObject, range: ClosedRange<Int64>?) async throws -> PartRecord {
+        try validator.checkPartNumber(partNumber)
+        _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        let limit = validator.limits.maxPartSize
+        let written = try await writeBlob(source.chunks(range: range), limit: limit,
+                                          tooLarge: { validator.entityTooLarge($0, limit) }, afterBody: { _ in })
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5, lastModified: Date())
+        try await commitPart(part, uploadID: uploadID)
+        return part
+    }
+
+    func commitPart(_ part: PartRecord, uploadID: String) async throws {
+        do {
+            try await blocking { [metadata] in try metadata.putPart(uploadID: uploadID, part: part) }
+        } catch {
+            // Aborted or completed while the body streamed: the blob must not outlive the upload.
+            try? blobs.delete(part.blob)
+            throw error
+        }
+        collectGarbage()
+    }
+
+    public func listParts(bucket: String, key: String, uploadID: String, after marker: Int, maxParts: Int) async throws
+        -> (upload: UploadRecord, parts: [PartRecord], isTruncated: Bool) {
+        let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        let parts = try metadata.parts(uploadID: uploadID, afterPartNumber: marker, limit: maxParts + 1)
+        return (u, Array(parts.prefix(maxParts)), parts.count > maxParts)
+    }
+
+    /// CompleteMultipartUpload: validates the client's list, then in one transaction makes the object
+    /// a manifest of the part blobs (no data copied), frees unlisted parts and removes the upload.
+    public func completeMultipartUpload(bucket: String, key: String, uploadID: String,
+                                        parts requested: [(partNumber: Int, etag: String)],
+                                        checksumCheck: (@Sendable ([PartRecord]) throws -> [String: String])? = nil) async throws -> ObjectRecord {
+        let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        let validator = self.validator
+        let record = try await blocking { [metadata] in
+            try metadata.completeUpload(uploadID: uploadID) { stored in
+                let chosen = try validator.validateCompletion(requested: requested, stored: stored)
+                var segments: [Segment] = []
+                segments.reserveCapacity(chosen.count)
+                var offset: Int64 = 0
+                for p in chosen {
+                    segments.append(Segment(blob: p.blob, size: p.size, offset: offset, partNumber: p.partNumber))
+                    offset += p.size
+                }
+                var attrs = u.attributes
+                if let checksumCheck {
+                    attrs.checksums = try checksumCheck(chosen)
+                }
+                let object = ObjectRecord(bucket: bucket, key: key, version: Storage.newVersion(), size: offset,
+                                          etag: PartValidator.multipartETag(chosen), lastModified: Date(),
+                                          attributes: attrs, partsCount: chosen.count)
+                return (object, segments)
+            }
+        }
+        collectGarbage()
+        return record
+    }
+
+    public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
+        _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        try await blocking { [metadata] in try metadata.abortUpload(uploadID: uploadID) }
+        collectGarbage()
+    }
+
+    /// ListMultipartUploads: sorted by key then initiation; markers are positions, not existing keys.
+    public func listMultipartUploads(bucket: String, prefix: String, delimiter: String?, keyMarker: String?,
+                                     uploadIDMarker: String?, maxUploads: Int) async throws -> ListingPage<UploadSummary> {
+        _ = try await self.bucket(bucket)
+        let prefixBytes = Array(prefix.utf8)
+        var start: ScanStart?
+        if let keyMarker, !keyMarker.isEmpty {
+            if let id = uploadIDMarker, !id.isEmpty {
+                start = .afterUpload(key: Array(keyMarker.utf8), uploadID: id)
+            } else {
+                start = .afterKey(Array(keyMarker.utf8))
+            }
+        }
+        return try Listing.list(prefix: prefix, delimiter: delimiter, start: start, marker: keyMarker, maxKeys: maxUploads,
+                                key: { $0.key }, resumeAfter: { .afterUpload(key: Array($0.key.utf8), uploadID: $0.uploadID) },
+                                fetch: { pos, limit in try metadata.scanUploads(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
+    }
+
+    /// Aborts uploads initiated before `date` (the incomplete-upload sweeper); returns how many.
+    public func abortUploads(initiatedBefore date: Date, where keep: (UploadRecord) -> Bool = { _ in true }) async throws -> Int {
+        var n = 0
+        while true {
+            let batch = try await blocking { [metadata] in try metadata.uploads(initiatedBefore: date, limit: 500) }
+            let chosen = batch.filter(keep)
+            for u in chosen { try? await blocking { [metadata] in try metadata.abortUpload(uploadID: u.uploadID) }; n += 1 }
+            if batch.count < 500 || chosen.isEmpty { break }
+        }
+        if n > 0 { collectGarbage() }
+        return n
+    }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+
+/// An object being read. Holds a read lease on its version so its blobs outlive concurrent
+/// overwrites until the handle is released (deinit).
+public final class OpenObject: Sendable {
+    public let record: ObjectRecord
+    public let segments: [Segment]
+    let storage: Storage
+
+    init(record: ObjectRecord, segments: [Segment], storage: Storage) {
+        self.record = record; self.segments = segments; self.storage = storage
+    }
+
+    deinit { storage.releaseLease(record.version) }
+
+    /// Byte range of part `n` (GET ?partNumber=N). A plain PUT object has one part, the whole body.
+    public func partRange(_ n: Int) -> ClosedRange<Int64>? {
+        if record.partsCount == nil {
+            return n == 1 && record.size > 0 ? 0...(record.size - 1) : nil
+        }
+        guard let s = segments.first(where: { $0.partNumber == n }), s.size > 0 else { return nil }
+        return s.offset...(s.offset + s.size - 1)
+    }
+
+    /// The bytes of `range` (inclusive; nil = all), read in chunks across segment boundaries.
+    public func chunks(range: ClosedRange<Int64>?, chunkSize: Int = 1 << 20) -> ObjectChunks {
+        ObjectChunks(object: self, range: range ?? (record.size > 0 ? 0...(record.size - 1) : nil), chunkSize: chunkSize)
+    }
+}
+
+public struct ObjectChunks: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    let object: OpenObject
+    let range: ClosedRange<Int64>?
+    let chunkSize: Int
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(object: object, next: range?.lowerBound ?? 0, end: range.map { $0.upperBound + 1 } ?? 0, chunkSize: chunkSize)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let object: OpenObject
+        var next: Int64
+        let end: Int64
+        let chunkSize: Int
+        var segmentIndex = 0
+        var reader: (any BlobReader)?
+        var readerIndex = -1
+        let allocator = ByteBufferAllocator()
+
+        init(object: OpenObject, next: Int64, end: Int64, chunkSize: Int) {
+            self.object = object; self.next = next; self.end = end; self.chunkSize = chunkSize
+        }
+
+        public mutating func next() async throws -> ByteBuffer? {
+            guard next < end else { reader?.close(); return nil }
+            let segments = object.segments
+            while segmentIndex < segments.count && segments[segmentIndex].offset + segments[segmentIndex].size <= next {
+                segmentIndex += 1
+            }
+            guard segmentIndex < segments.count else { throw CoreError.internalError("object shorter than its size") }
+            let seg = segments[segmentIndex]
+            if readerIndex != segmentIndex {
+                reader?.close()
+                reader = try object.storage.blobs.openReader(seg.blob)
+                readerIndex = segmentIndex
+            }
+            let within = next - seg.offset
+            let want = Int(min(Int64(chunkSize), seg.size - within, end - next))
+            var buffer = allocator.buffer(capacity: want)
+            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { p in
+                try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: p[0..<want]), at: within)
+            }
+            guard got > 0 else { throw CoreError.internalError("blob shorter than recorded") }
+            next += Int64(got)
+            return buffer
+        }
+    }
+}

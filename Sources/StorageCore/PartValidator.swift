@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+
+/// The one multipart validator every front end uses. Part-number and maximum-size checks happen
+/// at UploadPart; order, existence, ETag, minimum and equal-size rules at Complete — where S3
+/// reports them.
+public struct PartValidator: Sendable {
+    public var limits: LimitProfile
+    public init(limits: LimitProfile) { self.limits = limits }
+
+    public func checkPartNumber(_ n: Int) throws {
+        guard (1...limits.maxParts).contains(n) else {
+            throw CoreError.invalidArgument("Part number must be an integer between 1 and \(limits.maxParts), inclusive",
+                                            name: "partNumber", value: String(n))
+        }
+    }
+
+    public func checkPartSize(_ size: Int64) throws {
+        if size > limits.maxPartSize { throw entityTooLarge(size, limits.maxPartSize) }
+    }
+
+    public func checkPutSize(_ size: Int64) throws {
+        if size > limits.maxPutSize { throw entityTooLarge(size, limits.maxPutSize) }
+    }
+
+    func entityTooLarge(_ size: Int64, _ max: Int64) -> CoreError {
+        CoreError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
+                  details: [.init("ProposedSize", String(size)), .init("MaxSizeAllowed", String(max))])
+    }
+
+    /// Checks the client's part list against the stored parts; returns the parts to assemble, in order.
+    public func validateCompletion(requested: [(partNumber: Int, etag: String)], stored: [PartRecord]) throws -> [PartRecord] {
+        guard !requested.isEmpty else {
+            throw CoreError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+        }
+        if requested.count > limits.maxParts {
+            throw CoreError.invalidArgument("Part count must not exceed \(limits.maxParts)")
+        }
+        var previous = 0
+        for r in requested {
+            if r.partNumber <= previous {
+                throw CoreError("InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+            }
+            previous = r.partNumber
+        }
+        let byNumber = Dictionary(stored.map { ($0.partNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        var chosen: [PartRecord] = []
+        chosen.reserveCapacity(requested.count)
+        for r in requested {
+            guard let p = byNumber[r.partNumber], p.etag == Self.normalizeETag(r.etag) else {
+                throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+                                details: [.init("UploadId", ""), .init("PartNumber", String(r.partNumber)), .init("ETag", r.etag)].filter { !$0.value.isEmpty })
+            }
+            chosen.append(p)
+        }
+        var total: Int64 = 0
+        for (i, p) in chosen.enumerated() {
+            total += p.size
+            let isLast = i == chosen.count - 1
+            if !isLast && p.size < limits.minPartSize {
+                throw CoreError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
+                                details: [.init("ProposedSize", String(p.size)), .init("MinSizeAllowed", String(limits.minPartSize)),
+                                          .init("PartNumber", String(p.partNumber)), .init("ETag", p.etag)])
+            }
+            if limits.equalPartSizes && !isLast && p.size != chosen[0].size {
+                throw CoreError("InvalidPart", "All non-trailing parts must have the same length (part \(p.partNumber) is \(p.size) bytes, part \(chosen[0].partNumber) is \(chosen[0].size) bytes).",
+                                details: [.init("PartNumber", String(p.partNumber))])
+            }
+            if limits.equalPartSizes && isLast && chosen.count > 1 && p.size > chosen[0].size {
+                throw CoreError("InvalidPart", "The last part must not be larger than the other parts (part \(p.partNumber) is \(p.size) bytes, others are \(chosen[0].size)).",
+                                details: [.init("PartNumber", String(p.partNumber))])
+            }
+        }
+        if total > limits.maxObjectSize { throw entityTooLarge(total, limits.maxObjectSize) }
+        return chosen
+    }
+
+    /// Strips the quotes (or their escaped forms, already decoded by the XML parser) around an ETag.
+    public static func normalizeETag(_ etag: String) -> String {
+        var s = Substring(etag.trimmingCharacters(in: .whitespaces))
+        if s.hasPrefix("\"") { s = s.dropFirst() }
+        if s.hasSuffix("\"") { s = s.dropLast() }
+        return s.lowercased()
+    }
+
+    /// S3's multipart ETag: hex(MD5(concatenated binary part MD5s)) + "-N".
+    public static func multipartETag(_ parts: [PartRecord]) -> String {
+        var md5 = Insecure.MD5()
+        for p in parts {
+            md5.update(data: hexBytes(p.etag))
+        }
+        return md5.finalize().map { String(format: "%02x", $0) }.joined() + "-\(parts.count)"
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        var it = hex.utf8.makeIterator()
+        func nib(_ c: UInt8) -> UInt8 {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            case 65...70: return c - 55
+            default: return 0
+            }
+        }
+        while let a = it.next(), let b = it.next() { out.append(nib(a) << 4 | nib(b)) }
+        return out
+    }
+}

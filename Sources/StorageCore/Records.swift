@@ -1,0 +1,101 @@
+import Foundation
+
+/// Opaque name of one stored blob (a file, by default). Never derived from a key.
+public typealias BlobID = String
+
+public struct BucketRecord: Sendable, Equatable {
+    public var name: String
+    public var created: Date
+    public var region: String
+    public init(name: String, created: Date, region: String) {
+        self.name = name; self.created = created; self.region = region
+    }
+}
+
+/// Headers stored with an object and returned on GET/HEAD.
+public struct ObjectAttributes: Sendable, Equatable, Codable {
+    public var contentType: String?
+    public var contentDisposition: String?
+    public var contentEncoding: String?
+    public var contentLanguage: String?
+    public var cacheControl: String?
+    public var expires: String?
+    public var storageClass: String?
+    /// x-amz-meta-* with the prefix removed, names lowercased, in request order.
+    public var userMetadata: [String: String]
+    /// x-amz-checksum-* values (algorithm name such as "CRC32" -> base64).
+    public var checksums: [String: String]
+    /// "COMPOSITE" or "FULL_OBJECT" when checksums were given.
+    public var checksumType: String?
+
+    public init(contentType: String? = nil, contentDisposition: String? = nil, contentEncoding: String? = nil,
+                contentLanguage: String? = nil, cacheControl: String? = nil, expires: String? = nil,
+                storageClass: String? = nil, userMetadata: [String: String] = [:], checksums: [String: String] = [:],
+                checksumType: String? = nil) {
+        self.contentType = contentType; self.contentDisposition = contentDisposition
+        self.contentEncoding = contentEncoding; self.contentLanguage = contentLanguage
+        self.cacheControl = cacheControl; self.expires = expires; self.storageClass = storageClass
+        self.userMetadata = userMetadata; self.checksums = checksums; self.checksumType = checksumType
+    }
+}
+
+/// One contiguous piece of an object's body: a whole blob (a PUT body or one multipart part).
+public struct Segment: Sendable, Equatable {
+    public var blob: BlobID
+    public var size: Int64
+    /// Offset of this segment's first byte within the object.
+    public var offset: Int64
+    /// Set for objects made by CompleteMultipartUpload (GET ?partNumber=N).
+    public var partNumber: Int?
+    public init(blob: BlobID, size: Int64, offset: Int64, partNumber: Int? = nil) {
+        self.blob = blob; self.size = size; self.offset = offset; self.partNumber = partNumber
+    }
+}
+
+public struct ObjectRecord: Sendable, Equatable {
+    public var bucket: String
+    public var key: String
+    /// Identity of this version of the object; a new one on every write.
+    public var version: Int64
+    public var size: Int64
+    /// Hex MD5, or MD5-of-MD5s "-N" for multipart; without quotes.
+    public var etag: String
+    public var lastModified: Date
+    public var attributes: ObjectAttributes
+    /// Number of parts when made by CompleteMultipartUpload, else nil.
+    public var partsCount: Int?
+
+    public init(bucket: String, key: String, version: Int64, size: Int64, etag: String, lastModified: Date,
+                attributes: ObjectAttributes, partsCount: Int?) {
+        self.bucket = bucket; self.key = key; self.version = version; self.size = size; self.etag = etag
+        self.lastModified = lastModified; self.attributes = attributes; self.partsCount = partsCount
+    }
+}
+
+public struct UploadRecord: Sendable, Equatable {
+    public var uploadID: String
+    public var bucket: String
+    public var key: String
+    public var initiated: Date
+    public var attributes: ObjectAttributes
+    /// x-amz-checksum-algorithm given at CreateMultipartUpload, if any.
+    public var checksumAlgorithm: String?
+    public init(uploadID: String, bucket: String, key: String, initiated: Date, attributes: ObjectAttributes,
+                checksumAlgorithm: String?) {
+        self.uploadID = uploadID; self.bucket = bucket; self.key = key; self.initiated = initiated
+        self.attributes = attributes; self.checksumAlgorithm = checksumAlgorithm
+    }
+}
+
+public struct PartRecord: Sendable, Equatable {
+    public var partNumber: Int
+    public var blob: BlobID
+    public var size: Int64
+    public var etag: String
+    public var lastModified: Date
+    public var checksums: [String: String]
+    public init(partNumber: Int, blob: BlobID, size: Int64, etag: String, lastModified: Date, checksums: [String: String] = [:]) {
+        self.partNumber = partNumber; self.blob = blob; self.size = size; self.etag = etag
+        self.lastModified = lastModified; self.checksums = checksums
+    }
+}

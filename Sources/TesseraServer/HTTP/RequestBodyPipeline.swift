@@ -1,0 +1,139 @@
+import Checksums
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import SigV4
+import StorageCore
+
+/// The request body as the storage core sees it: aws-chunked framing removed, and every digest
+/// the client declared (signed SHA-256, Content-MD5, x-amz-checksum-* as header or trailer)
+/// computed in the same pass and verified by `finish` before anything is committed.
+final class RequestBodyPipeline: @unchecked Sendable {
+    private var decoder: AWSChunkedDecoder?
+    private var sha256: SHA256?
+    private let expectedSHA256: String?
+    private var checksum: (algorithm: ChecksumAlgorithm, hasher: any ChecksumHasher, expected: String?)?
+    private let contentMD5: [UInt8]?
+    private let decodedLength: Int64?
+    private(set) var bytesOut: Int64 = 0
+
+    init(s3: S3Request, auth: VerifiedAuth) throws {
+        switch auth.payload {
+        case .sha256(let hex):
+            expectedSHA256 = hex
+            sha256 = hex == Self.emptySHA256 ? nil : SHA256()
+        case .unsigned:
+            expectedSHA256 = nil
+        case .streamingSigned, .streamingSignedTrailer, .streamingUnsignedTrailer:
+            expectedSHA256 = nil
+            let trailers = (s3.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            decoder = AWSChunkedDecoder(mode: auth.payload, signer: auth.chunkSigner, expectedTrailers: trailers)
+        }
+        if let raw = s3.header("x-amz-decoded-content-length") {
+            guard let n = Int64(raw), n >= 0 else { throw CoreError.invalidArgument("Invalid x-amz-decoded-content-length", name: "x-amz-decoded-content-length", value: raw) }
+            decodedLength = n
+        } else {
+            decodedLength = nil
+        }
+        if let md5 = s3.header("content-md5") {
+            guard let bytes = Data(base64Encoded: md5.trimmingCharacters(in: .whitespaces)), bytes.count == 16 else {
+                throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
+            }
+            contentMD5 = Array(bytes)
+        } else {
+            contentMD5 = nil
+        }
+        // One flexible checksum per request: as a header, or announced as a trailer.
+        let trailerNames = (s3.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for alg in ChecksumAlgorithm.allCases {
+            if let value = s3.header(alg.headerName) {
+                checksum = (alg, alg.makeHasher(), value)
+            } else if trailerNames.contains(where: { $0.lowercased() == alg.headerName }) {
+                checksum = (alg, alg.makeHasher(), nil)
+            }
+        }
+        if checksum == nil, let name = s3.header("x-amz-sdk-checksum-algorithm"), let alg = ChecksumAlgorithm(rawValue: name.uppercased()) {
+            checksum = (alg, alg.makeHasher(), nil)
+        }
+    }
+
+    static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    func wrap<Base: AsyncSequence & Sendable>(_ base: Base) -> PipelineBody<Base> where Base.Element == ByteBuffer {
+        PipelineBody(base: base, pipeline: self)
+    }
+
+    /// Transforms one wire chunk into payload bytes, updating every digest.
+    func process(_ wire: ByteBuffer) throws -> ByteBuffer {
+        wire.withUnsafeReadableBytes { sha256?.update(bufferPointer: $0) }
+        if expectedSHA256 == Self.emptySHA256 && wire.readableBytes > 0 {
+            throw sha256Mismatch(computed: "(non-empty body)")
+        }
+        var payload: ByteBuffer
+        if decoder != nil {
+            payload = ByteBuffer()
+            payload.reserveCapacity(wire.readableBytes)
+            try wire.withUnsafeReadableBytes { bytes in
+                try decoder!.feed(bytes) { out in payload.writeBytes(out) }
+            }
+        } else {
+            payload = wire
+        }
+        if checksum != nil {
+            payload.withUnsafeReadableBytes { checksum!.hasher.update($0) }
+        }
+        bytesOut += Int64(payload.readableBytes)
+        return payload
+    }
+
+    /// Verifies every digest once the body has ended; returns the checksums to store
+    /// (algorithm name -> base64). `md5` is the payload MD5 the core computed, when it has one.
+    func finish(md5: [UInt8]?) throws -> [String: String] {
+        var trailers: [String: String] = [:]
+        if decoder != nil { trailers = try decoder!.finish() }
+        if let decodedLength, decodedLength != bytesOut {
+            throw CoreError.incompleteBody
+        }
+        if let expectedSHA256, let sha = sha256 {
+            let computed = sha.finalize().map { String(format: "%02x", $0) }.joined()
+            if computed != expectedSHA256.lowercased() { throw sha256Mismatch(computed: computed) }
+        }
+        if let contentMD5, let md5, contentMD5 != md5 {
+            throw CoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
+        }
+        guard let checksum else { return [:] }
+        let computed = Data(checksum.hasher.finalize()).base64EncodedString()
+        let expected = checksum.expected ?? trailers[checksum.algorithm.headerName]
+        if let expected, expected.trimmingCharacters(in: .whitespaces) != computed {
+            throw CoreError("BadDigest", "The \(checksum.algorithm.rawValue) you specified did not match the calculated checksum.")
+        }
+        return [checksum.algorithm.rawValue: computed]
+    }
+
+    func sha256Mismatch(computed: String) -> CoreError {
+        CoreError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                  details: [.init("ClientComputedContentSHA256", expectedSHA256 ?? ""), .init("S3ComputedContentSHA256", computed)])
+    }
+}
+
+/// The request body after the pipeline: payload bytes only.
+struct PipelineBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let pipeline: RequestBodyPipeline
+
+    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), pipeline: pipeline) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let pipeline: RequestBodyPipeline
+        mutating func next() async throws -> ByteBuffer? {
+            while let wire = try await base.next() {
+                let payload = try pipeline.process(wire)
+                if payload.readableBytes > 0 { return payload }
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import S3XML
+import SigV4
+import StorageCore
+
+/// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, and the
+/// sub-resources clients probe (answered as S3 does for a bucket without that configuration).
+extension S3Service {
+    func listBuckets() async throws -> Response {
+        let buckets = try await storage.listBuckets()
+        var w = XMLWriter(root: "ListAllMyBucketsResult")
+        w.group("Owner") { $0.element("ID", "tessera"); $0.element("DisplayName", "tessera") }
+        w.group("Buckets") { w in
+            for b in buckets {
+                w.group("Bucket") { $0.element("Name", b.name); $0.element("CreationDate", S3Time.iso8601(b.created)); $0.element("BucketRegion", b.region) }
+            }
+        }
+        return xml(w.finish())
+    }
+
+    func createBucket(_ bucket: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
+        let document = try await readSmallBody(body, s3: s3, auth: auth)
+        if !document.isEmpty, let constraint = try S3RequestXML.createBucketConfiguration(document), !constraint.isEmpty, constraint != region {
+            // us-east-1 buckets are created without a constraint; anything else must name our region.
+            throw CoreError("IllegalLocationConstraintException",
+                            "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to.")
+        }
+        try await storage.createBucket(bucket, region: region)
+        var headers = HTTPFields()
+        headers[.location] = "/" + bucket
+        return Response(status: .ok, headers: headers)
+    }
+
+    func headBucket(_ bucket: String) async throws -> Response {
+        let b = try await storage.bucket(bucket)
+        var headers = HTTPFields()
+        headers[HTTPField.Name("x-amz-bucket-region")!] = b.region
+        return Response(status: .ok, headers: headers)
+    }
+
+    func deleteBucket(_ bucket: String) async throws -> Response {
+        try await storage.deleteBucket(bucket)
+        return Response(status: .noContent)
+    }
+
+    func getBucketLocation(_ bucket: String) async throws -> Response {
+        let b = try await storage.bucket(bucket)
+        // S3 answers an empty constraint for us-east-1.
+        let text = b.region == "us-east-1" ? "" : b.region
+        return xml("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"\(XMLWriter.s3Namespace)\">\(text)</LocationConstraint>")
+    }
+
+    func getBucketDefault(_ bucket: String, subresource: String) async throws -> Response {
+        _ = try await storage.bucket(bucket)
+        func notFound(_ code: String, _ message: String) -> CoreError { CoreError(code, message, details: [.init("BucketName", bucket)]) }
+        switch subresource {
+        case "acl": return xml(AccessControl.policyDocument(owner: "tessera"))
+        case "versioning": return xml(XMLWriter(root: "VersioningConfiguration").finish())
+        case "logging": return xml(XMLWriter(root: "BucketLoggingStatus").finish())
+        case "notification": return xml(XMLWriter(root: "NotificationConfiguration").finish())
+        case "accelerate": return xml(XMLWriter(root: "AccelerateConfiguration").finish())
+        case "requestPayment":
+            var w = XMLWriter(root: "RequestPaymentConfiguration"); w.element("Payer", "BucketOwner"); return xml(w.finish())
+        case "policy": throw notFound("NoSuchBucketPolicy", "The bucket policy does not exist")
+        case "policyStatus": throw notFound("NoSuchBucketPolicy", "The bucket policy does not exist")
+        case "cors": throw notFound("NoSuchCORSConfiguration", "The CORS configuration does not exist")
+        case "tagging": throw notFound("NoSuchTagSet", "The TagSet does not exist")
+        case "website": throw notFound("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
+        case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
+        case "object-lock": throw notFound("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
+        case "replication": throw notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found")
+        case "ownershipControls": throw notFound("OwnershipControlsNotFoundError", "The bucket ownership controls were not found")
+        case "publicAccessBlock": throw notFound("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
+        default:
+            throw CoreError("NotImplemented", "A header or query you provided requested a function that is not implemented. (?\(subresource))")
+        }
+    }
+}
+
+/// S3's two time formats.
+enum S3Time {
+    /// 2006-02-03T16:45:09.000Z, for XML.
+    static func iso8601(_ date: Date) -> String {
+        let t = time_t(date.timeIntervalSince1970.rounded(.down))
+        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000)
+        var tmv = tm()
+        var tt = t
+        gmtime_r(&tt, &tmv)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1, Int(tmv.tm_mday),
+                      Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec), ms)
+    }
+
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Wed, 12 Oct 2009 17:50:00 GMT, for headers.
+    static func http(_ date: Date) -> String {
+        var tt = time_t(date.timeIntervalSince1970.rounded(.down))
+        var tmv = tm()
+        gmtime_r(&tt, &tmv)
+        return days[Int(tmv.tm_wday)] + ", " + String(format: "%02d ", Int(tmv.tm_mday)) + months[Int(tmv.tm_mon)]
+            + String(format: " %04d %02d:%02d:%02d GMT", Int(tmv.tm_year) + 1900, Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec))
+    }
+
+    /// Parses an HTTP date (RFC 1123; also RFC 850 and asctime, as HTTP requires).
+    static func parseHTTP(_ s: String) -> Date? {
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(identifier: "GMT")
+            f.dateFormat = format
+            if let d = f.date(from: s) { return d }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SigV4
+import StorageCore
+
+/// PutObject: streams the body through the digest pipeline into the core.
+extension S3Service {
+    func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
+        let attributes = try ObjectHeaders.attributes(from: s3)
+        try requireLength(s3)
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth)
+        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
+                                                 afterBody: { md5 in try pipeline.finish(md5: md5) })
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(record.etag)\""
+        ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers)
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// S3 needs the body's length up front: Content-Length, or aws-chunked's decoded length.
+    func requireLength(_ s3: S3Request) throws {
+        if s3.header("content-length") == nil && s3.header("x-amz-decoded-content-length") == nil {
+            throw CoreError("MissingContentLength", "You must provide the Content-Length HTTP header.")
+        }
+    }
+}
+
+/// Object headers: what PutObject/CreateMultipartUpload store and GET/HEAD return.
+enum ObjectHeaders {
+    static let maxUserMetadata = 2048
+
+    static func attributes(from s3: S3Request) throws -> ObjectAttributes {
+        var a = ObjectAttributes()
+        a.contentType = s3.header("content-type")
+        a.contentDisposition = s3.header("content-disposition")
+        a.contentEncoding = s3.header("content-encoding").flatMap(stripAWSChunked)
+        a.contentLanguage = s3.header("content-language")
+        a.cacheControl = s3.header("cache-control")
+        a.expires = s3.header("expires")
+        if let sc = s3.header("x-amz-storage-class") {
+            let valid = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+                         "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"]
+            guard valid.contains(sc) else { throw CoreError("InvalidStorageClass", "The storage class you specified is not valid") }
+            a.storageClass = sc == "STANDARD" ? nil : sc
+        }
+        var size = 0
+        for f in s3.headers {
+            let name = f.name.canonicalName
+            if name.hasPrefix("x-amz-meta-") {
+                let k = String(name.dropFirst("x-amz-meta-".count))
+                a.userMetadata[k] = a.userMetadata[k].map { $0 + "," + f.value } ?? f.value
+                size += k.utf8.count + f.value.utf8.count
+            }
+        }
+        if size > maxUserMetadata {
+            throw CoreError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.",
+                            details: [.init("Size", String(size)), .init("MaxSizeAllowed", String(maxUserMetadata))])
+        }
+        return a
+    }
+
+    /// aws-chunked is transfer framing, not a property of the stored object.
+    static func stripAWSChunked(_ value: String) -> String? {
+        let rest = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.lowercased() != "aws-chunked" && !$0.isEmpty }
+        return rest.isEmpty ? nil : rest.joined(separator: ", ")
+    }
+
+    static func addChecksums(_ checksums: [String: String], to headers: inout HTTPFields) {
+        for (alg, value) in checksums {
+            if let name = HTTPField.Name("x-amz-checksum-" + alg.lowercased()) { headers[name] = value }
+        }
+    }
+
+    static func add(_ a: ObjectAttributes, to headers: inout HTTPFields) {
+        headers[.contentType] = a.contentType ?? "binary/octet-stream"
+        if let v = a.contentDisposition { headers[.contentDisposition] = v }
+        if let v = a.contentEncoding { headers[.contentEncoding] = v }
+        if let v = a.contentLanguage { headers[.contentLanguage] = v }
+        if let v = a.cacheControl { headers[.cacheControl] = v }
+        if let v = a.expires { headers[HTTPField.Name("Expires")!] = v }
+        if let v = a.storageClass { headers[HTTPField.Name("x-amz-storage-class")!] = v }
+        for (k, v) in a.userMetadata.sorted(by: { $0.key < $1.key }) {
+            if let name = HTTPField.Name("x-amz-meta-" + k) { headers[name] = v }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import StorageCore
+
+/// Everything `tessera serve` needs, however it was given (flags, environment).
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 9000
+    public var dataDir = "./data"
+    public var region = "us-east-1"
+    /// Enables virtual-hosted style under this domain (e.g. "localhost" → bucket.localhost).
+    public var domain: String?
+    public var accessKey: String
+    public var secretKey: String
+    public var limits = LimitProfile.aws
+    /// Incomplete uploads older than this are aborted by the sweeper.
+    public var abortIncompleteAfter: TimeInterval = 7 * 24 * 3600
+    /// How often the incomplete-upload sweeper runs.
+    public var sweepInterval: TimeInterval = 3600
+    /// Clock skew allowed for signed requests; nil disables the check.
+    public var maxClockSkew: TimeInterval? = 900
+    /// fsync blobs and metadata. Off only for throwaway test data.
+    public var durable = true
+
+    public init(accessKey: String, secretKey: String) {
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import S3XML
+import ServiceLifecycle
+import StorageCore
+
+/// Aborts incomplete multipart uploads: after the server-wide age, or sooner where a bucket's
+/// lifecycle configuration has an AbortIncompleteMultipartUpload rule for the upload's key.
+struct UploadSweeper: Service {
+    let storage: Storage
+    let maxAge: TimeInterval
+    let interval: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await sweepOnce()
+            try? await Task.sleep(for: .seconds(interval)).cancelOnGracefulShutdown()
+        }
+    }
+
+    func sweepOnce(now: Date = Date()) async {
+        do {
+            var n = try await storage.abortUploads(initiatedBefore: now.addingTimeInterval(-maxAge))
+            // Bucket rules may be shorter than the server-wide age.
+            for bucket in try await storage.listBuckets() {
+                guard let doc = try storage.metadata.bucketConfig(bucket: bucket.name, name: S3Service.lifecycleConfig),
+                      let rules = try? S3RequestXML.lifecycleConfiguration(Array(doc.utf8)) else { continue }
+                let active = rules.filter { $0.enabled && $0.abortIncompleteDays != nil }
+                guard let shortest = active.compactMap(\.abortIncompleteDays).min() else { continue }
+                n += try await storage.abortUploads(initiatedBefore: now.addingTimeInterval(-Double(shortest) * 86400)) { u in
+                    u.bucket == bucket.name && active.contains { r in
+                        u.key.hasPrefix(r.prefix) && u.initiated < now.addingTimeInterval(-Double(r.abortIncompleteDays!) * 86400)
+                    }
+                }
+            }
+            if n > 0 { logger.info("aborted incomplete uploads", metadata: ["count": "\(n)"]) }
+        } catch {
+            logger.error("upload sweeper failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

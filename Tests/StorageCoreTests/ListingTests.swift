@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import StorageCore
+
+@Suite struct ListingTests {
+    func bucketWith(_ keys: [String]) async throws -> Storage {
+        let (s, _) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), body: TestBody(bytes: [1])) }
+        return s
+    }
+
+    @Test func delimiterRollsUpAndPaginatesExactly() async throws {
+        let keys = ["a/1", "a/2", "a/3", "b", "c/x/y", "c/z", "d", "é", "z/"]
+        let s = try await bucketWith(keys)
+        let all = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: "/", start: nil, maxKeys: 1000)
+        #expect(all.entries.map(\.key) == ["b", "d", "é"])
+        #expect(all.commonPrefixes == ["a/", "c/", "z/"])
+        #expect(!all.isTruncated)
+        // Page through two at a time; the union equals the full listing, in order, with no repeats.
+        var seen: [String] = []
+        var marker: String?
+        repeat {
+            let page = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: "/", start: marker, maxKeys: 2)
+            let items = (page.entries.map(\.key) + page.commonPrefixes).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            seen += items
+            marker = page.isTruncated ? page.nextMarker : nil
+        } while marker != nil
+        #expect(seen == ["a/", "b", "c/", "d", "z/", "é"])
+    }
+
+    @Test func prefixAndMarkersBetweenKeys() async throws {
+        let s = try await bucketWith(["p/a", "p/b", "p/c", "pa", "q"])
+        let page = try await s.listObjects(bucket: "bkt", prefix: "p/", delimiter: nil, start: "p/aa", maxKeys: 10)
+        #expect(page.entries.map(\.key) == ["p/b", "p/c"])
+        let nested = try await s.listObjects(bucket: "bkt", prefix: "p", delimiter: "/", start: nil, maxKeys: 10)
+        #expect(nested.commonPrefixes == ["p/"])
+        #expect(nested.entries.map(\.key) == ["pa"])
+        let truncated = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: nil, start: nil, maxKeys: 5)
+        #expect(!truncated.isTruncated)
+        let cut = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: nil, start: nil, maxKeys: 4)
+        #expect(cut.isTruncated && cut.nextMarker == "pa")
+    }
+
+    @Test func byteOrderNotLocale() async throws {
+        let s = try await bucketWith(["B", "a", "Z", "ä", "~", "_"])
+        let page = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: nil, start: nil, maxKeys: 10)
+        #expect(page.entries.map(\.key) == ["B", "Z", "_", "a", "~", "ä"])
+    }
+}

@@ -1,0 +1,123 @@
+import Crypto
+import Foundation
+import Testing
+@testable import StorageCore
+
+@Suite struct MultipartTests {
+    static var small: LimitProfile { var p = LimitProfile.aws; p.minPartSize = 100; return p }
+
+    func setup(_ limits: LimitProfile = small) async throws -> (Storage, String, UploadRecord) {
+        let (s, dir) = try makeStorage(limits: limits)
+        try await s.createBucket("bkt", region: "us-east-1")
+        let u = try await s.createMultipartUpload(bucket: "bkt", key: "big", attributes: ObjectAttributes(contentType: "a/b"))
+        return (s, dir, u)
+    }
+
+    @Test func completeIsAManifestAndETagIsMD5OfMD5s() async throws {
+        let (s, dir, u) = try await setup()
+        let parts = [randomBytes(150), randomBytes(150), randomBytes(40)]
+        // Upload out of order, and part 2 twice (last writer wins).
+        var etags: [Int: String] = [:]
+        for n in [3, 1, 2, 2] {
+            let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: n, body: TestBody(bytes: parts[n - 1], chunk: 13))
+            etags[n] = p.etag
+        }
+        let blobsBefore = blobFileCount(dir)
+        let rec = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID,
+                                                      parts: [(1, "\"\(etags[1]!)\""), (2, etags[2]!), (3, etags[3]!)])
+        var md5 = Insecure.MD5()
+        for p in parts { md5.update(data: Data(Insecure.MD5.hash(data: p))) }
+        #expect(rec.etag == md5.finalize().map { String(format: "%02x", $0) }.joined() + "-3")
+        #expect(rec.partsCount == 3)
+        #expect(rec.attributes.contentType == "a/b")
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) <= blobsBefore)  // nothing copied
+        let o = try await s.openObject(bucket: "bkt", key: "big")
+        let all = parts.flatMap { $0 }
+        #expect(try await readAll(o) == all)
+        #expect(try await readAll(o, range: 140...310, chunkSize: 17) == Array(all[140...310]))  // spans parts
+        #expect(o.partRange(2) == 150...299)
+        await #expect(throws: CoreError.self) { _ = try await s.listParts(bucket: "bkt", key: "big", uploadID: u.uploadID, after: 0, maxParts: 10) }
+    }
+
+    @Test func validatorErrors() async throws {
+        let (s, _, u) = try await setup()
+        let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(50)))
+        let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(50)))
+        func code(_ parts: [(Int, String)]) async -> String? {
+            do { _ = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: parts.map { (partNumber: $0.0, etag: $0.1) }); return nil }
+            catch let e as CoreError { return e.code } catch { return "\(error)" }
+        }
+        #expect(await code([(1, a.etag), (2, b.etag)]) == "EntityTooSmall")
+        #expect(await code([(2, b.etag), (1, a.etag)]) == "InvalidPartOrder")
+        #expect(await code([(1, a.etag), (1, a.etag)]) == "InvalidPartOrder")
+        #expect(await code([(1, String(repeating: "0", count: 32))]) == "InvalidPart")
+        #expect(await code([(3, a.etag)]) == "InvalidPart")
+        #expect(await code([]) == "MalformedXML")
+        for bad in [0, 10_001, -1] {
+            do {
+                _ = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: bad, body: TestBody(bytes: [1]))
+                Issue.record("part \(bad) accepted")
+            } catch let e as CoreError { #expect(e.code == "InvalidArgument") }
+        }
+        // Still intact after the failures: a single small last part completes.
+        #expect(await code([(2, b.etag)]) == nil)
+    }
+
+    @Test func r2ProfileRequiresEqualParts() async throws {
+        var p = LimitProfile.r2; p.minPartSize = 10
+        let (s, _, u) = try await setup(p)
+        let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(20)))
+        let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(30)))
+        let c = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 3, body: TestBody(bytes: randomBytes(5)))
+        do {
+            _ = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: [(1, a.etag), (2, b.etag), (3, c.etag)])
+            Issue.record("unequal parts accepted")
+        } catch let e as CoreError { #expect(e.code == "InvalidPart") }
+    }
+
+    @Test func abortFreesPartsAndRacesEndConsistently() async throws {
+        let (s, dir, u) = try await setup()
+        let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(200)))
+        async let complete: ObjectRecord? = try? s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: [(1, p.etag)])
+        async let abort: Void? = try? s.abortMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID)
+        let (c, a) = await (complete, abort)
+        #expect((c != nil) != (a != nil))  // exactly one wins
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == (c != nil ? 1 : 0))
+        do {
+            _ = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: [1]))
+            Issue.record("part upload to a finished upload succeeded")
+        } catch let e as CoreError { #expect(e.code == "NoSuchUpload") }
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == (c != nil ? 1 : 0))
+    }
+
+    @Test func listUploadsMarkersAndDelimiter() async throws {
+        let (s, _) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        var ids: [String: [String]] = [:]
+        for k in ["a/x", "a/y", "b", "b", "c"] {
+            ids[k, default: []].append(try await s.createMultipartUpload(bucket: "bkt", key: k, attributes: .init()).uploadID)
+        }
+        let all = try await s.listMultipartUploads(bucket: "bkt", prefix: "", delimiter: nil, keyMarker: nil, uploadIDMarker: nil, maxUploads: 100)
+        #expect(all.entries.map(\.key) == ["a/x", "a/y", "b", "b", "c"])
+        #expect(all.entries.filter { $0.key == "b" }.map(\.uploadID) == ids["b"])  // initiation order
+        // A key marker that is no existing key.
+        let after = try await s.listMultipartUploads(bucket: "bkt", prefix: "", delimiter: nil, keyMarker: "a/xx", uploadIDMarker: nil, maxUploads: 100)
+        #expect(after.entries.map(\.key) == ["a/y", "b", "b", "c"])
+        // Paging one at a time with (key, upload-id) markers visits each upload once.
+        var seen: [String] = []
+        var km: String? = nil, um: String? = nil
+        while true {
+            let page = try await s.listMultipartUploads(bucket: "bkt", prefix: "", delimiter: nil, keyMarker: km, uploadIDMarker: um, maxUploads: 1)
+            seen += page.entries.map(\.uploadID)
+            guard page.isTruncated else { break }
+            km = page.nextMarker; um = page.lastEntry?.uploadID
+        }
+        #expect(seen == ids["a/x"]! + ids["a/y"]! + ids["b"]! + ids["c"]!)
+        let grouped = try await s.listMultipartUploads(bucket: "bkt", prefix: "", delimiter: "/", keyMarker: nil, uploadIDMarker: nil, maxUploads: 100)
+        #expect(grouped.commonPrefixes == ["a/"])
+        #expect(grouped.entries.map(\.key) == ["b", "b", "c"])
+    }
+}

@@ -1,0 +1,50 @@
+import FileBlobs
+import Foundation
+import Logging
+import NIOCore
+import SQLiteMetadata
+@testable import StorageCore
+
+/// A Storage over a fresh temporary directory (SQLite + files, fsync off for speed).
+func makeStorage(limits: LimitProfile = .aws) throws -> (Storage, String) {
+    let dir = NSTemporaryDirectory() + "tessera-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let metadata = try SQLiteMetadataStore(path: dir + "/metadata.sqlite", durable: false)
+    let blobs = try FileBlobStore(root: dir, durable: false)
+    return (Storage(metadata: metadata, blobs: blobs, limits: limits, logger: Logger(label: "test")), dir)
+}
+
+/// A body of `bytes`, delivered in chunks of `chunk` bytes.
+struct TestBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let bytes: [UInt8]
+    var chunk = 7919
+    func makeAsyncIterator() -> AsyncStream<ByteBuffer>.Iterator {
+        let (stream, cont) = AsyncStream<ByteBuffer>.makeStream()
+        var i = 0
+        while i < bytes.count {
+            cont.yield(ByteBuffer(bytes: bytes[i..<min(i + chunk, bytes.count)]))
+            i += chunk
+        }
+        cont.finish()
+        return stream.makeAsyncIterator()
+    }
+}
+
+func randomBytes(_ n: Int) -> [UInt8] {
+    var g = SystemRandomNumberGenerator()
+    return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+}
+
+func readAll(_ o: OpenObject, range: ClosedRange<Int64>? = nil, chunkSize: Int = 1 << 20) async throws -> [UInt8] {
+    var out: [UInt8] = []
+    for try await b in o.chunks(range: range, chunkSize: chunkSize) { out += b.readableBytesView }
+    return out
+}
+
+func blobFileCount(_ dir: String) -> Int {
+    let e = FileManager.default.enumerator(atPath: dir + "/blobs")
+    var n = 0
+    while let p = e?.nextObject() as? String { if (p as NSString).lastPathComponent.count == 32 { n += 1 } }
+    return n
+}
