@@ -57,6 +57,7 @@ let package = Package(
 
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs"]),
         .testTarget(name: "ServerTests", dependencies: [
             "TesseraServer",

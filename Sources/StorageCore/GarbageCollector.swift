@@ -13,14 +13,16 @@ final class GarbageCollector: @unchecked Sendable {
         running = true
         lock.unlock()
         Task.detached {
-            while true {
-                await pass()
-                self.lock.lock()
-                if self.again { self.again = false; self.lock.unlock(); continue }
-                self.running = false
-                self.lock.unlock()
-                return
-            }
+            repeat { await pass() } while self.finishPass()
+        }
+    }
+
+    /// true when another pass was asked for while this one ran.
+    private func finishPass() -> Bool {
+        lock.withLock {
+            if again { again = false; return true }
+            running = false
+            return false
         }
     }
 }

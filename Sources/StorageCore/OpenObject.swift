@@ -66,7 +66,7 @@ public struct ObjectChunks: AsyncSequence, Sendable {
                 readerIndex = segmentIndex
             }
             let within = next - seg.offset
-            let want = Int(min(Int64(chunkSize), seg.size - within, end - next))
+            let want = Int(Swift.min(Int64(chunkSize), seg.size - within, end - next))
             var buffer = allocator.buffer(capacity: want)
             let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { p in
                 try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: p[0..<want]), at: within)

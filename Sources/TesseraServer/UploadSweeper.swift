@@ -15,7 +15,7 @@ struct UploadSweeper: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await sweepOnce()
-            try? await Task.sleep(for: .seconds(interval)).cancelOnGracefulShutdown()
+            try? await gracefulShutdownAwareSleep(interval)
         }
     }
 
@@ -38,5 +38,12 @@ struct UploadSweeper: Service {
         } catch {
             logger.error("upload sweeper failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Sleeps, waking early when graceful shutdown starts.
+func gracefulShutdownAwareSleep(_ seconds: TimeInterval) async throws {
+    try await cancelWhenGracefulShutdown {
+        try await Task.sleep(for: .seconds(seconds))
     }
 }

@@ -107,7 +107,7 @@ struct Serve: AsyncParsableCommand {
               secret key: \(c.secretKey)
               try: aws --endpoint-url http://\(c.host):\(port) s3 ls
             """)
-            fflush(stdout)
+            fflush(nil)
         }
     }
 }

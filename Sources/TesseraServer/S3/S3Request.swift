@@ -27,7 +27,7 @@ struct S3Request {
             rawQuery = ""
         }
         headers = request.headers
-        host = request.head.authority ?? request.headers[.host] ?? ""
+        host = request.head.authority ?? ""
         query = try Self.parseQuery(rawQuery)
 
         var hostBucket: String?

@@ -1,4 +1,5 @@
 import Checksums
+import HTTPTypes
 import Hummingbird
 import S3XML
 import StorageCore

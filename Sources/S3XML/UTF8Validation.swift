@@ -1,0 +1,18 @@
+/// True if `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past
+/// U+10FFFF) and has no NUL. Checked before libxml2 sees the body so that its
+/// encoding auto-detection (UTF-16/UCS-4 guesses from NUL bytes, declared
+/// encodings) can never reinterpret the input.
+func isValidXMLUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue(let scalar):
+            if scalar.value == 0 { return false }
+        case .emptyInput:
+            return true
+        case .error:
+            return false
+        }
+    }
+}

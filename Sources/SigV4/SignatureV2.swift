@@ -1,0 +1,138 @@
+/// SigV2: `Authorization: AWS AKID:base64sig` and `?AWSAccessKeyId=&Signature=&Expires=`.
+extension Verifier {
+    /// Query parameters that are part of the SigV2 CanonicalizedResource: S3's documented
+    /// list plus what botocore's HmacV1 signer adds, since botocore is the main V2 client left.
+    static let v2SubResources: Set<String> = [
+        "accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory", "lifecycle",
+        "location", "logging", "metrics", "notification", "object-lock", "partNumber", "policy", "replication",
+        "requestPayment", "response-cache-control", "response-content-disposition", "response-content-encoding",
+        "response-content-expires", "response-content-language", "response-content-type", "response-expires",
+        "restore", "select", "select-type", "storageClass", "tagging", "torrent", "uploadId", "uploads",
+        "versionId", "versioning", "versions", "website",
+    ]
+
+    func verifyHeaderV2(_ request: IncomingRequest, authorization: String, query: QueryString) throws(AuthError)
+        -> VerifiedAuth
+    {
+        let body = ASCII.trimmed(authorization.dropFirst("AWS ".count))
+        guard let colon = body.lastIndex(of: ":"), colon != body.startIndex, body.index(after: colon) != body.endIndex
+        else {
+            throw AuthError.invalidArgument(
+                "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
+                name: "Authorization", value: authorization)
+        }
+        let accessKey = String(body[..<colon])
+        let signature = String(body[body.index(after: colon)...])
+
+        // With x-amz-date the Date line is empty: the date is signed among the x-amz-* headers instead.
+        let amzDate = request.header("x-amz-date").map(ASCII.trimmed)
+        let date = request.header("date").map(ASCII.trimmed)
+        let sent: String
+        let time: Int64
+        if let amzDate, let t = AmzDate.parseHTTPDate(amzDate) ?? AmzDate.parseISO8601Basic(amzDate) {
+            (sent, time) = (amzDate, t)
+        } else if amzDate == nil, let date, let t = AmzDate.parseHTTPDate(date) {
+            (sent, time) = (date, t)
+        } else {
+            throw AuthError.missingDate
+        }
+        let secret = try secret(for: accessKey)
+        try checkSkew(requestTime: time, sent: sent)
+
+        let stringToSign = Self.stringToSignV2(request, query: query, dateLine: amzDate == nil ? (date ?? "") : "")
+        try checkSignatureV2(stringToSign, provided: signature, accessKey: accessKey, secret: secret)
+        return VerifiedAuth(accessKey: accessKey, version: 2, presigned: false, payload: .unsigned)
+    }
+
+    func verifyQueryV2(_ request: IncomingRequest, query: QueryString) throws(AuthError) -> VerifiedAuth {
+        guard let accessKey = query.value("AWSAccessKeyId"), let signatureParam = query.parameter("Signature"),
+            let expiresText = query.value("Expires")
+        else {
+            throw AuthError.accessDenied(
+                "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
+        }
+        guard let expires = Int64(expiresText) else {
+            throw AuthError.accessDenied("Invalid date (should be seconds since epoch): \(expiresText)")
+        }
+        let secret = try secret(for: accessKey)
+        if maxSkew != nil {
+            let server = currentTime()
+            if server > expires {
+                throw AuthError.accessDenied(
+                    "Request has expired",
+                    [("Expires", AmzDate.formatISO8601(expires)), ("ServerTime", AmzDate.formatISO8601(server))])
+            }
+        }
+        // Base64 has '+'; a client that left it unescaped meant '+', not a space.
+        let signature = String(
+            decoding: URIEncoding.decode(Array(signatureParam.rawValue.utf8), plusAsSpace: false), as: UTF8.self)
+        let stringToSign = Self.stringToSignV2(request, query: query, dateLine: expiresText)
+        try checkSignatureV2(stringToSign, provided: signature, accessKey: accessKey, secret: secret)
+        return VerifiedAuth(accessKey: accessKey, version: 2, presigned: true, payload: .unsigned)
+    }
+
+    private func checkSignatureV2(_ stringToSign: String, provided: String, accessKey: String, secret: String)
+        throws(AuthError)
+    {
+        let expected = Primitives.hmacSHA1Base64(key: secret, stringToSign)
+        guard ConstantTime.equals(expected, provided) else {
+            throw AuthError.signatureDoesNotMatch([
+                ("AWSAccessKeyId", accessKey),
+                ("StringToSign", stringToSign),
+                ("SignatureProvided", provided),
+                ("StringToSignBytes", AuthError.spacedHex(stringToSign)),
+            ])
+        }
+    }
+
+    /// METHOD \n Content-MD5 \n Content-Type \n Date \n CanonicalizedAmzHeaders CanonicalizedResource
+    static func stringToSignV2(_ request: IncomingRequest, query: QueryString, dateLine: String) -> String {
+        var out = request.method + "\n"
+        out += (request.header("content-md5").map(ASCII.trimmed) ?? "") + "\n"
+        out += (request.header("content-type").map(ASCII.trimmed) ?? "") + "\n"
+        out += dateLine + "\n"
+        out += canonicalAmzHeadersV2(request)
+        out += canonicalResourceV2(request, query: query)
+        return out
+    }
+
+    /// x-amz-* headers, lowercased, sorted, repeated values joined with ','.
+    static func canonicalAmzHeadersV2(_ request: IncomingRequest) -> String {
+        var names: [String] = []
+        var values: [String: [String]] = [:]
+        for header in request.headers {
+            let name = ASCII.lowercased(header.name)
+            guard name.hasPrefix("x-amz-") else { continue }
+            if values[name] == nil { names.append(name) }
+            values[name, default: []].append(ASCII.trimmed(header.value))
+        }
+        var out = ""
+        for name in names.sorted() {
+            out += name + ":" + values[name]!.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// Path as sent (prefixed with the bucket for virtual-hosted style) plus the sub-resources present.
+    static func canonicalResourceV2(_ request: IncomingRequest, query: QueryString) -> String {
+        var out = ""
+        if let bucket = request.virtualHostBucket, !bucket.isEmpty { out += "/" + bucket }
+        out += request.path.isEmpty ? "/" : request.path
+        var subresources: [(name: String, value: String)] = []
+        for p in query.parameters {
+            let name = p.nameString
+            guard v2SubResources.contains(name) else { continue }
+            let value = String(decoding: URIEncoding.decode(Array(p.rawValue.utf8), plusAsSpace: false), as: UTF8.self)
+            subresources.append((name, value))
+        }
+        guard !subresources.isEmpty else { return out }
+        // Stable sort by name keeps repeated names in wire order.
+        let sorted = subresources.enumerated().sorted { a, b in
+            a.element.name != b.element.name ? a.element.name < b.element.name : a.offset < b.offset
+        }
+        out += "?"
+        out += sorted.map { $0.element.value.isEmpty ? $0.element.name : $0.element.name + "=" + $0.element.value }
+            .joined(separator: "&")
+        return out
+    }
+}
