@@ -62,7 +62,7 @@ extension Verifier {
             guard let eq = ASCII.firstIndex(of: 0x3d, in: part) else {
                 throw AuthError.headerMalformed("the authorization component \"\(part)\" is malformed.")
             }
-            let value = String(part[part.index(after: eq)...])
+            let value = String(part[part.utf8.index(after: eq)...])
             switch part[..<eq] {
             case "Credential": credential = value
             case "SignedHeaders": signedHeaders = value
