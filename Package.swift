@@ -59,9 +59,5 @@ let package = Package(
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs"]),
-        .testTarget(name: "ServerTests", dependencies: [
-            "TesseraServer",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
     ]
 )

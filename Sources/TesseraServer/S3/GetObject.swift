@@ -16,7 +16,9 @@ extension S3Service {
         headers[.eTag] = "\"\(record.etag)\""
         headers[.lastModified] = S3Time.http(record.lastModified)
         headers[.acceptRanges] = "bytes"
-        if s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
+        // A stored checksum describes the whole object: S3 returns it only when the whole object is sent.
+        let whole = s3.query["partNumber"] == nil && s3.header("range") == nil
+        if whole && s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
             ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers)
             if let t = record.attributes.checksumType { headers[HTTPField.Name("x-amz-checksum-type")!] = t }
         }

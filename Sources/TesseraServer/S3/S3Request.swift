@@ -14,6 +14,8 @@ struct S3Request {
     let bucket: String?
     let key: String?
     let headers: HTTPFields
+    /// The bucket came from the Host header (SigV2 signs "/bucket" + path then).
+    let virtualHosted: Bool
 
     /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
     init(_ request: Request, domain: String?) throws {
@@ -39,6 +41,7 @@ struct S3Request {
         }
         guard rawPath.hasPrefix("/") else { throw CoreError("InvalidURI", "Couldn't parse the specified URI.") }
         let path = rawPath.dropFirst()
+        virtualHosted = hostBucket != nil
         if let hostBucket {
             bucket = hostBucket
             key = path.isEmpty ? nil : try Self.decode(path)

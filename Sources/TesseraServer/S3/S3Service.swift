@@ -57,7 +57,8 @@ struct S3Service: HTTPResponder {
     func authenticate(_ s3: S3Request) throws -> VerifiedAuth {
         var headers: [(name: String, value: String)] = [("host", s3.host)]
         for f in s3.headers { headers.append((f.name.rawName, f.value)) }
-        let incoming = IncomingRequest(method: s3.method, path: s3.rawPath, query: s3.rawQuery, headers: headers)
+        let incoming = IncomingRequest(method: s3.method, path: s3.rawPath, query: s3.rawQuery, headers: headers,
+                                       virtualHostBucket: s3.virtualHosted ? s3.bucket : nil)
         guard let auth = try verifier.verify(incoming) else {
             throw CoreError("AccessDenied", "Access Denied")
         }
