@@ -23,7 +23,7 @@ struct TestBody: AsyncSequence, Sendable {
         let (stream, cont) = AsyncStream<ByteBuffer>.makeStream()
         var i = 0
         while i < bytes.count {
-            cont.yield(ByteBuffer(bytes: bytes[i..<min(i + chunk, bytes.count)]))
+            cont.yield(ByteBuffer(bytes: bytes[i..<Swift.min(i + chunk, bytes.count)]))
             i += chunk
         }
         cont.finish()
