@@ -11,22 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import signal
 import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
-from conftest import MANAGED_ACCESS_KEY, MANAGED_SECRET_KEY, REPO, _free_port
+from daemon import REPO, client, own_daemon
 
 pytestmark = pytest.mark.core
 
 FIXTURES = sorted(p for p in (REPO / "Fixtures" / "wire").glob("*.jsonl") if not p.name.startswith("r2json"))
-BIN = os.environ.get("TESSERA_BIN", str(REPO / ".build" / "release" / "tessera"))
 
 # Requests that name the recording's upload IDs reach an upload this daemon never created.
 UPLOAD_ID_OPS = {"UploadPart", "ListParts", "CompleteMultipartUpload", "AbortMultipartUpload"}
@@ -78,38 +71,18 @@ def send(port: int, record: dict) -> tuple[int, bytes]:
 
 @pytest.fixture(params=FIXTURES, ids=lambda p: p.stem)
 def replay_daemon(request, tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "data"),
-         "--access-key", MANAGED_ACCESS_KEY, "--secret-key", MANAGED_SECRET_KEY,
-         "--domain", "localhost", "--max-clock-skew", "0", "--no-fsync"],
-        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "stderr", "wb"))
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None, (tmp_path / "stderr").read_text()
-            time.sleep(0.1)
-    yield request.param, port
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=10) == 0
+    with own_daemon(tmp_path, "--domain", "localhost", "--max-clock-skew", "0") as port:
+        yield request.param, port
 
 
 def signed_get(port: int, record: dict) -> bytes:
     """GETs the object a recorded PutObject wrote, signing anew (boto3)."""
-    import boto3
-    from botocore.config import Config
     host = dict((k.lower(), v) for k, v in record["headers"])["host"]
     virtual = host.startswith("wire-bucket.")
     path = record["target"].split("?")[0]
     key = path.lstrip("/") if virtual else path.split("/", 2)[2]
     from urllib.parse import unquote
-    client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                          aws_access_key_id=MANAGED_ACCESS_KEY, aws_secret_access_key=MANAGED_SECRET_KEY,
-                          config=Config(s3={"addressing_style": "path"}))
-    return client.get_object(Bucket="wire-bucket", Key=unquote(key))["Body"].read()
+    return client(port).get_object(Bucket="wire-bucket", Key=unquote(key))["Body"].read()
 
 
 def test_replay_recorded_client(replay_daemon):

@@ -1,0 +1,55 @@
+"""Starting a daemon of one's own, for tests that need flags the shared `server` fixture lacks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+BIN = os.environ.get("TESSERA_BIN", str(REPO / ".build" / "release" / "tessera"))
+ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def own_daemon(tmp_path: Path, *extra: str):
+    """Yields the port of a fresh daemon (fixture credentials, data under tmp_path); stops it with SIGTERM."""
+    port = free_port()
+    stderr = tmp_path / "daemon.stderr"
+    proc = subprocess.Popen(
+        [BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "data"),
+         "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--no-fsync", *extra],
+        stdout=subprocess.DEVNULL, stderr=open(stderr, "wb"))
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, stderr.read_text()
+                assert time.time() < deadline, "daemon did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0, stderr.read_text()
+
+
+def client(port: int, **config):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                        config=Config(retries={"total_max_attempts": 1}, **config))
