@@ -23,7 +23,7 @@ public final class OpenObject: Sendable {
     }
 
     /// The bytes of `range` (inclusive; nil = all), read in chunks across segment boundaries.
-    public func chunks(range: ClosedRange<Int64>?, chunkSize: Int = 1 << 20) -> ObjectChunks {
+    public func chunks(range: ClosedRange<Int64>?, chunkSize: Int = 256 << 10) -> ObjectChunks {
         ObjectChunks(object: self, range: range ?? (record.size > 0 ? 0...(record.size - 1) : nil), chunkSize: chunkSize)
     }
 }
