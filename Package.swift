@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // System libraries, through pkg-config (Debian: libsqlite3-dev, libxml2-dev, zlib1g-dev).
@@ -30,6 +31,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "S3XML", dependencies: ["CLibXML2"]),
+        // POST policy decoding and evaluation for browser uploads (pure, no dependencies).
+        .target(name: "PostPolicy"),
         .target(name: "StorageCore", dependencies: [
             "Checksums",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -41,7 +44,8 @@ let package = Package(
             "StorageCore", "Checksums", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "TesseraServer", dependencies: [
-            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums",
+            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy",
+            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs"]),
     ]
 )

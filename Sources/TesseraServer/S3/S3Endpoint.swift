@@ -12,6 +12,8 @@ enum S3Endpoint: Equatable {
     // Objects
     case putObject, copyObject, getObject, headObject, deleteObject
     case getObjectAcl, putObjectAcl, getObjectTagging
+    /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
+    case postObject
     // Multipart
     case createMultipartUpload, uploadPart, uploadPartCopy, listParts, completeMultipartUpload, abortMultipartUpload
     case notImplemented(String)
@@ -23,7 +25,8 @@ enum S3Endpoint: Equatable {
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
 
-    static func resolve(method: String, bucket: String?, key: String?, query: [String: String], hasCopySource: Bool) -> S3Endpoint {
+    static func resolve(method: String, bucket: String?, key: String?, query: [String: String], hasCopySource: Bool,
+                        contentType: String? = nil) -> S3Endpoint {
         let has = { (name: String) in query[name] != nil }
         guard bucket != nil else {
             return method == "GET" ? .listBuckets : .notImplemented("\(method) /")
@@ -41,6 +44,7 @@ enum S3Endpoint: Equatable {
                 return .deleteBucket
             case "POST":
                 if has("delete") { return .deleteObjects }
+                if let ct = contentType, ct.lowercased().hasPrefix("multipart/form-data") { return .postObject }
                 return .notImplemented("POST bucket")
             case "GET":
                 if has("location") { return .getBucketLocation }

@@ -29,9 +29,11 @@ struct S3Service: HTTPResponder {
             let s3 = try S3Request(request, domain: domain)
             resource = s3.resource
             let endpoint = S3Endpoint.resolve(method: s3.method, bucket: s3.bucket, key: s3.key, query: s3.query,
-                                              hasCopySource: s3.header("x-amz-copy-source") != nil)
+                                              hasCopySource: s3.header("x-amz-copy-source") != nil,
+                                              contentType: s3.header("content-type"))
             op = endpoint.name
-            let auth = try authenticate(s3)
+            // PostObject's credentials are form fields: its handler verifies the policy signature.
+            let auth = endpoint == .postObject ? Self.formUploadAuth : try authenticate(s3)
             response = try await dispatch(endpoint, s3, body: request.body, auth: auth)
         } catch let e as CoreError {
             response = S3ErrorResponse.response(e, resource: resource, requestID: requestID, isHead: request.method == .head)
@@ -83,6 +85,7 @@ struct S3Service: HTTPResponder {
         case .deleteObjects: return try await deleteObjects(bucket, s3: s3, body: body, auth: auth)
         case .listMultipartUploads: return try await listMultipartUploads(bucket, s3: s3)
         case .putObject: return try await putObject(bucket, key, s3: s3, body: body, auth: auth)
+        case .postObject: return try await postObject(bucket, s3: s3, body: body)
         case .copyObject: return try await copyObject(bucket, key, s3: s3)
         case .getObject: return try await getObject(bucket, key, s3: s3, head: false)
         case .headObject: return try await getObject(bucket, key, s3: s3, head: true)

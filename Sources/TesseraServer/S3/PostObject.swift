@@ -1,0 +1,336 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MultipartKit
+import NIOCore
+import PostPolicy
+import S3XML
+import SigV4
+import StorageCore
+
+/// PostObject: browser-based form upload (`POST /bucket`, multipart/form-data), as made by
+/// boto3's `generate_presigned_post` and HTML forms.
+///
+/// The request has no Authorization header: the form's fields before `file` carry the credentials
+/// and a signed policy. They are read with a size cap, the signature and the policy are checked, and
+/// then the `file` part streams straight into the storage core (pulled from the request body as the
+/// core asks for it, so a slow disk slows the client down and nothing is buffered). Fields after
+/// `file` are ignored, as S3 does.
+extension S3Service {
+    /// Placeholder for the dispatcher: PostObject is authenticated by its form, in the handler.
+    static let formUploadAuth = VerifiedAuth(accessKey: "", version: 0, presigned: true, payload: .unsigned)
+
+    func postObject(_ bucket: String, s3: S3Request, body: RequestBody) async throws -> Response {
+        guard let boundary = ContentDisposition(s3.header("content-type") ?? "")?.parameters["boundary"], !boundary.isEmpty,
+              boundary.utf8.count <= 200 else {
+            throw CoreError(PostPolicyError.malformed)
+        }
+        let reader = PostFormReader(boundary: boundary, body: body)
+        defer { reader.close() }
+        try await reader.readFields()
+        var form = reader.form
+        form.substituteFilename(reader.fileName)
+
+        let auth: VerifiedAuth?
+        do {
+            auth = try verifier.verifyPostPolicy(field: { form.value($0) })
+        } catch {
+            throw CoreError(authError: error)
+        }
+        guard auth != nil, let policyText = form.value("policy") else {
+            // No credentials: an anonymous upload, and no bucket here is publicly writable.
+            throw CoreError("AccessDenied", "Access Denied")
+        }
+        guard let key = form.value("key") else { throw CoreError(PostPolicyError.missingField("key")) }
+        let policy: PostPolicyDocument
+        do {
+            policy = try PostPolicyDocument(base64: policyText)
+            try policy.check(form, bucket: bucket, now: Date().timeIntervalSince1970)
+        } catch {
+            throw CoreError(error)
+        }
+        guard reader.hasFile else {
+            throw CoreError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
+        }
+        let attributes = try ObjectHeaders.attributes(fromForm: form)
+        let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
+            guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
+                throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
+            }
+            return Array(d)
+        }
+
+        let record = try await storage.putObject(
+            bucket: bucket, key: key, attributes: attributes, body: PostFileBody(reader: reader, policy: policy),
+            afterBody: { md5 in
+                if let contentMD5, contentMD5 != md5 {
+                    throw CoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
+                }
+                return [:]
+            })
+        return postResponse(record, form: form, s3: s3)
+    }
+
+    /// 303 to success_action_redirect (or the older `redirect`); else success_action_status 200, 201
+    /// (a PostResponse document) or 204, the default.
+    func postResponse(_ record: ObjectRecord, form: PostForm, s3: S3Request) -> Response {
+        let etag = "\"\(record.etag)\""
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        let path = s3.virtualHosted ? "/" + Self.formURIEncode(record.key, keepSlash: true)
+            : "/" + Self.formURIEncode(record.bucket, keepSlash: false) + "/" + Self.formURIEncode(record.key, keepSlash: true)
+        let location = "http://" + s3.host + path
+        let redirect = form.value("success_action_redirect") ?? form.value("redirect")
+        if let redirect, !redirect.isEmpty, let url = URLComponents(string: redirect), url.scheme != nil, url.host != nil {
+            let query = "bucket=" + Self.formURIEncode(record.bucket, keepSlash: false) + "&key="
+                + Self.formURIEncode(record.key, keepSlash: false) + "&etag=" + Self.formURIEncode(etag, keepSlash: false)
+            var target = redirect
+            if let hash = target.firstIndex(of: "#") { target = String(target[..<hash]) }
+            target += (url.percentEncodedQuery.map { $0.isEmpty ? "" : "&" } ?? "?") + query
+            headers[.location] = target
+            return Response(status: .seeOther, headers: headers)
+        }
+        headers[.location] = location
+        switch form.value("success_action_status") {
+        case "200":
+            return Response(status: .ok, headers: headers)
+        case "201":
+            var w = XMLWriter(root: "PostResponse", namespace: nil)
+            w.element("Location", location)
+            w.element("Bucket", record.bucket)
+            w.element("Key", record.key)
+            w.element("ETag", etag)
+            return xml(w.finish(), status: .created, headers: headers)
+        default:
+            return Response(status: .noContent, headers: headers)
+        }
+    }
+
+    /// RFC 3986 unreserved characters stay; everything else is %XX (UTF-8).
+    static func formURIEncode(_ s: String, keepSlash: Bool) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            case UInt8(ascii: "/") where keepSlash:
+                out += "/"
+            default:
+                out += String(format: "%%%02X", b)
+            }
+        }
+        return out
+    }
+}
+
+extension CoreError {
+    init(_ e: PostPolicyError) {
+        self.init(e.code, e.message, details: e.details.map { Detail($0.name, $0.value) })
+    }
+}
+
+extension ObjectHeaders {
+    /// The object attributes a form upload sets: what PutObject takes from headers, from form fields.
+    static func attributes(fromForm form: PostForm) throws -> ObjectAttributes {
+        var a = ObjectAttributes()
+        a.contentType = form.value("content-type")
+        a.contentDisposition = form.value("content-disposition")
+        a.contentEncoding = form.value("content-encoding")
+        a.contentLanguage = form.value("content-language")
+        a.cacheControl = form.value("cache-control")
+        a.expires = form.value("expires")
+        if let sc = form.value("x-amz-storage-class") {
+            let valid = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+                         "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"]
+            guard valid.contains(sc) else { throw CoreError("InvalidStorageClass", "The storage class you specified is not valid") }
+            a.storageClass = sc == "STANDARD" ? nil : sc
+        }
+        var size = 0
+        var seen = Set<String>()
+        for f in form.fields {
+            let name = f.name.lowercased()
+            guard name.hasPrefix("x-amz-meta-"), seen.insert(name).inserted else { continue }
+            let k = String(name.dropFirst("x-amz-meta-".count))
+            a.userMetadata[k] = f.value
+            size += k.utf8.count + f.value.utf8.count
+        }
+        if size > maxUserMetadata {
+            throw CoreError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.",
+                            details: [.init("Size", String(size)), .init("MaxSizeAllowed", String(maxUserMetadata))])
+        }
+        return a
+    }
+}
+
+/// Reads a multipart/form-data body with MultipartKit's streaming parser: first the fields up to the
+/// `file` part (kept, capped), then, on demand, the file's bytes (never kept beyond one network chunk).
+/// Used by one task at a time: `readFields`, then the `PostFileBody` the core iterates.
+final class PostFormReader {
+    private enum Phase { case fields, file, done }
+
+    private let parser: MultipartParser
+    private var source: RequestBody.AsyncIterator
+    private var phase = Phase.fields
+    private(set) var form = PostForm()
+    /// The `filename` of the file part, as sent.
+    private(set) var fileName: String?
+    private(set) var hasFile = false
+    /// Bytes of the body read while still among the fields (bounds the parser's header buffers too).
+    private var preDataBytes = 0
+    static let maxPreData = PostForm.maxTotalBytes + 64 * 1024
+
+    // The part being parsed.
+    private var partName: String?
+    private var partFileName: String?
+    private var partValue: [UInt8] = []
+    /// File bytes parsed but not yet handed to the core.
+    private var pending = ByteBuffer()
+    /// An error found inside a parser callback (they cannot throw).
+    private var failure: PostPolicyError?
+
+    init(boundary: String, body: RequestBody) {
+        parser = MultipartParser(boundary: boundary)
+        source = body.makeAsyncIterator()
+        parser.onHeader = { [unowned self] name, value in self.header(name, value) }
+        parser.onBody = { [unowned self] buffer in self.bodyBytes(&buffer) }
+        parser.onPartComplete = { [unowned self] in self.partComplete() }
+    }
+
+    /// Drops the parser's callbacks once the request is done (they hold this reader unowned).
+    func close() {
+        parser.onHeader = { _, _ in }
+        parser.onBody = { _ in }
+        parser.onPartComplete = {}
+    }
+
+    /// Reads until the file part begins (or the form ends without one).
+    func readFields() async throws {
+        while phase == .fields {
+            guard let chunk = try await source.next() else {
+                // The body ended before any file part: the fields are all there is.
+                if partName != nil || form.fields.isEmpty { throw CoreError(PostPolicyError.malformed) }
+                phase = .done
+                return
+            }
+            try feed(chunk)
+            if phase == .fields {
+                preDataBytes += chunk.readableBytes
+                if preDataBytes > Self.maxPreData { throw CoreError(PostPolicyError.preDataTooLarge) }
+            }
+        }
+    }
+
+    /// The next piece of the file, nil after its last byte.
+    func nextFileChunk() async throws -> ByteBuffer? {
+        while true {
+            if pending.readableBytes > 0 {
+                let out = pending
+                pending = ByteBuffer()
+                return out
+            }
+            if phase != .file { return nil }
+            guard let chunk = try await source.next() else { throw CoreError.incompleteBody }
+            try feed(chunk)
+        }
+    }
+
+    private func feed(_ chunk: ByteBuffer) throws {
+        do {
+            try parser.execute(chunk)
+        } catch {
+            throw CoreError(PostPolicyError.malformed)
+        }
+        if let failure { throw CoreError(failure) }
+    }
+
+    private func header(_ name: String, _ value: String) {
+        guard phase == .fields, name.lowercased() == "content-disposition" else { return }
+        guard let cd = ContentDisposition(value), cd.type == "form-data", let n = cd.name else {
+            failure = failure ?? .malformed
+            return
+        }
+        partName = n
+        partFileName = cd.filename
+    }
+
+    private var inFilePart: Bool { partName?.lowercased() == "file" }
+
+    private func beginFile() {
+        phase = .file
+        hasFile = true
+        fileName = partFileName ?? ""
+    }
+
+    private func bodyBytes(_ buffer: inout ByteBuffer) {
+        switch phase {
+        case .fields:
+            if inFilePart {
+                beginFile()
+                pending.writeBuffer(&buffer)
+            } else {
+                if partValue.count + buffer.readableBytes > PostForm.maxFieldBytes {
+                    failure = failure ?? .preDataTooLarge
+                    return
+                }
+                partValue.append(contentsOf: buffer.readableBytesView)
+            }
+        case .file:
+            pending.writeBuffer(&buffer)
+        case .done:
+            return  // fields after the file are ignored
+        }
+    }
+
+    private func partComplete() {
+        switch phase {
+        case .fields:
+            if inFilePart {
+                beginFile()  // an empty file
+                phase = .done
+            } else if let name = partName {
+                do {
+                    try form.append(name: name, value: String(decoding: partValue, as: UTF8.self))
+                } catch {
+                    failure = failure ?? error
+                }
+            } else {
+                failure = failure ?? .malformed
+            }
+            partName = nil
+            partFileName = nil
+            partValue = []
+        case .file:
+            phase = .done
+        case .done:
+            return
+        }
+    }
+}
+
+/// The file part as the AsyncSequence the storage core writes: pulled from the request body on
+/// demand, with the policy's content-length-range enforced as it streams (nothing is committed
+/// when it fails, since the core discards a body whose sequence throws).
+struct PostFileBody: AsyncSequence {
+    typealias Element = ByteBuffer
+    let reader: PostFormReader
+    let policy: PostPolicyDocument
+
+    func makeAsyncIterator() -> Iterator { Iterator(reader: reader, policy: policy) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let reader: PostFormReader
+        let policy: PostPolicyDocument
+        var received: Int64 = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await reader.nextFileChunk() else {
+                do { try policy.checkFinalSize(received) } catch { throw CoreError(error) }
+                return nil
+            }
+            received += Int64(chunk.readableBytes)
+            do { try policy.checkPartialSize(received) } catch { throw CoreError(error) }
+            return chunk
+        }
+    }
+}
