@@ -1,0 +1,72 @@
+import Foundation
+import StorageCore
+
+/// Tasks and files of the chunk upload API, as JSON records beside a few indexed columns.
+extension SQLiteMetadataStore: TaskStore {
+    private func encode<T: Encodable>(_ v: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(v), as: UTF8.self)
+    }
+    private func decode<T: Decodable>(_ t: T.Type, _ s: String) -> T? {
+        try? JSONDecoder().decode(t, from: Data(s.utf8))
+    }
+
+    public func putTask(_ task: UploadTask) throws {
+        let record = try encode(task)
+        try write { c in try c.query("INSERT OR REPLACE INTO upload_tasks(id, record) VALUES(?,?)", [.text(task.id), .text(record)]) }
+    }
+
+    public func task(id: String) throws -> UploadTask? {
+        try read { c in
+            var r: UploadTask?
+            try c.query("SELECT record FROM upload_tasks WHERE id=?", [.text(id)]) { r = self.decode(UploadTask.self, $0.text(0)) }
+            return r
+        }
+    }
+
+    public func deleteTask(id: String) throws {
+        try write { c in try c.query("DELETE FROM upload_tasks WHERE id=?", [.text(id)]) }
+    }
+
+    public func putFile(_ file: StoredFile) throws {
+        let record = try encode(file)
+        try write { c in
+            try c.query("INSERT OR REPLACE INTO files(id, md5, sha256, expires, record) VALUES(?,?,?,?,?)", [
+                .text(file.id), .text(file.md5), .text(file.sha256),
+                file.expiresAt.map { .double($0.timeIntervalSince1970) } ?? .null, .text(record),
+            ])
+        }
+    }
+
+    public func file(id: String) throws -> StoredFile? {
+        try read { c in
+            var r: StoredFile?
+            try c.query("SELECT record FROM files WHERE id=?", [.text(id)]) { r = self.decode(StoredFile.self, $0.text(0)) }
+            return r
+        }
+    }
+
+    public func files(hash: String) throws -> [StoredFile] {
+        try read { c in
+            var r: [StoredFile] = []
+            try c.query("SELECT record FROM files WHERE md5=? OR sha256=? ORDER BY id", [.text(hash), .text(hash)]) {
+                if let f = self.decode(StoredFile.self, $0.text(0)) { r.append(f) }
+            }
+            return r
+        }
+    }
+
+    public func deleteFile(id: String) throws {
+        try write { c in try c.query("DELETE FROM files WHERE id=?", [.text(id)]) }
+    }
+
+    public func files(expiringBefore date: Date, limit: Int) throws -> [StoredFile] {
+        try read { c in
+            var r: [StoredFile] = []
+            try c.query("SELECT record FROM files WHERE expires IS NOT NULL AND expires < ? ORDER BY expires LIMIT ?",
+                        [.double(date.timeIntervalSince1970), .int(Int64(limit))]) {
+                if let f = self.decode(StoredFile.self, $0.text(0)) { r.append(f) }
+            }
+            return r
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import StorageCore
+
+/// Removes task-API files whose expired_at has passed.
+struct FileExpirySweeper: Service {
+    let storage: Storage
+    let tasks: any TaskStore
+    let interval: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await sweepOnce()
+            try? await gracefulShutdownAwareSleep(interval)
+        }
+    }
+
+    func sweepOnce(now: Date = Date()) async {
+        do {
+            var removed = 0
+            for f in try tasks.files(expiringBefore: now, limit: 1000) {
+                try await storage.deleteObject(bucket: f.bucket, key: f.key)
+                try tasks.deleteFile(id: f.id)
+                removed += 1
+            }
+            if removed > 0 { logger.info("removed expired files", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.error("file expiry sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

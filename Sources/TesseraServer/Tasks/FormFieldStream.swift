@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import NIOCore
+import StorageCore
+
+/// Streams one field of a multipart/form-data body (e.g. the task API's `chunk`) without keeping it:
+/// other parts are skipped, and the field's bytes are handed on as they are parsed.
+final class FormFieldStream: AsyncSequence, @unchecked Sendable {
+    typealias Element = ByteBuffer
+    private let parser: MultipartParser
+    private var source: RequestBody.AsyncIterator
+    private let field: String
+    private var inField = false
+    private var partName: String?
+    private(set) var found = false
+    private var finished = false
+    private var pending: [ByteBuffer] = []
+
+    init(boundary: String, body: RequestBody, field: String) {
+        parser = MultipartParser(boundary: boundary)
+        source = body.makeAsyncIterator()
+        self.field = field
+        parser.onHeader = { [unowned self] name, value in
+            guard name.lowercased() == "content-disposition" else { return }
+            self.partName = Self.dispositionName(value)
+            self.inField = self.partName == self.field && !self.found
+            if self.inField { self.found = true }
+        }
+        parser.onBody = { [unowned self] buffer in
+            if self.inField { self.pending.append(buffer) }
+        }
+        parser.onPartComplete = { [unowned self] in
+            if self.inField { self.inField = false; self.finished = true }
+        }
+    }
+
+    /// `boundary` of a multipart/form-data Content-Type, or nil.
+    static func boundary(_ contentType: String?) -> String? {
+        guard let ct = contentType, ct.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for p in ct.split(separator: ";").dropFirst() {
+            let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2, kv[0].lowercased() == "boundary" {
+                return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+
+    static func dispositionName(_ value: String) -> String? {
+        for p in value.split(separator: ";").dropFirst() {
+            let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2, kv[0].lowercased() == "name" { return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return nil
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(stream: self) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let stream: FormFieldStream
+        mutating func next() async throws -> ByteBuffer? { try await stream.nextBytes() }
+    }
+
+    private func nextBytes() async throws -> ByteBuffer? {
+        while true {
+            if !pending.isEmpty { return pending.removeFirst() }
+            if finished { return nil }
+            guard let chunk = try await source.next() else {
+                throw CoreError.invalidArgument(found ? "The form ended inside the '\(field)' field" : "Missing form field '\(field)'")
+            }
+            do { try parser.execute(chunk) } catch { throw CoreError.invalidArgument("Malformed multipart/form-data body") }
+        }
+    }
+}
