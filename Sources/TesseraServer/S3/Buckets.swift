@@ -8,8 +8,9 @@ import StorageCore
 /// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, and the
 /// sub-resources clients probe (answered as S3 does for a bucket without that configuration).
 extension S3Service {
-    func listBuckets() async throws -> Response {
-        let buckets = try await storage.listBuckets()
+    /// - Parameter visibleTo: the buckets a scoped key may see; nil for all.
+    func listBuckets(visibleTo allowed: [String]?) async throws -> Response {
+        let buckets = try await storage.listBuckets().filter { allowed?.contains($0.name) ?? true }
         var w = XMLWriter(root: "ListAllMyBucketsResult")
         w.group("Owner") { $0.element("ID", "tessera"); $0.element("DisplayName", "tessera") }
         w.group("Buckets") { w in

@@ -37,10 +37,11 @@ extension S3Service {
         } catch {
             throw CoreError(authError: error)
         }
-        guard auth != nil, let policyText = form.value("policy") else {
+        guard let auth, let policyText = form.value("policy") else {
             // No credentials: an anonymous upload, and no bucket here is publicly writable.
             throw CoreError("AccessDenied", "Access Denied")
         }
+        try scopes.check(auth.accessKey, bucket: bucket)
         guard let key = form.value("key") else { throw CoreError(PostPolicyError.missingField("key")) }
         let policy: PostPolicyDocument
         do {

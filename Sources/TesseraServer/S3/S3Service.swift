@@ -13,6 +13,7 @@ struct S3Service: HTTPResponder {
     typealias Context = BasicRequestContext
     let storage: Storage
     let verifier: Verifier
+    let scopes: KeyScopes
     let region: String
     let domain: String?
     let logger: Logger
@@ -34,6 +35,7 @@ struct S3Service: HTTPResponder {
             op = endpoint.name
             // PostObject's credentials are form fields: its handler verifies the policy signature.
             let auth = endpoint == .postObject ? Self.formUploadAuth : try authenticate(s3)
+            if endpoint != .postObject { try scopes.check(auth.accessKey, bucket: s3.bucket) }
             response = try await dispatch(endpoint, s3, body: request.body, auth: auth)
         } catch let e as CoreError {
             response = S3ErrorResponse.response(e, resource: resource, requestID: requestID, isHead: request.method == .head)
@@ -71,7 +73,7 @@ struct S3Service: HTTPResponder {
         let bucket = s3.bucket ?? ""
         let key = s3.key ?? ""
         switch endpoint {
-        case .listBuckets: return try await listBuckets()
+        case .listBuckets: return try await listBuckets(visibleTo: scopes.buckets(of: auth.accessKey))
         case .createBucket: return try await createBucket(bucket, s3: s3, body: body, auth: auth)
         case .headBucket: return try await headBucket(bucket)
         case .deleteBucket: return try await deleteBucket(bucket)

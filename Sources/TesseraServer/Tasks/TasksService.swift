@@ -17,6 +17,7 @@ struct TasksService: HTTPResponder {
     let bucket: String
     let tokens: Set<String>
     let anonymous: Bool
+    let scopes: KeyScopes
     let logger: Logger
     static let defaultChunkSize: Int64 = 5 << 20
 
@@ -59,7 +60,7 @@ struct TasksService: HTTPResponder {
     func authorized(_ request: Request) -> Bool {
         guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else { return false }
         let token = auth.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return tokens.contains { constantTimeEqual($0, token) }
+        return scopes.acceptsToken(token, configured: tokens, bucket: bucket)
     }
 
     // MARK: create

@@ -16,6 +16,7 @@ struct WorkerService: HTTPResponder {
     /// Bearer tokens accepted; empty with `anonymous` opens the API deliberately.
     let tokens: Set<String>
     let anonymous: Bool
+    let scopes: KeyScopes
     let logger: Logger
     let maxJSONBody = 2 << 20
 
@@ -90,7 +91,7 @@ struct WorkerService: HTTPResponder {
         if anonymous { return true }
         guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else { return false }
         let token = auth.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return tokens.contains { constantTimeEqual($0, token) }
+        return scopes.acceptsToken(token, configured: tokens, bucket: bucket)
     }
 
     func create(_ key: String, request: Request) async throws -> Response {

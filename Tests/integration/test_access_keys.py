@@ -1,0 +1,53 @@
+"""Access keys made with `tessera keys`, limited to buckets, on a running instance."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from daemon import BIN, client, free_port, own_daemon
+
+pytestmark = pytest.mark.core
+
+
+def keys(tmp_path, *args) -> str:
+    out = subprocess.run([BIN, "keys", *args, "--data-dir", str(tmp_path / "data")], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def code(call) -> str:
+    with pytest.raises(ClientError) as e:
+        call()
+    return e.value.response["Error"]["Code"]
+
+
+def test_scoped_key_reaches_only_its_buckets(tmp_path):
+    worker_port = free_port()
+    with own_daemon(tmp_path, "--worker-listen", f"127.0.0.1:{worker_port}", "--worker-bucket", "allowed") as port:
+        admin = client(port)
+        admin.create_bucket(Bucket="other")
+        admin.put_object(Bucket="other", Key="secret.txt", Body=b"not yours")
+        printed = keys(tmp_path, "create", "--bucket", "allowed")
+        ak = re.search(r"access key: (\S+)", printed).group(1)
+        sk = re.search(r"secret key: (\S+)", printed).group(1)
+        scoped = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                              aws_access_key_id=ak, aws_secret_access_key=sk, config=Config(retries={"total_max_attempts": 1}))
+        scoped.put_object(Bucket="allowed", Key="mine.txt", Body=b"mine")
+        assert scoped.get_object(Bucket="allowed", Key="mine.txt")["Body"].read() == b"mine"
+        assert [b["Name"] for b in scoped.list_buckets()["Buckets"]] == ["allowed"]
+        assert code(lambda: scoped.get_object(Bucket="other", Key="secret.txt")) == "AccessDenied"
+        assert code(lambda: scoped.put_object(Bucket="other", Key="x", Body=b"x")) == "AccessDenied"
+        assert code(lambda: scoped.create_bucket(Bucket="third")) == "AccessDenied"
+        # Its secret is a bearer token for the JSON front end bound to its bucket.
+        r = requests.get(f"http://127.0.0.1:{worker_port}/mine.txt", params={"action": "get"}, headers={"Authorization": f"Bearer {sk}"})
+        assert r.status_code == 200 and r.content == b"mine"
+        assert ak in keys(tmp_path, "list") and sk not in keys(tmp_path, "list")
+        keys(tmp_path, "delete", ak)
+        assert code(lambda: scoped.get_object(Bucket="allowed", Key="mine.txt")) == "InvalidAccessKeyId"
