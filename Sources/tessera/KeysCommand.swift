@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import SQLiteMetadata
-import StorageCore
+import TesseraServer
 
 /// `tessera keys create|list|delete`: access keys beside the daemon's own, optionally limited to
-/// some buckets. Works on a stopped or running instance's data dir (SQLite WAL serializes writers).
+/// some buckets and to reads. They live in `<data-dir>/keys.json` (0600); a running daemon picks up
+/// changes on its next request.
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage access keys (optionally scoped to buckets).",
@@ -15,9 +15,9 @@ struct Keys: ParsableCommand {
         @Option(help: "The instance's data directory.")
         var dataDir = "./data"
 
-        func store() throws -> SQLiteMetadataStore {
+        func file() throws -> AccessKeyFile {
             guard FileManager.default.fileExists(atPath: dataDir) else { throw ValidationError("no data directory at \(dataDir)") }
-            return try SQLiteMetadataStore(path: dataDir + "/metadata.sqlite")
+            return AccessKeyFile(dataDir: dataDir)
         }
     }
 
@@ -26,11 +26,13 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: Options
         @Option(name: .customLong("bucket"), help: "Limit the key to this bucket (repeatable). Without it the key may use every bucket.")
         var buckets: [String] = []
+        @Flag(help: "Allow only reads (GET/HEAD); writes get AccessDenied.")
+        var readOnly = false
 
         func run() throws {
-            let key = AccessKeyRecord.generate(buckets: buckets.isEmpty ? nil : buckets)
-            try options.store().putKey(key)
-            print("access key: \(key.accessKey)\nsecret key: \(key.secretKey)\nbuckets:    \(key.buckets?.joined(separator: ", ") ?? "all")")
+            let key = AccessKeyRecord.generate(buckets: buckets.isEmpty ? nil : buckets, readOnly: readOnly)
+            try options.file().update { $0.append(key) }
+            print("access key: \(key.accessKey)\nsecret key: \(key.secretKey)\nbuckets:    \(key.buckets?.joined(separator: ", ") ?? "all")\naccess:     \(readOnly ? "read-only" : "read-write")")
         }
     }
 
@@ -39,8 +41,8 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            for k in try options.store().keys() {
-                print("\(k.accessKey)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(ISO8601DateFormatter().string(from: k.created))")
+            for k in try options.file().keys() {
+                print("\(k.accessKey)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(ISO8601DateFormatter().string(from: k.created))")
             }
         }
     }
@@ -51,7 +53,12 @@ struct Keys: ParsableCommand {
         @Argument(help: "The access key ID.") var accessKey: String
 
         func run() throws {
-            guard try options.store().deleteKey(id: accessKey) else { throw ValidationError("no such key: \(accessKey)") }
+            var found = false
+            try options.file().update { list in
+                found = list.contains { $0.accessKey == accessKey }
+                list.removeAll { $0.accessKey == accessKey }
+            }
+            guard found else { throw ValidationError("no such key: \(accessKey)") }
             print("deleted \(accessKey)")
         }
     }

@@ -51,3 +51,25 @@ def test_scoped_key_reaches_only_its_buckets(tmp_path):
         assert ak in keys(tmp_path, "list") and sk not in keys(tmp_path, "list")
         keys(tmp_path, "delete", ak)
         assert code(lambda: scoped.get_object(Bucket="allowed", Key="mine.txt")) == "InvalidAccessKeyId"
+
+
+def test_read_only_key_cannot_write(tmp_path):
+    with own_daemon(tmp_path) as port:
+        admin = client(port)
+        admin.create_bucket(Bucket="docs")
+        admin.put_object(Bucket="docs", Key="a.txt", Body=b"A")
+        printed = keys(tmp_path, "create", "--read-only")
+        ak = re.search(r"access key: (\S+)", printed).group(1)
+        sk = re.search(r"secret key: (\S+)", printed).group(1)
+        assert (tmp_path / "data" / "keys.json").stat().st_mode & 0o777 == 0o600
+        ro = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id=ak, aws_secret_access_key=sk, config=Config(retries={"total_max_attempts": 1}))
+        assert ro.get_object(Bucket="docs", Key="a.txt")["Body"].read() == b"A"
+        assert "docs" in [b["Name"] for b in ro.list_buckets()["Buckets"]]
+        assert code(lambda: ro.put_object(Bucket="docs", Key="b.txt", Body=b"B")) == "AccessDenied"
+        assert code(lambda: ro.delete_object(Bucket="docs", Key="a.txt")) == "AccessDenied"
+        assert code(lambda: ro.create_multipart_upload(Bucket="docs", Key="m")) == "AccessDenied"
+        up = admin.create_multipart_upload(Bucket="docs", Key="m")["UploadId"]
+        assert code(lambda: ro.upload_part(Bucket="docs", Key="m", UploadId=up, PartNumber=1, Body=b"x")) == "AccessDenied"
+        assert admin.get_object(Bucket="docs", Key="a.txt")["Body"].read() == b"A"
+        assert "read-only" in keys(tmp_path, "list")

@@ -35,7 +35,9 @@ struct S3Service: HTTPResponder {
             op = endpoint.name
             // PostObject's credentials are form fields: its handler verifies the policy signature.
             let auth = endpoint == .postObject ? Self.formUploadAuth : try authenticate(s3)
-            if endpoint != .postObject { try scopes.check(auth.accessKey, bucket: s3.bucket) }
+            if endpoint != .postObject {
+                try scopes.check(auth.accessKey, bucket: s3.bucket, write: s3.method != "GET" && s3.method != "HEAD")
+            }
             response = try await dispatch(endpoint, s3, body: request.body, auth: auth)
         } catch let e as CoreError {
             response = S3ErrorResponse.response(e, resource: resource, requestID: requestID, isHead: request.method == .head)

@@ -23,7 +23,7 @@ struct TasksService: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         do {
-            guard anonymous || authorized(request) else { return error(.unauthorized, "Unauthorized") }
+            guard anonymous || authorized(request, write: request.method != .get) else { return error(.unauthorized, "Unauthorized") }
             let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
             let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
             switch (request.method, parts.count) {
@@ -57,10 +57,10 @@ struct TasksService: HTTPResponder {
         init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
     }
 
-    func authorized(_ request: Request) -> Bool {
+    func authorized(_ request: Request, write: Bool) -> Bool {
         guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else { return false }
         let token = auth.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return scopes.acceptsToken(token, configured: tokens, bucket: bucket)
+        return scopes.acceptsToken(token, configured: tokens, bucket: bucket, write: write)
     }
 
     // MARK: create

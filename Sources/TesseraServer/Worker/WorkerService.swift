@@ -33,7 +33,7 @@ struct WorkerService: HTTPResponder {
     }
 
     func handle(_ request: Request) async throws -> Response {
-        guard authorized(request) else {
+        guard authorized(request, write: !(request.method == .get && query(request)["action"] == "get")) else {
             var r = text(.unauthorized, "Unauthorized")
             r.headers[.wwwAuthenticate] = "Bearer"
             return r
@@ -87,11 +87,17 @@ struct WorkerService: HTTPResponder {
         }
     }
 
-    func authorized(_ request: Request) -> Bool {
+    func query(_ request: Request) -> [String: String] {
+        let target = request.head.path ?? "/"
+        guard let q = target.firstIndex(of: "?") else { return [:] }
+        return (try? S3Request.parseQuery(String(target[target.index(after: q)...]))) ?? [:]
+    }
+
+    func authorized(_ request: Request, write: Bool) -> Bool {
         if anonymous { return true }
         guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else { return false }
         let token = auth.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return scopes.acceptsToken(token, configured: tokens, bucket: bucket)
+        return scopes.acceptsToken(token, configured: tokens, bucket: bucket, write: write)
     }
 
     func create(_ key: String, request: Request) async throws -> Response {

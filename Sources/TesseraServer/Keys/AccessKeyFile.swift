@@ -1,0 +1,82 @@
+import Foundation
+import StorageCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An access key beside the daemon's own: optionally limited to some buckets, optionally read-only.
+public struct AccessKeyRecord: Codable, Sendable, Equatable {
+    public var accessKey: String
+    public var secretKey: String
+    /// nil: every bucket. Otherwise only these (and ListBuckets shows only these).
+    public var buckets: [String]?
+    /// Only GET and HEAD (and the JSON front ends' downloads).
+    public var readOnly: Bool
+    public var created: Date
+
+    public func allows(bucket: String) -> Bool { buckets?.contains(bucket) ?? true }
+
+    /// A fresh random pair (20-character ID, 40-character secret), as AWS shapes them.
+    public static func generate(buckets: [String]?, readOnly: Bool) -> AccessKeyRecord {
+        var g = SystemRandomNumberGenerator()
+        let alnum = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        let b64 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let id = "TK" + String((0..<18).map { _ in alnum[Int(g.next() % UInt64(alnum.count))] })
+        let secret = String((0..<40).map { _ in b64[Int(g.next() % UInt64(b64.count))] })
+        return AccessKeyRecord(accessKey: id, secretKey: secret, buckets: buckets, readOnly: readOnly, created: Date())
+    }
+}
+
+/// The keys file, `<data-dir>/keys.json` (mode 0600): written by `tessera keys` with an exclusive
+/// lock and an atomic rename, re-read by a running daemon whenever it changes.
+public final class AccessKeyFile: @unchecked Sendable {
+    public let path: String
+    private let lock = NSLock()
+    private var cached: [String: AccessKeyRecord] = [:]
+    private var stamp: (mtime: timespec, size: off_t, ino: ino_t)?
+
+    public init(dataDir: String) { path = dataDir + "/keys.json" }
+
+    public func key(id: String) -> AccessKeyRecord? { current()[id] }
+
+    public func keys() -> [AccessKeyRecord] { current().values.sorted { $0.accessKey < $1.accessKey } }
+
+    /// The file's keys, re-read only when its inode, size or mtime changed.
+    private func current() -> [String: AccessKeyRecord] {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return [:] }
+        lock.lock(); defer { lock.unlock() }
+        if let s = stamp, s.mtime.tv_sec == st.st_mtim.tv_sec, s.mtime.tv_nsec == st.st_mtim.tv_nsec, s.size == st.st_size, s.ino == st.st_ino {
+            return cached
+        }
+        let list = (FileManager.default.contents(atPath: path)).flatMap { try? Self.decoder.decode([AccessKeyRecord].self, from: $0) } ?? []
+        cached = Dictionary(list.map { ($0.accessKey, $0) }, uniquingKeysWith: { a, _ in a })
+        stamp = (st.st_mtim, st.st_size, st.st_ino)
+        return cached
+    }
+
+    /// Applies `change` to the file's keys under an exclusive lock, replacing the file atomically.
+    public func update(_ change: (inout [AccessKeyRecord]) throws -> Void) throws {
+        let lockFD = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lockFD >= 0 else { throw CoreError.internalError("cannot open \(path).lock") }
+        defer { close(lockFD) }
+        flock(lockFD, LOCK_EX)
+        var list = (FileManager.default.contents(atPath: path)).flatMap { try? Self.decoder.decode([AccessKeyRecord].self, from: $0) } ?? []
+        try change(&list)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(list)
+        let tmp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CoreError.internalError("cannot write \(tmp)")
+        }
+        guard rename(tmp, path) == 0 else { throw CoreError.internalError("cannot replace \(path)") }
+    }
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+}
