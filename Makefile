@@ -5,7 +5,7 @@ BIN := .build/release/tessera
 PORT ?= 9000
 DATA ?= ./data
 
-.PHONY: run build release test unit integration clean
+.PHONY: run build release test unit integration crashtest crashtest-short clean
 
 ## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
 run: release
@@ -17,14 +17,22 @@ release:
 build:
 	$(SWIFT) build
 
-## Every test: Swift unit and in-process tests, then the real-client suite against the release binary.
-test: unit integration
+## Every test: Swift unit and in-process tests, the real-client suite against the release binary,
+## and the short crash-consistency run.
+test: unit integration crashtest-short
 
 unit:
 	$(SWIFT) test
 
 integration: release
 	TESSERA_BIN=$(BIN) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/integration
+
+## kill -9 at random moments under concurrent writers; verifies nothing acknowledged is lost.
+crashtest: release
+	$(PYTHON) Tests/crash/crashtest.py --kills 50 --bin $(BIN)
+
+crashtest-short: release
+	$(PYTHON) Tests/crash/crashtest.py --kills 6 --bin $(BIN)
 
 clean:
 	rm -rf .build
