@@ -19,7 +19,7 @@ build:
 
 ## Every test: Swift unit and in-process tests, the real-client suite against the release binary,
 ## and the short crash-consistency run.
-test: unit integration crashtest-short
+test: unit crashtest-short integration
 
 unit:
 	$(SWIFT) test
