@@ -167,3 +167,16 @@ def test_presigned_url_with_altered_method_is_refused(env):
     r = requests.put(url, data=b"overwrite")
     assert r.status_code == 403 and b"SignatureDoesNotMatch" in r.content
     assert s3.get_object(Bucket="hostile", Key="p")["Body"].read() == b"keep"
+
+
+def test_connections_past_the_cap_get_slowdown(tmp_path):
+    with own_daemon(tmp_path, "--max-connections", "4") as port:
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        time.sleep(0.2)
+        r = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert r.status_code == 503 and "<Code>SlowDown</Code>" in r.text
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        s3 = client(port)
+        assert s3.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200  # capacity comes back
