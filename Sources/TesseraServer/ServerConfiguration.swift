@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var maxClockSkew: TimeInterval? = 900
     /// fsync blobs and metadata. Off only for throwaway test data.
     public var durable = true
+    /// PEM certificate chain and private key: when both are set the listener speaks HTTPS only.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 
     public init(accessKey: String, secretKey: String) {
         self.accessKey = accessKey

@@ -53,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "PEM certificate chain (leaf first) for HTTPS on --listen; requires --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key (unencrypted) for --tls-cert.")
+    var tlsKey: String?
+
     @Flag(help: "Skip fsync of blobs and metadata. Faster; an OS crash may lose acknowledged writes. For throwaway data only.")
     var noFsync = false
 
@@ -61,6 +67,17 @@ struct Serve: AsyncParsableCommand {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         if (accessKey == nil) != (secretKey == nil) { throw ValidationError("give both --access-key and --secret-key, or neither") }
         if let m = maxParts, m < 1 || m > 10_000 { throw ValidationError("--max-parts must be 1 to 10000") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
+        if let tlsCert, let tlsKey {
+            for (flag, path) in [("--tls-cert", tlsCert), ("--tls-key", tlsKey)] where !FileManager.default.isReadableFile(atPath: path) {
+                throw ValidationError("\(flag) \(path): no such readable file")
+            }
+            do {
+                _ = try Daemon.loadTLSConfiguration(certificatePath: tlsCert, keyPath: tlsKey)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
 
     static func parseListen(_ s: String) -> (String, Int)? {
@@ -98,14 +115,17 @@ struct Serve: AsyncParsableCommand {
         config.limits = profile
         config.abortIncompleteAfter = abortIncompleteAfter
         config.durable = !noFsync
+        config.tlsCertificatePath = tlsCert
+        config.tlsKeyPath = tlsKey
 
         let c = config
+        let scheme = c.tlsEnabled ? "https" : "http"
         try await Daemon.run(config, logger: logger) { port in
             print("""
-            Tessera listening on http://\(c.host):\(port)  (data: \(c.dataDir), region: \(c.region), limits: \(c.limits.name))
+            Tessera listening on \(scheme)://\(c.host):\(port)  (data: \(c.dataDir), region: \(c.region), limits: \(c.limits.name))
               access key: \(c.accessKey)
               secret key: \(c.secretKey)
-              try: aws --endpoint-url http://\(c.host):\(port) s3 ls
+              try: aws --endpoint-url \(scheme)://\(c.host):\(port) s3 ls
             """)
             fflush(nil)
         }

@@ -15,6 +15,10 @@ Modes
   ``TESSERA_SECRET_KEY`` (default ``test`` / ``testsecret``).  Set
   ``TESSERA_DOMAIN=localhost`` if that server does virtual-hosted buckets
   under ``*.localhost``.
+* ``tls_server``: a second managed daemon, started the same way plus
+  ``--tls-cert/--tls-key`` with a self-signed certificate for 127.0.0.1 and
+  localhost made by ``openssl req -x509``; its clients trust that certificate
+  (``server.ca_bundle``).  Skipped with ``TESSERA_ENDPOINT``.
 
 Other knobs: ``TESSERA_REGION`` (us-east-1), ``TESSERA_CLIENT_TIMEOUT`` (60 s per
 client command), ``TESSERA_CLIENT_MAX_ATTEMPTS`` (1: client retries would hide
@@ -23,6 +27,7 @@ daemon errors), ``TESSERA_KEEP_DATA=1`` (keep the temp dir and daemon logs).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -74,7 +79,7 @@ class Server:
 
     def __init__(self, *, endpoint: str, access_key: str, secret_key: str, region: str,
                  data_dir: Path | None, domain: str | None, root: Path,
-                 proc: subprocess.Popen | None = None):
+                 proc: subprocess.Popen | None = None, ca_bundle: Path | None = None):
         self.endpoint = endpoint.rstrip("/")
         parts = urlsplit(self.endpoint)
         self.host = parts.hostname
@@ -87,6 +92,7 @@ class Server:
         self.domain = domain              # virtual-hosted base domain, if any
         self.root = root                  # private temp root (holds data_dir when managed)
         self.proc = proc
+        self.ca_bundle = ca_bundle        # PEM CA the https clients trust (the self-signed cert)
         self.stderr_path = root / "tessera.stderr.log"
         self.stdout_path = root / "tessera.stdout.log"
 
@@ -112,12 +118,15 @@ class Server:
 
         All AWS_*/RCLONE_*/S3CMD_* and proxy variables are dropped.  That includes
         AWS_CA_BUNDLE, with which rclone fails (LoadCustomCABundleError); only the
-        aws CLI gets it back (``keep_ca_bundle``), for https endpoints.
+        aws CLI gets it back (``keep_ca_bundle``), for https endpoints; with
+        ``self.ca_bundle`` set it is that file.
         """
         e = {k: v for k, v in os.environ.items()
              if not k.startswith(("AWS_", "RCLONE_", "S3CMD_")) and k not in _PROXY_VARS}
         if keep_ca_bundle and os.environ.get("AWS_CA_BUNDLE"):
             e["AWS_CA_BUNDLE"] = os.environ["AWS_CA_BUNDLE"]
+        if keep_ca_bundle and self.ca_bundle:
+            e["AWS_CA_BUNDLE"] = str(self.ca_bundle)
         e["NO_PROXY"] = e["no_proxy"] = _NO_PROXY
         e.update(
             AWS_ACCESS_KEY_ID=self.access_key,
@@ -158,8 +167,9 @@ class Server:
 
     def rclone(self, *args, check=True, timeout=None, cwd=None):
         """rclone with remote ``t:`` defined purely by RCLONE_CONFIG_T_* env vars."""
+        ca = ["--ca-cert", str(self.ca_bundle)] if self.ca_bundle else []
         return run(["rclone", "--retries", "1", "--low-level-retries", str(MAX_ATTEMPTS),
-                    "--contimeout", "10s", "--timeout", f"{int(CLIENT_TIMEOUT)}s", *args],
+                    "--contimeout", "10s", "--timeout", f"{int(CLIENT_TIMEOUT)}s", *ca, *args],
                    env=self.env(), check=check, timeout=timeout, cwd=cwd)
 
     def s3cmd(self, *args, check=True, timeout=None, cwd=None):
@@ -169,8 +179,9 @@ class Server:
     def curl(self, *args, check=True, timeout=None, text=False):
         """curl with --fail-with-body; returns CompletedProcess (bytes by default)."""
         t = CLIENT_TIMEOUT if timeout is None else timeout
+        ca = ["--cacert", str(self.ca_bundle)] if self.ca_bundle else []
         return run(["curl", "--silent", "--show-error", "--fail-with-body", "--noproxy", "*",
-                    "--max-time", str(int(t)), *args],
+                    "--max-time", str(int(t)), *ca, *args],
                    env=self.env(), check=check, timeout=t + 5, text=text)
 
     def boto3_client(self, *, endpoint_url=None, access_key=None, secret_key=None,
@@ -178,7 +189,8 @@ class Server:
         """A boto3 S3 client; ``config`` goes to botocore.config.Config.
 
         Defaults: path-style addressing, no retries, 10 s connect / 60 s read
-        timeouts.  No AWS config or credentials file is read.
+        timeouts.  No AWS config or credentials file is read.  Over https the
+        client verifies against ``self.ca_bundle`` when set.
         """
         import boto3
         import botocore.session
@@ -203,6 +215,7 @@ class Server:
             aws_secret_access_key=secret_key or self.secret_key,
             region_name=region or self.region,
             config=Config(**cfg),
+            **({"verify": str(self.ca_bundle)} if self.ca_bundle else {}),
         )
 
     def _s3cmd_config_text(self) -> str:
@@ -231,7 +244,8 @@ class Server:
 # server fixture
 # ---------------------------------------------------------------------------
 
-def _start_managed(root: Path) -> Server:
+def _start_managed(root: Path, *, extra_args: tuple[str, ...] = (), scheme: str = "http",
+                   ca_bundle: Path | None = None) -> Server:
     binary = Path(os.environ.get("TESSERA_BIN", REPO / ".build" / "release" / "tessera"))
     if not binary.is_file() or not os.access(binary, os.X_OK):
         pytest.fail(f"daemon binary {binary} not found or not executable "
@@ -249,6 +263,7 @@ def _start_managed(root: Path) -> Server:
            "--secret-key", secret_key,
            "--region", region,
            "--domain", "localhost",
+           *extra_args,
            *shlex.split(os.environ.get("TESSERA_SERVE_ARGS", ""))]
     stdout = open(root / "tessera.stdout.log", "wb")
     stderr = open(root / "tessera.stderr.log", "wb")
@@ -256,9 +271,9 @@ def _start_managed(root: Path) -> Server:
                             cwd=root, start_new_session=True)
     stdout.close()
     stderr.close()
-    server = Server(endpoint=f"http://127.0.0.1:{port}", access_key=access_key,
+    server = Server(endpoint=f"{scheme}://127.0.0.1:{port}", access_key=access_key,
                     secret_key=secret_key, region=region, data_dir=data_dir,
-                    domain="localhost", root=root, proc=proc)
+                    domain="localhost", root=root, proc=proc, ca_bundle=ca_bundle)
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if proc.poll() is not None:
@@ -298,31 +313,17 @@ def _stop_managed(server: Server) -> None:
                     f"--- stderr ---\n{server.daemon_stderr()}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def _session_root(prefix: str):
+    """A private temp root for one session daemon, with proxies bypassed for loopback."""
     # In-process boto3 must never go through a proxy for 127.0.0.1 / *.localhost.
     for var in ("NO_PROXY", "no_proxy"):
         cur = os.environ.get(var, "")
-        os.environ[var] = f"{cur},{_NO_PROXY}" if cur else _NO_PROXY
-
-    root = Path(tempfile.mkdtemp(prefix="tessera-it-"))
-    external = os.environ.get("TESSERA_ENDPOINT")
-    srv = None
+        if _NO_PROXY not in cur:
+            os.environ[var] = f"{cur},{_NO_PROXY}" if cur else _NO_PROXY
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        if external:
-            srv = Server(endpoint=external,
-                         access_key=os.environ.get("TESSERA_ACCESS_KEY", "test"),
-                         secret_key=os.environ.get("TESSERA_SECRET_KEY", "testsecret"),
-                         region=os.environ.get("TESSERA_REGION", "us-east-1"),
-                         data_dir=None, domain=os.environ.get("TESSERA_DOMAIN") or None,
-                         root=root)
-            yield srv
-        else:
-            srv = _start_managed(root)
-            try:
-                yield srv
-            finally:
-                _stop_managed(srv)
+        yield root
     finally:
         if os.environ.get("TESSERA_KEEP_DATA"):
             print(f"\n[tessera-it] kept {root}")
@@ -330,17 +331,65 @@ def server():
             shutil.rmtree(root, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _managed(root: Path, **kw):
+    srv = _start_managed(root, **kw)
+    try:
+        yield srv
+    finally:
+        _stop_managed(srv)
+
+
+@pytest.fixture(scope="session")
+def server():
+    with _session_root("tessera-it-") as root:
+        external = os.environ.get("TESSERA_ENDPOINT")
+        if external:
+            yield Server(endpoint=external,
+                         access_key=os.environ.get("TESSERA_ACCESS_KEY", "test"),
+                         secret_key=os.environ.get("TESSERA_SECRET_KEY", "testsecret"),
+                         region=os.environ.get("TESSERA_REGION", "us-east-1"),
+                         data_dir=None, domain=os.environ.get("TESSERA_DOMAIN") or None,
+                         root=root)
+        else:
+            with _managed(root) as srv:
+                yield srv
+
+
+def make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate (it is its own CA) for 127.0.0.1 and localhost: (cert, key)."""
+    cert, key = directory / "tls-cert.pem", directory / "tls-key.pem"
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-addext", "basicConstraints=critical,CA:TRUE"])
+    return cert, key
+
+
+@pytest.fixture(scope="session")
+def tls_server():
+    """A second managed daemon serving HTTPS (``--tls-cert/--tls-key``, self-signed)."""
+    if os.environ.get("TESSERA_ENDPOINT"):
+        pytest.skip("tls_server starts its own daemon; not available with TESSERA_ENDPOINT")
+    with _session_root("tessera-it-tls-") as root:
+        cert, key = make_self_signed_cert(root)
+        with _managed(root, extra_args=("--tls-cert", str(cert), "--tls-key", str(key)),
+                      scheme="https", ca_bundle=cert) as srv:
+            yield srv
+
+
 @pytest.fixture(autouse=True)
 def _daemon_alive(request):
     """Fail fast, with the daemon's stderr, if the managed daemon has died."""
     yield
-    if "server" not in request.fixturenames:
-        return
-    srv = request.getfixturevalue("server")
-    if srv.managed and srv.proc.poll() is not None:
-        pytest.fail(f"daemon died (exit code {srv.proc.returncode}) during "
-                    f"{request.node.nodeid}\n--- stderr ---\n{srv.daemon_stderr()}",
-                    pytrace=False)
+    for name in ("server", "tls_server"):
+        if name not in request.fixturenames:
+            continue
+        srv = request.getfixturevalue(name)
+        if srv.managed and srv.proc.poll() is not None:
+            pytest.fail(f"daemon died (exit code {srv.proc.returncode}) during "
+                        f"{request.node.nodeid}\n--- stderr ---\n{srv.daemon_stderr()}",
+                        pytrace=False)
 
 
 # ---------------------------------------------------------------------------
