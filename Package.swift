@@ -47,8 +47,11 @@ let package = Package(
         .target(name: "TesseraServer", dependencies: [
             "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy",
             .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -66,6 +69,7 @@ let package = Package(
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy"]),
+        .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs"]),
     ]
 )

@@ -1,11 +1,13 @@
 import FileBlobs
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
 import SQLiteMetadata
+import ServiceLifecycle
 import SigV4
 import StorageCore
 
@@ -25,28 +27,74 @@ public enum Daemon {
             "temporaries": "\(report.temporariesRemoved)", "garbage": "\(report.garbageDeleted)", "orphans": "\(report.orphansDeleted)",
         ])
         let app = try makeApplication(config, storage: storage, logger: logger, onReady: onReady)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        var services: [any Service] = [app]
+        if let worker = config.worker {
+            services.append(try await makeWorkerApplication(worker, storage: storage, scopes: keyScopes(config), logger: logger))
+        }
+        if let tasks = config.tasks {
+            services += try await makeTasksApplication(tasks, storage: storage, scopes: keyScopes(config), sweepInterval: config.sweepInterval, logger: logger)
+        }
+        // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, but never wait forever.
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(30)
+        try await ServiceGroup(configuration: group).run()
     }
 
     static func makeApplication(_ config: ServerConfiguration, storage: Storage, logger: Logger,
                                 onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
-        let (accessKey, secretKey) = (config.accessKey, config.secretKey)
-        let verifier = Verifier(region: config.region, credentials: { $0 == accessKey ? secretKey : nil }, maxSkew: config.maxClockSkew)
-        let service = S3Service(storage: storage, verifier: verifier, region: config.region, domain: config.domain, logger: logger)
+        let scopes = keyScopes(config)
+        let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
+        let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger)
         // HTTP/1.1 with 100-continue and an idle timeout; wrapped in TLS when a certificate and key are configured.
         let tls = try config.tlsCertificatePath.flatMap { cert in
             try config.tlsKeyPath.map { try loadTLSConfiguration(certificatePath: cert, keyPath: $0) }
         }
+        let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler()], idleTimeout: .seconds(120))
         return Application(
             responder: service,
-            server: try tls.map { try .tls(.http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()], idleTimeout: .seconds(120))), tlsConfiguration: $0) }
-                ?? .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()], idleTimeout: .seconds(120))),
+            server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             services: [sweeper],
             onServerRunning: { channel in onReady(channel.localAddress?.port ?? config.port) },
             logger: logger
         )
+    }
+
+    static func keyScopes(_ config: ServerConfiguration) -> KeyScopes {
+        KeyScopes(mainAccessKey: config.accessKey, mainSecretKey: config.secretKey, file: AccessKeyFile(dataDir: config.dataDir))
+    }
+
+    /// The Worker JSON API listener; its bucket is created if missing.
+    static func makeWorkerApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, logger: Logger) async throws -> some Service {
+        do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
+        let service = WorkerService(storage: storage, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous, scopes: scopes, logger: logger)
+        return Application(
+            responder: service,
+            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
+            onServerRunning: { channel in logger.info("worker JSON API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
+            logger: logger
+        )
+    }
+
+    /// The task API listener and its expiry sweeper; its bucket is created if missing.
+    static func makeTasksApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, sweepInterval: TimeInterval,
+                                     logger: Logger) async throws -> [any Service] {
+        do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
+        guard let taskStore = storage.metadata as? any TaskStore else { throw CoreError.internalError("metadata store keeps no tasks") }
+        let service = TasksService(storage: storage, tasks: taskStore, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous,
+                                   scopes: scopes, logger: logger)
+        let app = Application(
+            responder: service,
+            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
+            onServerRunning: { channel in logger.info("task upload API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
+            logger: logger
+        )
+        return [app, FileExpirySweeper(storage: storage, tasks: taskStore, interval: sweepInterval, logger: logger)]
     }
 
     /// Reads a PEM certificate chain (leaf first) and its PEM private key, with errors that name the file.

@@ -18,12 +18,33 @@ public struct ServerConfiguration: Sendable {
     public var sweepInterval: TimeInterval = 3600
     /// Clock skew allowed for signed requests; nil disables the check.
     public var maxClockSkew: TimeInterval? = 900
+    /// Concurrent connections on the S3 listener; past it, requests get 503 SlowDown.
+    public var maxConnections = 1024
     /// fsync blobs and metadata. Off only for throwaway test data.
     public var durable = true
     /// PEM certificate chain and private key: when both are set the listener speaks HTTPS only.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+
+    /// The Worker-style JSON API (seeds 000/001): its own listener, bound to one bucket.
+    public var worker: JSONFrontEnd?
+    /// The task-based chunk upload API (seed 003): its own listener, bound to one bucket.
+    public var tasks: JSONFrontEnd?
+
+    /// A JSON front end's listener, bound bucket and who may use it.
+    public struct JSONFrontEnd: Sendable {
+        public var host: String
+        public var port: Int
+        public var bucket: String
+        /// Bearer tokens accepted (the --*-token value and the S3 secret key).
+        public var tokens: Set<String>
+        /// Open to anyone, deliberately (the seed's sample client sends no credentials).
+        public var anonymous: Bool
+        public init(host: String, port: Int, bucket: String, tokens: Set<String>, anonymous: Bool) {
+            self.host = host; self.port = port; self.bucket = bucket; self.tokens = tokens; self.anonymous = anonymous
+        }
+    }
 
     public init(accessKey: String, secretKey: String) {
         self.accessKey = accessKey

@@ -9,7 +9,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "An S3-compatible gateway: S3 REST/XML over a local storage core (SQLite metadata, file blobs).",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Keys.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -50,6 +50,39 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Abort incomplete multipart uploads older than this many seconds (default 7 days).")
     var abortIncompleteAfter: Double = 7 * 24 * 3600
 
+    @Option(help: "Serve the Worker-style JSON multipart API (?action=mpu-*) on HOST:PORT, bound to --worker-bucket.")
+    var workerListen: String?
+
+    @Option(help: "Bucket the Worker JSON API reads and writes (created if missing).")
+    var workerBucket = "worker"
+
+    @Option(help: "Bearer token for the Worker JSON API (the S3 secret key is accepted too).")
+    var workerToken: String?
+
+    @Flag(help: "Open the Worker JSON API to requests without a token (the seed's sample client sends none).")
+    var workerAnonymous = false
+
+    @Option(help: "Serve the task-based chunk upload API (/api/files/upload/...) on HOST:PORT, bound to --tasks-bucket.")
+    var tasksListen: String?
+
+    @Option(help: "Bucket the task API stores files in (created if missing).")
+    var tasksBucket = "files"
+
+    @Option(help: "Bearer token for the task API (the S3 secret key is accepted too).")
+    var tasksToken: String?
+
+    @Flag(help: "Open the task API to requests without a token.")
+    var tasksAnonymous = false
+
+    @Option(help: "Most concurrent S3 connections; past it requests get 503 SlowDown.")
+    var maxConnections = 1024
+
+    @Option(help: "How often, in seconds, the incomplete-upload sweeper runs.")
+    var sweepInterval: Double = 3600
+
+    @Option(help: "Largest clock skew, in seconds, accepted on signed requests (0 disables the check and presigned expiry: only for replaying recorded requests).")
+    var maxClockSkew: Double = 900
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -67,6 +100,8 @@ struct Serve: AsyncParsableCommand {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         if (accessKey == nil) != (secretKey == nil) { throw ValidationError("give both --access-key and --secret-key, or neither") }
         if let m = maxParts, m < 1 || m > 10_000 { throw ValidationError("--max-parts must be 1 to 10000") }
+        if let w = workerListen, Self.parseListen(w) == nil { throw ValidationError("--worker-listen must be HOST:PORT") }
+        if let t = tasksListen, Self.parseListen(t) == nil { throw ValidationError("--tasks-listen must be HOST:PORT") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
         if let tlsCert, let tlsKey {
             for (flag, path) in [("--tls-cert", tlsCert), ("--tls-key", tlsKey)] where !FileManager.default.isReadableFile(atPath: path) {
@@ -114,6 +149,19 @@ struct Serve: AsyncParsableCommand {
         if let maxPartSize { profile.maxPartSize = maxPartSize }
         config.limits = profile
         config.abortIncompleteAfter = abortIncompleteAfter
+        config.sweepInterval = max(0.1, sweepInterval)
+        config.maxConnections = max(1, maxConnections)
+        config.maxClockSkew = maxClockSkew > 0 ? maxClockSkew : nil
+        if let workerListen {
+            let (host, port) = Self.parseListen(workerListen)!
+            config.worker = .init(host: host, port: port, bucket: workerBucket,
+                                  tokens: Set([credentials.secretKey] + (workerToken.map { [$0] } ?? [])), anonymous: workerAnonymous)
+        }
+        if let tasksListen {
+            let (host, port) = Self.parseListen(tasksListen)!
+            config.tasks = .init(host: host, port: port, bucket: tasksBucket,
+                                 tokens: Set([credentials.secretKey] + (tasksToken.map { [$0] } ?? [])), anonymous: tasksAnonymous)
+        }
         config.durable = !noFsync
         config.tlsCertificatePath = tlsCert
         config.tlsKeyPath = tlsKey
