@@ -58,17 +58,22 @@ extension Storage {
 
     /// Start-up sweep: temporaries from a crash, pending garbage, and blobs no metadata names
     /// (written but never committed). Only blobs older than `startedAt` are considered orphans.
-    public func sweep(startedAt: Date = Date()) async throws -> StartupReport {
+    /// `progress`, when given, shows the blob scan's counts (on a terminal, see `ProgressLine`).
+    public func sweep(startedAt: Date = Date(), progress: ProgressLine? = nil) async throws -> StartupReport {
         var report = StartupReport()
         report.temporariesRemoved = try blobs.sweepTemporaries()
         report.garbageDeleted = try await collectGarbageNow()
         let (metadata, blobs) = (self.metadata, self.blobs)
         report.orphansDeleted = try await blocking {
             var orphans: [BlobID] = []
+            var scanned = 0
             try blobs.forEachBlob(modifiedBefore: startedAt) { id in
                 if try !metadata.references(blob: id) { orphans.append(id) }
+                scanned += 1
+                progress?.update("\(scanned) blobs checked, \(orphans.count) unreferenced")
             }
             for id in orphans { try blobs.delete(id) }
+            progress?.finish("\(scanned) blobs checked, \(orphans.count) unreferenced removed")
             return orphans.count
         }
         return report
