@@ -22,12 +22,17 @@ public enum Daemon {
 
     public static func run(_ config: ServerConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let storage = try openStorage(config, logger: logger)
-        let report = try await storage.sweep()
+        let report = try await storage.sweep(progress: ProgressLine("start-up sweep"))
         logger.info("start-up sweep", metadata: [
             "temporaries": "\(report.temporariesRemoved)", "garbage": "\(report.garbageDeleted)", "orphans": "\(report.orphansDeleted)",
         ])
+        ServerMetrics.sweeperRun("startup", removed: ["temporaries": report.temporariesRemoved, "garbage": report.garbageDeleted,
+                                                      "orphans": report.orphansDeleted])
         let app = try makeApplication(config, storage: storage, logger: logger, onReady: onReady)
         var services: [any Service] = [app]
+        if let admin = config.admin {
+            services.append(AdminService.makeApplication(admin, storage: storage, registry: config.metricsRegistry, logger: logger))
+        }
         if let worker = config.worker {
             services.append(try await makeWorkerApplication(worker, storage: storage, scopes: keyScopes(config), logger: logger))
         }

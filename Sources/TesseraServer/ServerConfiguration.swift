@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 import StorageCore
 
 /// Everything `tessera serve` needs, however it was given (flags, environment).
@@ -44,6 +45,17 @@ public struct ServerConfiguration: Sendable {
         public init(host: String, port: Int, bucket: String, tokens: Set<String>, anonymous: Bool) {
             self.host = host; self.port = port; self.bucket = bucket; self.tokens = tokens; self.anonymous = anonymous
         }
+    }
+
+    /// The admin listener (/metrics, /health/live, /health/ready), off unless set.
+    public var admin: AdminListener?
+    /// Where /metrics reads from: the registry the CLI bootstrapped swift-metrics with.
+    public var metricsRegistry: PrometheusCollectorRegistry?
+
+    public struct AdminListener: Sendable {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) { self.host = host; self.port = port }
     }
 
     public init(accessKey: String, secretKey: String) {

@@ -35,8 +35,10 @@ struct UploadSweeper: Service {
                 }
             }
             if n > 0 { logger.info("aborted incomplete uploads", metadata: ["count": "\(n)"]) }
+            ServerMetrics.sweeperRun("uploads", removed: ["uploads": n])
         } catch {
             logger.error("upload sweeper failed", metadata: ["error": "\(error)"])
+            ServerMetrics.sweeperRun("uploads", failed: true)
         }
     }
 }

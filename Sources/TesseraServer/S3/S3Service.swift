@@ -22,19 +22,22 @@ struct S3Service: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = RequestID.next()
-        let start = ContinuousClock.now
+        let record = AccessRecord(requestID: requestID, method: request.method.rawValue,
+                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
         var op = "Unknown"
         var response: Response
         var resource = request.head.path ?? "/"
         do {
             let s3 = try S3Request(request, domain: domain)
             resource = s3.resource
+            (record.bucket, record.key) = (s3.bucket ?? "", s3.key ?? "")
             let endpoint = S3Endpoint.resolve(method: s3.method, bucket: s3.bucket, key: s3.key, query: s3.query,
                                               hasCopySource: s3.header("x-amz-copy-source") != nil,
                                               contentType: s3.header("content-type"))
             op = endpoint.name
             // PostObject's credentials are form fields: its handler verifies the policy signature.
             let auth = endpoint == .postObject ? Self.formUploadAuth : try authenticate(s3)
+            record.keyID = auth.accessKey
             if endpoint != .postObject {
                 try scopes.check(auth.accessKey, bucket: s3.bucket, write: s3.method != "GET" && s3.method != "HEAD")
             }
@@ -53,10 +56,9 @@ struct S3Service: HTTPResponder {
         response.headers[HTTPField.Name("x-amz-request-id")!] = requestID
         response.headers[HTTPField.Name("x-amz-id-2")!] = requestID
         response.headers[.server] = "Tessera"
-        logger.debug("request", metadata: [
-            "id": "\(requestID)", "op": "\(op)", "method": "\(request.method.rawValue)", "status": "\(response.status.code)",
-            "ms": "\((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000 + (ContinuousClock.now - start).components.seconds * 1000)",
-        ])
+        // The access-log line and request metrics, once the body has been sent.
+        (record.operation, record.status) = (op, Int(response.status.code))
+        response.body = record.wrap(response.body)
         return response
     }
 

@@ -26,8 +26,10 @@ struct FileExpirySweeper: Service {
                 removed += 1
             }
             if removed > 0 { logger.info("removed expired files", metadata: ["count": "\(removed)"]) }
+            ServerMetrics.sweeperRun("files", removed: ["files": removed])
         } catch {
             logger.error("file expiry sweep failed", metadata: ["error": "\(error)"])
+            ServerMetrics.sweeperRun("files", failed: true)
         }
     }
 }

@@ -1,0 +1,84 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import StorageCore
+
+/// The admin listener (`--admin-listen`): never S3, never authenticated, meant for loopback or a
+/// private network.
+///
+/// - `GET /metrics`: Prometheus text format.
+/// - `GET /health/live`: 200 while the process serves.
+/// - `GET /health/ready`: 200 when the metadata store answers and the data directory takes writes, else 503.
+enum AdminService {
+    static func makeApplication(_ admin: ServerConfiguration.AdminListener, storage: Storage,
+                                registry: PrometheusCollectorRegistry?, logger: Logger) -> some Service {
+        _ = ServerMetrics.inFlight  // listed from the first scrape on, at 0
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            guard let registry else {
+                return text(.notFound, "metrics are not enabled in this process\n")
+            }
+            await offload { ServerMetrics.refreshGauges(storage: storage) }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/health/live") { _, _ in text(.ok, "ok\n") }
+        router.get("/health/ready") { _, _ -> Response in
+            let checks = await offload { readiness(storage) }
+            let ok = checks.allSatisfy { $0.ok }
+            let lines = checks.map { "\($0.name): \($0.ok ? "ok" : "FAIL \($0.detail)")" }
+            return text(ok ? .ok : .serviceUnavailable, (ok ? "ready\n" : "not ready\n") + lines.joined(separator: "\n") + "\n")
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("admin listening", metadata: ["address": "\(admin.host):\(channel.localAddress?.port ?? admin.port)"])
+            },
+            logger: logger
+        )
+    }
+
+    struct Check: Sendable {
+        var name: String
+        var ok: Bool
+        var detail = ""
+    }
+
+    static func readiness(_ storage: Storage) -> [Check] {
+        var checks: [Check] = []
+        if let inventory = storage.metadata as? any MetadataInventory {
+            do {
+                try inventory.ping()
+                checks.append(Check(name: "metadata", ok: true))
+            } catch {
+                checks.append(Check(name: "metadata", ok: false, detail: "\(error)"))
+            }
+        }
+        if let blobs = storage.blobs as? any BlobInventory {
+            let writable = blobs.probeWrite()
+            checks.append(Check(name: "data-dir", ok: writable, detail: writable ? "" : "not writable"))
+        } else {
+            checks.append(Check(name: "data-dir", ok: storage.blobs.isWritable(), detail: "not writable"))
+        }
+        return checks
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Runs disk or SQLite work on a GCD thread, off the cooperative pool.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { cont in
+            DispatchQueue.global().async { cont.resume(returning: work()) }
+        }
+    }
+}

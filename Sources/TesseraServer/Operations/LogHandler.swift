@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+
+public enum LogFormat: String, Sendable, CaseIterable {
+    case json, logfmt
+}
+
+/// One line per log event on stderr, as JSON or logfmt:
+///
+///     {"ts":"2025-01-02T03:04:05.678Z","level":"info","logger":"tessera","msg":"access","request-id":"…","status":"200"}
+///     ts=2025-01-02T03:04:05.678Z level=info logger=tessera msg=access request-id=… status=200
+///
+/// Metadata whose name says it holds a secret (authorization, signature, secret, password, token,
+/// credential) is written as "[redacted]", whatever a caller passes.
+public struct TesseraLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let format: LogFormat
+    let output: LogOutput
+
+    public init(label: String, format: LogFormat, output: LogOutput = .standardError) {
+        self.label = label
+        self.format = format
+        self.output = output
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
+        if let m = event.metadata { all.merge(m) { _, new in new } }
+        output.write(Self.render(format: format, timestamp: Date(), level: event.level, label: label,
+                                 message: event.message.description, metadata: all, source: event.source))
+    }
+
+    /// Names that mark a secret; matched case-insensitively as substrings.
+    static let secretMarkers = ["authorization", "signature", "secret", "password", "token", "credential"]
+
+    static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return secretMarkers.contains { k.contains($0) }
+    }
+
+    public static func render(format: LogFormat, timestamp: Date, level: Logger.Level, label: String, message: String,
+                              metadata: Logger.Metadata, source: String? = nil) -> String {
+        var fields: [(String, String)] = [("ts", timestampString(timestamp)), ("level", level.rawValue), ("logger", label), ("msg", message)]
+        for key in metadata.keys.sorted() {
+            fields.append((key, isSecret(key) ? "[redacted]" : flatten(metadata[key]!)))
+        }
+        switch format {
+        case .json:
+            return "{" + fields.map { "\(jsonString($0.0)):\(jsonString($0.1))" }.joined(separator: ",") + "}\n"
+        case .logfmt:
+            return fields.map { "\(logfmtKey($0.0))=\(logfmtValue($0.1))" }.joined(separator: " ") + "\n"
+        }
+    }
+
+    static func flatten(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let s): return s
+        case .stringConvertible(let c): return c.description
+        case .array(let a): return "[" + a.map(flatten).joined(separator: ",") + "]"
+        case .dictionary(let d):
+            return "{" + d.keys.sorted().map { "\($0)=\(isSecret($0) ? "[redacted]" : flatten(d[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func timestampString(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec, min(ms, 999))
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7F: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    static func logfmtKey(_ s: String) -> String {
+        String(s.unicodeScalars.map { $0 == " " || $0 == "=" || $0 == "\"" || $0.value < 0x21 ? "_" : Character($0) })
+    }
+
+    /// Bare when it has no spaces, quotes, '=' or control characters; else quoted with escapes.
+    static func logfmtValue(_ s: String) -> String {
+        let needsQuotes = s.isEmpty || s.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
+        return needsQuotes ? jsonString(s) : s
+    }
+}
+
+/// Where log lines go: one write(2) per line, serialized, so lines from different threads never interleave.
+public final class LogOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private let fd: Int32
+    public static let standardError = LogOutput(fd: 2)
+
+    public init(fd: Int32) { self.fd = fd }
+
+    func write(_ line: String) {
+        var bytes = Array(line.utf8)
+        lock.lock(); defer { lock.unlock() }
+        bytes.withUnsafeMutableBytes { p in
+            var done = 0
+            while done < p.count {
+                let n = Foundation.write(fd, p.baseAddress! + done, p.count - done)
+                if n < 0 { if errno == EINTR { continue }; return }
+                done += n
+            }
+        }
+    }
+}
