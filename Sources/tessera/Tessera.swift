@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import StorageCore
 import TesseraServer
 
@@ -15,28 +17,39 @@ struct Tessera: AsyncParsableCommand {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the gateway daemon.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway daemon.",
+        discussion: """
+        Every setting below can also come from the environment (TESSERA_ plus the flag's name in upper case with '_' \
+        for '-', e.g. TESSERA_DATA_DIR) or from a JSON config file (--config FILE or TESSERA_CONFIG; keys are the flag \
+        names, e.g. {"listen": "0.0.0.0:9000", "data-dir": "/var/lib/tessera", "fsync": true}). \
+        Precedence: flags > environment > config file > defaults. See docs/operator-guide.md.
+        """
+    )
 
-    @Option(help: "Address to listen on, HOST:PORT.")
-    var listen = "127.0.0.1:9000"
+    @Option(help: ArgumentHelp("JSON config file (else $TESSERA_CONFIG): keys are the long flag names.", valueName: "file"))
+    var config: String?
 
-    @Option(help: "Directory holding metadata and blobs (created if missing).")
-    var dataDir = "./data"
+    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:9000).")
+    var listen: String?
 
-    @Option(help: "Region the gateway reports and expects in signatures.")
-    var region = "us-east-1"
+    @Option(help: "Directory holding metadata and blobs, created if missing (default ./data).")
+    var dataDir: String?
+
+    @Option(help: "Region the gateway reports and expects in signatures (default us-east-1).")
+    var region: String?
 
     @Option(help: "Domain for virtual-hosted style requests (e.g. 'localhost' makes bucket.localhost:PORT address 'bucket'). Path style always works.")
     var domain: String?
 
-    @Option(help: "Access key ID (else $TESSERA_ACCESS_KEY, else generated on first start and kept in the data dir).")
+    @Option(help: "Access key ID (else generated on first start and kept in the data dir).")
     var accessKey: String?
 
-    @Option(help: "Secret access key (else $TESSERA_SECRET_KEY, else generated with the access key).")
+    @Option(help: "Secret access key (else generated with the access key).")
     var secretKey: String?
 
-    @Option(help: "Multipart limit profile: aws (10,000 parts of 5 MiB–5 GiB) or r2 (as aws, plus equal part sizes).")
-    var limits = "aws"
+    @Option(help: "Multipart limit profile: aws (10,000 parts of 5 MiB–5 GiB; the default) or r2 (as aws, plus equal part sizes).")
+    var limits: String?
 
     @Option(help: "Override the profile's maximum part count.")
     var maxParts: Int?
@@ -47,44 +60,47 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Override the profile's maximum part size in bytes.")
     var maxPartSize: Int64?
 
-    @Option(help: "Abort incomplete multipart uploads older than this many seconds (default 7 days).")
-    var abortIncompleteAfter: Double = 7 * 24 * 3600
+    @Option(help: "Abort incomplete multipart uploads older than this many seconds (default 604800, 7 days).")
+    var abortIncompleteAfter: Double?
 
     @Option(help: "Serve the Worker-style JSON multipart API (?action=mpu-*) on HOST:PORT, bound to --worker-bucket.")
     var workerListen: String?
 
-    @Option(help: "Bucket the Worker JSON API reads and writes (created if missing).")
-    var workerBucket = "worker"
+    @Option(help: "Bucket the Worker JSON API reads and writes, created if missing (default worker).")
+    var workerBucket: String?
 
     @Option(help: "Bearer token for the Worker JSON API (the S3 secret key is accepted too).")
     var workerToken: String?
 
-    @Flag(help: "Open the Worker JSON API to requests without a token (the seed's sample client sends none).")
-    var workerAnonymous = false
+    @Flag(inversion: .prefixedNo, help: "Open the Worker JSON API to requests without a token (the seed's sample client sends none). Default off.")
+    var workerAnonymous: Bool?
 
     @Option(help: "Serve the task-based chunk upload API (/api/files/upload/...) on HOST:PORT, bound to --tasks-bucket.")
     var tasksListen: String?
 
-    @Option(help: "Bucket the task API stores files in (created if missing).")
-    var tasksBucket = "files"
+    @Option(help: "Bucket the task API stores files in, created if missing (default files).")
+    var tasksBucket: String?
 
     @Option(help: "Bearer token for the task API (the S3 secret key is accepted too).")
     var tasksToken: String?
 
-    @Flag(help: "Open the task API to requests without a token.")
-    var tasksAnonymous = false
+    @Flag(inversion: .prefixedNo, help: "Open the task API to requests without a token. Default off.")
+    var tasksAnonymous: Bool?
 
-    @Option(help: "Most concurrent S3 connections; past it requests get 503 SlowDown.")
-    var maxConnections = 1024
+    @Option(help: "Most concurrent S3 connections; past it requests get 503 SlowDown (default 1024).")
+    var maxConnections: Int?
 
-    @Option(help: "How often, in seconds, the incomplete-upload sweeper runs.")
-    var sweepInterval: Double = 3600
+    @Option(help: "How often, in seconds, the incomplete-upload sweeper runs (default 3600).")
+    var sweepInterval: Double?
 
-    @Option(help: "Largest clock skew, in seconds, accepted on signed requests (0 disables the check and presigned expiry: only for replaying recorded requests).")
-    var maxClockSkew: Double = 900
+    @Option(help: "Largest clock skew, in seconds, accepted on signed requests (default 900; 0 disables the check and presigned expiry: only for replaying recorded requests).")
+    var maxClockSkew: Double?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(help: "Log level: trace, debug, info (the default), notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Option(help: "Log line format on stderr: logfmt (the default) or json. One access-log line per request at level info.")
+    var logFormat: String?
 
     @Option(help: "PEM certificate chain (leaf first) for HTTPS on --listen; requires --tls-key.")
     var tlsCert: String?
@@ -92,87 +108,75 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key (unencrypted) for --tls-cert.")
     var tlsKey: String?
 
-    @Flag(help: "Skip fsync of blobs and metadata. Faster; an OS crash may lose acknowledged writes. For throwaway data only.")
-    var noFsync = false
+    @Flag(inversion: .prefixedNo, help: "fsync blobs and metadata (the default). --no-fsync is faster; an OS crash may lose acknowledged writes: for throwaway data only.")
+    var fsync: Bool?
 
-    func validate() throws {
-        guard LimitProfile.named(limits) != nil else { throw ValidationError("--limits must be aws or r2") }
-        guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
-        if (accessKey == nil) != (secretKey == nil) { throw ValidationError("give both --access-key and --secret-key, or neither") }
-        if let m = maxParts, m < 1 || m > 10_000 { throw ValidationError("--max-parts must be 1 to 10000") }
-        if let w = workerListen, Self.parseListen(w) == nil { throw ValidationError("--worker-listen must be HOST:PORT") }
-        if let t = tasksListen, Self.parseListen(t) == nil { throw ValidationError("--tasks-listen must be HOST:PORT") }
-        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
-        if let tlsCert, let tlsKey {
-            for (flag, path) in [("--tls-cert", tlsCert), ("--tls-key", tlsKey)] where !FileManager.default.isReadableFile(atPath: path) {
-                throw ValidationError("\(flag) \(path): no such readable file")
-            }
-            do {
-                _ = try Daemon.loadTLSConfiguration(certificatePath: tlsCert, keyPath: tlsKey)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        }
+    @Option(help: "Serve /metrics (Prometheus), /health/live and /health/ready on HOST:PORT (off by default). Unauthenticated: keep it on loopback or a private network.")
+    var adminListen: String?
+
+    /// The flags layer: only what was given on the command line.
+    var flagLayer: ServeOptions {
+        var o = ServeOptions()
+        o.listen = listen; o.dataDir = dataDir; o.region = region; o.domain = domain
+        o.accessKey = accessKey; o.secretKey = secretKey
+        o.limits = limits; o.maxParts = maxParts; o.minPartSize = minPartSize; o.maxPartSize = maxPartSize
+        o.abortIncompleteAfter = abortIncompleteAfter
+        o.workerListen = workerListen; o.workerBucket = workerBucket; o.workerToken = workerToken; o.workerAnonymous = workerAnonymous
+        o.tasksListen = tasksListen; o.tasksBucket = tasksBucket; o.tasksToken = tasksToken; o.tasksAnonymous = tasksAnonymous
+        o.maxConnections = maxConnections; o.sweepInterval = sweepInterval; o.maxClockSkew = maxClockSkew
+        o.logLevel = logLevel; o.logFormat = logFormat; o.tlsCert = tlsCert; o.tlsKey = tlsKey; o.fsync = fsync
+        o.adminListen = adminListen
+        return o
     }
 
-    static func parseListen(_ s: String) -> (String, Int)? {
-        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        var host = String(s[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
+    /// flags > environment > config file > defaults, validated; errors name the key and its source.
+    func resolve(environment env: [String: String]) throws -> ServeOptions.Resolved {
+        var layers: [(options: ServeOptions, source: ServeOptions.Source)] = [(flagLayer, .flag)]
+        layers.append((try ServeOptions.fromEnvironment(env), .environment))
+        if let path = config ?? env["TESSERA_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            layers.append((try ServeOptions.load(configFile: path), .file(path)))
+        }
+        let resolved = ServeOptions.merge(layers)
+        try ServeOptions.validate(resolved)
+        return resolved
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "tessera")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-
         let env = ProcessInfo.processInfo.environment
+        let options = try resolve(environment: env).options
+
+        let format = LogFormat(rawValue: options.logFormat ?? "logfmt") ?? .logfmt
+        LoggingSystem.bootstrap { TesseraLogHandler(label: $0, format: format) }
+        var logger = Logger(label: "tessera")
+        logger.logLevel = Logger.Level(rawValue: options.logLevel ?? "info") ?? .info
+
+        // swift-metrics → Prometheus, once per process; the admin listener's /metrics reads this registry.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let dataDir = options.dataDir ?? ServeOptions.defaultDataDir
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let credentials: Credentials
-        if let accessKey, let secretKey {
+        let generated: Bool
+        if let accessKey = options.accessKey, let secretKey = options.secretKey {
             credentials = Credentials(accessKey: accessKey, secretKey: secretKey)
-        } else if let a = env["TESSERA_ACCESS_KEY"], let s = env["TESSERA_SECRET_KEY"], !a.isEmpty, !s.isEmpty {
-            credentials = Credentials(accessKey: a, secretKey: s)
+            generated = false
         } else {
             credentials = try Credentials.loadOrCreate(in: dataDir)
+            generated = true
         }
 
-        var config = ServerConfiguration(accessKey: credentials.accessKey, secretKey: credentials.secretKey)
-        (config.host, config.port) = Self.parseListen(listen)!
-        config.dataDir = dataDir
-        config.region = region
-        config.domain = domain
-        var profile = LimitProfile.named(limits)!
-        if let maxParts { profile.maxParts = maxParts }
-        if let minPartSize { profile.minPartSize = minPartSize }
-        if let maxPartSize { profile.maxPartSize = maxPartSize }
-        config.limits = profile
-        config.abortIncompleteAfter = abortIncompleteAfter
-        config.sweepInterval = max(0.1, sweepInterval)
-        config.maxConnections = max(1, maxConnections)
-        config.maxClockSkew = maxClockSkew > 0 ? maxClockSkew : nil
-        if let workerListen {
-            let (host, port) = Self.parseListen(workerListen)!
-            config.worker = .init(host: host, port: port, bucket: workerBucket,
-                                  tokens: Set([credentials.secretKey] + (workerToken.map { [$0] } ?? [])), anonymous: workerAnonymous)
-        }
-        if let tasksListen {
-            let (host, port) = Self.parseListen(tasksListen)!
-            config.tasks = .init(host: host, port: port, bucket: tasksBucket,
-                                 tokens: Set([credentials.secretKey] + (tasksToken.map { [$0] } ?? [])), anonymous: tasksAnonymous)
-        }
-        config.durable = !noFsync
-        config.tlsCertificatePath = tlsCert
-        config.tlsKeyPath = tlsKey
+        var config = options.serverConfiguration(accessKey: credentials.accessKey, secretKey: credentials.secretKey)
+        config.metricsRegistry = registry
 
         let c = config
         let scheme = c.tlsEnabled ? "https" : "http"
         try await Daemon.run(config, logger: logger) { port in
+            // The banner (stdout) shows a secret only when the daemon made it up: a configured one is the operator's already.
             print("""
             Tessera listening on \(scheme)://\(c.host):\(port)  (data: \(c.dataDir), region: \(c.region), limits: \(c.limits.name))
               access key: \(c.accessKey)
-              secret key: \(c.secretKey)
+              secret key: \(generated ? c.secretKey : "(as configured)")
               try: aws --endpoint-url \(scheme)://\(c.host):\(port) s3 ls
             """)
             fflush(nil)

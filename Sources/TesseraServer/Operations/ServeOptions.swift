@@ -1,0 +1,418 @@
+import Foundation
+import StorageCore
+
+/// Every `tessera serve` setting, each optional: one value per layer (flags, environment, config
+/// file), merged with one precedence — flags > environment (TESSERA_*) > file > defaults.
+///
+/// The config file is a JSON object whose keys are the long flag names without dashes in front
+/// (`"listen"`, `"data-dir"`, `"max-parts"`, …; the `--fsync/--no-fsync` pair is `"fsync": false`).
+/// Each key's environment variable is `TESSERA_` plus the key in upper case with `_` for `-`
+/// (`TESSERA_DATA_DIR`). Unknown keys and wrong types are errors that name the key.
+public struct ServeOptions: Codable, Equatable, Sendable {
+    public var listen: String?
+    public var dataDir: String?
+    public var region: String?
+    public var domain: String?
+    public var accessKey: String?
+    public var secretKey: String?
+    public var limits: String?
+    public var maxParts: Int?
+    public var minPartSize: Int64?
+    public var maxPartSize: Int64?
+    public var abortIncompleteAfter: Double?
+    public var workerListen: String?
+    public var workerBucket: String?
+    public var workerToken: String?
+    public var workerAnonymous: Bool?
+    public var tasksListen: String?
+    public var tasksBucket: String?
+    public var tasksToken: String?
+    public var tasksAnonymous: Bool?
+    public var maxConnections: Int?
+    public var sweepInterval: Double?
+    public var maxClockSkew: Double?
+    public var logLevel: String?
+    public var logFormat: String?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var fsync: Bool?
+    public var adminListen: String?
+
+    public init() {}
+
+    public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
+        case listen
+        case dataDir = "data-dir"
+        case region, domain
+        case accessKey = "access-key"
+        case secretKey = "secret-key"
+        case limits
+        case maxParts = "max-parts"
+        case minPartSize = "min-part-size"
+        case maxPartSize = "max-part-size"
+        case abortIncompleteAfter = "abort-incomplete-after"
+        case workerListen = "worker-listen"
+        case workerBucket = "worker-bucket"
+        case workerToken = "worker-token"
+        case workerAnonymous = "worker-anonymous"
+        case tasksListen = "tasks-listen"
+        case tasksBucket = "tasks-bucket"
+        case tasksToken = "tasks-token"
+        case tasksAnonymous = "tasks-anonymous"
+        case maxConnections = "max-connections"
+        case sweepInterval = "sweep-interval"
+        case maxClockSkew = "max-clock-skew"
+        case logLevel = "log-level"
+        case logFormat = "log-format"
+        case tlsCert = "tls-cert"
+        case tlsKey = "tls-key"
+        case fsync
+        case adminListen = "admin-listen"
+
+        public enum Kind: String, Sendable {
+            case string, integer, number, boolean
+            var described: String {
+                switch self {
+                case .string: return "a string"
+                case .integer: return "an integer"
+                case .number: return "a number"
+                case .boolean: return "true or false"
+                }
+            }
+        }
+
+        public var kind: Kind {
+            switch field {
+            case .string: return .string
+            case .int, .int64: return .integer
+            case .double: return .number
+            case .bool: return .boolean
+            }
+        }
+
+        /// The property holding this key's value.
+        enum Field {
+            case string(WritableKeyPath<ServeOptions, String?>)
+            case int(WritableKeyPath<ServeOptions, Int?>)
+            case int64(WritableKeyPath<ServeOptions, Int64?>)
+            case double(WritableKeyPath<ServeOptions, Double?>)
+            case bool(WritableKeyPath<ServeOptions, Bool?>)
+        }
+
+        var field: Field {
+            switch self {
+            case .listen: return .string(\.listen)
+            case .dataDir: return .string(\.dataDir)
+            case .region: return .string(\.region)
+            case .domain: return .string(\.domain)
+            case .accessKey: return .string(\.accessKey)
+            case .secretKey: return .string(\.secretKey)
+            case .limits: return .string(\.limits)
+            case .maxParts: return .int(\.maxParts)
+            case .minPartSize: return .int64(\.minPartSize)
+            case .maxPartSize: return .int64(\.maxPartSize)
+            case .abortIncompleteAfter: return .double(\.abortIncompleteAfter)
+            case .workerListen: return .string(\.workerListen)
+            case .workerBucket: return .string(\.workerBucket)
+            case .workerToken: return .string(\.workerToken)
+            case .workerAnonymous: return .bool(\.workerAnonymous)
+            case .tasksListen: return .string(\.tasksListen)
+            case .tasksBucket: return .string(\.tasksBucket)
+            case .tasksToken: return .string(\.tasksToken)
+            case .tasksAnonymous: return .bool(\.tasksAnonymous)
+            case .maxConnections: return .int(\.maxConnections)
+            case .sweepInterval: return .double(\.sweepInterval)
+            case .maxClockSkew: return .double(\.maxClockSkew)
+            case .logLevel: return .string(\.logLevel)
+            case .logFormat: return .string(\.logFormat)
+            case .tlsCert: return .string(\.tlsCert)
+            case .tlsKey: return .string(\.tlsKey)
+            case .fsync: return .bool(\.fsync)
+            case .adminListen: return .string(\.adminListen)
+            }
+        }
+
+        /// TESSERA_DATA_DIR for "data-dir".
+        public var environmentName: String { "TESSERA_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+        public var flag: String { "--" + rawValue }
+    }
+
+    public func isSet(_ key: CodingKeys) -> Bool {
+        switch key.field {
+        case .string(let p): return self[keyPath: p] != nil
+        case .int(let p): return self[keyPath: p] != nil
+        case .int64(let p): return self[keyPath: p] != nil
+        case .double(let p): return self[keyPath: p] != nil
+        case .bool(let p): return self[keyPath: p] != nil
+        }
+    }
+
+    /// Keys set in this layer.
+    public var keysSet: [CodingKeys] { CodingKeys.allCases.filter(isSet) }
+
+    /// Takes `key`'s value from `other`.
+    mutating func copy(_ key: CodingKeys, from other: ServeOptions) {
+        switch key.field {
+        case .string(let p): self[keyPath: p] = other[keyPath: p]
+        case .int(let p): self[keyPath: p] = other[keyPath: p]
+        case .int64(let p): self[keyPath: p] = other[keyPath: p]
+        case .double(let p): self[keyPath: p] = other[keyPath: p]
+        case .bool(let p): self[keyPath: p] = other[keyPath: p]
+        }
+    }
+
+    // MARK: layers
+
+    /// Reads a JSON config file. Errors name the file and the offending key.
+    public static func load(configFile path: String) throws -> ServeOptions {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("config file \(path): cannot read it (no such file, or not readable)")
+        }
+        return try decode(data, source: "config file \(path)")
+    }
+
+    public static func decode(_ data: Data, source: String) throws -> ServeOptions {
+        let decoder = JSONDecoder()
+        do {
+            let keys = try decoder.decode(TopLevelKeys.self, from: data).keys
+            for key in keys where CodingKeys(rawValue: key) == nil {
+                let spelled = key.lowercased().replacingOccurrences(of: "_", with: "-")
+                let hint = CodingKeys(rawValue: spelled).map { " (did you mean \"\($0.rawValue)\"?)" } ?? ""
+                throw ConfigError("\(source): unknown key \"\(key)\"\(hint); known keys: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return try decoder.decode(ServeOptions.self, from: data)
+        } catch let e as ConfigError {
+            throw e
+        } catch let e as DecodingError {
+            if case .dataCorrupted(let ctx) = e, ctx.codingPath.isEmpty {
+                // Foundation reports some wrong types (2.5 for an integer) as corrupt data with no key: find the key.
+                if (try? JSONSerialization.jsonObject(with: data)) != nil,
+                   let key = CodingKeys.allCases.first(where: { key in
+                       let d = JSONDecoder()
+                       d.userInfo[KeyProbe.key] = key
+                       return (try? d.decode(KeyProbe.self, from: data)) == nil
+                   }) {
+                    throw ConfigError("\(source): key \"\(key.rawValue)\": expected \(key.kind.described)")
+                }
+                do {
+                    _ = try JSONSerialization.jsonObject(with: data)
+                } catch {
+                    let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+                    throw ConfigError("\(source): not valid JSON (\(detail))")
+                }
+            }
+            throw ConfigError(describe(e, source: source))
+        }
+    }
+
+    /// Decodes one key alone, with its type: the probe that finds which key a decoding error is about.
+    private struct KeyProbe: Decodable {
+        static let key = CodingUserInfoKey(rawValue: "tessera.config.probe")!
+        init(from decoder: any Decoder) throws {
+            guard let key = decoder.userInfo[Self.key] as? CodingKeys else { return }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            switch key.field {
+            case .string: _ = try c.decodeIfPresent(String.self, forKey: key)
+            case .int: _ = try c.decodeIfPresent(Int.self, forKey: key)
+            case .int64: _ = try c.decodeIfPresent(Int64.self, forKey: key)
+            case .double: _ = try c.decodeIfPresent(Double.self, forKey: key)
+            case .bool: _ = try c.decodeIfPresent(Bool.self, forKey: key)
+            }
+        }
+    }
+
+    /// The environment layer: TESSERA_<KEY> variables (empty values count as unset), typed per key.
+    public static func fromEnvironment(_ env: [String: String]) throws -> ServeOptions {
+        var o = ServeOptions()
+        for key in CodingKeys.allCases {
+            guard let raw = env[key.environmentName], !raw.isEmpty else { continue }
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            func bad(_ what: String) -> ConfigError {
+                ConfigError("\(key.environmentName) (\(key.rawValue)): expected \(what), got \"\(raw)\"")
+            }
+            switch key.field {
+            case .string(let p): o[keyPath: p] = raw
+            case .int(let p):
+                guard let v = Int(trimmed) else { throw bad("an integer") }
+                o[keyPath: p] = v
+            case .int64(let p):
+                guard let v = Int64(trimmed) else { throw bad("an integer") }
+                o[keyPath: p] = v
+            case .double(let p):
+                guard let v = Double(trimmed), v.isFinite else { throw bad("a number") }
+                o[keyPath: p] = v
+            case .bool(let p):
+                switch trimmed.lowercased() {
+                case "1", "true", "yes", "on": o[keyPath: p] = true
+                case "0", "false", "no", "off": o[keyPath: p] = false
+                default: throw bad("true or false")
+                }
+            }
+        }
+        return o
+    }
+
+    /// Merges layers, highest precedence first, remembering where each value came from.
+    public static func merge(_ layers: [(options: ServeOptions, source: Source)]) -> Resolved {
+        var merged = ServeOptions()
+        var sources: [CodingKeys: Source] = [:]
+        for key in CodingKeys.allCases {
+            if let layer = layers.first(where: { $0.options.isSet(key) }) {
+                merged.copy(key, from: layer.options)
+                sources[key] = layer.source
+            }
+        }
+        return Resolved(options: merged, sources: sources)
+    }
+
+    public enum Source: Sendable, Equatable {
+        case flag, environment, file(String)
+    }
+
+    /// Merged settings plus, per key, which layer set it (for error messages).
+    public struct Resolved: Sendable {
+        public var options: ServeOptions
+        public var sources: [CodingKeys: Source]
+
+        /// "listen (from TESSERA_LISTEN)", "max-parts (from --max-parts)", "region (from config file x.json)".
+        public func name(_ key: CodingKeys) -> String {
+            switch sources[key] {
+            case .flag?: return "\(key.rawValue) (from \(key.flag))"
+            case .environment?: return "\(key.rawValue) (from \(key.environmentName))"
+            case .file(let path)?: return "\(key.rawValue) (from config file \(path))"
+            case nil: return key.rawValue
+            }
+        }
+    }
+
+    // MARK: decoding errors
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The top-level keys of a JSON object (and an error naming the problem when it is not one).
+    private struct TopLevelKeys: Decodable {
+        let keys: [String]
+        init(from decoder: any Decoder) throws {
+            keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        }
+    }
+
+    private static func describe(_ error: DecodingError, source: String) -> String {
+        func keyName(_ path: [any CodingKey]) -> String? { path.first.map(\.stringValue) }
+        func expected(_ key: String?) -> String {
+            guard let key, let k = CodingKeys(rawValue: key) else { return "" }
+            return ": expected \(k.kind.described)"
+        }
+        switch error {
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
+            if let key = keyName(ctx.codingPath) { return "\(source): key \"\(key)\"\(expected(key))" }
+            return "\(source): the top level must be a JSON object of settings"
+        case .dataCorrupted(let ctx):
+            if let key = keyName(ctx.codingPath) { return "\(source): key \"\(key)\"\(expected(key)) (\(ctx.debugDescription))" }
+            let underlying = (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return "\(source): not valid JSON (\(underlying ?? ctx.debugDescription))"
+        case .keyNotFound(let key, _):
+            return "\(source): missing key \"\(key.stringValue)\""
+        @unknown default:
+            return "\(source): \(error)"
+        }
+    }
+}
+
+/// A configuration problem: printed as is, exit status 1.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension ServeOptions {
+    public static let defaultListen = "127.0.0.1:9000"
+    public static let defaultDataDir = "./data"
+
+    /// HOST:PORT → (host, port); "[::1]:9000" and ":9000" (all addresses) included.
+    public static func parseHostPort(_ s: String) -> (host: String, port: Int)? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(s[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.contains(" ") || host.contains("/") { return nil }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Checks the merged settings; the message names the key and where its value came from.
+    public static func validate(_ r: Resolved) throws {
+        let o = r.options
+        func fail(_ key: CodingKeys, _ why: String) -> ConfigError { ConfigError("\(r.name(key)): \(why)") }
+        for (key, value) in [(CodingKeys.listen, o.listen), (.adminListen, o.adminListen), (.workerListen, o.workerListen),
+                             (.tasksListen, o.tasksListen)] {
+            if let value, parseHostPort(value) == nil { throw fail(key, "must be HOST:PORT, got \"\(value)\"") }
+        }
+        if let l = o.limits, LimitProfile.named(l) == nil { throw fail(.limits, "must be aws or r2, got \"\(l)\"") }
+        if (o.accessKey == nil) != (o.secretKey == nil) {
+            throw fail(o.accessKey == nil ? .secretKey : .accessKey,
+                       "give both access-key and secret-key (flags, TESSERA_ACCESS_KEY/TESSERA_SECRET_KEY, or the config file), or neither")
+        }
+        if let m = o.maxParts, m < 1 || m > 10_000 { throw fail(.maxParts, "must be 1 to 10000, got \(m)") }
+        if let m = o.minPartSize, m < 0 { throw fail(.minPartSize, "must not be negative") }
+        if let m = o.maxPartSize, m < 1 { throw fail(.maxPartSize, "must be positive") }
+        if let a = o.abortIncompleteAfter, !(a > 0) { throw fail(.abortIncompleteAfter, "must be a positive number of seconds") }
+        if let s = o.sweepInterval, !(s > 0) { throw fail(.sweepInterval, "must be a positive number of seconds") }
+        if let s = o.maxClockSkew, !(s >= 0) { throw fail(.maxClockSkew, "must be 0 (off) or a positive number of seconds") }
+        if let m = o.maxConnections, m < 1 { throw fail(.maxConnections, "must be at least 1") }
+        if let l = o.logLevel, !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(l) {
+            throw fail(.logLevel, "must be trace, debug, info, notice, warning, error or critical, got \"\(l)\"")
+        }
+        if let f = o.logFormat, LogFormat(rawValue: f) == nil { throw fail(.logFormat, "must be json or logfmt, got \"\(f)\"") }
+        if (o.tlsCert == nil) != (o.tlsKey == nil) {
+            throw fail(o.tlsCert == nil ? .tlsKey : .tlsCert, "give both tls-cert and tls-key, or neither")
+        }
+        if let cert = o.tlsCert, let key = o.tlsKey {
+            for (k, path) in [(CodingKeys.tlsCert, cert), (.tlsKey, key)] where !FileManager.default.isReadableFile(atPath: path) {
+                throw fail(k, "\(path): no such readable file")
+            }
+            do {
+                _ = try Daemon.loadTLSConfiguration(certificatePath: cert, keyPath: key)
+            } catch {
+                throw fail(.tlsCert, "\(error)")
+            }
+        }
+    }
+
+    /// The daemon's configuration from validated settings and the key pair to use.
+    public func serverConfiguration(accessKey: String, secretKey: String) -> ServerConfiguration {
+        var config = ServerConfiguration(accessKey: accessKey, secretKey: secretKey)
+        (config.host, config.port) = Self.parseHostPort(listen ?? Self.defaultListen)!
+        config.dataDir = dataDir ?? Self.defaultDataDir
+        config.region = region ?? "us-east-1"
+        config.domain = domain
+        var profile = LimitProfile.named(limits ?? "aws")!
+        if let maxParts { profile.maxParts = maxParts }
+        if let minPartSize { profile.minPartSize = minPartSize }
+        if let maxPartSize { profile.maxPartSize = maxPartSize }
+        config.limits = profile
+        config.abortIncompleteAfter = abortIncompleteAfter ?? 7 * 24 * 3600
+        config.sweepInterval = max(0.1, sweepInterval ?? 3600)
+        config.maxConnections = max(1, maxConnections ?? 1024)
+        let skew = maxClockSkew ?? 900
+        config.maxClockSkew = skew > 0 ? skew : nil
+        if let workerListen, let (host, port) = Self.parseHostPort(workerListen) {
+            config.worker = .init(host: host, port: port, bucket: workerBucket ?? "worker",
+                                  tokens: Set([secretKey] + (workerToken.map { [$0] } ?? [])), anonymous: workerAnonymous ?? false)
+        }
+        if let tasksListen, let (host, port) = Self.parseHostPort(tasksListen) {
+            config.tasks = .init(host: host, port: port, bucket: tasksBucket ?? "files",
+                                 tokens: Set([secretKey] + (tasksToken.map { [$0] } ?? [])), anonymous: tasksAnonymous ?? false)
+        }
+        config.durable = fsync ?? true
+        config.tlsCertificatePath = tlsCert
+        config.tlsKeyPath = tlsKey
+        if let adminListen, let (host, port) = Self.parseHostPort(adminListen) {
+            config.admin = .init(host: host, port: port)
+        }
+        return config
+    }
+}
