@@ -11,7 +11,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "An S3-compatible gateway: S3 REST/XML over a local storage core (SQLite metadata, file blobs).",
-        subcommands: [Serve.self, Keys.self],
+        subcommands: [Serve.self, Keys.self, Buckets.self, Uploads.self, Fsck.self],
         defaultSubcommand: Serve.self
     )
 }
