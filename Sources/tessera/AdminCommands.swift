@@ -168,7 +168,8 @@ struct Uploads: ParsableCommand {
             }
             let freed = try AdminStore.collectPartGarbage(s)
             print("aborted \(aborted) upload\(aborted == 1 ? "" : "s"), deleted \(freed) part blob\(freed == 1 ? "" : "s")")
-            if !missing.isEmpty {
+            // Uploads picked by a selection may have been completed or aborted meanwhile: only named ones must exist.
+            if !missing.isEmpty && !uploadIDs.isEmpty {
                 throw AdminError("no such upload: \(missing.joined(separator: ", "))")
             }
         }

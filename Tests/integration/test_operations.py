@@ -283,6 +283,18 @@ def test_invalid_config_file_exits_nonzero_naming_the_key(tmp_path, content, wor
     assert not (tmp_path / "data").exists(), "nothing starts on a bad configuration"
 
 
+def test_every_serve_flag_is_a_config_key(tmp_path):
+    flags = set(re.findall(r"^\s+--([a-z][a-z-]*)", tessera("serve", "--help").stdout, re.M))
+    flags -= {"config", "help"}
+    flags = {f[3:] if f.startswith("no-") else f for f in flags}
+    assert {"listen", "data-dir", "admin-listen", "log-format", "fsync", "tls-cert"} <= flags
+    config = tmp_path / "tessera.json"
+    config.write_text('{"no-such-key": 1}')
+    known = tessera("serve", "--config", str(config)).stderr.split("known keys:")[1]
+    known = {k.strip() for k in known.split(",")}
+    assert flags <= known, flags - known
+
+
 def test_invalid_environment_and_missing_file(tmp_path):
     r = tessera("serve", env={"TESSERA_MAX_CONNECTIONS": "lots"}, timeout=20)
     assert r.returncode != 0 and "TESSERA_MAX_CONNECTIONS" in r.stderr and "integer" in r.stderr
