@@ -21,6 +21,21 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try writer.exec("PRAGMA journal_mode=WAL")
         try writer.exec("PRAGMA synchronous=\(durable ? "FULL" : "OFF")")
         try writer.exec(Self.schema)
+        try migrate()
+    }
+
+    /// Columns added after the first schema: added in place, so existing databases open unchanged.
+    static let addedColumns: [(table: String, column: String, type: String)] = [
+        ("uploads", "checksum_type", "TEXT"),   // COMPOSITE | FULL_OBJECT
+        ("segments", "checksum", "TEXT"),       // the part's checksum, for GET ?partNumber on composite objects
+    ]
+
+    private func migrate() throws {
+        for (table, column, type) in Self.addedColumns {
+            var present = false
+            try writer.query("SELECT name FROM pragma_table_info('\(table)')") { if $0.text(0) == column { present = true } }
+            if !present { try writer.exec("ALTER TABLE \(table) ADD COLUMN \(column) \(type)") }
+        }
     }
 
     static let schema = """
@@ -153,8 +168,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     public func segments(version: Int64) throws -> [Segment] {
         try read { c in
             var r: [Segment] = []
-            try c.query("SELECT blob, size, offset, part_number FROM segments WHERE version=? ORDER BY offset", [.int(version)]) { row in
-                r.append(Segment(blob: row.text(0), size: row.int(1), offset: row.int(2), partNumber: row.isNull(3) ? nil : Int(row.int(3))))
+            try c.query("SELECT blob, size, offset, part_number, checksum FROM segments WHERE version=? ORDER BY offset", [.int(version)]) { row in
+                r.append(Segment(blob: row.text(0), size: row.int(1), offset: row.int(2), partNumber: row.isNull(3) ? nil : Int(row.int(3)),
+                                 checksum: row.optionalText(4)))
             }
             return r
         }
@@ -183,8 +199,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             o.partsCount.map { .int(Int64($0)) } ?? .null, o.attributes.storageClass.map { .text($0) } ?? .null,
         ])
         for s in segments {
-            try c.query("INSERT INTO segments(version, offset, size, blob, part_number) VALUES(?,?,?,?,?)",
-                        [.int(o.version), .int(s.offset), .int(s.size), .text(s.blob), s.partNumber.map { .int(Int64($0)) } ?? .null])
+            try c.query("INSERT INTO segments(version, offset, size, blob, part_number, checksum) VALUES(?,?,?,?,?,?)",
+                        [.int(o.version), .int(s.offset), .int(s.size), .text(s.blob), s.partNumber.map { .int(Int64($0)) } ?? .null,
+                         s.checksum.map { .text($0) } ?? .null])
         }
     }
 
@@ -237,18 +254,18 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             var bucketExists = false
             try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(u.bucket)]) { _ in bucketExists = true }
             guard bucketExists else { throw CoreError.noSuchBucket(u.bucket) }
-            try c.query("INSERT INTO uploads(upload_id, bucket, key, initiated, attrs, checksum_algorithm) VALUES(?,?,?,?,?,?)", [
+            try c.query("INSERT INTO uploads(upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type) VALUES(?,?,?,?,?,?,?)", [
                 .text(u.uploadID), .text(u.bucket), .blob(Array(u.key.utf8)), .double(u.initiated.timeIntervalSince1970),
-                .text(json(u.attributes)), u.checksumAlgorithm.map { .text($0) } ?? .null,
+                .text(json(u.attributes)), u.checksumAlgorithm.map { .text($0) } ?? .null, u.checksumType.map { .text($0) } ?? .null,
             ])
         }
     }
 
     private func uploadRecord(_ row: Row) -> UploadRecord {
         UploadRecord(uploadID: row.text(0), bucket: row.text(1), key: row.key(2), initiated: Date(timeIntervalSince1970: row.double(3)),
-                     attributes: attrs(row.text(4)), checksumAlgorithm: row.optionalText(5))
+                     attributes: attrs(row.text(4)), checksumAlgorithm: row.optionalText(5), checksumType: row.optionalText(6))
     }
-    private static let uploadColumns = "upload_id, bucket, key, initiated, attrs, checksum_algorithm"
+    private static let uploadColumns = "upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type"
 
     public func upload(id: String) throws -> UploadRecord? {
         try read { c in

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import NIOCore
 
@@ -12,12 +13,16 @@ extension Storage {
         return String(format: "%016llx%016llx%016llx", micros, g.next() as UInt64, g.next() as UInt64)
     }
 
+    /// - Parameters:
+    ///   - checksumAlgorithm, checksumType: x-amz-checksum-algorithm / x-amz-checksum-type as sent; validated by
+    ///     `MultipartChecksums.resolve` (the type defaults from the algorithm).
     public func createMultipartUpload(bucket: String, key: String, attributes: ObjectAttributes,
-                                      checksumAlgorithm: String? = nil) async throws -> UploadRecord {
+                                      checksumAlgorithm: String? = nil, checksumType: String? = nil) async throws -> UploadRecord {
         try Names.validateKey(key)
+        let (algorithm, type) = try MultipartChecksums.resolve(algorithm: checksumAlgorithm, type: checksumType)
         let now = Date()
         let upload = UploadRecord(uploadID: Self.newUploadID(now: now), bucket: bucket, key: key, initiated: now,
-                                  attributes: attributes, checksumAlgorithm: checksumAlgorithm)
+                                  attributes: attributes, checksumAlgorithm: algorithm?.rawValue, checksumType: type?.rawValue)
         try await blocking { [metadata] in try metadata.createUpload(upload) }
         return upload
     }
@@ -48,15 +53,19 @@ extension Storage {
         return part
     }
 
-    /// UploadPartCopy: a byte range of an existing object becomes a part.
+    /// UploadPartCopy: a byte range of an existing object becomes a part, with its checksum in the upload's algorithm.
     public func uploadPartCopy(bucket: String, key: String, uploadID: String, partNumber: Int,
                                source: OpenObject, range: ClosedRange<Int64>?) async throws -> PartRecord {
         try validator.checkPartNumber(partNumber)
-        _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
         let limit = validator.limits.maxPartSize
-        let written = try await writeBlob(source.chunks(range: range), limit: limit,
+        let algorithm = MultipartChecksums.partAlgorithm(u)
+        let box = HasherBox(algorithm ?? MultipartChecksums.defaultAlgorithm)
+        let written = try await writeBlob(HashingBody(base: source.chunks(range: range), box: box), limit: limit,
                                           tooLarge: { validator.entityTooLarge($0, limit) }, afterBody: { _ in })
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5, lastModified: Date())
+        let checksums = algorithm.map { [$0.rawValue: box.hasher.finalizeBase64()] } ?? [:]
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5,
+                              lastModified: Date(), checksums: checksums)
         try await commitPart(part, uploadID: uploadID)
         return part
     }
@@ -81,22 +90,34 @@ extension Storage {
 
     /// CompleteMultipartUpload: validates the client's list, then in one transaction makes the object
     /// a manifest of the part blobs (no data copied), frees unlisted parts and removes the upload.
+    /// The object's checksum (COMPOSITE or FULL_OBJECT) is built from the part checksums (`MultipartChecksums`);
+    /// `checksums` carries what the request said about them, each part's own checksum lands on its segment.
     public func completeMultipartUpload(bucket: String, key: String, uploadID: String,
                                         parts requested: [(partNumber: Int, etag: String)],
+                                        checksums request: CompletionChecksums = CompletionChecksums(),
                                         checksumCheck: (@Sendable ([PartRecord]) throws -> [String: String])? = nil) async throws -> ObjectRecord {
         let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        try MultipartChecksums.checkCompletionType(u, request.type)
         let validator = self.validator
         let record = try await blocking { [metadata] in
             try metadata.completeUpload(uploadID: uploadID) { stored in
                 let chosen = try validator.validateCompletion(requested: requested, stored: stored)
+                let objectChecksum = try MultipartChecksums.complete(upload: u, chosen: chosen, requested: request.parts)
+                try MultipartChecksums.checkExpected(request.object, computed: objectChecksum, upload: u)
                 var segments: [Segment] = []
                 segments.reserveCapacity(chosen.count)
                 var offset: Int64 = 0
-                for p in chosen {
-                    segments.append(Segment(blob: p.blob, size: p.size, offset: offset, partNumber: p.partNumber))
+                for (i, p) in chosen.enumerated() {
+                    segments.append(Segment(blob: p.blob, size: p.size, offset: offset, partNumber: p.partNumber,
+                                            checksum: objectChecksum?.partValues[i]))
                     offset += p.size
                 }
+                if let expectedSize = request.objectSize, expectedSize != offset {
+                    throw CoreError("InvalidRequest", "The provided 'x-amz-mp-object-size' header value \(expectedSize) does not match what was computed: \(offset)")
+                }
                 var attrs = u.attributes
+                attrs.checksums = objectChecksum.map { [$0.algorithm.rawValue: $0.value] } ?? [:]
+                attrs.checksumType = objectChecksum?.type.rawValue
                 if let checksumCheck {
                     attrs.checksums = try checksumCheck(chosen)
                 }

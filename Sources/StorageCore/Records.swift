@@ -47,8 +47,10 @@ public struct Segment: Sendable, Equatable {
     public var offset: Int64
     /// Set for objects made by CompleteMultipartUpload (GET ?partNumber=N).
     public var partNumber: Int?
-    public init(blob: BlobID, size: Int64, offset: Int64, partNumber: Int? = nil) {
-        self.blob = blob; self.size = size; self.offset = offset; self.partNumber = partNumber
+    /// The part's checksum (base64) in the object's checksum algorithm, for multipart objects that have one.
+    public var checksum: String?
+    public init(blob: BlobID, size: Int64, offset: Int64, partNumber: Int? = nil, checksum: String? = nil) {
+        self.blob = blob; self.size = size; self.offset = offset; self.partNumber = partNumber; self.checksum = checksum
     }
 }
 
@@ -80,10 +82,12 @@ public struct UploadRecord: Sendable, Equatable {
     public var attributes: ObjectAttributes
     /// x-amz-checksum-algorithm given at CreateMultipartUpload, if any.
     public var checksumAlgorithm: String?
+    /// "COMPOSITE" or "FULL_OBJECT" (x-amz-checksum-type, or its default for the algorithm); nil without an algorithm.
+    public var checksumType: String?
     public init(uploadID: String, bucket: String, key: String, initiated: Date, attributes: ObjectAttributes,
-                checksumAlgorithm: String?) {
+                checksumAlgorithm: String?, checksumType: String? = nil) {
         self.uploadID = uploadID; self.bucket = bucket; self.key = key; self.initiated = initiated
-        self.attributes = attributes; self.checksumAlgorithm = checksumAlgorithm
+        self.attributes = attributes; self.checksumAlgorithm = checksumAlgorithm; self.checksumType = checksumType
     }
 }
 

@@ -9,16 +9,30 @@ import StorageCore
 /// The request body as the storage core sees it: aws-chunked framing removed, and every digest
 /// the client declared (signed SHA-256, Content-MD5, x-amz-checksum-* as header or trailer)
 /// computed in the same pass and verified by `finish` before anything is committed.
+/// The server may compute one more checksum for itself (`ExtraChecksum`), in the same pass.
 final class RequestBodyPipeline: @unchecked Sendable {
+    /// A checksum the server stores besides the one the client declared.
+    enum ExtraChecksum {
+        case none
+        /// Always (UploadPart: the upload's algorithm, or the CRC64NVME default).
+        case always(ChecksumAlgorithm)
+        /// Only when the client declared none (PutObject: S3's CRC64NVME default).
+        case ifNoneDeclared(ChecksumAlgorithm)
+    }
+
     private var decoder: AWSChunkedDecoder?
     private var sha256: SHA256?
     private let expectedSHA256: String?
     private var checksum: (algorithm: ChecksumAlgorithm, hasher: any ChecksumHasher, expected: String?)?
+    private var extra: (algorithm: ChecksumAlgorithm, hasher: any ChecksumHasher)?
     private let contentMD5: [UInt8]?
     private let decodedLength: Int64?
     private(set) var bytesOut: Int64 = 0
 
-    init(s3: S3Request, auth: VerifiedAuth) throws {
+    /// - Parameters:
+    ///   - flexibleChecksums: false when x-amz-checksum-* headers describe something other than this body
+    ///     (CompleteMultipartUpload: the object's checksum).
+    init(s3: S3Request, auth: VerifiedAuth, extra: ExtraChecksum = .none, flexibleChecksums: Bool = true) throws {
         switch auth.payload {
         case .sha256(let hex):
             expectedSHA256 = hex
@@ -46,17 +60,26 @@ final class RequestBodyPipeline: @unchecked Sendable {
         }
         // One flexible checksum per request: as a header, or announced as a trailer.
         let trailerNames = (s3.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for alg in ChecksumAlgorithm.allCases {
+        for alg in ChecksumAlgorithm.allCases where flexibleChecksums {
             if let value = s3.header(alg.headerName) {
                 checksum = (alg, alg.makeHasher(), value)
             } else if trailerNames.contains(where: { $0.lowercased() == alg.headerName }) {
                 checksum = (alg, alg.makeHasher(), nil)
             }
         }
-        if checksum == nil, let name = s3.header("x-amz-sdk-checksum-algorithm"), let alg = ChecksumAlgorithm(rawValue: name.uppercased()) {
+        if flexibleChecksums, checksum == nil, let name = s3.header("x-amz-sdk-checksum-algorithm"), let alg = ChecksumAlgorithm(rawValue: name.uppercased()) {
             checksum = (alg, alg.makeHasher(), nil)
         }
+        switch extra {
+        case .always(let alg) where alg != checksum?.algorithm, .ifNoneDeclared(let alg) where checksum == nil:
+            self.extra = (alg, alg.makeHasher())
+        default:
+            break
+        }
     }
+
+    /// The flexible checksum algorithm the client declared (header, trailer or x-amz-sdk-checksum-algorithm).
+    var declaredAlgorithm: ChecksumAlgorithm? { checksum?.algorithm }
 
     static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -83,6 +106,9 @@ final class RequestBodyPipeline: @unchecked Sendable {
         if checksum != nil {
             payload.withUnsafeReadableBytes { checksum!.hasher.update($0) }
         }
+        if extra != nil {
+            payload.withUnsafeReadableBytes { extra!.hasher.update($0) }
+        }
         bytesOut += Int64(payload.readableBytes)
         return payload
     }
@@ -102,13 +128,16 @@ final class RequestBodyPipeline: @unchecked Sendable {
         if let contentMD5, let md5, contentMD5 != md5 {
             throw CoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
         }
-        guard let checksum else { return [:] }
+        var stored: [String: String] = [:]
+        if let extra { stored[extra.algorithm.rawValue] = Data(extra.hasher.finalize()).base64EncodedString() }
+        guard let checksum else { return stored }
         let computed = Data(checksum.hasher.finalize()).base64EncodedString()
         let expected = checksum.expected ?? trailers[checksum.algorithm.headerName]
         if let expected, expected.trimmingCharacters(in: .whitespaces) != computed {
             throw CoreError("BadDigest", "The \(checksum.algorithm.rawValue) you specified did not match the calculated checksum.")
         }
-        return [checksum.algorithm.rawValue: computed]
+        stored[checksum.algorithm.rawValue] = computed
+        return stored
     }
 
     func sha256Mismatch(computed: String) -> CoreError {

@@ -16,11 +16,16 @@ extension S3Service {
         headers[.eTag] = "\"\(record.etag)\""
         headers[.lastModified] = S3Time.http(record.lastModified)
         headers[.acceptRanges] = "bytes"
-        // A stored checksum describes the whole object: S3 returns it only when the whole object is sent.
-        let whole = s3.query["partNumber"] == nil && s3.header("range") == nil
-        if whole && s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
-            ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers)
-            if let t = record.attributes.checksumType { headers[HTTPField.Name("x-amz-checksum-type")!] = t }
+        // A stored checksum describes the whole object: S3 returns it only when the whole object is sent,
+        // or, with ?partNumber, the part's own checksum (composite multipart objects keep one per part).
+        if s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && s3.header("range") == nil {
+            if let raw = s3.query["partNumber"] {
+                if let checksums = Self.partChecksums(object, partNumber: raw) {
+                    ObjectHeaders.addChecksums(checksums, to: &headers, type: record.attributes.checksumType)
+                }
+            } else {
+                ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
+            }
         }
         for (param, header) in Self.overrides {
             if let v = s3.query[param] { headers[header] = v }
@@ -57,6 +62,17 @@ extension S3Service {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
         }
         return finish(object, range: range, status: status, headers: headers, head: head)
+    }
+
+    /// The checksum of part `raw` of `object`: the whole object's for part 1 of a single-part object,
+    /// the part's own for a COMPOSITE multipart object; nil otherwise (FULL_OBJECT has none per part).
+    static func partChecksums(_ object: OpenObject, partNumber raw: String) -> [String: String]? {
+        let record = object.record
+        guard let n = Int(raw), let alg = record.attributes.checksums.keys.first else { return nil }
+        if record.partsCount == nil { return n == 1 ? record.attributes.checksums : nil }
+        guard record.attributes.checksumType == ChecksumType.composite.rawValue,
+              let value = object.segments.first(where: { $0.partNumber == n })?.checksum else { return nil }
+        return [alg: value]
     }
 
     private func finish(_ object: OpenObject, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, head: Bool) -> Response {

@@ -9,12 +9,13 @@ extension S3Service {
     func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         let attributes = try ObjectHeaders.attributes(from: s3)
         try requireLength(s3)
-        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth)
+        // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
                                                  afterBody: { md5 in try pipeline.finish(md5: md5) })
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
-        ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers)
+        ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
         return Response(status: .ok, headers: headers)
     }
 
@@ -66,10 +67,11 @@ enum ObjectHeaders {
         return rest.isEmpty ? nil : rest.joined(separator: ", ")
     }
 
-    static func addChecksums(_ checksums: [String: String], to headers: inout HTTPFields) {
+    static func addChecksums(_ checksums: [String: String], to headers: inout HTTPFields, type: String? = nil) {
         for (alg, value) in checksums {
             if let name = HTTPField.Name("x-amz-checksum-" + alg.lowercased()) { headers[name] = value }
         }
+        if let type, !checksums.isEmpty { headers[HTTPField.Name("x-amz-checksum-type")!] = type }
     }
 
     static func add(_ a: ObjectAttributes, to headers: inout HTTPFields) {

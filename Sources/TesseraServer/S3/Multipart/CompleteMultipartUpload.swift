@@ -1,23 +1,64 @@
+import Checksums
+import HTTPTypes
 import Hummingbird
 import S3XML
 import SigV4
 import StorageCore
 
 /// CompleteMultipartUpload: POST /b/k?uploadId=U with the part list. The object becomes a manifest
-/// of the part blobs: no data is copied, whatever the part sizes.
+/// of the part blobs: no data is copied, whatever the part sizes. Its checksum (COMPOSITE, or FULL_OBJECT
+/// for the CRCs) is built from the part checksums; per-part <ChecksumXXX> elements must match the stored ones.
 extension S3Service {
     func completeMultipartUpload(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         let id = try uploadID(s3)
         _ = try await storage.upload(bucket: bucket, key: key, uploadID: id)
-        let document = try await readSmallBody(body, s3: s3, auth: auth)
+        let document = try await readCompletionBody(body, s3: s3, auth: auth)
         let entries = try S3RequestXML.completeMultipartUpload(document)
         let requested = entries.map { (partNumber: $0.partNumber, etag: $0.etag) }
-        let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested)
+        let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
+                                                               checksums: try completionChecksums(entries, s3: s3))
         var w = XMLWriter(root: "CompleteMultipartUploadResult")
         w.element("Location", "http://\(s3.host)/\(bucket)/\(URLEncoding.s3(key))")
         w.element("Bucket", bucket)
         w.element("Key", key)
         w.element("ETag", "\"\(record.etag)\"")
+        for (alg, value) in record.attributes.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
+        if let type = record.attributes.checksumType, !record.attributes.checksums.isEmpty { w.element("ChecksumType", type) }
         return xml(w.finish())
+    }
+
+    /// The request's checksum statements: per-part elements, x-amz-checksum-type, the object's
+    /// x-amz-checksum-<alg> and x-amz-mp-object-size.
+    private func completionChecksums(_ entries: [CompletedPartEntry], s3: S3Request) throws -> CompletionChecksums {
+        var c = CompletionChecksums()
+        for e in entries where !e.checksums.isEmpty {
+            c.parts[e.partNumber] = Dictionary(e.checksums.map { (String($0.key.dropFirst("Checksum".count)), $0.value) },
+                                               uniquingKeysWith: { a, _ in a })
+        }
+        c.type = s3.header("x-amz-checksum-type")
+        for alg in ChecksumAlgorithm.allCases {
+            if let value = s3.header(alg.headerName) { c.object = (alg, value) }
+        }
+        if let raw = s3.header("x-amz-mp-object-size") {
+            guard let n = Int64(raw), n >= 0 else {
+                throw CoreError.invalidArgument("Invalid x-amz-mp-object-size", name: "x-amz-mp-object-size", value: raw)
+            }
+            c.objectSize = n
+        }
+        return c
+    }
+
+    /// As `readSmallBody`, except that x-amz-checksum-* headers here are the object's checksum, not the body's.
+    private func readCompletionBody(_ body: RequestBody, s3: S3Request, auth: VerifiedAuth) async throws -> [UInt8] {
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, flexibleChecksums: false)
+        var out: [UInt8] = []
+        for try await chunk in pipeline.wrap(body) {
+            if out.count + chunk.readableBytes > maxXMLBody {
+                throw CoreError("MaxMessageLengthExceeded", "Your request was too big.")
+            }
+            out.append(contentsOf: chunk.readableBytesView)
+        }
+        _ = try pipeline.finish(md5: nil)
+        return out
     }
 }

@@ -22,6 +22,7 @@ extension S3Service {
         w.element("MaxParts", maxParts)
         w.element("IsTruncated", truncated)
         if let alg = upload.checksumAlgorithm { w.element("ChecksumAlgorithm", alg) }
+        if let type = upload.checksumType { w.element("ChecksumType", type) }
         for p in parts {
             w.group("Part") { e in
                 e.element("PartNumber", p.partNumber)

@@ -25,7 +25,13 @@ extension S3Service {
         let id = try uploadID(s3)
         try requireLength(s3)
         if let raw = s3.header("content-length"), let length = Int64(raw) { try storage.validator.checkPartSize(length) }
-        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth)
+        // Every part gets a checksum in the upload's algorithm (CRC64NVME when it has none), sent or not;
+        // a checksum the client sends must use that algorithm.
+        try storage.validator.checkPartNumber(n)
+        let upload = try await storage.upload(bucket: bucket, key: key, uploadID: id)
+        let algorithm = MultipartChecksums.partAlgorithm(upload)
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: algorithm.map { .always($0) } ?? .none)
+        try MultipartChecksums.checkPartAlgorithm(upload, declared: pipeline.declaredAlgorithm)
         let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: id, partNumber: n, body: pipeline.wrap(body),
                                                 afterBody: { md5 in try pipeline.finish(md5: md5) })
         var headers = HTTPFields()
@@ -51,6 +57,7 @@ extension S3Service {
         var w = XMLWriter(root: "CopyPartResult")
         w.element("LastModified", S3Time.iso8601(part.lastModified))
         w.element("ETag", "\"\(part.etag)\"")
+        for (alg, value) in part.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
         return xml(w.finish())
     }
 }
