@@ -55,16 +55,21 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         etag TEXT NOT NULL, mtime REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS parts_by_blob ON parts(blob);
     CREATE TABLE IF NOT EXISTS garbage(blob TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS upload_tasks(id TEXT PRIMARY KEY, record TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS files(id TEXT PRIMARY KEY, md5 TEXT NOT NULL, sha256 TEXT NOT NULL, expires REAL, record TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS files_by_md5 ON files(md5);
+    CREATE INDEX IF NOT EXISTS files_by_sha256 ON files(sha256);
+    CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires);
     """
 
     // MARK: connection handling
 
-    private func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         writeLock.lock(); defer { writeLock.unlock() }
         return try writer.transaction { try body(writer) }
     }
 
-    private func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         readerLock.lock()
         let conn = readers.popLast()
         readerLock.unlock()
