@@ -5,7 +5,7 @@ BIN := .build/release/tessera
 PORT ?= 9000
 DATA ?= ./data
 
-.PHONY: run build release test unit integration crashtest crashtest-short clean
+.PHONY: run build release test unit integration crashtest crashtest-short bench clean
 
 ## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
 run: release
@@ -33,6 +33,11 @@ crashtest: release
 
 crashtest-short: release
 	$(PYTHON) Tests/crash/crashtest.py --kills 6 --bin $(BIN)
+
+## Performance figures and their ratios to references measured in the same run (loopback only; not part of test).
+## BENCH_FULL=1 adds the 10 GiB multipart case. See docs/performance.md.
+bench: release
+	TESSERA_BIN=$(BIN) $(PYTHON) bench/run.py
 
 clean:
 	rm -rf .build
