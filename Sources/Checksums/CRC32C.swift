@@ -1,6 +1,6 @@
 /// CRC-32C (Castagnoli, reflected 0x82F63B78, init/xorout 0xFFFFFFFF), slicing-by-8.
 public struct CRC32C: ChecksumHasher {
-    static let reflectedPoly: UInt32 = 0x82F6_3B78
+    public static let reflectedPoly: UInt32 = 0x82F6_3B78
     // Global lazy init is thread-safe (swift_once); built once per process.
     static let tables: [UInt32] = makeSlicingTables(reflectedPoly: reflectedPoly)
 

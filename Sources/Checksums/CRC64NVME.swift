@@ -1,6 +1,6 @@
 /// CRC-64/NVME (reflected 0x9A6C9329AC4BC9B5, init/xorout all ones), slicing-by-8.
 public struct CRC64NVME: ChecksumHasher {
-    static let reflectedPoly: UInt64 = 0x9A6C_9329_AC4B_C9B5
+    public static let reflectedPoly: UInt64 = 0x9A6C_9329_AC4B_C9B5
     // Global lazy init is thread-safe (swift_once); built once per process.
     static let tables: [UInt64] = makeSlicingTables(reflectedPoly: reflectedPoly)
 

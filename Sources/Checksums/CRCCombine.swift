@@ -32,7 +32,7 @@ func gf2CombineReflected(_ crc1: UInt64, _ crc2: UInt64, lengthOfB: Int64,
 }
 
 @inline(__always)
-private func gf2MatrixTimes(_ mat: [UInt64], _ vec: UInt64) -> UInt64 {
+func gf2MatrixTimes(_ mat: [UInt64], _ vec: UInt64) -> UInt64 {
     var sum: UInt64 = 0
     var v = vec
     var i = 0
@@ -44,6 +44,41 @@ private func gf2MatrixTimes(_ mat: [UInt64], _ vec: UInt64) -> UInt64 {
     return sum
 }
 
-private func gf2MatrixSquare(_ square: inout [UInt64], _ mat: [UInt64]) {
+func gf2MatrixSquare(_ square: inout [UInt64], _ mat: [UInt64]) {
     for n in 0..<mat.count { square[n] = gf2MatrixTimes(mat, mat[n]) }
+}
+
+/// The linear operator "append `length` zero bytes" on a reflected CRC register, built once in
+/// O(width² · log length) and then applied in O(width). Combining many parts of one size (every
+/// multipart part but the last) builds it once instead of once per part.
+public struct CRCShiftOperator: Sendable {
+    private let columns: [UInt64]
+
+    public init(lengthOfB: Int64, reflectedPoly: UInt64, width: Int) {
+        var op = (0..<width).map { UInt64(1) << UInt64($0) }   // identity
+        guard lengthOfB > 0 else { columns = op; return }
+        var odd = [UInt64](repeating: 0, count: width)
+        var even = [UInt64](repeating: 0, count: width)
+        odd[0] = reflectedPoly
+        var row: UInt64 = 1
+        for n in 1..<width { odd[n] = row; row <<= 1 }
+        gf2MatrixSquare(&even, odd)
+        gf2MatrixSquare(&odd, even)
+        var len = lengthOfB
+        repeat {
+            gf2MatrixSquare(&even, odd)
+            if len & 1 != 0 { op = op.map { gf2MatrixTimes(even, $0) } }
+            len >>= 1
+            if len == 0 { break }
+            gf2MatrixSquare(&odd, even)
+            if len & 1 != 0 { op = op.map { gf2MatrixTimes(odd, $0) } }
+            len >>= 1
+        } while len != 0
+        columns = op
+    }
+
+    /// crc(A ‖ B) from crc(A) and crc(B), for the length of B this operator was built for.
+    public func combine(_ crcA: UInt64, _ crcB: UInt64) -> UInt64 {
+        gf2MatrixTimes(columns, crcA) ^ crcB
+    }
 }

@@ -98,16 +98,21 @@ public enum MultipartChecksums {
     public static func fullObject(_ algorithm: ChecksumAlgorithm, parts: [(checksum: [UInt8], size: Int64)]) -> String? {
         guard algorithm.isCombinable, parts.allSatisfy({ $0.checksum.count == algorithm.digestLength }) else { return nil }
         func be(_ bytes: [UInt8]) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
-        // The CRC of nothing is 0 for all three, and combine(0, b, n) == b.
+        let (poly, width): (UInt64, Int)
+        switch algorithm {
+        case .crc32: (poly, width) = (0xEDB8_8320, 32)
+        case .crc32c: (poly, width) = (UInt64(CRC32C.reflectedPoly), 32)
+        case .crc64nvme: (poly, width) = (CRC64NVME.reflectedPoly, 64)
+        case .sha1, .sha256: return nil
+        }
+        // The CRC of nothing is 0 for all three, and combine(0, b, n) == b. Parts share a size (all but
+        // the last), so each size's shift operator is built once: 10,000 parts cost 10,000 cheap steps.
+        var operators: [Int64: CRCShiftOperator] = [:]
         var crc: UInt64 = 0
         for p in parts {
-            let b = be(p.checksum)
-            switch algorithm {
-            case .crc32: crc = UInt64(CRC32.combine(UInt32(crc), UInt32(b), lengthOfB: p.size))
-            case .crc32c: crc = UInt64(CRC32C.combine(UInt32(crc), UInt32(b), lengthOfB: p.size))
-            case .crc64nvme: crc = CRC64NVME.combine(crc, b, lengthOfB: p.size)
-            case .sha1, .sha256: return nil
-            }
+            let shift = operators[p.size] ?? CRCShiftOperator(lengthOfB: p.size, reflectedPoly: poly, width: width)
+            operators[p.size] = shift
+            crc = shift.combine(crc, be(p.checksum))
         }
         let bytes = (0..<algorithm.digestLength).map { UInt8(truncatingIfNeeded: crc >> (8 * UInt64(algorithm.digestLength - 1 - $0))) }
         return Base64.encode(bytes)

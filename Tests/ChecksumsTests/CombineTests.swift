@@ -62,3 +62,20 @@ import Testing
         #expect(UInt32(generic) == CRC32.combine(a, b, lengthOfB: length))
     }
 }
+
+@Suite struct ShiftOperatorTests {
+    @Test func operatorCombineEqualsDirectCombine() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let a = UInt64.random(in: 0...UInt64.max, using: &g), b = UInt64.random(in: 0...UInt64.max, using: &g)
+            let len = Int64.random(in: 0...(1 << 40), using: &g)
+            let op64 = CRCShiftOperator(lengthOfB: len, reflectedPoly: CRC64NVME.reflectedPoly, width: 64)
+            #expect(op64.combine(a, b) == CRC64NVME.combine(a, b, lengthOfB: len))
+            let (a32, b32) = (UInt32(truncatingIfNeeded: a), UInt32(truncatingIfNeeded: b))
+            let opC = CRCShiftOperator(lengthOfB: len, reflectedPoly: UInt64(CRC32C.reflectedPoly), width: 32)
+            #expect(UInt32(opC.combine(UInt64(a32), UInt64(b32))) == CRC32C.combine(a32, b32, lengthOfB: len))
+            let op32 = CRCShiftOperator(lengthOfB: len, reflectedPoly: 0xEDB8_8320, width: 32)
+            #expect(UInt32(op32.combine(UInt64(a32), UInt64(b32))) == CRC32.combine(a32, b32, lengthOfB: len))
+        }
+    }
+}
