@@ -246,7 +246,7 @@ class Server:
 
 def _start_managed(root: Path, *, extra_args: tuple[str, ...] = (), scheme: str = "http",
                    ca_bundle: Path | None = None) -> Server:
-    binary = Path(os.environ.get("TESSERA_BIN", REPO / ".build" / "release" / "tessera"))
+    binary = Path(os.environ.get("TESSERA_BIN", REPO / ".build" / "release" / "tessera")).resolve()
     if not binary.is_file() or not os.access(binary, os.X_OK):
         pytest.fail(f"daemon binary {binary} not found or not executable "
                     f"(build it, set TESSERA_BIN, or set TESSERA_ENDPOINT)", pytrace=False)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
-BIN = os.environ.get("TESSERA_BIN", str(REPO / ".build" / "release" / "tessera"))
+BIN = os.path.abspath(os.environ.get("TESSERA_BIN", str(REPO / ".build" / "release" / "tessera")))
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
