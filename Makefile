@@ -1,11 +1,11 @@
 # Tessera — two commands matter on a fresh machine: `make run` and `make test`.
 SWIFT ?= swift
 PYTHON ?= python3
-BIN := .build/release/tessera
+BIN := $(CURDIR)/.build/release/tessera
 PORT ?= 9000
 DATA ?= ./data
 
-.PHONY: run build release test unit integration crashtest crashtest-short bench clean
+.PHONY: run build release test unit integration crashtest crashtest-short loadtest bench clean
 
 ## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
 run: release
@@ -34,6 +34,10 @@ crashtest: release
 crashtest-short: release
 	$(PYTHON) Tests/crash/crashtest.py --kills 6 --bin $(BIN)
 
+## 64 clients mixing PUT/GET/multipart for 10 minutes: errors, RSS over time, descriptor leaks.
+loadtest: release
+	$(PYTHON) Tests/load/loadtest.py --clients 64 --seconds 600 --bin $(BIN)
+
 ## Performance figures and their ratios to references measured in the same run (loopback only; not part of test).
 ## BENCH_FULL=1 adds the 10 GiB multipart case. See docs/performance.md.
 bench: release
@@ -41,3 +45,13 @@ bench: release
 
 clean:
 	rm -rf .build
+
+## libFuzzer targets (Fuzz/; see docs/reliability.md): every target, one after another, for 10 M executions
+## (each capped at FUZZ_MAX_TIME seconds), or for 60 s each; both print each run's execs and last status line.
+FUZZ_MAX_TIME ?= 14400
+.PHONY: fuzz fuzz-short
+fuzz:
+	SWIFT=$(SWIFT) Fuzz/fuzz.sh run 10000000 $(FUZZ_MAX_TIME)
+
+fuzz-short:
+	SWIFT=$(SWIFT) Fuzz/fuzz.sh run 0 60

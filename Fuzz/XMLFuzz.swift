@@ -1,0 +1,64 @@
+// libFuzzer target: the four S3 request-body XML parsers (Sources/S3XML), compiled together with
+// that module's sources (see Fuzz/fuzz.sh). Every input is given to all four parsers: the libxml2
+// parse is shared and the root-element check is what tells them apart.
+
+let allowedErrorCodes: Set<String> = ["MalformedXML", "InvalidArgument", "NotImplemented"]
+
+func checkError(_ error: S3XMLError, _ parser: String) {
+    invariant(allowedErrorCodes.contains(error.code), "\(parser): unexpected error code \(error.code)")
+    invariant(!error.message.isEmpty, "\(parser): empty error message")
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func xmlFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let body = Array(UnsafeBufferPointer(start: data, count: size))
+
+    do {
+        let parts = try S3RequestXML.completeMultipartUpload(body)
+        invariant(!parts.isEmpty && parts.count <= S3RequestXML.maxParts, "CompleteMultipartUpload: \(parts.count) parts")
+        for part in parts {
+            // The parser's contract: a non-negative integer as sent (the 1...10000 range and ascending
+            // order are PartValidator's checks, answered with InvalidArgument / InvalidPartOrder).
+            invariant(part.partNumber >= 0, "CompleteMultipartUpload: part number \(part.partNumber)")
+            for name in part.checksums.keys {
+                invariant(S3RequestXML.partChecksumElements.contains(name), "CompleteMultipartUpload: checksum \(name)")
+            }
+        }
+    } catch {
+        checkError(error, "CompleteMultipartUpload")
+    }
+
+    do {
+        let result = try S3RequestXML.deleteObjects(body)
+        invariant(!result.objects.isEmpty && result.objects.count <= S3RequestXML.maxDeleteObjects,
+                  "DeleteObjects: \(result.objects.count) objects")
+    } catch {
+        checkError(error, "DeleteObjects")
+    }
+
+    do {
+        if let location = try S3RequestXML.createBucketConfiguration(body) {
+            invariant(!location.isEmpty, "CreateBucketConfiguration: empty location returned")
+            invariant(location.trimmingXMLWhitespace() == location, "CreateBucketConfiguration: untrimmed location")
+        }
+    } catch {
+        checkError(error, "CreateBucketConfiguration")
+    }
+
+    do {
+        let rules = try S3RequestXML.lifecycleConfiguration(body)
+        invariant(!rules.isEmpty && rules.count <= S3RequestXML.maxLifecycleRules, "Lifecycle: \(rules.count) rules")
+        var ids = Set<String>()
+        for rule in rules {
+            if let id = rule.id {
+                invariant(!id.isEmpty && id.count <= S3RequestXML.maxRuleIDLength, "Lifecycle: rule ID length \(id.count)")
+                invariant(ids.insert(id).inserted, "Lifecycle: duplicate rule ID")
+            }
+            if let days = rule.abortIncompleteDays { invariant(days > 0, "Lifecycle: abort days \(days)") }
+            if let days = rule.expirationDays { invariant(days > 0, "Lifecycle: expiration days \(days)") }
+        }
+    } catch {
+        checkError(error, "LifecycleConfiguration")
+    }
+    return 0
+}
