@@ -192,3 +192,11 @@ def test_tasks_survive_restart_and_token_auth(tmp_path):
         assert requests.post(f"{base}/upload/chunk/{t['task_id']}/1", files={"chunk": data[CHUNK:]}, headers=auth).status_code == 200
         f = requests.post(f"{base}/upload/complete/{t['task_id']}", headers=auth).json()
         assert requests.get(f"{base}/{f['id']}", headers=auth).content == data
+
+
+def test_requests_are_access_logged(api):
+    base, _, tmp = api
+    requests.post(base + "/upload/create", json={"hash": "zz", "file_name": "x", "file_size": 1})
+    log = (tmp / "daemon.stderr").read_text()
+    line = [l for l in log.splitlines() if "Tasks:create" in l][-1]
+    assert "status=400" in line or '"status":"400"' in line, line

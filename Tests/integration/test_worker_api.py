@@ -104,3 +104,12 @@ def test_token_required_unless_anonymous(tmp_path):
         assert requests.post(url, params={"action": "mpu-create"}, headers={"Authorization": "Bearer wrong"}).status_code == 401
         ok = requests.post(url, params={"action": "mpu-create"}, headers={"Authorization": "Bearer s3cr3t-token"})
         assert ok.status_code == 200 and ok.json()["uploadId"]
+
+
+def test_requests_are_access_logged(worker):
+    base, _, tmp = worker
+    requests.post(base + "logged.bin", params={"action": "mpu-create"})
+    log = (tmp / "daemon.stderr").read_text()
+    line = next(l for l in log.splitlines() if "Worker:mpu-create" in l and "logged.bin" in l)
+    assert "status=200" in line or '"status":"200"' in line, line
+    assert "r2-bucket" in line

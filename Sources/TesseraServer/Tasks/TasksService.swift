@@ -21,7 +21,20 @@ struct TasksService: HTTPResponder {
     let logger: Logger
     static let defaultChunkSize: Int64 = 5 << 20
 
+    /// Every request gets the same access-log line and metrics as S3's (operation "Tasks:<step>").
     func respond(to request: Request, context: Context) async throws -> Response {
+        let record = AccessRecord(requestID: RequestID.next(), method: request.method.rawValue,
+                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
+        record.bucket = bucket
+        let segments = (request.head.path ?? "/").split(separator: "?", maxSplits: 1)[0].split(separator: "/")
+        record.operation = "Tasks:" + (segments.count >= 4 && segments[2] == "upload" ? String(segments[3]) : request.method == .delete ? "delete" : "get")
+        var response = await respondUnlogged(to: request)
+        record.status = Int(response.status.code)
+        response.body = record.wrap(response.body)
+        return response
+    }
+
+    func respondUnlogged(to request: Request) async -> Response {
         do {
             guard anonymous || authorized(request, write: request.method != .get) else { return error(.unauthorized, "Unauthorized") }
             let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]

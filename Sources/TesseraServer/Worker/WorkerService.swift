@@ -20,7 +20,20 @@ struct WorkerService: HTTPResponder {
     let logger: Logger
     let maxJSONBody = 2 << 20
 
+    /// Every request gets the same access-log line and metrics as S3's (operation "Worker:<action>").
     func respond(to request: Request, context: Context) async throws -> Response {
+        let record = AccessRecord(requestID: RequestID.next(), method: request.method.rawValue,
+                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
+        record.bucket = bucket
+        record.key = (try? S3Request.decode((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0].dropFirst())) ?? ""
+        record.operation = "Worker:" + (query(request)["action"] ?? "none")
+        var response = await respondUnlogged(to: request)
+        record.status = Int(response.status.code)
+        response.body = record.wrap(response.body)
+        return response
+    }
+
+    func respondUnlogged(to request: Request) async -> Response {
         do {
             return try await handle(request)
         } catch let e as CoreError {
