@@ -12,10 +12,12 @@ struct Keys: ParsableCommand {
     )
 
     struct Options: ParsableArguments {
-        @Option(help: "The instance's data directory.")
-        var dataDir = "./data"
+        @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else ./data).")
+        var dataDir: String?
 
         func file() throws -> AccessKeyFile {
+            let env = ProcessInfo.processInfo.environment["TESSERA_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            let dataDir = self.dataDir ?? env ?? "./data"
             guard FileManager.default.fileExists(atPath: dataDir) else { throw ValidationError("no data directory at \(dataDir)") }
             return AccessKeyFile(dataDir: dataDir)
         }
