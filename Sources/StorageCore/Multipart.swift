@@ -61,7 +61,7 @@ extension Storage {
         let limit = validator.limits.maxPartSize
         let algorithm = MultipartChecksums.partAlgorithm(u)
         let box = HasherBox(algorithm ?? MultipartChecksums.defaultAlgorithm)
-        let written = try await writeBlob(HashingBody(base: source.chunks(range: range), box: box), limit: limit,
+        let written = try await writeBlob(TappedBody(source.chunks(range: range)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }, limit: limit,
                                           tooLarge: { validator.entityTooLarge($0, limit) }, afterBody: { _ in })
         let checksums = algorithm.map { [$0.rawValue: box.hasher.finalizeBase64()] } ?? [:]
         let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5,

@@ -193,25 +193,6 @@ public enum MultipartChecksums {
     }
 }
 
-/// Feeds every chunk of a body through a checksum on its way (UploadPartCopy's part checksum).
-struct HashingBody<Base: AsyncSequence>: AsyncSequence where Base.Element == ByteBuffer {
-    typealias Element = ByteBuffer
-    let base: Base
-    let box: HasherBox
-
-    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), box: box) }
-
-    struct Iterator: AsyncIteratorProtocol {
-        var base: Base.AsyncIterator
-        let box: HasherBox
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await base.next() else { return nil }
-            chunk.withUnsafeReadableBytes { box.hasher.update($0) }
-            return chunk
-        }
-    }
-}
-
 /// A hasher shared between a body being consumed and the code that reads the digest afterwards.
 final class HasherBox: @unchecked Sendable {
     var hasher: any ChecksumHasher

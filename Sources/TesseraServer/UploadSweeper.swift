@@ -13,10 +13,7 @@ struct UploadSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await sweepOnce()
-            try? await gracefulShutdownAwareSleep(interval)
-        }
+        await runPeriodically(every: interval) { await sweepOnce() }
     }
 
     func sweepOnce(now: Date = Date()) async {
@@ -40,6 +37,14 @@ struct UploadSweeper: Service {
             logger.error("upload sweeper failed", metadata: ["error": "\(error)"])
             ServerMetrics.sweeperRun("uploads", failed: true)
         }
+    }
+}
+
+/// Runs `pass` now and then every `interval` seconds until the service group shuts down.
+func runPeriodically(every interval: TimeInterval, _ pass: () async -> Void) async {
+    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await pass()
+        try? await gracefulShutdownAwareSleep(interval)
     }
 }
 

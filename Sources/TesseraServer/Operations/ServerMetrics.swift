@@ -129,3 +129,18 @@ final class AccessRecord: @unchecked Sendable {
         logger.info("access", metadata: metadata)
     }
 }
+
+extension AccessRecord {
+    /// Answers `request` with `respond` and gives it the same access-log line and metrics as an S3
+    /// request (the JSON front ends' requests).
+    static func logged(_ request: Request, bucket: String, key: String, operation: String, logger: Logger,
+                       _ respond: () async -> Response) async -> Response {
+        let record = AccessRecord(requestID: RequestID.next(), method: request.method.rawValue,
+                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
+        (record.bucket, record.key, record.operation) = (bucket, key, operation)
+        var response = await respond()
+        record.status = Int(response.status.code)
+        response.body = record.wrap(response.body)
+        return response
+    }
+}

@@ -127,8 +127,10 @@ struct S3Service: HTTPResponder {
     }
 
     /// Reads a small request body (XML documents) with a cap, verifying its signed SHA-256.
-    func readSmallBody(_ body: RequestBody, s3: S3Request, auth: VerifiedAuth) async throws -> [UInt8] {
-        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth)
+    /// - Parameter flexibleChecksums: false where x-amz-checksum-* headers describe an object, not this
+    ///   body (CompleteMultipartUpload).
+    func readSmallBody(_ body: RequestBody, s3: S3Request, auth: VerifiedAuth, flexibleChecksums: Bool = true) async throws -> [UInt8] {
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, flexibleChecksums: flexibleChecksums)
         var out: [UInt8] = []
         for try await chunk in pipeline.wrap(body) {
             if out.count + chunk.readableBytes > maxXMLBody {

@@ -11,10 +11,7 @@ struct FileExpirySweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await sweepOnce()
-            try? await gracefulShutdownAwareSleep(interval)
-        }
+        await runPeriodically(every: interval) { await sweepOnce() }
     }
 
     func sweepOnce(now: Date = Date()) async {

@@ -23,15 +23,11 @@ struct TasksService: HTTPResponder {
 
     /// Every request gets the same access-log line and metrics as S3's (operation "Tasks:<step>").
     func respond(to request: Request, context: Context) async throws -> Response {
-        let record = AccessRecord(requestID: RequestID.next(), method: request.method.rawValue,
-                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
-        record.bucket = bucket
         let segments = (request.head.path ?? "/").split(separator: "?", maxSplits: 1)[0].split(separator: "/")
-        record.operation = "Tasks:" + (segments.count >= 4 && segments[2] == "upload" ? String(segments[3]) : request.method == .delete ? "delete" : "get")
-        var response = await respondUnlogged(to: request)
-        record.status = Int(response.status.code)
-        response.body = record.wrap(response.body)
-        return response
+        let step = segments.count >= 4 && segments[2] == "upload" ? String(segments[3]) : request.method == .delete ? "delete" : "get"
+        return await AccessRecord.logged(request, bucket: bucket, key: "", operation: "Tasks:" + step, logger: logger) {
+            await respondUnlogged(to: request)
+        }
     }
 
     func respondUnlogged(to request: Request) async -> Response {
@@ -177,7 +173,7 @@ struct TasksService: HTTPResponder {
                                              body: SealingBody(base: form, cipher: cipher, chunk: index, counter: counter), afterBody: sizeCheck)
         } else {
             _ = try await storage.uploadPart(bucket: task.bucket, key: task.key, uploadID: task.uploadID, partNumber: index + 1,
-                                             body: CountingBody(base: form, counter: counter), afterBody: sizeCheck)
+                                             body: TappedBody(form) { counter.add($0.readableBytes) }, afterBody: sizeCheck)
         }
         return Response(status: .ok)
     }
@@ -327,22 +323,5 @@ struct TasksService: HTTPResponder {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: d)
-    }
-}
-
-/// Passes a body through, counting its bytes.
-struct CountingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
-    typealias Element = ByteBuffer
-    let base: Base
-    let counter: ByteCounter
-    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), counter: counter) }
-    struct Iterator: AsyncIteratorProtocol {
-        var base: Base.AsyncIterator
-        let counter: ByteCounter
-        mutating func next() async throws -> ByteBuffer? {
-            guard let b = try await base.next() else { return nil }
-            counter.add(b.readableBytes)
-            return b
-        }
     }
 }

@@ -22,15 +22,11 @@ struct WorkerService: HTTPResponder {
 
     /// Every request gets the same access-log line and metrics as S3's (operation "Worker:<action>").
     func respond(to request: Request, context: Context) async throws -> Response {
-        let record = AccessRecord(requestID: RequestID.next(), method: request.method.rawValue,
-                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
-        record.bucket = bucket
-        record.key = (try? S3Request.decode((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0].dropFirst())) ?? ""
-        record.operation = "Worker:" + (query(request)["action"] ?? "none")
-        var response = await respondUnlogged(to: request)
-        record.status = Int(response.status.code)
-        response.body = record.wrap(response.body)
-        return response
+        let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return await AccessRecord.logged(request, bucket: bucket, key: (try? S3Request.decode(path.dropFirst())) ?? "",
+                                         operation: "Worker:" + (query(request)["action"] ?? "none"), logger: logger) {
+            await respondUnlogged(to: request)
+        }
     }
 
     func respondUnlogged(to request: Request) async -> Response {

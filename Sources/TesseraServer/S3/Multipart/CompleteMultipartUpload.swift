@@ -12,7 +12,7 @@ extension S3Service {
     func completeMultipartUpload(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         let id = try uploadID(s3)
         _ = try await storage.upload(bucket: bucket, key: key, uploadID: id)
-        let document = try await readCompletionBody(body, s3: s3, auth: auth)
+        let document = try await readSmallBody(body, s3: s3, auth: auth, flexibleChecksums: false)
         let entries = try S3RequestXML.completeMultipartUpload(document)
         let requested = entries.map { (partNumber: $0.partNumber, etag: $0.etag) }
         let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
@@ -46,19 +46,5 @@ extension S3Service {
             c.objectSize = n
         }
         return c
-    }
-
-    /// As `readSmallBody`, except that x-amz-checksum-* headers here are the object's checksum, not the body's.
-    private func readCompletionBody(_ body: RequestBody, s3: S3Request, auth: VerifiedAuth) async throws -> [UInt8] {
-        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, flexibleChecksums: false)
-        var out: [UInt8] = []
-        for try await chunk in pipeline.wrap(body) {
-            if out.count + chunk.readableBytes > maxXMLBody {
-                throw CoreError("MaxMessageLengthExceeded", "Your request was too big.")
-            }
-            out.append(contentsOf: chunk.readableBytesView)
-        }
-        _ = try pipeline.finish(md5: nil)
-        return out
     }
 }
