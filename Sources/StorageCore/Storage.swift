@@ -151,7 +151,7 @@ public final class Storage: Sendable {
         let written = try await writeBlob(source.chunks(range: nil), limit: validator.limits.maxObjectSize,
                                           tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) }, afterBody: { _ in })
         let record = ObjectRecord(bucket: bucket, key: key, version: Self.newVersion(), size: written.size,
-                                  etag: source.record.partsCount == nil ? written.md5 : written.md5,
+                                  etag: written.md5,  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                                   lastModified: Date(), attributes: attributes, partsCount: nil)
         try await commit(record, segments: [Segment(blob: written.blob, size: written.size, offset: 0)])
         return record
