@@ -88,3 +88,16 @@ def test_upload_part_copy_conditions(port):
     s3.complete_multipart_upload(Bucket="extras", Key="dst", UploadId=up,
                                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": r["CopyPartResult"]["ETag"]}]})
     assert s3.get_object(Bucket="extras", Key="dst")["Body"].read() == b"0123456789" * 2
+
+
+def test_two_checksum_headers_are_refused(port):
+    s3 = client(port)
+
+    def add_second(request, **_):
+        request.headers["x-amz-checksum-sha256"] = expected("SHA256", b"x")
+    s3.meta.events.register_first("before-sign.s3.PutObject", add_second)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket="extras", Key="two", Body=b"x", ChecksumCRC32=expected("CRC32", b"x"))
+    assert e.value.response["Error"]["Code"] == "InvalidRequest"
+    with pytest.raises(ClientError):
+        client(port).head_object(Bucket="extras", Key="two")

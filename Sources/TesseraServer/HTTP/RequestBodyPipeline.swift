@@ -61,11 +61,12 @@ final class RequestBodyPipeline: @unchecked Sendable {
         // One flexible checksum per request: as a header, or announced as a trailer.
         let trailerNames = (s3.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for alg in ChecksumAlgorithm.allCases where flexibleChecksums {
-            if let value = s3.header(alg.headerName) {
-                checksum = (alg, alg.makeHasher(), value)
-            } else if trailerNames.contains(where: { $0.lowercased() == alg.headerName }) {
-                checksum = (alg, alg.makeHasher(), nil)
+            let value = s3.header(alg.headerName)
+            guard value != nil || trailerNames.contains(where: { $0.lowercased() == alg.headerName }) else { continue }
+            if checksum != nil {
+                throw CoreError("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
             }
+            checksum = (alg, alg.makeHasher(), value)
         }
         if flexibleChecksums, checksum == nil, let name = s3.header("x-amz-sdk-checksum-algorithm"), let alg = ChecksumAlgorithm(rawValue: name.uppercased()) {
             checksum = (alg, alg.makeHasher(), nil)
