@@ -132,35 +132,11 @@ extension CoreError {
 }
 
 extension ObjectHeaders {
-    /// The object attributes a form upload sets: what PutObject takes from headers, from form fields.
+    /// The object attributes a form upload sets: what PutObject takes from headers, from form fields
+    /// (a field given twice: the first counts, as S3 does).
     static func attributes(fromForm form: PostForm) throws -> ObjectAttributes {
-        var a = ObjectAttributes()
-        a.contentType = form.value("content-type")
-        a.contentDisposition = form.value("content-disposition")
-        a.contentEncoding = form.value("content-encoding")
-        a.contentLanguage = form.value("content-language")
-        a.cacheControl = form.value("cache-control")
-        a.expires = form.value("expires")
-        if let sc = form.value("x-amz-storage-class") {
-            let valid = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
-                         "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"]
-            guard valid.contains(sc) else { throw CoreError("InvalidStorageClass", "The storage class you specified is not valid") }
-            a.storageClass = sc == "STANDARD" ? nil : sc
-        }
-        var size = 0
-        var seen = Set<String>()
-        for f in form.fields {
-            let name = f.name.lowercased()
-            guard name.hasPrefix("x-amz-meta-"), seen.insert(name).inserted else { continue }
-            let k = String(name.dropFirst("x-amz-meta-".count))
-            a.userMetadata[k] = f.value
-            size += k.utf8.count + f.value.utf8.count
-        }
-        if size > maxUserMetadata {
-            throw CoreError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.",
-                            details: [.init("Size", String(size)), .init("MaxSizeAllowed", String(maxUserMetadata))])
-        }
-        return a
+        let metadata = form.fields.filter { $0.name.lowercased().hasPrefix("x-amz-meta-") }.map { (name: $0.name, value: $0.value) }
+        return try attributes(value: { form.value($0) }, metadata: metadata, repeated: { first, _ in first })
     }
 }
 

@@ -32,27 +32,34 @@ enum ObjectHeaders {
     static let maxUserMetadata = 2048
 
     static func attributes(from s3: S3Request) throws -> ObjectAttributes {
+        var metadata: [(name: String, value: String)] = []
+        for f in s3.headers where f.name.canonicalName.hasPrefix("x-amz-meta-") { metadata.append((f.name.canonicalName, f.value)) }
+        // A header sent twice is one comma-joined value, as HTTP folds it.
+        return try attributes(value: { s3.header($0) }, metadata: metadata, repeated: { $0 + "," + $1 })
+    }
+
+    /// The stored attributes from named values (headers, or a POST form's fields) and x-amz-meta-* pairs.
+    static func attributes(value: (String) -> String?, metadata: [(name: String, value: String)],
+                           repeated: (String, String) -> String) throws -> ObjectAttributes {
         var a = ObjectAttributes()
-        a.contentType = s3.header("content-type")
-        a.contentDisposition = s3.header("content-disposition")
-        a.contentEncoding = s3.header("content-encoding").flatMap(stripAWSChunked)
-        a.contentLanguage = s3.header("content-language")
-        a.cacheControl = s3.header("cache-control")
-        a.expires = s3.header("expires")
-        if let sc = s3.header("x-amz-storage-class") {
+        a.contentType = value("content-type")
+        a.contentDisposition = value("content-disposition")
+        a.contentEncoding = value("content-encoding").flatMap(stripAWSChunked)
+        a.contentLanguage = value("content-language")
+        a.cacheControl = value("cache-control")
+        a.expires = value("expires")
+        if let sc = value("x-amz-storage-class") {
             let valid = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
                          "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"]
             guard valid.contains(sc) else { throw CoreError("InvalidStorageClass", "The storage class you specified is not valid") }
             a.storageClass = sc == "STANDARD" ? nil : sc
         }
         var size = 0
-        for f in s3.headers {
-            let name = f.name.canonicalName
-            if name.hasPrefix("x-amz-meta-") {
-                let k = String(name.dropFirst("x-amz-meta-".count))
-                a.userMetadata[k] = a.userMetadata[k].map { $0 + "," + f.value } ?? f.value
-                size += k.utf8.count + f.value.utf8.count
-            }
+        for (name, v) in metadata {
+            let k = String(name.lowercased().dropFirst("x-amz-meta-".count))
+            let previous = a.userMetadata[k]
+            a.userMetadata[k] = previous.map { repeated($0, v) } ?? v
+            size += (previous == nil ? k.utf8.count : 0) + v.utf8.count
         }
         if size > maxUserMetadata {
             throw CoreError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.",
