@@ -93,13 +93,18 @@ public func postPolicyFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     invariant(form.totalBytes <= PostForm.maxTotalBytes, "form total \(form.totalBytes)")
-    for name in form.names {
-        invariant(form.value(name) == form.fields.first { $0.name.lowercased() == name.lowercased() }?.value,
-                  "value(\(name)) is not the first field of that name")
+    // value(_:) is the first field of that name, any case (one pass: forms can have thousands of fields).
+    var firstValues: [String: String] = [:]
+    for field in form.fields where firstValues[field.name.lowercased()] == nil {
+        firstValues[field.name.lowercased()] = field.value
     }
-    let namesBefore = form.names
+    let names = form.names
+    invariant(names.count == firstValues.count, "names \(names.count) != distinct fields \(firstValues.count)")
+    for name in names {
+        invariant(form.value(name) == firstValues[name.lowercased()], "value(\(name)) is not the first field of that name")
+    }
     form.substituteFilename(fileName)
-    invariant(form.names == namesBefore, "substitution changed field names")
+    invariant(form.names == names, "substitution changed field names")
 
     let bucket = line(3)
     let fileSize = Int64(line(4).trimmingCharacters(in: .whitespaces)) ?? 0
