@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import MultipartKit
 import NIOCore
 import PostPolicy
 import S3XML
@@ -140,7 +139,7 @@ extension ObjectHeaders {
     }
 }
 
-/// Reads a multipart/form-data body with MultipartKit's streaming parser: first the fields up to the
+/// Reads a multipart/form-data body with MultipartKit's streaming parser (HTTP/MultipartParser.swift): first the fields up to the
 /// `file` part (kept, capped), then, on demand, the file's bytes (never kept beyond one network chunk).
 /// Used by one task at a time: `readFields`, then the `PostFileBody` the core iterates.
 final class PostFormReader {

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 import StorageCore
 
@@ -41,7 +40,9 @@ final class FormFieldStream: AsyncSequence, @unchecked Sendable {
         for p in ct.split(separator: ";").dropFirst() {
             let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if kv.count == 2, kv[0].lowercased() == "boundary" {
-                return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                // `boundary=""` leaves nothing: no boundary (MultipartParser traps on an empty one).
+                let boundary = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return boundary.isEmpty ? nil : boundary
             }
         }
         return nil
