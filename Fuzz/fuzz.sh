@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Builds and runs Tessera's libFuzzer targets (see docs/reliability.md, "Fuzzing").
 #
-#   Fuzz/fuzz.sh build [TARGET...]                 build the fuzzers into .build-fuzz/bin
+#   Fuzz/fuzz.sh build [TARGET...]                 build the fuzzers
 #   Fuzz/fuzz.sh run RUNS SECONDS [TARGET...]      build, then run each target one after another for
 #                                                  RUNS executions (0 = no limit) or SECONDS, whichever
-#                                                  comes first, and print each run's last status line
+#                                                  comes first, and print each run's last status line;
+#                                                  exits non-zero if any run crashed or failed
 #
-# Targets: range xml postpolicy sigv4 chunked (default: all, in that order). Needs only the Swift toolchain (swiftc with
-# -sanitize=fuzzer,address; libFuzzer ships with it), pkg-config + libxml2-dev (as the package does), and
-# for sigv4/chunked the swift-crypto objects of the package's own debug build, which this script makes
-# with `swift build --target SigV4` (a no-op when up to date).
-# Environment: SWIFT (swift), SWIFTC (swiftc), NICE (nice -n 10), FUZZ_JOBS_DIR (.build-fuzz),
-# FUZZ_ARGS (extra libFuzzer flags).
+# Targets: range xml postpolicy formdata sigv4 chunked (default: all, in that order). Needs only the Swift
+# toolchain (swiftc with -sanitize=fuzzer,address; libFuzzer ships with it), pkg-config + libxml2-dev (as
+# the package does), and the objects of the package's own build for what the targets link but do not
+# fuzz: swift-crypto (sigv4, chunked) and SwiftNIO's NIOCore (formdata), which this script makes with
+# `swift build [-c CONFIG] --target SigV4` / `--target StorageCore` (no-ops when up to date).
+# Environment:
+#   FUZZ_SANITIZE   address (default: -sanitize=fuzzer,address; binaries in .build-fuzz/bin, logs
+#                   .build-fuzz/logs/TARGET.log) or none (-sanitize=fuzzer only, for long runs: about 4x
+#                   faster; Swift's own bounds and overflow checks stay on; .build-fuzz/bin-noasan,
+#                   logs/TARGET-noasan.log)
+#   FUZZ_CONFIG     debug (default) or release: which package build supplies swift-crypto and NIOCore
+#                   (release makes sigv4/chunked about 2x faster; the code under test is always -O)
+#   FUZZ_PACKAGE_BIN  use this package bin directory (e.g. .build/release) as it is, without swift build
+#   SWIFT (swift), SWIFTC (swiftc), NICE (nice -n 10), FUZZ_JOBS_DIR (.build-fuzz), FUZZ_ARGS (extra
+#   libFuzzer flags).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -19,73 +29,141 @@ SWIFT=${SWIFT:-swift}
 SWIFTC=${SWIFTC:-swiftc}
 NICE=${NICE:-nice -n 10}
 OUT=${FUZZ_JOBS_DIR:-.build-fuzz}
-ALL_TARGETS=(range xml postpolicy sigv4 chunked)
+ALL_TARGETS=(range xml postpolicy formdata sigv4 chunked)
+FUZZ_SANITIZE=${FUZZ_SANITIZE:-address}
+FUZZ_CONFIG=${FUZZ_CONFIG:-debug}
+case $FUZZ_SANITIZE in
+address) SANITIZE=fuzzer,address; BIN=$OUT/bin; SUFFIX= ;;
+none) SANITIZE=fuzzer; BIN=$OUT/bin-noasan; SUFFIX=-noasan ;;
+*) echo "fuzz.sh: FUZZ_SANITIZE must be address or none" >&2; exit 2 ;;
+esac
 
-FLAGS=(-swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -wmo -g)
+FLAGS=(-sanitize=$SANITIZE -parse-as-library -O -wmo -g)
 # lld (shipped with the toolchain) links the sanitizer runtimes without gold's export warnings.
 if command -v ld.lld >/dev/null 2>&1 || [ -x "$(dirname "$(command -v "$SWIFTC")")/ld.lld" ]; then
     FLAGS+=(-use-ld=lld)
 fi
 
 max_len() {
-    case $1 in xml) echo 8192 ;; sigv4) echo 4096 ;; chunked) echo 4096 ;; range) echo 256 ;; postpolicy) echo 4096 ;; esac
+    case $1 in xml) echo 8192 ;; sigv4) echo 4096 ;; chunked) echo 4096 ;; range) echo 256 ;; postpolicy) echo 4096 ;;
+    formdata) echo 4096 ;; esac
+}
+
+# The package's bin directory (after building TARGET there unless FUZZ_PACKAGE_BIN names one).
+package_bin() {
+    if [ -n "${FUZZ_PACKAGE_BIN:-}" ]; then
+        (cd "$FUZZ_PACKAGE_BIN" && pwd); return
+    fi
+    $SWIFT build -c "$FUZZ_CONFIG" --target "$1" >&2 || return 1
+    $SWIFT build -c "$FUZZ_CONFIG" --show-bin-path
+}
+
+# Every object of the package build's targets named, appended to the array named by $1.
+package_objects() {
+    local -n into=$1
+    local bin=$2 dir
+    shift 2
+    for dir in "$@"; do
+        [ -d "$bin/$dir.build" ] || { echo "fuzz.sh: $bin/$dir.build missing" >&2; return 1; }
+        while IFS= read -r o; do into+=("$o"); done < <(find "$bin/$dir.build" -name '*.o' | sort)
+    done
 }
 
 crypto_flags() {
-    # The swift-crypto module and objects from the package's debug build (Sources/SigV4 imports Crypto).
-    $SWIFT build --target SigV4 >&2 || return 1
+    # The swift-crypto module and objects from the package's build (Sources/SigV4 imports Crypto).
     local bin
-    bin=$($SWIFT build --show-bin-path) || return 1
+    bin=$(package_bin SigV4) || return 1
     [ -f "$bin/Modules/Crypto.swiftmodule" ] || [ -f "$bin/Crypto.swiftmodule" ] || {
         echo "fuzz.sh: no Crypto.swiftmodule under $bin" >&2; return 1; }
     CRYPTO=(-I "$bin/Modules" -I "$bin")
-    local dir
-    for dir in Crypto CryptoBoringWrapper CCryptoBoringSSLShims CCryptoBoringSSL; do
-        [ -d "$bin/$dir.build" ] || { echo "fuzz.sh: $bin/$dir.build missing" >&2; return 1; }
-        while IFS= read -r o; do CRYPTO+=("$o"); done < <(find "$bin/$dir.build" -name '*.o' | sort)
-    done
+    package_objects CRYPTO "$bin" Crypto CryptoBoringWrapper CCryptoBoringSSLShims CCryptoBoringSSL || return 1
     CRYPTO+=(-lstdc++)
+}
+
+nio_flags() {
+    # NIOCore (the parser works on ByteBuffers) and what it needs, from the package's build of StorageCore.
+    local bin checkouts m
+    bin=$(package_bin StorageCore) || return 1
+    checkouts=$(cd -P "$bin/../.." && pwd)/checkouts
+    [ -d "$checkouts/swift-nio" ] || checkouts=$(pwd)/.build/checkouts
+    NIO=(-I "$bin/Modules")
+    for m in "$checkouts/swift-atomics/Sources/_AtomicsShims/include/module.modulemap" \
+        "$checkouts/swift-nio/Sources/CNIOWindows/include/module.modulemap" \
+        "$bin/CNIOLinux.build/module.modulemap" "$bin/CNIODarwin.build/module.modulemap" \
+        "$bin/CNIOWASI.build/module.modulemap" "$bin/CNIOAtomics.build/module.modulemap"; do
+        [ -f "$m" ] || { echo "fuzz.sh: $m missing" >&2; return 1; }
+        NIO+=(-Xcc "-fmodule-map-file=$m")
+    done
+    for m in CNIOLinux CNIODarwin CNIOWASI CNIOAtomics CNIOWindows; do
+        NIO+=(-Xcc -I -Xcc "$checkouts/swift-nio/Sources/$m/include")
+    done
+    NIO_OBJECTS=()
+    package_objects NIO_OBJECTS "$bin" NIOCore NIOConcurrencyHelpers _NIODataStructures _NIOBase64 CNIOLinux \
+        CNIODarwin CNIOWindows CNIOWASI CNIOAtomics DequeModule InternalCollectionsUtilities Atomics _AtomicsShims \
+        || return 1
 }
 
 build() {
     local t=$1
-    mkdir -p "$OUT/bin" "$OUT/src"
-    echo "== build $t" >&2
+    mkdir -p "$BIN" "$OUT/src"
+    echo "== build $t ($FUZZ_SANITIZE sanitizer)" >&2
     case $t in
     xml)
         # shellcheck disable=SC2046
-        $SWIFTC "${FLAGS[@]}" -module-name S3XML -I Sources/CLibXML2 \
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name S3XML -I Sources/CLibXML2 \
             $(pkg-config --cflags-only-I libxml-2.0 | sed 's/-I/-Xcc -I/g') $(pkg-config --libs libxml-2.0) \
-            Sources/S3XML/*.swift Fuzz/Support.swift Fuzz/XMLFuzz.swift -o "$OUT/bin/xml-fuzz" ;;
+            Sources/S3XML/*.swift Fuzz/Support.swift Fuzz/XMLFuzz.swift -o "$BIN/xml-fuzz" ;;
     sigv4 | chunked)
         [ ${#CRYPTO[@]} -gt 0 ] || crypto_flags || return 1
         local harness=Fuzz/SigV4Fuzz.swift
         [ "$t" = chunked ] && harness=Fuzz/ChunkedFuzz.swift
-        $SWIFTC "${FLAGS[@]}" -module-name SigV4 Sources/SigV4/*.swift Fuzz/Support.swift "$harness" \
-            "${CRYPTO[@]}" -o "$OUT/bin/$t-fuzz" ;;
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name SigV4 Sources/SigV4/*.swift Fuzz/Support.swift "$harness" \
+            "${CRYPTO[@]}" -o "$BIN/$t-fuzz" ;;
     range)
         # GetObject.swift imports Hummingbird: compile only its pure `enum ByteRange`, extracted afresh
         # from the current source on every build (nothing is copied into the repository).
-        {
-            echo "// Extracted from Sources/TesseraServer/S3/GetObject.swift by Fuzz/fuzz.sh; do not edit."
-            echo "import Foundation"
-            awk '/^enum ByteRange[ :{]/ { p = 1 } p { print } p && /^}/ { exit }' Sources/TesseraServer/S3/GetObject.swift
-        } >"$OUT/src/ByteRange.swift"
-        grep -q 'static func parse' "$OUT/src/ByteRange.swift" || {
-            echo "fuzz.sh: could not extract enum ByteRange from GetObject.swift" >&2; return 1; }
-        $SWIFTC "${FLAGS[@]}" -module-name ByteRangeFuzz "$OUT/src/ByteRange.swift" Fuzz/Support.swift \
-            Fuzz/RangeFuzz.swift -o "$OUT/bin/range-fuzz" ;;
+        extract ByteRange 'enum ByteRange' Sources/TesseraServer/S3/GetObject.swift 'static func parse' '' || return 1
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name ByteRangeFuzz "$OUT/src/ByteRange.swift" Fuzz/Support.swift \
+            Fuzz/RangeFuzz.swift -o "$BIN/range-fuzz" ;;
     postpolicy)
-        $SWIFTC "${FLAGS[@]}" -module-name PostPolicy Sources/PostPolicy/*.swift Fuzz/Support.swift \
-            Fuzz/PostPolicyFuzz.swift -o "$OUT/bin/postpolicy-fuzz" ;;
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name PostPolicy Sources/PostPolicy/*.swift Fuzz/Support.swift \
+            Fuzz/PostPolicyFuzz.swift -o "$BIN/postpolicy-fuzz" ;;
+    formdata)
+        # The multipart/form-data readers of the task API's chunk endpoint (FormFieldStream) and of
+        # PostObject (PostFormReader), extracted afresh from their sources (they sit in files that import
+        # Hummingbird; Fuzz/FormDataFuzz.swift stands in for RequestBody and CoreError), over the
+        # MultipartParser they use (Sources/TesseraServer/HTTP/MultipartParser.swift, from MultipartKit).
+        [ ${#NIO[@]} -gt 0 ] || nio_flags || return 1
+        extract FormFieldStream 'final class FormFieldStream' Sources/TesseraServer/Tasks/FormFieldStream.swift \
+            'static func boundary' 'NIOCore' || return 1
+        extract PostFormReader 'final class PostFormReader' Sources/TesseraServer/S3/PostObject.swift \
+            'func nextFileChunk' 'NIOCore' || return 1
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name FormDataFuzz "${NIO[@]}" Sources/PostPolicy/*.swift \
+            Sources/TesseraServer/HTTP/MultipartParser.swift "$OUT/src/FormFieldStream.swift" \
+            "$OUT/src/PostFormReader.swift" Fuzz/Support.swift Fuzz/FormDataFuzz.swift "${NIO_OBJECTS[@]}" \
+            -o "$BIN/formdata-fuzz" ;;
     *)
         echo "fuzz.sh: unknown target $t (targets: ${ALL_TARGETS[*]})" >&2; return 2 ;;
     esac
 }
 
+# extract NAME 'DECLARATION START' FILE 'MUST CONTAIN' 'MODULES': copies one top-level declaration (from
+# the line that starts with DECLARATION START to the first line that is just "}") into $OUT/src/NAME.swift,
+# importing Foundation and MODULES.
+extract() {
+    local start=$2 file=$3 check=$4 out=$OUT/src/$1.swift m
+    {
+        echo "// Extracted from $file by Fuzz/fuzz.sh; do not edit."
+        echo "import Foundation"
+        for m in $5; do echo "import $m"; done
+        awk -v s="$start" 'index($0, s) == 1 && substr($0, length(s) + 1, 1) ~ /[ :{]/ { p = 1 } p { print } p && /^}/ { exit }' "$file"
+    } >"$out"
+    grep -q "$check" "$out" || { echo "fuzz.sh: could not extract $start from $file" >&2; return 1; }
+}
+
 run() {
     local t=$1 runs=$2 seconds=$3
-    local log="$OUT/logs/$t.log"
+    local log="$OUT/logs/$t$SUFFIX.log"
     mkdir -p "$OUT/corpus/$t" "$OUT/artifacts" "$OUT/logs"
     local limit=()
     [ "$runs" != 0 ] && limit+=("-runs=$runs")
@@ -95,7 +173,7 @@ run() {
     # (.build-fuzz/bin/<target>-fuzz <file>) without ASAN_OPTIONS to see them.
     # shellcheck disable=SC2086
     $NICE env SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=0}" \
-        "$OUT/bin/$t-fuzz" "$OUT/corpus/$t" "Fuzz/corpus/$t" -dict="Fuzz/dict/$t.dict" \
+        "$BIN/$t-fuzz" "$OUT/corpus/$t" "Fuzz/corpus/$t" -dict="Fuzz/dict/$t.dict" \
         -max_len="$(max_len "$t")" "${limit[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
         -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t-" ${FUZZ_ARGS:-} >"$log" 2>&1
     local rc=$?
@@ -114,22 +192,22 @@ run() {
     return $rc
 }
 
+CRYPTO=()
+NIO=()
 cmd=${1:-}
 shift || true
 case $cmd in
 build)
-    CRYPTO=()
     targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
     for t in "${targets[@]}"; do build "$t" || exit 1; done ;;
 run)
     runs=${1:?RUNS}; seconds=${2:?SECONDS}; shift 2
-    CRYPTO=()
     targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
     for t in "${targets[@]}"; do build "$t" || exit 1; done
     failed=0
     for t in "${targets[@]}"; do run "$t" "$runs" "$seconds" || failed=1; done
     exit $failed ;;
 *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac
