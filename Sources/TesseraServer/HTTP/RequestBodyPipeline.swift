@@ -123,7 +123,7 @@ final class RequestBodyPipeline: @unchecked Sendable {
             throw CoreError.incompleteBody
         }
         if let expectedSHA256, let sha = sha256 {
-            let computed = sha.finalize().map { String(format: "%02x", $0) }.joined()
+            let computed = Checksums.hex(sha.finalize())
             if computed != expectedSHA256.lowercased() { throw sha256Mismatch(computed: computed) }
         }
         if let contentMD5, let md5, contentMD5 != md5 {

@@ -43,9 +43,13 @@ public struct TesseraLogHandler: LogHandler {
     static let secretMarkers = ["authorization", "signature", "secret", "password", "token", "credential"]
 
     static func isSecret(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return secretMarkers.contains { k.contains($0) }
+        // Bytewise: Foundation's String.contains(String) went through CFStringFind, ~7% of a small GET.
+        let k = Array(key.utf8).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        return secretMarkerBytes.contains { marker in
+            k.count >= marker.count && (0...(k.count - marker.count)).contains { i in k[i..<(i + marker.count)].elementsEqual(marker) }
+        }
     }
+    static let secretMarkerBytes = secretMarkers.map { Array($0.utf8) }
 
     public static func render(format: LogFormat, timestamp: Date, level: Logger.Level, label: String, message: String,
                               metadata: Logger.Metadata, source: String? = nil) -> String {
@@ -71,13 +75,13 @@ public struct TesseraLogHandler: LogHandler {
         }
     }
 
-    static func timestampString(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour, tm.tm_min, tm.tm_sec, min(ms, 999))
+    static func timestampString(_ date: Date) -> String { S3Time.iso8601(date) }
+
+    /// "12.345" (three decimals) without String(format:).
+    static func milliseconds(_ ms: Double) -> String {
+        let thousandths = Int((max(0, ms) * 1000).rounded())
+        let frac = thousandths % 1000
+        return "\(thousandths / 1000)." + (frac < 10 ? "00" : frac < 100 ? "0" : "") + "\(frac)"
     }
 
     static func jsonString(_ s: String) -> String {

@@ -89,8 +89,9 @@ enum S3Time {
         var tmv = tm()
         var tt = t
         gmtime_r(&tt, &tmv)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1, Int(tmv.tm_mday),
-                      Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec), ms)
+        let d = FixedWidth.decimal
+        return d(Int(tmv.tm_year) + 1900, 4) + "-" + d(Int(tmv.tm_mon) + 1, 2) + "-" + d(Int(tmv.tm_mday), 2) + "T"
+            + d(Int(tmv.tm_hour), 2) + ":" + d(Int(tmv.tm_min), 2) + ":" + d(Int(tmv.tm_sec), 2) + "." + d(min(ms, 999), 3) + "Z"
     }
 
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
@@ -101,8 +102,9 @@ enum S3Time {
         var tt = time_t(date.timeIntervalSince1970.rounded(.down))
         var tmv = tm()
         gmtime_r(&tt, &tmv)
-        return days[Int(tmv.tm_wday)] + ", " + String(format: "%02d ", Int(tmv.tm_mday)) + months[Int(tmv.tm_mon)]
-            + String(format: " %04d %02d:%02d:%02d GMT", Int(tmv.tm_year) + 1900, Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec))
+        let d = FixedWidth.decimal
+        return days[Int(tmv.tm_wday)] + ", " + d(Int(tmv.tm_mday), 2) + " " + months[Int(tmv.tm_mon)] + " " + d(Int(tmv.tm_year) + 1900, 4)
+            + " " + d(Int(tmv.tm_hour), 2) + ":" + d(Int(tmv.tm_min), 2) + ":" + d(Int(tmv.tm_sec), 2) + " GMT"
     }
 
     /// Parses an HTTP date (RFC 1123; also RFC 850 and asctime, as HTTP requires).

@@ -161,7 +161,7 @@ extension CoreError {
 enum RequestID {
     static func next() -> String {
         var g = SystemRandomNumberGenerator()
-        return String(format: "%016llX", g.next() as UInt64)
+        return FixedWidth.hex16(g.next() as UInt64, uppercase: true)
     }
 }
 
