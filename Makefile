@@ -18,8 +18,8 @@ build:
 	$(SWIFT) build
 
 ## Every test: Swift unit and in-process tests, the real-client suite against the release binary,
-## and the short crash-consistency run.
-test: unit crashtest-short integration
+## the short crash-consistency run, and 60 s of each fuzz target under AddressSanitizer (fails on a crash).
+test: unit crashtest-short integration fuzz-short
 
 unit:
 	$(SWIFT) test
@@ -47,11 +47,13 @@ clean:
 	rm -rf .build
 
 ## libFuzzer targets (Fuzz/; see docs/reliability.md): every target, one after another, for 10 M executions
-## (each capped at FUZZ_MAX_TIME seconds), or for 60 s each; both print each run's execs and last status line.
+## (each capped at FUZZ_MAX_TIME seconds; built without ASan and against the release build's swift-crypto
+## and NIO, for speed), or for 60 s each under AddressSanitizer (part of `test`); both print each run's
+## execs and last status line, and fail if a run crashed.
 FUZZ_MAX_TIME ?= 14400
 .PHONY: fuzz fuzz-short
 fuzz:
-	SWIFT=$(SWIFT) Fuzz/fuzz.sh run 10000000 $(FUZZ_MAX_TIME)
+	SWIFT=$(SWIFT) FUZZ_SANITIZE=none FUZZ_CONFIG=release Fuzz/fuzz.sh run 10000000 $(FUZZ_MAX_TIME)
 
 fuzz-short:
 	SWIFT=$(SWIFT) Fuzz/fuzz.sh run 0 60
