@@ -115,6 +115,11 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     let tmpPath: String
     var fd: Int32
     private(set) var bytesWritten: Int64 = 0
+    /// Large blobs are flushed to disk in the background while they are written (every
+    /// `flushEvery` bytes), so the fsync at commit waits for the tail only, not for the whole body.
+    private var flusher: DispatchQueue?
+    private var flushScheduledAt: Int64 = 0
+    static let flushEvery: Int64 = 32 << 20
 
     init(store: FileBlobStore, id: BlobID, tmpPath: String, fd: Int32) {
         self.store = store; self.id = id; self.tmpPath = tmpPath; self.fd = fd
@@ -134,10 +139,20 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
             done += n
         }
         bytesWritten += Int64(bytes.count)
+        if store.durable && bytesWritten - flushScheduledAt >= Self.flushEvery {
+            flushScheduledAt = bytesWritten
+            if flusher == nil { flusher = DispatchQueue(label: "tessera.blob-flush") }
+            let fd = self.fd
+            flusher!.async { _ = fdatasync(fd) }  // the fd stays open until the flusher is drained
+        }
     }
+
+    /// Waits for background flushes (before the fd is closed).
+    private func drainFlusher() { flusher?.sync {} }
 
     func commit() throws -> BlobID {
         guard fd >= 0 else { throw CoreError.internalError("commit after close") }
+        drainFlusher()
         if store.durable && fsync(fd) != 0 { throw ioError("fsync blob", errno) }
         close(fd); fd = -1
         let dir = store.directory(of: id)
@@ -157,6 +172,7 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     }
 
     func discard() {
+        drainFlusher()
         if fd >= 0 { close(fd); fd = -1; unlink(tmpPath) }
     }
 }

@@ -75,19 +75,6 @@ final class SQLiteConnection {
     }
 
     var changes: Int { Int(sqlite3_changes(db)) }
-
-    /// Runs `body` in one IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks).
-    func transaction<T>(_ body: () throws -> T) throws -> T {
-        try exec("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try exec("COMMIT")
-            return result
-        } catch {
-            try? exec("ROLLBACK")
-            throw error
-        }
-    }
 }
 
 enum SQLValue {

@@ -55,7 +55,7 @@ extension SQLiteMetadataStore: MetadataInventory {
             }
             var blobs: [ObjectBlob] = []
             for o in page {
-                try c.query("SELECT blob FROM segments WHERE version=? ORDER BY offset", [.int(o.version)]) { row in
+                try c.query("SELECT blob FROM segments WHERE version=? AND data IS NULL ORDER BY offset", [.int(o.version)]) { row in
                     blobs.append(ObjectBlob(bucket: o.bucket, key: String(decoding: o.key, as: UTF8.self), keyBytes: o.key,
                                             version: o.version, blob: row.text(0)))
                 }
@@ -108,7 +108,7 @@ extension SQLiteMetadataStore: MetadataInventory {
             var current: Int64?
             try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(k)]) { current = $0.int(0) }
             guard current == version else { return false }
-            try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, version FROM segments WHERE version=?", [.int(version)])
+            try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, version FROM segments WHERE version=? AND data IS NULL", [.int(version)])
             try c.query("DELETE FROM segments WHERE version=?", [.int(version)])
             try c.query("DELETE FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(k)])
             return true

@@ -58,6 +58,8 @@ public protocol MetadataStore: Sendable {
     // Objects
     func object(bucket: String, key: String) throws -> ObjectRecord?
     func segments(version: Int64) throws -> [Segment]
+    /// The segments of `version` if it is still the key's current version, else nil (one read, for GET).
+    func segments(bucket: String, key: String, ifCurrent version: Int64) throws -> [Segment]?
     /// Makes `object` the current version of its key; the replaced version's blobs become garbage.
     func putObject(_ object: ObjectRecord, segments: [Segment]) throws
     /// false when there was nothing to delete.

@@ -60,13 +60,18 @@ public struct ObjectChunks: AsyncSequence, Sendable {
             }
             guard segmentIndex < segments.count else { throw CoreError.internalError("object shorter than its size") }
             let seg = segments[segmentIndex]
+            let within = next - seg.offset
+            let want = Int(Swift.min(Int64(chunkSize), seg.size - within, end - next))
+            if let bytes = seg.inline {
+                guard Int(within) + want <= bytes.count else { throw CoreError.internalError("inline body shorter than recorded") }
+                next += Int64(want)
+                return allocator.buffer(bytes: bytes[Int(within)..<(Int(within) + want)])
+            }
             if readerIndex != segmentIndex {
                 reader?.close()
                 reader = try object.storage.blobs.openReader(seg.blob)
                 readerIndex = segmentIndex
             }
-            let within = next - seg.offset
-            let want = Int(Swift.min(Int64(chunkSize), seg.size - within, end - next))
             var buffer = allocator.buffer(capacity: want)
             let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { p in
                 try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: p[0..<want]), at: within)

@@ -49,8 +49,12 @@ public struct Segment: Sendable, Equatable {
     public var partNumber: Int?
     /// The part's checksum (base64) in the object's checksum algorithm, for multipart objects that have one.
     public var checksum: String?
-    public init(blob: BlobID, size: Int64, offset: Int64, partNumber: Int? = nil, checksum: String? = nil) {
+    /// A small body kept in the metadata store itself (then `blob` is empty): no file to create,
+    /// fsync and later delete, and it commits in the same transaction as the object.
+    public var inline: [UInt8]?
+    public init(blob: BlobID, size: Int64, offset: Int64, partNumber: Int? = nil, checksum: String? = nil, inline: [UInt8]? = nil) {
         self.blob = blob; self.size = size; self.offset = offset; self.partNumber = partNumber; self.checksum = checksum
+        self.inline = inline
     }
 }
 

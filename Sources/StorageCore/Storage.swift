@@ -48,29 +48,82 @@ public final class Storage: Sendable {
 
     // MARK: writing bodies
 
-    /// Streams `body` into a new durable blob, hashing MD5 as it goes. `afterBody` runs once the body
+    /// Bodies up to this size are kept inline in the metadata store (PutObject, CopyObject): a small
+    /// object then costs one metadata commit, shared with concurrent writers, instead of a file create,
+    /// two fsyncs, a rename and, on overwrite, a delete.
+    public static let inlineLimit = 32 << 10
+
+    /// Where a received body went: a new durable blob, or bytes to store inline with the object.
+    enum StoredBody {
+        case blob(BlobID)
+        case inline([UInt8])
+
+        func segment(size: Int64) -> Segment {
+            switch self {
+            case .blob(let id): return Segment(blob: id, size: size, offset: 0)
+            case .inline(let bytes): return Segment(blob: "", size: size, offset: 0, inline: bytes)
+            }
+        }
+    }
+
+    /// Streams `body` into a new durable blob, hashing MD5 as it goes; a body that ends within
+    /// `inlineLimit` bytes is returned instead, and no file is made. `afterBody` runs once the body
     /// has ended and before the blob is committed, with the MD5 digest: it verifies digests and may throw.
+    func receive<Body: AsyncSequence>(_ body: Body, limit: Int64, inlineLimit: Int, tooLarge: (Int64) -> CoreError,
+                                      afterBody: ([UInt8]) throws -> Void) async throws -> (stored: StoredBody, size: Int64, md5: String)
+    where Body.Element == ByteBuffer {
+        var writer: (any BlobWriter)?
+        var small: [UInt8] = []
+        var size: Int64 = 0
+        var md5 = Insecure.MD5()
+        // Past this many bytes MD5 moves to its own thread (small bodies are not worth the hand-off).
+        let parallelFrom = Int64(max(inlineLimit, 0)) + (1 << 20)
+        var background: BackgroundMD5?
+        do {
+            for try await buffer in body {
+                if let background {
+                    await background.update(buffer)
+                } else if size + Int64(buffer.readableBytes) > parallelFrom {
+                    let b = BackgroundMD5(continuing: md5)
+                    background = b
+                    await b.update(buffer)
+                } else {
+                    buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
+                }
+                try buffer.withUnsafeReadableBytes { bytes in
+                    if writer == nil && small.count + bytes.count <= inlineLimit {
+                        small.append(contentsOf: bytes)
+                        return
+                    }
+                    if writer == nil {
+                        writer = try blobs.makeWriter()
+                        if !small.isEmpty { try small.withUnsafeBytes { try writer!.write($0) } }
+                        small = []
+                    }
+                    try writer!.write(bytes)
+                }
+                size += Int64(buffer.readableBytes)
+                if size > limit { throw tooLarge(size) }
+            }
+            let digest: [UInt8]
+            if let background { digest = await background.finalize() } else { digest = Array(md5.finalize()) }
+            try afterBody(digest)
+            guard let writer else { return (.inline(small), size, hexString(digest)) }
+            let blob = try await blocking { try writer.commit() }
+            return (.blob(blob), size, hexString(digest))
+        } catch {
+            writer?.discard()
+            throw error
+        }
+    }
+
+    /// `receive` into a blob always (multipart parts: their blobs become the object's segments).
     func writeBlob<Body: AsyncSequence>(_ body: Body, limit: Int64, tooLarge: (Int64) -> CoreError,
                                         afterBody: ([UInt8]) throws -> Void) async throws -> (blob: BlobID, size: Int64, md5: String)
     where Body.Element == ByteBuffer {
-        let writer = try blobs.makeWriter()
-        do {
-            var md5 = Insecure.MD5()
-            for try await buffer in body {
-                try buffer.withUnsafeReadableBytes { bytes in
-                    md5.update(bufferPointer: bytes)
-                    try writer.write(bytes)
-                }
-                if writer.bytesWritten > limit { throw tooLarge(writer.bytesWritten) }
-            }
-            let digest = md5.finalize()
-            try afterBody(Array(digest))
-            let blob = try await blocking { try writer.commit() }
-            return (blob, writer.bytesWritten, hexString(digest))
-        } catch {
-            writer.discard()
-            throw error
-        }
+        let r = try await receive(body, limit: limit, inlineLimit: -1, tooLarge: tooLarge, afterBody: afterBody)
+        guard case .blob(let id) = r.stored else { throw CoreError.internalError("body kept inline") }
+        return (id, r.size, r.md5)
     }
 
     // MARK: objects
@@ -84,15 +137,15 @@ public final class Storage: Sendable {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
         var checksums: [String: String] = [:]
-        let written = try await writeBlob(body, limit: validator.limits.maxPutSize,
-                                          tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) },
-                                          afterBody: { checksums = try afterBody($0) })
+        let written = try await receive(body, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit,
+                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) },
+                                        afterBody: { checksums = try afterBody($0) })
         var attrs = attributes
         attrs.checksums.merge(checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
         let record = ObjectRecord(bucket: bucket, key: key, version: Self.newVersion(), size: written.size, etag: written.md5,
                                   lastModified: Date(), attributes: attrs, partsCount: nil)
-        try await commit(record, segments: [Segment(blob: written.blob, size: written.size, offset: 0)])
+        try await commit(record, segments: [written.stored.segment(size: written.size)])
         return record
     }
 
@@ -101,7 +154,7 @@ public final class Storage: Sendable {
         do {
             try await blocking { [metadata] in try metadata.putObject(record, segments: segments) }
         } catch {
-            for s in segments { try? blobs.delete(s.blob) }
+            for s in segments where s.inline == nil { try? blobs.delete(s.blob) }
             throw error
         }
         collectGarbage()
@@ -123,8 +176,7 @@ public final class Storage: Sendable {
             let o = try await headObject(bucket: bucket, key: key)
             leases.acquire(o.version)
             // Re-check: the version may have been replaced (and its blobs collected) before the lease.
-            if let again = try metadata.object(bucket: bucket, key: key), again.version == o.version {
-                let segments = try metadata.segments(version: o.version)
+            if let segments = try metadata.segments(bucket: bucket, key: key, ifCurrent: o.version) {
                 return OpenObject(record: o, segments: segments, storage: self)
             }
             leases.release(o.version)
@@ -148,12 +200,12 @@ public final class Storage: Sendable {
     public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
-        let written = try await writeBlob(source.chunks(range: nil), limit: validator.limits.maxObjectSize,
-                                          tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) }, afterBody: { _ in })
+        let written = try await receive(source.chunks(range: nil), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
+                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) }, afterBody: { _ in })
         let record = ObjectRecord(bucket: bucket, key: key, version: Self.newVersion(), size: written.size,
                                   etag: written.md5,  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                                   lastModified: Date(), attributes: attributes, partsCount: nil)
-        try await commit(record, segments: [Segment(blob: written.blob, size: written.size, offset: 0)])
+        try await commit(record, segments: [written.stored.segment(size: written.size)])
         return record
     }
 

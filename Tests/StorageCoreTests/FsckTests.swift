@@ -15,8 +15,9 @@ import FileBlobs
         let (storage, dir) = try makeStorage()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
-        _ = try await storage.putObject(bucket: "bkt", key: "kept", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(100)))
-        _ = try await storage.putObject(bucket: "bkt", key: "lost", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(100)))
+        // Above the inline limit, so each body is a file.
+        _ = try await storage.putObject(bucket: "bkt", key: "kept", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
+        _ = try await storage.putObject(bucket: "bkt", key: "lost", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
         let lostBlob = try storage.metadata.segments(version: try await storage.headObject(bucket: "bkt", key: "lost").version)[0].blob
         let fsck = try #require(Fsck(storage: storage))
         #expect(try fsck.run(Fsck.Options()).remainingProblems == 0)
@@ -46,7 +47,7 @@ import FileBlobs
         #expect(dropped.objectsDropped == 1)
         #expect(dropped.remainingProblems == 0)
         await #expect(throws: CoreError.self) { _ = try await storage.headObject(bucket: "bkt", key: "lost") }
-        #expect(try await storage.headObject(bucket: "bkt", key: "kept").size == 100)
+        #expect(try await storage.headObject(bucket: "bkt", key: "kept").size == Int64(Storage.inlineLimit + 100))
         #expect(FileManager.default.fileExists(atPath: "\(dir)/blobs/fe/dc/\(young)"))  // too young to touch
     }
 

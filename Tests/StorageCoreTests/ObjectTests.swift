@@ -38,8 +38,9 @@ import Testing
     @Test func overwriteFreesOldBlobAndDeleteIsIdempotent() async throws {
         let (s, dir) = try makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(1000)))
-        let second = randomBytes(2000)
+        // Above the inline limit: these bodies are files.
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1000)))
+        let second = randomBytes(Storage.inlineLimit + 2000)
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: second))
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 1)
@@ -95,7 +96,8 @@ import Testing
     @Test func startupSweepRemovesOrphansAndTemporaries() async throws {
         let (s, dir) = try makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
-        _ = try await s.putObject(bucket: "bkt", key: "kept", attributes: .init(), body: TestBody(bytes: [1, 2, 3]))
+        let kept = randomBytes(Storage.inlineLimit + 1)
+        _ = try await s.putObject(bucket: "bkt", key: "kept", attributes: .init(), body: TestBody(bytes: kept))
         // A blob committed to disk but never to metadata (crash between rename and commit).
         let w = try s.blobs.makeWriter()
         try [UInt8](repeating: 9, count: 100).withUnsafeBytes { try w.write($0) }
@@ -106,6 +108,85 @@ import Testing
         #expect(report.orphansDeleted == 1)
         #expect(report.temporariesRemoved == 1)
         #expect(blobFileCount(dir) == 1)
-        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "kept")) == [1, 2, 3])
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "kept")) == kept)
+    }
+
+    @Test func smallBodiesLiveInlineAndSwitchWithFilesOnOverwrite() async throws {
+        let (s, dir) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        let small = randomBytes(Storage.inlineLimit)        // at the limit: inline
+        let large = randomBytes(Storage.inlineLimit + 1)    // one byte over: a file
+        let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: small, chunk: 1000))
+        #expect(rec.etag == hexString(Insecure.MD5.hash(data: small)))
+        #expect(blobFileCount(dir) == 0)
+        #expect((try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")).isEmpty)
+        let segments = try s.metadata.segments(version: rec.version)
+        #expect(segments.count == 1 && segments[0].inline == small && segments[0].blob.isEmpty)
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == small)
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k"), range: 10...4009, chunkSize: 1000) == Array(small[10...4009]))
+
+        // Inline -> file -> inline: no garbage for inline bodies, the file is freed when replaced.
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: large, chunk: 7000))
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == 1)
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == large)
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [7]))
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == 0)
+        #expect(try s.metadata.garbage(limit: 10).isEmpty)
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == [7])
+
+        // Empty bodies and copies are inline too.
+        _ = try await s.putObject(bucket: "bkt", key: "empty", attributes: .init(), body: TestBody(bytes: []))
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "empty")) == [])
+        _ = try await s.copyObject(from: try await s.openObject(bucket: "bkt", key: "k"), bucket: "bkt", key: "copy", attributes: .init())
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "copy")) == [7])
+        #expect(blobFileCount(dir) == 0)
+        try await s.deleteObject(bucket: "bkt", key: "k")
+        await #expect(throws: CoreError.self) { _ = try await s.openObject(bucket: "bkt", key: "k") }
+    }
+
+    @Test func largeBodyHashesInTheBackgroundAndFlushesWhileWriting() async throws {
+        // Durable, and past both the background-MD5 threshold (1 MiB) and the in-flight flush interval (32 MiB).
+        let (s, dir) = try makeStorage(durable: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await s.createBucket("bkt", region: "us-east-1")
+        let body = (0..<(40 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 11)) }
+        let rec = try await s.putObject(bucket: "bkt", key: "big", attributes: .init(), body: TestBody(bytes: body, chunk: 256 << 10))
+        #expect(rec.etag == hexString(Insecure.MD5.hash(data: body)))
+        #expect(rec.size == Int64(body.count))
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "big")) == body)
+        #expect(blobFileCount(dir) == 1)
+    }
+
+    @Test func concurrentWritersShareCommitsAndAFailureStaysItsOwn() async throws {
+        let (s, _) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        // 64 writers at once (group committed), with every 8th naming a bucket that does not exist:
+        // those fail alone, inside the shared transaction, and everyone else's object stands.
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    let bucket = i % 8 == 0 ? "missing-bucket" : "bkt"
+                    do {
+                        _ = try await s.putObject(bucket: bucket, key: "k\(i)", attributes: .init(), body: TestBody(bytes: [UInt8(i)]))
+                        return (i, true)
+                    } catch { return (i, false) }
+                }
+            }
+            var r: [Int: Bool] = [:]
+            for await (i, ok) in group { r[i] = ok }
+            return r
+        }
+        for i in 0..<64 {
+            #expect(results[i] == (i % 8 != 0))
+            if i % 8 == 0 {
+                await #expect(throws: CoreError.self) { _ = try await s.headObject(bucket: "bkt", key: "k\(i)") }
+            } else {
+                #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k\(i)")) == [UInt8(i)])
+            }
+        }
+        let listed = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: nil, start: nil, maxKeys: 1000)
+        #expect(listed.entries.count == 56)
     }
 }

@@ -6,11 +6,11 @@ import SQLiteMetadata
 @testable import StorageCore
 
 /// A Storage over a fresh temporary directory (SQLite + files, fsync off for speed).
-func makeStorage(limits: LimitProfile = .aws) throws -> (Storage, String) {
+func makeStorage(limits: LimitProfile = .aws, durable: Bool = false) throws -> (Storage, String) {
     let dir = NSTemporaryDirectory() + "tessera-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let metadata = try SQLiteMetadataStore(path: dir + "/metadata.sqlite", durable: false)
-    let blobs = try FileBlobStore(root: dir, durable: false)
+    let metadata = try SQLiteMetadataStore(path: dir + "/metadata.sqlite", durable: durable)
+    let blobs = try FileBlobStore(root: dir, durable: durable)
     return (Storage(metadata: metadata, blobs: blobs, limits: limits, logger: Logger(label: "test")), dir)
 }
 

@@ -258,7 +258,7 @@ def main():
 
     db = sqlite3.connect(tmp / "data" / "metadata.sqlite")
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-    referenced = {r[0] for r in db.execute("SELECT blob FROM segments UNION SELECT blob FROM parts")}
+    referenced = {r[0] for r in db.execute("SELECT blob FROM segments WHERE data IS NULL UNION SELECT blob FROM parts")}
     garbage = {r[0] for r in db.execute("SELECT blob FROM garbage")}
     db.close()
     files = {p.name for p in (tmp / "data" / "blobs").rglob("*") if p.is_file()}

@@ -343,9 +343,10 @@ def test_fsck_finds_orphans_and_missing_blobs_and_repairs_on_request(tmp_path):
     with own_daemon(tmp_path) as port:
         s3 = client(port)
         s3.create_bucket(Bucket="fsck")
-        s3.put_object(Bucket="fsck", Key="kept", Body=b"kept")
+        # Bodies over the inline limit (32 KiB): files, so one can go missing.
+        s3.put_object(Bucket="fsck", Key="kept", Body=b"k" * 40_000)
         before = blob_files(data)
-        s3.put_object(Bucket="fsck", Key="lost", Body=b"lost")
+        s3.put_object(Bucket="fsck", Key="lost", Body=b"l" * 40_000)
         (lost_blob,) = blob_files(data) - before
         assert tessera("fsck", "--data-dir", str(data)).returncode == 0
 
@@ -376,5 +377,5 @@ def test_fsck_finds_orphans_and_missing_blobs_and_repairs_on_request(tmp_path):
         assert r.returncode == 0 and "removed 1 object(s)" in r.stdout, r.stdout
         with pytest.raises(s3.exceptions.ClientError):
             s3.head_object(Bucket="fsck", Key="lost")
-        assert s3.get_object(Bucket="fsck", Key="kept")["Body"].read() == b"kept"
+        assert s3.get_object(Bucket="fsck", Key="kept")["Body"].read() == b"k" * 40_000
         assert tessera("fsck", "--data-dir", str(data)).returncode == 0

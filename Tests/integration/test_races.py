@@ -23,7 +23,7 @@ def blob_files(data_dir):
 def referenced(data_dir):
     db = sqlite3.connect(f"file:{data_dir / 'metadata.sqlite'}?mode=ro", uri=True)
     try:
-        return {r[0] for r in db.execute("SELECT blob FROM segments UNION SELECT blob FROM parts UNION SELECT blob FROM garbage")}
+        return {r[0] for r in db.execute("SELECT blob FROM segments WHERE data IS NULL UNION SELECT blob FROM parts UNION SELECT blob FROM garbage")}
     finally:
         db.close()
 
