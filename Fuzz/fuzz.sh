@@ -99,8 +99,17 @@ nio_flags() {
     done
     NIO_OBJECTS=()
     package_objects NIO_OBJECTS "$bin" NIOCore NIOConcurrencyHelpers _NIODataStructures _NIOBase64 CNIOLinux \
-        CNIODarwin CNIOWindows CNIOWASI CNIOAtomics DequeModule InternalCollectionsUtilities Atomics _AtomicsShims \
-        || return 1
+        CNIODarwin CNIOWindows CNIOWASI CNIOAtomics || return 1
+    # NIOCore uses DequeModule and Atomics, which use other modules of their packages depending on the
+    # version resolved and the configuration (e.g. ContainersPreview in a debug build): take every module
+    # of swift-collections and swift-atomics that the package's build made (the unused ones cost nothing).
+    local package dir
+    for package in swift-collections swift-atomics; do
+        for dir in "$checkouts/$package/Sources"/*/; do
+            dir=$(basename "$dir")
+            [ -d "$bin/$dir.build" ] && { package_objects NIO_OBJECTS "$bin" "$dir" || return 1; }
+        done
+    done
 }
 
 build() {
