@@ -65,6 +65,8 @@ let package = Package(
         ]),
         .executableTarget(name: "tessera", dependencies: [
             "TesseraServer", "StorageCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import StorageCore
 import TesseraServer
@@ -144,6 +146,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let options = try resolve(environment: env).options
+        // Swift tasks run on NIO's event loops, the ones the listeners serve on: a small request's
+        // handler then runs on its connection's thread instead of hopping to Swift's pool and back.
+        // Blocking work still goes to GCD threads (`blocking {}`). TESSERA_NIO_EXECUTOR=0 turns it off.
+        if env["TESSERA_NIO_EXECUTOR"] != "0" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
 
         let format = LogFormat(rawValue: options.logFormat ?? "logfmt") ?? .logfmt
         LoggingSystem.bootstrap { TesseraLogHandler(label: $0, format: format) }
