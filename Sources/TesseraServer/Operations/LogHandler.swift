@@ -32,9 +32,14 @@ public struct TesseraLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let m = event.metadata { all.merge(m) { _, new in new } }
+        var all: Logger.Metadata
+        if metadata.isEmpty && metadataProvider == nil {
+            all = event.metadata ?? [:]  // the access-log case: no copies
+        } else {
+            all = metadata
+            if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
+            if let m = event.metadata { all.merge(m) { _, new in new } }
+        }
         output.write(Self.render(format: format, timestamp: Date(), level: event.level, label: label,
                                  message: event.message.description, metadata: all, source: event.source))
     }
@@ -101,7 +106,8 @@ public struct TesseraLogHandler: LogHandler {
     }
 
     static func logfmtKey(_ s: String) -> String {
-        String(s.unicodeScalars.map { $0 == " " || $0 == "=" || $0 == "\"" || $0.value < 0x21 ? "_" : Character($0) })
+        if s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "\"") }) { return s }
+        return String(s.unicodeScalars.map { $0 == " " || $0 == "=" || $0 == "\"" || $0.value < 0x21 ? "_" : Character($0) })
     }
 
     /// Bare when it has no spaces, quotes, '=' or control characters; else quoted with escapes.
