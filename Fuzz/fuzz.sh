@@ -217,6 +217,6 @@ run)
     for t in "${targets[@]}"; do run "$t" "$runs" "$seconds" || failed=1; done
     exit $failed ;;
 *)
-    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac
