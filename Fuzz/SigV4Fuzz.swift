@@ -109,8 +109,10 @@ func resigned(_ request: IncomingRequest, stringToSign sts: String) -> IncomingR
             let signature = Hex.encode(Primitives.hmacSHA256(key: key, sts))
             let prefix = authorization.prefix("AWS4-HMAC-SHA256".count)
             var pieces = ASCII.split(authorization.dropFirst("AWS4-HMAC-SHA256".count), 0x2c).map(String.init)
-            // The parser keeps the last Signature= component.
-            guard let i = pieces.lastIndex(where: { ASCII.trimmed($0[...]).hasPrefix("Signature=") }) else { return nil }
+            // The parser keeps the last Signature= component, matched byte for byte (String.hasPrefix
+            // compares Characters: "Signature=" followed by a combining mark would not match it).
+            guard let i = pieces.lastIndex(where: { ASCII.trimmed($0[...]).utf8.starts(with: "Signature=".utf8) })
+            else { return nil }
             let indent = pieces[i].prefix { $0 == " " || $0 == "\t" }
             pieces[i] = indent + "Signature=" + signature
             out.headers[index].value = prefix + pieces.joined(separator: ",")
