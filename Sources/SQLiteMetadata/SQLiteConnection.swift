@@ -100,6 +100,13 @@ struct Row {
         guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
     }
+    /// The column's bytes (a BLOB's, or a TEXT's UTF-8) without copying them; nil for NULL.
+    func withBytes<T>(_ i: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+        guard !isNull(i) else { return nil }
+        let p = sqlite3_column_blob(stmt, i)
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        return try body(UnsafeRawBufferPointer(start: n > 0 ? p : nil, count: n))
+    }
     /// Keys are stored as BLOBs of their UTF-8 bytes so that ordering is bytewise and NUL survives.
     func key(_ i: Int32) -> String { String(decoding: bytes(i), as: UTF8.self) }
 }

@@ -287,8 +287,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: multipart
 
-    private struct PartChecksums: Codable { var c: [String: String] }
-
     public func createUpload(_ u: UploadRecord) throws {
         try write { c in
             var bucketExists = false
@@ -328,7 +326,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                         [.text(uploadID), .int(Int64(part.partNumber))])
             try c.query("INSERT OR REPLACE INTO parts(upload_id, part_number, blob, size, etag, mtime, checksums) VALUES(?,?,?,?,?,?,?)", [
                 .text(uploadID), .int(Int64(part.partNumber)), .text(part.blob), .int(part.size), .text(part.etag),
-                .double(part.lastModified.timeIntervalSince1970), part.checksums.isEmpty ? .null : .text(json(PartChecksums(c: part.checksums))),
+                .double(part.lastModified.timeIntervalSince1970), PartChecksumsColumn.encode(part.checksums).map { .text($0) } ?? .null,
             ])
         }
     }
@@ -336,7 +334,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     private func partRecord(_ row: Row) -> PartRecord {
         PartRecord(partNumber: Int(row.int(0)), blob: row.text(1), size: row.int(2), etag: row.text(3),
                    lastModified: Date(timeIntervalSince1970: row.double(4)),
-                   checksums: row.optionalText(5).flatMap { decode(PartChecksums.self, $0)?.c } ?? [:])
+                   checksums: row.withBytes(5) { PartChecksumsColumn.decode($0) ?? [:] } ?? [:])
     }
 
     public func parts(uploadID: String, afterPartNumber: Int, limit: Int) throws -> [PartRecord] {
