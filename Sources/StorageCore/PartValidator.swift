@@ -114,6 +114,20 @@ public struct PartValidator: Sendable {
         }
     }
 
+    /// `s.trimmingCharacters(in: .whitespaces)`, without Foundation when `s` is ASCII (space and tab are
+    /// the ASCII members of that set).
+    static func trimmingWhitespaces(_ s: String) -> String {
+        var copy = s
+        let ascii = copy.withUTF8 { u -> String? in
+            if u.contains(where: { $0 >= 0x80 }) { return nil }
+            var lo = 0, hi = u.count
+            while lo < hi && (u[lo] == 0x20 || u[lo] == 0x09) { lo += 1 }
+            while hi > lo && (u[hi - 1] == 0x20 || u[hi - 1] == 0x09) { hi -= 1 }
+            return lo == 0 && hi == u.count ? s : String(decoding: UnsafeBufferPointer(rebasing: u[lo..<hi]), as: UTF8.self)
+        }
+        return ascii ?? s.trimmingCharacters(in: .whitespaces)
+    }
+
     /// S3's multipart ETag: hex(MD5(concatenated binary part MD5s)) + "-N".
     public static func multipartETag(_ parts: [PartRecord]) -> String {
         var md5 = Insecure.MD5()

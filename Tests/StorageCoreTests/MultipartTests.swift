@@ -96,7 +96,10 @@ import Testing
         var g = SystemRandomNumberGenerator()
         let alphabet = [" ", "\t", "\"", "\r", "\n", "\r\n", "a", "A", "z", "Z", "0", "9", "-", "\u{0B}", "\u{0C}", "\u{1F}", "\u{7F}"]
         for _ in 0..<2000 { cases.append((0..<Int.random(in: 0...6, using: &g)).map { _ in alphabet.randomElement(using: &g)! }.joined()) }
-        for c in cases { #expect(PartValidator.normalizeETag(c) == reference(c), "\(Array(c.unicodeScalars))") }
+        for c in cases {
+            #expect(PartValidator.normalizeETag(c) == reference(c), "\(Array(c.unicodeScalars))")
+            #expect(PartValidator.trimmingWhitespaces(c) == c.trimmingCharacters(in: .whitespaces), "\(Array(c.unicodeScalars))")
+        }
         for b in 0..<128 {
             let c = String(UnicodeScalar(UInt8(b)))
             for s in [c, c + "\"x\"" + c, "\"" + c + "\""] { #expect(PartValidator.normalizeETag(s) == reference(s), "\(b)") }
