@@ -45,15 +45,30 @@ final class SQLiteConnection {
 
     /// Runs `sql` with `args`, calling `row` for each result row. Statements are cached.
     func query(_ sql: String, _ args: [SQLValue] = [], row: (Row) throws -> Void = { _ in }) throws {
-        let stmt: OpaquePointer
-        if let cached = statements[sql] {
-            stmt = cached
-        } else {
-            var s: OpaquePointer?
-            guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { throw error("prepare \(sql)") }
-            statements[sql] = s
-            stmt = s
+        try run(statement(sql), sql, args, row: row)
+    }
+
+    /// Runs the statement `sql` once per element of `elements`, with the arguments `bind` puts in the
+    /// (emptied) array it is given: bulk inserts look the statement up once and allocate no array per row.
+    func query<C: Collection>(_ sql: String, forEach elements: C, bind: (C.Element, inout [SQLValue]) -> Void) throws {
+        let stmt = try statement(sql)
+        var args: [SQLValue] = []
+        for element in elements {
+            args.removeAll(keepingCapacity: true)
+            bind(element, &args)
+            try run(stmt, sql, args, row: { _ in })
         }
+    }
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var s: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { throw error("prepare \(sql)") }
+        statements[sql] = s
+        return s
+    }
+
+    private func run(_ stmt: OpaquePointer, _ sql: String, _ args: [SQLValue], row: (Row) throws -> Void) throws {
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         for (i, arg) in args.enumerated() {
             let idx = Int32(i + 1)
