@@ -84,7 +84,7 @@ public struct CRCShiftOperator: Sendable {
             var v = crcA
             var i = 0
             while v != 0 {
-                if v & 1 != 0 { sum ^= m[i] }
+                sum ^= m[i] & (0 &- (v & 1))   // no branch on the CRC's bits: they are random
                 v >>= 1
                 i += 1
             }

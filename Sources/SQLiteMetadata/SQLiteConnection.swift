@@ -76,7 +76,7 @@ final class SQLiteConnection {
             case .null: sqlite3_bind_null(stmt, idx)
             case .int(let v): sqlite3_bind_int64(stmt, idx, v)
             case .double(let v): sqlite3_bind_double(stmt, idx, v)
-            case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, transient)
+            case .text(let v): v.withCString { _ = sqlite3_bind_text(stmt, idx, $0, -1, transient) }   // no utf8CString copy
             case .blob(let v):
                 v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, idx, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
             }
