@@ -90,7 +90,10 @@ enum PartChecksumsColumn {
         guard i < t.count else { return nil }
         let raw = UnsafeRawBufferPointer(rebasing: t[start..<i])
         i += 1   // the closing quote
-        if !escaped { return String(validating: raw, as: UTF8.self) }
+        if !escaped {
+            // ASCII (every checksum) needs no validation.
+            return raw.allSatisfy({ $0 < 0x80 }) ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
         var j = 0

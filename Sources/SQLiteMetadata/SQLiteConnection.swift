@@ -48,15 +48,30 @@ final class SQLiteConnection {
         try run(statement(sql), sql, args, row: row)
     }
 
-    /// Runs the statement `sql` once per element of `elements`, with the arguments `bind` puts in the
-    /// (emptied) array it is given: bulk inserts look the statement up once and allocate no array per row.
-    func query<C: Collection>(_ sql: String, forEach elements: C, bind: (C.Element, inout [SQLValue]) -> Void) throws {
+    /// Runs the statement `sql` once per element of `elements`, its parameters set by `bind` through a
+    /// `Binder` (all of them, every time): bulk inserts look the statement up once and build no argument
+    /// array per row.
+    func query<C: Collection>(_ sql: String, forEach elements: C, bind: (Binder, C.Element) -> Void) throws {
         let stmt = try statement(sql)
-        var args: [SQLValue] = []
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         for element in elements {
-            args.removeAll(keepingCapacity: true)
-            bind(element, &args)
-            try run(stmt, sql, args, row: { _ in })
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+            bind(Binder(stmt: stmt), element)
+            var rc = sqlite3_step(stmt)
+            while rc == SQLITE_ROW { rc = sqlite3_step(stmt) }
+            guard rc == SQLITE_DONE else { throw error("step \(sql)") }
+        }
+    }
+
+    /// Sets the parameters (numbered from 1) of the statement a bulk `query` runs.
+    struct Binder {
+        fileprivate let stmt: OpaquePointer
+        func int(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+        func text(_ i: Int32, _ v: String) { v.withCString { _ = sqlite3_bind_text(stmt, i, $0, -1, transient) } }
+        func null(_ i: Int32) { sqlite3_bind_null(stmt, i) }
+        func blob(_ i: Int32, _ v: [UInt8]) {
+            v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
         }
     }
 

@@ -245,14 +245,14 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     /// Measured against multi-row VALUES (64 rows a statement), which SQLite ran slower.
     private func insertSegments(_ c: SQLiteConnection, version: Int64, _ segments: [Segment]) throws {
         try c.query("INSERT INTO segments(version, offset, size, blob, part_number, checksum, data) VALUES(?,?,?,?,?,?,?)",
-                    forEach: segments) { s, args in
-            args.append(.int(version))
-            args.append(.int(s.offset))
-            args.append(.int(s.size))
-            args.append(.text(s.blob))
-            args.append(s.partNumber.map { .int(Int64($0)) } ?? .null)
-            args.append(s.checksum.map { .text($0) } ?? .null)
-            args.append(s.inline.map { .blob($0) } ?? .null)
+                    forEach: segments) { b, s in
+            b.int(1, version)
+            b.int(2, s.offset)
+            b.int(3, s.size)
+            b.text(4, s.blob)
+            if let n = s.partNumber { b.int(5, Int64(n)) } else { b.null(5) }
+            if let c = s.checksum { b.text(6, c) } else { b.null(6) }
+            if let d = s.inline { b.blob(7, d) } else { b.null(7) }
         }
     }
 
