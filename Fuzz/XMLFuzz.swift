@@ -13,6 +13,15 @@ func checkError(_ error: S3XMLError, _ parser: String) {
 public func xmlFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let body = Array(UnsafeBufferPointer(start: data, count: size))
 
+    // CompleteMultipartUpload is read from libxml2's SAX events; the tree reading it replaced must agree.
+    let streamed = Result { () throws(S3XMLError) in try S3RequestXML.completeMultipartUpload(body) }
+    let tree = Result { () throws(S3XMLError) in try S3RequestXML.completeMultipartUploadFromTree(body) }
+    switch (streamed, tree) {
+    case (.success(let a), .success(let b)): invariant(a == b, "CompleteMultipartUpload: streamed \(a), tree \(b)")
+    case (.failure(let a), .failure(let b)): invariant(a == b, "CompleteMultipartUpload: streamed \(a), tree \(b)")
+    default: invariant(false, "CompleteMultipartUpload: streamed \(streamed), tree \(tree)")
+    }
+
     do {
         let parts = try S3RequestXML.completeMultipartUpload(body)
         invariant(!parts.isEmpty && parts.count <= S3RequestXML.maxParts, "CompleteMultipartUpload: \(parts.count) parts")

@@ -35,32 +35,37 @@ public enum Base64 {
     /// Strict decode: padded, no whitespace, no URL-safe alphabet, and the unused
     /// trailing bits must be zero, so every digest has exactly one accepted spelling.
     public static func decode(_ string: String) -> [UInt8]? {
-        let input = Array(string.utf8)
-        guard input.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count / 4 * 3)
-        var i = 0
-        while i < input.count {
-            let isLast = i + 4 == input.count
-            let pad = isLast ? (input[i + 3] == UInt8(ascii: "=") ? (input[i + 2] == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
-            var v: UInt32 = 0
-            for j in 0..<(4 - pad) {
-                let d = reverse[Int(input[i + j])]
-                guard d != 0xFF else { return nil }
-                v |= UInt32(d) << (18 - 6 * UInt32(j))
+        var string = string
+        return string.withUTF8 { input -> [UInt8]? in
+            guard input.count % 4 == 0 else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(input.count / 4 * 3)
+            var i = 0
+            while i < input.count {
+                let isLast = i + 4 == input.count
+                let pad = isLast ? (input[i + 3] == UInt8(ascii: "=") ? (input[i + 2] == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
+                var v: UInt32 = 0
+                for j in 0..<(4 - pad) {
+                    let d = reverse[Int(input[i + j])]
+                    guard d != 0xFF else { return nil }
+                    v |= UInt32(d) << (18 - 6 * UInt32(j))
+                }
+                switch pad {
+                case 0:
+                    out.append(UInt8(truncatingIfNeeded: v >> 16))
+                    out.append(UInt8(truncatingIfNeeded: v >> 8))
+                    out.append(UInt8(truncatingIfNeeded: v))
+                case 1:
+                    guard v & 0xFF == 0 else { return nil }
+                    out.append(UInt8(truncatingIfNeeded: v >> 16))
+                    out.append(UInt8(truncatingIfNeeded: v >> 8))
+                default:
+                    guard v & 0xFFFF == 0 else { return nil }
+                    out.append(UInt8(truncatingIfNeeded: v >> 16))
+                }
+                i += 4
             }
-            switch pad {
-            case 0:
-                out += [UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)]
-            case 1:
-                guard v & 0xFF == 0 else { return nil }
-                out += [UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8)]
-            default:
-                guard v & 0xFFFF == 0 else { return nil }
-                out.append(UInt8(truncatingIfNeeded: v >> 16))
-            }
-            i += 4
+            return out
         }
-        return out
     }
 }

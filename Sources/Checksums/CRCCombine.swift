@@ -79,6 +79,16 @@ public struct CRCShiftOperator: Sendable {
 
     /// crc(A ‖ B) from crc(A) and crc(B), for the length of B this operator was built for.
     public func combine(_ crcA: UInt64, _ crcB: UInt64) -> UInt64 {
-        gf2MatrixTimes(columns, crcA) ^ crcB
+        columns.withUnsafeBufferPointer { m in
+            var sum: UInt64 = 0
+            var v = crcA
+            var i = 0
+            while v != 0 {
+                sum ^= m[i] & (0 &- (v & 1))   // no branch on the CRC's bits: they are random
+                v >>= 1
+                i += 1
+            }
+            return sum ^ crcB
+        }
     }
 }

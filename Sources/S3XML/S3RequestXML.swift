@@ -16,6 +16,14 @@ extension S3RequestXML {
 
     /// "abc", abc and &#34;abc&#34; (decoded by the parser to "abc") all mean abc.
     static func strippingQuotes(_ etag: String) -> String {
+        let u = etag.utf8
+        if u.allSatisfy({ $0 < 0x80 }) {
+            // In ASCII a quote is a Character of its own: look at the bytes.
+            var lo = u.startIndex, hi = u.endIndex
+            if lo != hi && u[lo] == UInt8(ascii: "\"") { lo = u.index(after: lo) }
+            if lo != hi && u[u.index(before: hi)] == UInt8(ascii: "\"") { hi = u.index(before: hi) }
+            return lo == u.startIndex && hi == u.endIndex ? etag : String(etag[lo..<hi])
+        }
         var s = Substring(etag)
         if s.hasPrefix("\"") { s = s.dropFirst() }
         if s.hasSuffix("\"") { s = s.dropLast() }

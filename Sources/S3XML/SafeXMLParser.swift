@@ -105,3 +105,137 @@ private let stopAtDoctype: internalSubsetSAXFunc = { ctx, _, _, _ in
     guard let ctx else { return }
     xmlStopParser(ctx.assumingMemoryBound(to: xmlParserCtxt.self))
 }
+
+/// What `SafeXMLParser.stream` reports: only elements a tree copy would keep (in the S3 namespace or
+/// none, outside foreign subtrees), with `depth` counted as in the tree (the root is 1).
+protocol XMLStreamHandler: AnyObject {
+    /// An element opens. `name` is its local name (UTF-8), valid during the call.
+    func start(_ name: UnsafeBufferPointer<UInt8>, depth: Int) throws(S3XMLError)
+    /// Text or CDATA directly inside the open element at `depth`, in pieces.
+    func text(_ bytes: UnsafeBufferPointer<UInt8>, depth: Int)
+    /// The element at `depth` closes.
+    func end(depth: Int) throws(S3XMLError)
+}
+
+extension SafeXMLParser {
+    /// Parses `body` as `parse` does (same size, UTF-8, DOCTYPE, entity, depth and element limits, same
+    /// namespace rule) but reports elements to `handler` as libxml2 reads them instead of building two trees
+    /// (libxml2's and the Swift copy): for bodies of 10,000 elements, where the trees are most of the cost.
+    /// Whether `handler` saw a root element, and the right one, is its own check.
+    static func stream(_ body: [UInt8], to handler: some XMLStreamHandler) throws(S3XMLError) {
+        guard !body.isEmpty else { throw .malformed("empty body") }
+        guard body.count <= maxInputBytes else { throw .malformed("body larger than \(maxInputBytes) bytes") }
+        guard body.withUnsafeBufferPointer(isValidXMLUTF8) else { throw .malformed("body is not valid UTF-8") }
+
+        LibXML2Setup.ensureInitialized()
+        LibXML2Setup.silenceCurrentThread()
+
+        guard let ctxt = xmlNewParserCtxt() else { throw .malformed("libxml2 context allocation failed") }
+        defer { xmlFreeParserCtxt(ctxt) }
+        guard let sax = ctxt.pointee.sax else { throw .malformed("libxml2 context without a SAX handler") }
+
+        // Only these callbacks: no tree, no document node. Stop at <!DOCTYPE as `parse` does.
+        var h = xmlSAXHandler()
+        h.initialized = UInt32(XML_SAX2_MAGIC)
+        h.internalSubset = stopAtDoctype
+        h.serror = discardStructuredError
+        h.startElementNs = streamStartElement
+        h.endElementNs = streamEndElement
+        h.characters = streamCharacters
+        h.ignorableWhitespace = streamCharacters
+        h.cdataBlock = streamCharacters
+        h.reference = streamReference
+        sax.pointee = h
+
+        // xmlCtxtReadMemory keeps the handler and `_private`, and parses with the options `parse` uses.
+        let state = StreamState(handler)
+        ctxt.pointee._private = Unmanaged.passUnretained(state).toOpaque()
+        let doc = withExtendedLifetime(state) {
+            body.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    xmlCtxtReadMemory(ctxt, $0.baseAddress, Int32($0.count), nil, nil, options)
+                }
+            }
+        }
+        ctxt.pointee._private = nil
+        if let doc { xmlFreeDoc(doc) }   // none without a startDocument callback
+
+        if let error = state.error { throw error }
+        if ctxt.pointee.errNo == Int32(bitPattern: XML_ERR_USER_STOP.rawValue) { throw .malformed("DOCTYPE is not allowed") }
+        guard ctxt.pointee.wellFormed != 0, ctxt.pointee.nsWellFormed != 0 else {
+            throw .malformed(lastErrorDescription(ctxt))
+        }
+    }
+
+    /// Parser state shared with the C callbacks through the context's `_private`.
+    fileprivate final class StreamState {
+        let handler: any XMLStreamHandler
+        /// Depth of the innermost open kept element (0 before the root).
+        var depth = 0
+        /// > 0 inside an element in a foreign namespace: its nesting, all ignored (a tree copy drops it whole).
+        var skipping = 0
+        var budget = maxElements
+        var error: S3XMLError?
+        init(_ handler: any XMLStreamHandler) { self.handler = handler }
+
+        func fail(_ ctx: UnsafeMutableRawPointer?, _ e: S3XMLError) {
+            if error == nil { error = e }
+            if let ctx { xmlStopParser(ctx.assumingMemoryBound(to: xmlParserCtxt.self)) }
+        }
+    }
+}
+
+private func streamState(_ ctx: UnsafeMutableRawPointer?) -> SafeXMLParser.StreamState? {
+    guard let ctx, let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return nil }
+    let state = Unmanaged<SafeXMLParser.StreamState>.fromOpaque(p).takeUnretainedValue()
+    return state.error == nil ? state : nil
+}
+
+private let s3NamespaceBytes = Array(SafeXMLParser.s3Namespace.utf8)
+
+/// `String(cString: uri) == s3Namespace`, without making the String.
+private func isS3Namespace(_ uri: UnsafePointer<xmlChar>) -> Bool {
+    var i = 0
+    for b in s3NamespaceBytes {
+        if uri[i] != b { return false }
+        i += 1
+    }
+    return uri[i] == 0
+}
+
+private let streamStartElement: startElementNsSAX2Func = { ctx, localname, _, uri, _, _, _, _, _ in
+    guard let state = streamState(ctx) else { return }
+    if state.skipping > 0 { state.skipping += 1; return }
+    // The checks `copy` makes, in its order: depth, element budget, then the namespace.
+    let depth = state.depth + 1
+    guard depth <= SafeXMLParser.maxDepth else { return state.fail(ctx, .malformed("nesting deeper than \(SafeXMLParser.maxDepth)")) }
+    state.budget -= 1
+    guard state.budget >= 0 else { return state.fail(ctx, .malformed("more than \(SafeXMLParser.maxElements) elements")) }
+    if let uri, !isS3Namespace(uri) {
+        state.skipping = 1
+        return
+    }
+    state.depth = depth
+    guard let localname else { return state.fail(ctx, .malformed("element without a name")) }
+    let name = UnsafeBufferPointer(start: localname, count: Int(xmlStrlen(localname)))
+    do throws(S3XMLError) { try state.handler.start(name, depth: depth) } catch { state.fail(ctx, error) }
+}
+
+private let streamEndElement: endElementNsSAX2Func = { ctx, _, _, _ in
+    guard let state = streamState(ctx) else { return }
+    if state.skipping > 0 { state.skipping -= 1; return }
+    let depth = state.depth
+    state.depth -= 1
+    do throws(S3XMLError) { try state.handler.end(depth: depth) } catch { state.fail(ctx, error) }
+}
+
+private let streamCharacters: charactersSAXFunc = { ctx, bytes, length in
+    guard let state = streamState(ctx), state.skipping == 0, state.depth > 0, let bytes, length > 0 else { return }
+    state.handler.text(UnsafeBufferPointer(start: bytes, count: Int(length)), depth: state.depth)
+}
+
+/// An entity reference left unexpanded: `copy` refuses such nodes, outside foreign subtrees.
+private let streamReference: referenceSAXFunc = { ctx, _ in
+    guard let state = streamState(ctx), state.skipping == 0 else { return }
+    state.fail(ctx, .malformed("unexpected entity reference"))
+}

@@ -3,6 +3,8 @@
 /// encoding auto-detection (UTF-16/UCS-4 guesses from NUL bytes, declared
 /// encodings) can never reinterpret the input.
 func isValidXMLUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    // Most bodies are ASCII: one pass over the bytes, no decoding.
+    if !bytes.contains(where: { $0 == 0 || $0 >= 0x80 }) { return true }
     var iterator = bytes.makeIterator()
     var decoder = UTF8()
     while true {

@@ -45,15 +45,45 @@ final class SQLiteConnection {
 
     /// Runs `sql` with `args`, calling `row` for each result row. Statements are cached.
     func query(_ sql: String, _ args: [SQLValue] = [], row: (Row) throws -> Void = { _ in }) throws {
-        let stmt: OpaquePointer
-        if let cached = statements[sql] {
-            stmt = cached
-        } else {
-            var s: OpaquePointer?
-            guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { throw error("prepare \(sql)") }
-            statements[sql] = s
-            stmt = s
+        try run(statement(sql), sql, args, row: row)
+    }
+
+    /// Runs the statement `sql` once per element of `elements`, its parameters set by `bind` through a
+    /// `Binder` (all of them, every time): bulk inserts look the statement up once and build no argument
+    /// array per row.
+    func query<C: Collection>(_ sql: String, forEach elements: C, bind: (Binder, C.Element) -> Void) throws {
+        let stmt = try statement(sql)
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        for element in elements {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+            bind(Binder(stmt: stmt), element)
+            var rc = sqlite3_step(stmt)
+            while rc == SQLITE_ROW { rc = sqlite3_step(stmt) }
+            guard rc == SQLITE_DONE else { throw error("step \(sql)") }
         }
+    }
+
+    /// Sets the parameters (numbered from 1) of the statement a bulk `query` runs.
+    struct Binder {
+        fileprivate let stmt: OpaquePointer
+        func int(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+        func text(_ i: Int32, _ v: String) { v.withCString { _ = sqlite3_bind_text(stmt, i, $0, -1, transient) } }
+        func null(_ i: Int32) { sqlite3_bind_null(stmt, i) }
+        func blob(_ i: Int32, _ v: [UInt8]) {
+            v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
+        }
+    }
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var s: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { throw error("prepare \(sql)") }
+        statements[sql] = s
+        return s
+    }
+
+    private func run(_ stmt: OpaquePointer, _ sql: String, _ args: [SQLValue], row: (Row) throws -> Void) throws {
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         for (i, arg) in args.enumerated() {
             let idx = Int32(i + 1)
@@ -61,7 +91,7 @@ final class SQLiteConnection {
             case .null: sqlite3_bind_null(stmt, idx)
             case .int(let v): sqlite3_bind_int64(stmt, idx, v)
             case .double(let v): sqlite3_bind_double(stmt, idx, v)
-            case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, transient)
+            case .text(let v): v.withCString { _ = sqlite3_bind_text(stmt, idx, $0, -1, transient) }   // no utf8CString copy
             case .blob(let v):
                 v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, idx, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
             }
@@ -99,6 +129,13 @@ struct Row {
         let n = Int(sqlite3_column_bytes(stmt, i))
         guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+    /// The column's bytes (a BLOB's, or a TEXT's UTF-8) without copying them; nil for NULL.
+    func withBytes<T>(_ i: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+        guard !isNull(i) else { return nil }
+        let p = sqlite3_column_blob(stmt, i)
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        return try body(UnsafeRawBufferPointer(start: n > 0 ? p : nil, count: n))
     }
     /// Keys are stored as BLOBs of their UTF-8 bytes so that ordering is bytewise and NUL survives.
     func key(_ i: Int32) -> String { String(decoding: bytes(i), as: UTF8.self) }

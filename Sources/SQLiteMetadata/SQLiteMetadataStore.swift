@@ -21,6 +21,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         writer = try SQLiteConnection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")
         try writer.exec("PRAGMA synchronous=\(durable ? "FULL" : "OFF")")
+        // The writer's page cache, 8 MiB (SQLite's default is 2): a 10,000-part completion touches ~5 MiB of
+        // pages, and with less the cache spills dirty pages to the WAL before the commit writes them again.
+        try writer.exec("PRAGMA cache_size=-8192")
         try writer.exec(Self.schema)
         committer = GroupCommit(connection: writer)
         try migrate()
@@ -238,10 +241,21 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             .double(o.lastModified.timeIntervalSince1970), .text(json(o.attributes)),
             o.partsCount.map { .int(Int64($0)) } ?? .null, o.attributes.storageClass.map { .text($0) } ?? .null,
         ])
-        for s in segments {
-            try c.query("INSERT INTO segments(version, offset, size, blob, part_number, checksum, data) VALUES(?,?,?,?,?,?,?)",
-                        [.int(o.version), .int(s.offset), .int(s.size), .text(s.blob), s.partNumber.map { .int(Int64($0)) } ?? .null,
-                         s.checksum.map { .text($0) } ?? .null, s.inline.map { .blob($0) } ?? .null])
+        try insertSegments(c, version: o.version, segments)
+    }
+
+    /// One prepared statement for all of an object's segments (10,000 for a large multipart object).
+    /// Measured against multi-row VALUES (64 rows a statement), which SQLite ran slower.
+    private func insertSegments(_ c: SQLiteConnection, version: Int64, _ segments: [Segment]) throws {
+        try c.query("INSERT INTO segments(version, offset, size, blob, part_number, checksum, data) VALUES(?,?,?,?,?,?,?)",
+                    forEach: segments) { b, s in
+            b.int(1, version)
+            b.int(2, s.offset)
+            b.int(3, s.size)
+            b.text(4, s.blob)
+            if let n = s.partNumber { b.int(5, Int64(n)) } else { b.null(5) }
+            if let c = s.checksum { b.text(6, c) } else { b.null(6) }
+            if let d = s.inline { b.blob(7, d) } else { b.null(7) }
         }
     }
 
@@ -287,8 +301,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: multipart
 
-    private struct PartChecksums: Codable { var c: [String: String] }
-
     public func createUpload(_ u: UploadRecord) throws {
         try write { c in
             var bucketExists = false
@@ -328,7 +340,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                         [.text(uploadID), .int(Int64(part.partNumber))])
             try c.query("INSERT OR REPLACE INTO parts(upload_id, part_number, blob, size, etag, mtime, checksums) VALUES(?,?,?,?,?,?,?)", [
                 .text(uploadID), .int(Int64(part.partNumber)), .text(part.blob), .int(part.size), .text(part.etag),
-                .double(part.lastModified.timeIntervalSince1970), part.checksums.isEmpty ? .null : .text(json(PartChecksums(c: part.checksums))),
+                .double(part.lastModified.timeIntervalSince1970), PartChecksumsColumn.encode(part.checksums).map { .text($0) } ?? .null,
             ])
         }
     }
@@ -336,7 +348,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     private func partRecord(_ row: Row) -> PartRecord {
         PartRecord(partNumber: Int(row.int(0)), blob: row.text(1), size: row.int(2), etag: row.text(3),
                    lastModified: Date(timeIntervalSince1970: row.double(4)),
-                   checksums: row.optionalText(5).flatMap { decode(PartChecksums.self, $0)?.c } ?? [:])
+                   checksums: row.withBytes(5) { PartChecksumsColumn.decode($0) ?? [:] } ?? [:])
     }
 
     public func parts(uploadID: String, afterPartNumber: Int, limit: Int) throws -> [PartRecord] {
@@ -355,16 +367,25 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             try c.query("SELECT part_number, blob, size, etag, mtime, checksums FROM parts WHERE upload_id=? ORDER BY part_number",
                         [.text(uploadID)]) { parts.append(self.partRecord($0)) }
             let (object, segments) = try assemble(parts)
-            try insertObject(c, object, segments)
-            // Parts the object does not use are freed; the used ones now belong to the object.
-            let used = Set(segments.map(\.blob))
-            for p in parts where !used.contains(p.blob) {
-                try c.query("INSERT OR IGNORE INTO garbage(blob, version) VALUES(?, 0)", [.text(p.blob)])
-            }
+            // The upload's rows go before the object's are written: SQLite reuses the pages they free,
+            // so the transaction writes about a third fewer pages (10,000 parts: 740 WAL frames, not 1,076).
             try c.query("DELETE FROM parts WHERE upload_id=?", [.text(uploadID)])
             try c.query("DELETE FROM uploads WHERE upload_id=?", [.text(uploadID)])
+            try insertObject(c, object, segments)
+            // Parts the object does not use are freed; the used ones now belong to the object.
+            for blob in unusedBlobs(parts, segments) {
+                try c.query("INSERT OR IGNORE INTO garbage(blob, version) VALUES(?, 0)", [.text(blob)])
+            }
             return object
         }
+    }
+
+    /// The parts' blobs no segment uses. Usually the object uses every part, in part order: then one walk
+    /// in step says so without hashing 10,000 names.
+    private func unusedBlobs(_ parts: [PartRecord], _ segments: [Segment]) -> [BlobID] {
+        if parts.count == segments.count && zip(parts, segments).allSatisfy({ $0.blob == $1.blob }) { return [] }
+        let used = Set(segments.map(\.blob))
+        return parts.compactMap { used.contains($0.blob) ? nil : $0.blob }
     }
 
     public func abortUpload(uploadID: String) throws {

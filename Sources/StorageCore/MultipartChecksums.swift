@@ -108,10 +108,17 @@ public enum MultipartChecksums {
         // The CRC of nothing is 0 for all three, and combine(0, b, n) == b. Parts share a size (all but
         // the last), so each size's shift operator is built once: 10,000 parts cost 10,000 cheap steps.
         var operators: [Int64: CRCShiftOperator] = [:]
+        var last: (size: Int64, shift: CRCShiftOperator)?
         var crc: UInt64 = 0
         for p in parts {
-            let shift = operators[p.size] ?? CRCShiftOperator(lengthOfB: p.size, reflectedPoly: poly, width: width)
-            operators[p.size] = shift
+            let shift: CRCShiftOperator
+            if let last, last.size == p.size {
+                shift = last.shift
+            } else {
+                shift = operators[p.size] ?? CRCShiftOperator(lengthOfB: p.size, reflectedPoly: poly, width: width)
+                operators[p.size] = shift
+                last = (p.size, shift)
+            }
             crc = shift.combine(crc, be(p.checksum))
         }
         let bytes = (0..<algorithm.digestLength).map { UInt8(truncatingIfNeeded: crc >> (8 * UInt64(algorithm.digestLength - 1 - $0))) }
@@ -133,10 +140,12 @@ public enum MultipartChecksums {
     public static func complete(upload: UploadRecord, chosen: [PartRecord], requested: [Int: [String: String]]) throws -> ObjectChecksum? {
         let type = objectType(upload)
         let algorithm = partAlgorithm(upload)
-        for p in chosen {
+        // Without per-part elements there is nothing to compare, and only COMPOSITE uploads with an algorithm require them.
+        let mustSendEach = type == .composite && algorithm != nil && upload.checksumAlgorithm != nil
+        for p in chosen where !requested.isEmpty || mustSendEach {
             let sent = requested[p.partNumber] ?? [:]
             for (alg, value) in sent {
-                guard let stored = p.checksums[alg.uppercased()], stored == value.trimmingCharacters(in: .whitespaces) else {
+                guard let stored = p.checksums[alg.uppercased()], stored == PartValidator.trimmingWhitespaces(value) else {
                     throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                                     details: [.init("PartNumber", String(p.partNumber)), .init("ETag", p.etag)])
                 }
@@ -149,6 +158,8 @@ public enum MultipartChecksums {
         guard let algorithm else { return nil }
         var values: [String] = []
         var raw: [[UInt8]] = []
+        values.reserveCapacity(chosen.count)
+        raw.reserveCapacity(chosen.count)
         for p in chosen {
             guard let v = p.checksums[algorithm.rawValue], let bytes = Base64.decode(v), bytes.count == algorithm.digestLength else { return nil }
             values.append(v)

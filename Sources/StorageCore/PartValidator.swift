@@ -43,11 +43,20 @@ public struct PartValidator: Sendable {
             }
             previous = r.partNumber
         }
-        let byNumber = Dictionary(stored.map { ($0.partNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        // The store lists parts in ascending part order and the request was just checked to be ascending,
+        // so one merge walk finds them; a dictionary only for a list in any other order.
+        let ascending = zip(stored, stored.dropFirst()).allSatisfy { $0.partNumber < $1.partNumber }
+        let byNumber = ascending ? [:] : Dictionary(stored.map { ($0.partNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        var next = stored.startIndex
+        func part(_ number: Int) -> PartRecord? {
+            guard ascending else { return byNumber[number] }
+            while next < stored.endIndex && stored[next].partNumber < number { next += 1 }
+            return next < stored.endIndex && stored[next].partNumber == number ? stored[next] : nil
+        }
         var chosen: [PartRecord] = []
         chosen.reserveCapacity(requested.count)
         for r in requested {
-            guard let p = byNumber[r.partNumber], p.etag == Self.normalizeETag(r.etag) else {
+            guard let p = part(r.partNumber), p.etag == Self.normalizeETag(r.etag) else {
                 throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                                 details: [.init("UploadId", ""), .init("PartNumber", String(r.partNumber)), .init("ETag", r.etag)].filter { !$0.value.isEmpty })
             }
@@ -77,24 +86,66 @@ public struct PartValidator: Sendable {
 
     /// Strips the quotes (or their escaped forms, already decoded by the XML parser) around an ETag.
     public static func normalizeETag(_ etag: String) -> String {
+        if let ascii = normalizeASCIIETag(etag) { return ascii }
         var s = Substring(etag.trimmingCharacters(in: .whitespaces))
         if s.hasPrefix("\"") { s = s.dropFirst() }
         if s.hasSuffix("\"") { s = s.dropLast() }
         return s.lowercased()
     }
 
+    /// `normalizeETag` for an all-ASCII ETag (every real one) without Foundation: ~10% of a 10,000-part
+    /// completion went to `trimmingCharacters`. nil for anything else. The ASCII members of
+    /// `CharacterSet.whitespaces` are space and tab.
+    private static func normalizeASCIIETag(_ etag: String) -> String? {
+        var copy = etag
+        return copy.withUTF8 { u -> String? in
+            if u.contains(where: { $0 >= 0x80 }) { return nil }
+            var lo = 0, hi = u.count
+            while lo < hi && (u[lo] == 0x20 || u[lo] == 0x09) { lo += 1 }
+            while hi > lo && (u[hi - 1] == 0x20 || u[hi - 1] == 0x09) { hi -= 1 }
+            if lo < hi && u[lo] == UInt8(ascii: "\"") { lo += 1 }
+            if lo < hi && u[hi - 1] == UInt8(ascii: "\"") { hi -= 1 }
+            let isUpper = { (b: UInt8) in b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") }
+            if lo == 0 && hi == u.count && !u.contains(where: isUpper) { return etag }   // already normal: no copy
+            return String(unsafeUninitializedCapacity: hi - lo) { out in
+                for i in lo..<hi { out[i - lo] = isUpper(u[i]) ? u[i] | 0x20 : u[i] }
+                return hi - lo
+            }
+        }
+    }
+
+    /// `s.trimmingCharacters(in: .whitespaces)`, without Foundation when `s` is ASCII (space and tab are
+    /// the ASCII members of that set).
+    static func trimmingWhitespaces(_ s: String) -> String {
+        var copy = s
+        let ascii = copy.withUTF8 { u -> String? in
+            if u.contains(where: { $0 >= 0x80 }) { return nil }
+            var lo = 0, hi = u.count
+            while lo < hi && (u[lo] == 0x20 || u[lo] == 0x09) { lo += 1 }
+            while hi > lo && (u[hi - 1] == 0x20 || u[hi - 1] == 0x09) { hi -= 1 }
+            return lo == 0 && hi == u.count ? s : String(decoding: UnsafeBufferPointer(rebasing: u[lo..<hi]), as: UTF8.self)
+        }
+        return ascii ?? s.trimmingCharacters(in: .whitespaces)
+    }
+
     /// S3's multipart ETag: hex(MD5(concatenated binary part MD5s)) + "-N".
     public static func multipartETag(_ parts: [PartRecord]) -> String {
-        var md5 = Insecure.MD5()
-        for p in parts {
-            md5.update(data: hexBytes(p.etag))
-        }
-        return md5.finalize().map { String(format: "%02x", $0) }.joined() + "-\(parts.count)"
+        // The MD5s side by side in one buffer, hashed once (not one array and one update per part).
+        var binary: [UInt8] = []
+        binary.reserveCapacity(parts.count * 16)
+        for p in parts { appendHexBytes(p.etag, to: &binary) }
+        return Insecure.MD5.hash(data: binary).map { String(format: "%02x", $0) }.joined() + "-\(parts.count)"
     }
 
     static func hexBytes(_ hex: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(16)
+        appendHexBytes(hex, to: &out)
+        return out
+    }
+
+    /// Appends the bytes of `hex`'s digit pairs (a trailing odd digit is ignored, a non-digit counts as 0).
+    static func appendHexBytes(_ hex: String, to out: inout [UInt8]) {
         var it = hex.utf8.makeIterator()
         func nib(_ c: UInt8) -> UInt8 {
             switch c {
@@ -105,6 +156,5 @@ public struct PartValidator: Sendable {
             }
         }
         while let a = it.next(), let b = it.next() { out.append(nib(a) << 4 | nib(b)) }
-        return out
     }
 }

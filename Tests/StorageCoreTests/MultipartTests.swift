@@ -64,6 +64,48 @@ import Testing
         #expect(await code([(2, b.etag)]) == nil)
     }
 
+    /// The validator finds parts in a stored list in any order (ascending is walked, others looked up),
+    /// with gaps, and reports the same errors either way.
+    @Test func validatorFindsPartsInAnyStoredOrder() throws {
+        var limits = LimitProfile.aws
+        limits.minPartSize = 0
+        let v = PartValidator(limits: limits)
+        let stored = [1, 2, 4, 7, 9].map { PartRecord(partNumber: $0, blob: "b\($0)", size: Int64($0), etag: "e\($0)", lastModified: Date()) }
+        for list in [stored, stored.reversed(), [stored[2], stored[0], stored[4], stored[1], stored[3]]] {
+            let chosen = try v.validateCompletion(requested: [(2, "\"E2\""), (4, " e4 "), (9, "e9")], stored: list)
+            #expect(chosen.map(\.partNumber) == [2, 4, 9])
+            #expect(try v.validateCompletion(requested: [(1, "e1"), (2, "e2"), (4, "e4"), (7, "e7"), (9, "e9")], stored: list).map(\.blob)
+                    == ["b1", "b2", "b4", "b7", "b9"])
+            for bad in [[(3, "e3")], [(1, "e1"), (8, "e8")], [(10, "e10")], [(7, "e9")], [(0, "e0")]] {
+                #expect(throws: CoreError.self) { try v.validateCompletion(requested: bad, stored: list) }
+            }
+        }
+        #expect(throws: CoreError.self) { try v.validateCompletion(requested: [(1, "e1")], stored: []) }
+    }
+
+    /// The ASCII fast path of normalizeETag agrees with the general one (Foundation trimming, Character prefixes).
+    @Test func normalizeETagFastPathAgrees() {
+        func reference(_ etag: String) -> String {
+            var s = Substring(etag.trimmingCharacters(in: .whitespaces))
+            if s.hasPrefix("\"") { s = s.dropFirst() }
+            if s.hasSuffix("\"") { s = s.dropLast() }
+            return s.lowercased()
+        }
+        var cases = ["", "\"", "\"\"", "\"\"\"", "abc", "\"ABC\"", "  \"abc\"\t", "\t\"a b\" ", "\"abc", "abc\"", "\r\n\"a\"\r\n",
+                     "\"a\"\r\n", "\u{0B}\"a\"\u{0C}", "\u{A0}\"a\"", "\"é\"", "\"Ä\"", "\"a\u{301}\"", "\"\u{301}a\""]
+        var g = SystemRandomNumberGenerator()
+        let alphabet = [" ", "\t", "\"", "\r", "\n", "\r\n", "a", "A", "z", "Z", "0", "9", "-", "\u{0B}", "\u{0C}", "\u{1F}", "\u{7F}"]
+        for _ in 0..<2000 { cases.append((0..<Int.random(in: 0...6, using: &g)).map { _ in alphabet.randomElement(using: &g)! }.joined()) }
+        for c in cases {
+            #expect(PartValidator.normalizeETag(c) == reference(c), "\(Array(c.unicodeScalars))")
+            #expect(PartValidator.trimmingWhitespaces(c) == c.trimmingCharacters(in: .whitespaces), "\(Array(c.unicodeScalars))")
+        }
+        for b in 0..<128 {
+            let c = String(UnicodeScalar(UInt8(b)))
+            for s in [c, c + "\"x\"" + c, "\"" + c + "\""] { #expect(PartValidator.normalizeETag(s) == reference(s), "\(b)") }
+        }
+    }
+
     @Test func r2ProfileRequiresEqualParts() async throws {
         var p = LimitProfile.r2; p.minPartSize = 10
         let (s, _, u) = try await setup(p)
