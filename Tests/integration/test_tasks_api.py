@@ -196,7 +196,15 @@ def test_tasks_survive_restart_and_token_auth(tmp_path):
 
 def test_requests_are_access_logged(api):
     base, _, tmp = api
+
+    def create_lines():
+        return [l for l in (tmp / "daemon.stderr").read_text().splitlines() if "Tasks:create" in l]
+
+    before = len(create_lines())
     requests.post(base + "/upload/create", json={"hash": "zz", "file_name": "x", "file_size": 1})
-    log = (tmp / "daemon.stderr").read_text()
-    line = [l for l in log.splitlines() if "Tasks:create" in l][-1]
+    # The access line is written once the response body has gone out, which can be after the client has it.
+    deadline = time.monotonic() + 5
+    while len(create_lines()) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    line = create_lines()[-1]
     assert "status=400" in line or '"status":"400"' in line, line
