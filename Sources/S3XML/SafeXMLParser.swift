@@ -17,9 +17,8 @@ enum SafeXMLParser {
         XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
             | XML_PARSE_NOWARNING.rawValue | XML_PARSE_IGNORE_ENC.rawValue)
 
-    /// Parses `body` and returns its root element, which must be `rootName`
-    /// (with or without the S3 namespace).
-    static func parse(_ body: [UInt8], root rootName: String) throws(S3XMLError) -> ParsedElement {
+    /// The checks both readers make before libxml2 sees a byte (size, UTF-8), and a fresh parser context.
+    private static func newContext(for body: [UInt8]) throws(S3XMLError) -> xmlParserCtxtPtr {
         guard !body.isEmpty else { throw .malformed("empty body") }
         guard body.count <= maxInputBytes else { throw .malformed("body larger than \(maxInputBytes) bytes") }
         guard body.withUnsafeBufferPointer(isValidXMLUTF8) else { throw .malformed("body is not valid UTF-8") }
@@ -28,6 +27,13 @@ enum SafeXMLParser {
         LibXML2Setup.silenceCurrentThread()
 
         guard let ctxt = xmlNewParserCtxt() else { throw .malformed("libxml2 context allocation failed") }
+        return ctxt
+    }
+
+    /// Parses `body` and returns its root element, which must be `rootName`
+    /// (with or without the S3 namespace).
+    static func parse(_ body: [UInt8], root rootName: String) throws(S3XMLError) -> ParsedElement {
+        let ctxt = try newContext(for: body)
         defer { xmlFreeParserCtxt(ctxt) }
         if let sax = ctxt.pointee.sax {
             // Stop at <!DOCTYPE: no DTD, so no entity declarations are ever read
@@ -123,14 +129,7 @@ extension SafeXMLParser {
     /// (libxml2's and the Swift copy): for bodies of 10,000 elements, where the trees are most of the cost.
     /// Whether `handler` saw a root element, and the right one, is its own check.
     static func stream(_ body: [UInt8], to handler: some XMLStreamHandler) throws(S3XMLError) {
-        guard !body.isEmpty else { throw .malformed("empty body") }
-        guard body.count <= maxInputBytes else { throw .malformed("body larger than \(maxInputBytes) bytes") }
-        guard body.withUnsafeBufferPointer(isValidXMLUTF8) else { throw .malformed("body is not valid UTF-8") }
-
-        LibXML2Setup.ensureInitialized()
-        LibXML2Setup.silenceCurrentThread()
-
-        guard let ctxt = xmlNewParserCtxt() else { throw .malformed("libxml2 context allocation failed") }
+        let ctxt = try newContext(for: body)
         defer { xmlFreeParserCtxt(ctxt) }
         guard let sax = ctxt.pointee.sax else { throw .malformed("libxml2 context without a SAX handler") }
 
