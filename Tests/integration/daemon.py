@@ -53,3 +53,21 @@ def client(port: int, **config):
     return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                         config=Config(retries={"total_max_attempts": 1}, **config))
+
+
+def wait_for_log_line(path: Path, wanted, after: int = 0, timeout: float = 5.0) -> str:
+    """The newest line of the log at `path` for which `wanted(line)` holds, once more than `after` such lines exist.
+
+    Access lines are written once the response body has gone out, which can be after the client has read it,
+    so a test that reads the log right after a request must wait for its line."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [l for l in path.read_text().splitlines() if wanted(l)]
+        if len(lines) > after or time.monotonic() >= deadline:
+            assert len(lines) > after, f"no new matching line in {path} after {timeout} s"
+            return lines[-1]
+        time.sleep(0.05)
+
+
+def count_log_lines(path: Path, wanted) -> int:
+    return sum(1 for l in path.read_text().splitlines() if wanted(l)) if path.exists() else 0

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from daemon import client, free_port, own_daemon
+from daemon import client, count_log_lines, free_port, own_daemon, wait_for_log_line
 
 pytestmark = pytest.mark.multipart
 
@@ -197,14 +197,10 @@ def test_tasks_survive_restart_and_token_auth(tmp_path):
 def test_requests_are_access_logged(api):
     base, _, tmp = api
 
-    def create_lines():
-        return [l for l in (tmp / "daemon.stderr").read_text().splitlines() if "Tasks:create" in l]
+    def wanted(l):
+        return "Tasks:create" in l
 
-    before = len(create_lines())
+    before = count_log_lines(tmp / "daemon.stderr", wanted)
     requests.post(base + "/upload/create", json={"hash": "zz", "file_name": "x", "file_size": 1})
-    # The access line is written once the response body has gone out, which can be after the client has it.
-    deadline = time.monotonic() + 5
-    while len(create_lines()) == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    line = create_lines()[-1]
+    line = wait_for_log_line(tmp / "daemon.stderr", wanted, after=before)
     assert "status=400" in line or '"status":"400"' in line, line

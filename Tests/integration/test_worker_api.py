@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from daemon import client, free_port, own_daemon
+from daemon import client, count_log_lines, free_port, own_daemon, wait_for_log_line
 
 pytestmark = pytest.mark.multipart
 
@@ -108,8 +108,11 @@ def test_token_required_unless_anonymous(tmp_path):
 
 def test_requests_are_access_logged(worker):
     base, _, tmp = worker
+    def wanted(l):
+        return "Worker:mpu-create" in l and "logged.bin" in l
+
+    before = count_log_lines(tmp / "daemon.stderr", wanted)
     requests.post(base + "logged.bin", params={"action": "mpu-create"})
-    log = (tmp / "daemon.stderr").read_text()
-    line = next(l for l in log.splitlines() if "Worker:mpu-create" in l and "logged.bin" in l)
+    line = wait_for_log_line(tmp / "daemon.stderr", wanted, after=before)
     assert "status=200" in line or '"status":"200"' in line, line
     assert "r2-bucket" in line
