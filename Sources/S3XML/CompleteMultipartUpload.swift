@@ -81,21 +81,28 @@ final class CompletedPartsReader: XMLStreamHandler {
     private var text: [UInt8] = []
     private var fieldHasElements = false
 
+    private static let rootName = Array("CompleteMultipartUpload".utf8)
+    private static let partName = Array("Part".utf8)
+
+    private static func same(_ name: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
+        name.count == expected.count && name.elementsEqual(expected)
+    }
+
     private func fieldName(_ i: Int) -> String { String(decoding: Self.fieldNames[i], as: UTF8.self) }
 
     func start(_ name: UnsafeBufferPointer<UInt8>, depth: Int) throws(S3XMLError) {
         switch depth {
         case 1:
-            guard name.elementsEqual("CompleteMultipartUpload".utf8) else { throw .malformed("root element is not <CompleteMultipartUpload>") }
+            guard Self.same(name, Self.rootName) else { throw .malformed("root element is not <CompleteMultipartUpload>") }
             sawRoot = true
         case 2:
-            inPart = name.elementsEqual("Part".utf8)
+            inPart = Self.same(name, Self.partName)
             guard inPart else { return }
             partCount += 1
             guard partCount <= S3RequestXML.maxParts else { throw .malformed("more than \(S3RequestXML.maxParts) parts") }
             for i in fields.indices { fields[i] = nil }
         case 3 where inPart:
-            field = Self.fieldNames.firstIndex { name.elementsEqual($0) }
+            field = Self.fieldNames.firstIndex { Self.same(name, $0) }
             guard let f = field else { return }
             guard fields[f] == nil else { throw .malformed("<\(fieldName(f))> repeated in <Part>") }
             text.removeAll(keepingCapacity: true)

@@ -149,7 +149,7 @@ extension SafeXMLParser {
         // xmlCtxtReadMemory keeps the handler and `_private`, and parses with the options `parse` uses.
         let state = StreamState(handler)
         ctxt.pointee._private = Unmanaged.passUnretained(state).toOpaque()
-        let doc = withExtendedLifetime(state) {
+        let doc = withExtendedLifetime((state, handler)) {
             body.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) {
                     xmlCtxtReadMemory(ctxt, $0.baseAddress, Int32($0.count), nil, nil, options)
@@ -168,7 +168,8 @@ extension SafeXMLParser {
 
     /// Parser state shared with the C callbacks through the context's `_private`.
     fileprivate final class StreamState {
-        let handler: any XMLStreamHandler
+        /// `stream`'s caller keeps it alive for the whole parse.
+        unowned(unsafe) let handler: any XMLStreamHandler
         /// Depth of the innermost open kept element (0 before the root).
         var depth = 0
         /// > 0 inside an element in a foreign namespace: its nesting, all ignored (a tree copy drops it whole).
@@ -184,10 +185,14 @@ extension SafeXMLParser {
     }
 }
 
-private func streamState(_ ctx: UnsafeMutableRawPointer?) -> SafeXMLParser.StreamState? {
-    guard let ctx, let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return nil }
-    let state = Unmanaged<SafeXMLParser.StreamState>.fromOpaque(p).takeUnretainedValue()
-    return state.error == nil ? state : nil
+/// Runs `body` with the parse's state, unless a callback has already failed. No retain and release
+/// per callback: `stream` keeps the state alive.
+@inline(__always)
+private func withStreamState(_ ctx: UnsafeMutableRawPointer?, _ body: (SafeXMLParser.StreamState) -> Void) {
+    guard let ctx, let p = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return }
+    Unmanaged<SafeXMLParser.StreamState>.fromOpaque(p)._withUnsafeGuaranteedRef { state in
+        if state.error == nil { body(state) }
+    }
 }
 
 private let s3NamespaceBytes = Array(SafeXMLParser.s3Namespace.utf8)
@@ -203,38 +208,44 @@ private func isS3Namespace(_ uri: UnsafePointer<xmlChar>) -> Bool {
 }
 
 private let streamStartElement: startElementNsSAX2Func = { ctx, localname, _, uri, _, _, _, _, _ in
-    guard let state = streamState(ctx) else { return }
-    if state.skipping > 0 { state.skipping += 1; return }
-    // The checks `copy` makes, in its order: depth, element budget, then the namespace.
-    let depth = state.depth + 1
-    guard depth <= SafeXMLParser.maxDepth else { return state.fail(ctx, .malformed("nesting deeper than \(SafeXMLParser.maxDepth)")) }
-    state.budget -= 1
-    guard state.budget >= 0 else { return state.fail(ctx, .malformed("more than \(SafeXMLParser.maxElements) elements")) }
-    if let uri, !isS3Namespace(uri) {
-        state.skipping = 1
-        return
+    withStreamState(ctx) { state in
+        if state.skipping > 0 { state.skipping += 1; return }
+        // The checks `copy` makes, in its order: depth, element budget, then the namespace.
+        let depth = state.depth + 1
+        guard depth <= SafeXMLParser.maxDepth else { return state.fail(ctx, .malformed("nesting deeper than \(SafeXMLParser.maxDepth)")) }
+        state.budget -= 1
+        guard state.budget >= 0 else { return state.fail(ctx, .malformed("more than \(SafeXMLParser.maxElements) elements")) }
+        if let uri, !isS3Namespace(uri) {
+            state.skipping = 1
+            return
+        }
+        state.depth = depth
+        guard let localname else { return state.fail(ctx, .malformed("element without a name")) }
+        let name = UnsafeBufferPointer(start: localname, count: Int(xmlStrlen(localname)))
+        do throws(S3XMLError) { try state.handler.start(name, depth: depth) } catch { state.fail(ctx, error) }
     }
-    state.depth = depth
-    guard let localname else { return state.fail(ctx, .malformed("element without a name")) }
-    let name = UnsafeBufferPointer(start: localname, count: Int(xmlStrlen(localname)))
-    do throws(S3XMLError) { try state.handler.start(name, depth: depth) } catch { state.fail(ctx, error) }
 }
 
 private let streamEndElement: endElementNsSAX2Func = { ctx, _, _, _ in
-    guard let state = streamState(ctx) else { return }
-    if state.skipping > 0 { state.skipping -= 1; return }
-    let depth = state.depth
-    state.depth -= 1
-    do throws(S3XMLError) { try state.handler.end(depth: depth) } catch { state.fail(ctx, error) }
+    withStreamState(ctx) { state in
+        if state.skipping > 0 { state.skipping -= 1; return }
+        let depth = state.depth
+        state.depth -= 1
+        do throws(S3XMLError) { try state.handler.end(depth: depth) } catch { state.fail(ctx, error) }
+    }
 }
 
 private let streamCharacters: charactersSAXFunc = { ctx, bytes, length in
-    guard let state = streamState(ctx), state.skipping == 0, state.depth > 0, let bytes, length > 0 else { return }
-    state.handler.text(UnsafeBufferPointer(start: bytes, count: Int(length)), depth: state.depth)
+    withStreamState(ctx) { state in
+        guard state.skipping == 0, state.depth > 0, let bytes, length > 0 else { return }
+        state.handler.text(UnsafeBufferPointer(start: bytes, count: Int(length)), depth: state.depth)
+    }
 }
 
 /// An entity reference left unexpanded: `copy` refuses such nodes, outside foreign subtrees.
 private let streamReference: referenceSAXFunc = { ctx, _ in
-    guard let state = streamState(ctx), state.skipping == 0 else { return }
-    state.fail(ctx, .malformed("unexpected entity reference"))
+    withStreamState(ctx) { state in
+        guard state.skipping == 0 else { return }
+        state.fail(ctx, .malformed("unexpected entity reference"))
+    }
 }

@@ -107,10 +107,11 @@ extension Storage {
                 var segments: [Segment] = []
                 segments.reserveCapacity(chosen.count)
                 var offset: Int64 = 0
-                for (i, p) in chosen.enumerated() {
-                    segments.append(Segment(blob: p.blob, size: p.size, offset: offset, partNumber: p.partNumber,
-                                            checksum: objectChecksum?.partValues[i]))
-                    offset += p.size
+                let partValues = objectChecksum?.partValues
+                for i in chosen.indices {   // by index: no PartRecord copies
+                    segments.append(Segment(blob: chosen[i].blob, size: chosen[i].size, offset: offset, partNumber: chosen[i].partNumber,
+                                            checksum: partValues?[i]))
+                    offset += chosen[i].size
                 }
                 if let expectedSize = request.objectSize, expectedSize != offset {
                     throw CoreError("InvalidRequest", "The provided 'x-amz-mp-object-size' header value \(expectedSize) does not match what was computed: \(offset)")

@@ -160,8 +160,9 @@ public enum MultipartChecksums {
         var raw: [[UInt8]] = []
         values.reserveCapacity(chosen.count)
         raw.reserveCapacity(chosen.count)
-        for p in chosen {
-            guard let v = p.checksums[algorithm.rawValue], let bytes = Base64.decode(v), bytes.count == algorithm.digestLength else { return nil }
+        let name = algorithm.rawValue
+        for i in chosen.indices {   // by index: `for p in chosen` copied each PartRecord
+            guard let v = chosen[i].checksums[name], let bytes = Base64.decode(v), bytes.count == algorithm.digestLength else { return nil }
             values.append(v)
             raw.append(bytes)
         }
@@ -170,7 +171,7 @@ public enum MultipartChecksums {
         case .composite:
             value = composite(algorithm, partChecksums: raw)
         case .fullObject:
-            guard let v = fullObject(algorithm, parts: zip(raw, chosen).map { (checksum: $0, size: $1.size) }) else { return nil }
+            guard let v = fullObject(algorithm, parts: raw.indices.map { (checksum: raw[$0], size: chosen[$0].size) }) else { return nil }
             value = v
         }
         return ObjectChecksum(algorithm: algorithm, value: value, type: type, partValues: values)

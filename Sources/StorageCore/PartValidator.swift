@@ -63,13 +63,14 @@ public struct PartValidator: Sendable {
             chosen.append(p)
         }
         var total: Int64 = 0
-        for (i, p) in chosen.enumerated() {
+        for i in chosen.indices {
+            let p = (size: chosen[i].size, partNumber: chosen[i].partNumber)   // not the whole PartRecord
             total += p.size
             let isLast = i == chosen.count - 1
             if !isLast && p.size < limits.minPartSize {
                 throw CoreError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
                                 details: [.init("ProposedSize", String(p.size)), .init("MinSizeAllowed", String(limits.minPartSize)),
-                                          .init("PartNumber", String(p.partNumber)), .init("ETag", p.etag)])
+                                          .init("PartNumber", String(p.partNumber)), .init("ETag", chosen[i].etag)])
             }
             if limits.equalPartSizes && !isLast && p.size != chosen[0].size {
                 throw CoreError("InvalidPart", "All non-trailing parts must have the same length (part \(p.partNumber) is \(p.size) bytes, part \(chosen[0].partNumber) is \(chosen[0].size) bytes).",
