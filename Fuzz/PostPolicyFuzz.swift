@@ -3,8 +3,8 @@
 // condition evaluation, size limits, the form-field store, `${filename}` substitution and the
 // Content-Disposition parser that reads both the request's Content-Type boundary and each part's header.
 //
-// The multipart/form-data framing itself is MultipartKit's (a dependency, built on SwiftNIO) and is
-// driven from TesseraServer's PostFormReader, which needs Hummingbird: not compiled here.
+// The multipart/form-data framing itself (Sources/TesseraServer/HTTP/MultipartParser.swift, driven by
+// PostFormReader) is the `formdata` target's.
 //
 // Input lines:
 //   1: the policy, JSON text (decoded as JSON, and again after base64-encoding it here)
