@@ -172,11 +172,15 @@ def test_presigned_url_with_altered_method_is_refused(env):
 def test_connections_past_the_cap_get_slowdown(tmp_path):
     with own_daemon(tmp_path, "--max-connections", "4") as port:
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
-        time.sleep(0.2)
-        r = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+        deadline = time.time() + 10   # until the daemon has accepted the four
+        while (r := requests.get(f"http://127.0.0.1:{port}/", timeout=5)).status_code != 503 and time.time() < deadline:
+            time.sleep(0.1)
         assert r.status_code == 503 and "<Code>SlowDown</Code>" in r.text
         for s in held:
             s.close()
-        time.sleep(0.3)
+        # Capacity comes back once the daemon has seen the closes.
+        deadline = time.time() + 10
+        while requests.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 503 and time.time() < deadline:
+            time.sleep(0.1)
         s3 = client(port)
-        assert s3.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200  # capacity comes back
+        assert s3.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
