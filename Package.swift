@@ -26,8 +26,10 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // CRC-64/NVME folded with PCLMULQDQ (C for the intrinsics; portable fallback in Checksums).
+        .target(name: "CCRCFold"),
         .target(name: "Checksums", dependencies: [
-            "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+            "CZlib", "CCRCFold", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SigV4", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
