@@ -218,30 +218,34 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    /// Inside a write transaction: the key's current version (if any) becomes garbage.
+    /// Inside a write transaction: the key's current version (if any) becomes garbage. true when
+    /// blob files did (the collector has work).
     private func retireCurrent(_ c: SQLiteConnection, bucket: String, key: [UInt8]) throws -> Bool {
         var old: Int64?
         try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(key)]) { old = $0.int(0) }
         guard let old else { return false }
         // Inline bodies go with their rows; only blob files become garbage.
         try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, version FROM segments WHERE version=? AND data IS NULL", [.int(old)])
+        let releasedBlobs = c.changes > 0
         try c.query("DELETE FROM segments WHERE version=?", [.int(old)])
         try c.query("DELETE FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(key)])
-        return true
+        return releasedBlobs
     }
 
-    private func insertObject(_ c: SQLiteConnection, _ o: ObjectRecord, _ segments: [Segment]) throws {
+    /// true when the replaced version's blob files became garbage.
+    private func insertObject(_ c: SQLiteConnection, _ o: ObjectRecord, _ segments: [Segment]) throws -> Bool {
         var bucketExists = false
         try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(o.bucket)]) { _ in bucketExists = true }
         guard bucketExists else { throw CoreError.noSuchBucket(o.bucket) }
         let key = Array(o.key.utf8)
-        _ = try retireCurrent(c, bucket: o.bucket, key: key)
+        let releasedBlobs = try retireCurrent(c, bucket: o.bucket, key: key)
         try c.query("INSERT INTO objects(\(Self.objectColumns), storage_class) VALUES(?,?,?,?,?,?,?,?,?)", [
             .text(o.bucket), .blob(key), .int(o.version), .int(o.size), .text(o.etag),
             .double(o.lastModified.timeIntervalSince1970), .text(json(o.attributes)),
             o.partsCount.map { .int(Int64($0)) } ?? .null, o.attributes.storageClass.map { .text($0) } ?? .null,
         ])
         try insertSegments(c, version: o.version, segments)
+        return releasedBlobs
     }
 
     /// One prepared statement for all of an object's segments (10,000 for a large multipart object).
@@ -259,7 +263,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func putObject(_ object: ObjectRecord, segments: [Segment]) throws {
+    public func putObject(_ object: ObjectRecord, segments: [Segment]) throws -> Bool {
         try write { c in try insertObject(c, object, segments) }
     }
 
@@ -371,7 +375,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             // so the transaction writes about a third fewer pages (10,000 parts: 740 WAL frames, not 1,076).
             try c.query("DELETE FROM parts WHERE upload_id=?", [.text(uploadID)])
             try c.query("DELETE FROM uploads WHERE upload_id=?", [.text(uploadID)])
-            try insertObject(c, object, segments)
+            _ = try insertObject(c, object, segments)  // the collector runs after a completion anyway
             // Parts the object does not use are freed; the used ones now belong to the object.
             for blob in unusedBlobs(parts, segments) {
                 try c.query("INSERT OR IGNORE INTO garbage(blob, version) VALUES(?, 0)", [.text(blob)])

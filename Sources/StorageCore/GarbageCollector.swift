@@ -38,7 +38,7 @@ extension Storage {
         var deleted = 0
         while true {
             let entries = try await blocking { [metadata] in try metadata.garbage(limit: 1000) }
-            let free = entries.filter { !leases.isLeased($0.version) }
+            let free = entries.filter { !leases.skipIfLeased($0.version) }
             if free.isEmpty { return deleted }
             try await blocking { [blobs, metadata] in
                 for e in free { try blobs.delete(e.blob) }

@@ -61,8 +61,9 @@ public protocol MetadataStore: Sendable {
     /// The segments of `version` if it is still the key's current version, else nil (one read, for GET).
     func segments(bucket: String, key: String, ifCurrent version: Int64) throws -> [Segment]?
     /// Makes `object` the current version of its key; the replaced version's blobs become garbage.
-    func putObject(_ object: ObjectRecord, segments: [Segment]) throws
-    /// false when there was nothing to delete.
+    /// true when some did (a collection pass is due); inline bodies go with their rows.
+    func putObject(_ object: ObjectRecord, segments: [Segment]) throws -> Bool
+    /// Deletes the key's current version, if any; true when blob files became garbage.
     func deleteObject(bucket: String, key: String) throws -> Bool
     func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [ObjectSummary]
 

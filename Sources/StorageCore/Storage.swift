@@ -151,13 +151,14 @@ public final class Storage: Sendable {
 
     /// Makes `record` visible, or frees its blobs if the metadata commit fails.
     func commit(_ record: ObjectRecord, segments: [Segment]) async throws {
+        let releasedBlobs: Bool
         do {
-            try await blocking { [metadata] in try metadata.putObject(record, segments: segments) }
+            releasedBlobs = try await blocking { [metadata] in try metadata.putObject(record, segments: segments) }
         } catch {
             for s in segments where s.inline == nil { try? blobs.delete(s.blob) }
             throw error
         }
-        collectGarbage()
+        if releasedBlobs { collectGarbage() }  // a new key, or an inline body replaced, leaves no files
     }
 
     static func newVersion() -> Int64 { Int64.random(in: 1...Int64.max) }
@@ -179,20 +180,19 @@ public final class Storage: Sendable {
             if let segments = try metadata.segments(bucket: bucket, key: key, ifCurrent: o.version) {
                 return OpenObject(record: o, segments: segments, storage: self)
             }
-            leases.release(o.version)
+            releaseLease(o.version)
         }
         throw CoreError("SlowDown", "The object is being rewritten too often to read; retry.")
     }
 
     func releaseLease(_ version: Int64) {
-        leases.release(version)
-        collectGarbage()
+        if leases.release(version) { collectGarbage() }  // only when the collector left garbage for this reader
     }
 
     public func deleteObject(bucket: String, key: String) async throws {
         _ = try await self.bucket(bucket)
-        let deleted = try await blocking { [metadata] in try metadata.deleteObject(bucket: bucket, key: key) }
-        if deleted { collectGarbage() }
+        let releasedBlobs = try await blocking { [metadata] in try metadata.deleteObject(bucket: bucket, key: key) }
+        if releasedBlobs { collectGarbage() }
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,

@@ -62,6 +62,42 @@ import Testing
         #expect(try await readAll(reader) == first)
     }
 
+    @Test func overwriteAndDeleteStartTheCollectorWhenTheyReleaseFiles() async throws {
+        let (s, dir) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        func eventually(_ files: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while blobFileCount(dir) != files && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(blobFileCount(dir) == files)
+        }
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 2)))
+        try await eventually(1)   // no explicit pass: the overwrite started one
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(10)))
+        try await eventually(0)   // file -> inline
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 3)))
+        try await s.deleteObject(bucket: "bkt", key: "k")
+        try await eventually(0)
+        #expect(try s.metadata.garbage(limit: 10).isEmpty)
+    }
+
+    @Test func lastReaderReleaseFreesTheSkippedBlob() async throws {
+        let (s, dir) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
+        var readers: [OpenObject] = [try await s.openObject(bucket: "bkt", key: "k"), try await s.openObject(bucket: "bkt", key: "k")]
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 2)))
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == 2)  // the old blob waits for its readers
+        readers.removeLast()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(blobFileCount(dir) == 2)  // one reader is left
+        readers.removeAll()               // the last release starts a pass by itself
+        let deadline = ContinuousClock.now + .seconds(10)
+        while blobFileCount(dir) != 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(blobFileCount(dir) == 1)
+    }
+
     @Test func failedBodyLeavesNothing() async throws {
         struct Boom: Error {}
         let (s, dir) = try makeStorage()
