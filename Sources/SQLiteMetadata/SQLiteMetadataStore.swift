@@ -209,12 +209,32 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try read { c in try segments(c, version: version) }
     }
 
-    public func segments(bucket: String, key: String, ifCurrent version: Int64) throws -> [Segment]? {
+    /// The record and its segments in one statement, so one read transaction (GET's common path).
+    public func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
+        try read { c in
+            var object: ObjectRecord?
+            var segments: [Segment] = []
+            try c.query("""
+                SELECT o.bucket, o.key, o.version, o.size, o.etag, o.mtime, o.attrs, o.parts_count,
+                       s.blob, s.size, s.offset, s.part_number, s.checksum, s.data
+                FROM objects o LEFT JOIN segments s ON s.version = o.version
+                WHERE o.bucket=? AND o.key=? ORDER BY s.offset
+                """, [.text(bucket), .blob(Array(key.utf8))]) { row in
+                if object == nil { object = self.objectRecord(row) }
+                guard !row.isNull(8) else { return }
+                segments.append(Segment(blob: row.text(8), size: row.int(9), offset: row.int(10),
+                                        partNumber: row.isNull(11) ? nil : Int(row.int(11)), checksum: row.optionalText(12),
+                                        inline: row.isNull(13) ? nil : row.bytes(13)))
+            }
+            return object.map { ($0, segments) }
+        }
+    }
+
+    public func isCurrent(bucket: String, key: String, version: Int64) throws -> Bool {
         try read { c in
             var current: Int64?
             try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(Array(key.utf8))]) { current = $0.int(0) }
-            guard current == version else { return nil }
-            return try segments(c, version: version)
+            return current == version
         }
     }
 

@@ -58,8 +58,10 @@ public protocol MetadataStore: Sendable {
     // Objects
     func object(bucket: String, key: String) throws -> ObjectRecord?
     func segments(version: Int64) throws -> [Segment]
-    /// The segments of `version` if it is still the key's current version, else nil (one read, for GET).
-    func segments(bucket: String, key: String, ifCurrent version: Int64) throws -> [Segment]?
+    /// The key's current record and its segments, read together (one snapshot).
+    func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])?
+    /// Whether `version` is still the key's current version.
+    func isCurrent(bucket: String, key: String, version: Int64) throws -> Bool
     /// Makes `object` the current version of its key; the replaced version's blobs become garbage.
     /// true when some did (a collection pass is due); inline bodies go with their rows.
     func putObject(_ object: ObjectRecord, segments: [Segment]) throws -> Bool

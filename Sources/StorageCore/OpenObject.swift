@@ -1,17 +1,18 @@
 import NIOCore
 
-/// An object being read. Holds a read lease on its version so its blobs outlive concurrent
-/// overwrites until the handle is released (deinit).
+/// An object being read. Unless its body is all inline (already in `segments`), it holds a read
+/// lease on its version so its blobs outlive concurrent overwrites until the handle is released (deinit).
 public final class OpenObject: Sendable {
     public let record: ObjectRecord
     public let segments: [Segment]
     let storage: Storage
+    let leased: Bool
 
-    init(record: ObjectRecord, segments: [Segment], storage: Storage) {
-        self.record = record; self.segments = segments; self.storage = storage
+    init(record: ObjectRecord, segments: [Segment], storage: Storage, leased: Bool) {
+        self.record = record; self.segments = segments; self.storage = storage; self.leased = leased
     }
 
-    deinit { storage.releaseLease(record.version) }
+    deinit { if leased { storage.releaseLease(record.version) } }
 
     /// Byte range of part `n` (GET ?partNumber=N). A plain PUT object has one part, the whole body.
     public func partRange(_ n: Int) -> ClosedRange<Int64>? {

@@ -174,11 +174,17 @@ public final class Storage: Sendable {
     /// Opens an object for reading: its blobs stay on disk until the returned handle is released.
     public func openObject(bucket: String, key: String) async throws -> OpenObject {
         for _ in 0..<5 {
-            let o = try await headObject(bucket: bucket, key: key)
+            guard let (o, segments) = try metadata.objectWithSegments(bucket: bucket, key: key) else {
+                _ = try await self.bucket(bucket)
+                throw CoreError.noSuchKey(key)
+            }
+            // A body kept inline came with the record: there is no file to hold on to.
+            if segments.allSatisfy({ $0.inline != nil }) { return OpenObject(record: o, segments: segments, storage: self, leased: false) }
             leases.acquire(o.version)
             // Re-check: the version may have been replaced (and its blobs collected) before the lease.
-            if let segments = try metadata.segments(bucket: bucket, key: key, ifCurrent: o.version) {
-                return OpenObject(record: o, segments: segments, storage: self)
+            // A version's segments never change, so the ones read above stand if it is still current.
+            if try metadata.isCurrent(bucket: bucket, key: key, version: o.version) {
+                return OpenObject(record: o, segments: segments, storage: self, leased: true)
             }
             releaseLease(o.version)
         }

@@ -62,6 +62,24 @@ import Testing
         #expect(try await readAll(reader) == first)
     }
 
+    @Test func inlineReaderHasItsBytesAcrossOverwriteAndDelete() async throws {
+        let (s, _) = try makeStorage()
+        try await s.createBucket("bkt", region: "us-east-1")
+        let first = randomBytes(4096)
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
+        let reader = try await s.openObject(bucket: "bkt", key: "k")
+        #expect(!reader.leased && reader.segments.allSatisfy { $0.inline != nil })  // one read, no lease
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(40_000)))
+        try await s.deleteObject(bucket: "bkt", key: "k")
+        try await s.collectGarbageNow()
+        #expect(try await readAll(reader) == first)
+        let large = randomBytes(Storage.inlineLimit + 1)
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: large))
+        let fileReader = try await s.openObject(bucket: "bkt", key: "k")
+        #expect(fileReader.leased)
+        #expect(try await readAll(fileReader) == large)
+    }
+
     @Test func overwriteAndDeleteStartTheCollectorWhenTheyReleaseFiles() async throws {
         let (s, dir) = try makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
