@@ -23,6 +23,15 @@ public final class OpenObject: Sendable {
         return s.offset...(s.offset + s.size - 1)
     }
 
+    /// The bytes of `range` (inclusive; nil = all) in one buffer, when the body is one inline segment
+    /// (a small object): then a response can be sent in one write. nil otherwise.
+    public func inlineBytes(range: ClosedRange<Int64>?) -> ByteBuffer? {
+        guard segments.count == 1, let bytes = segments[0].inline, segments[0].offset == 0, bytes.count == record.size else { return nil }
+        guard let range else { return ByteBuffer(bytes: bytes) }
+        guard range.lowerBound >= 0, range.upperBound < Int64(bytes.count) else { return nil }
+        return ByteBuffer(bytes: bytes[Int(range.lowerBound)...Int(range.upperBound)])
+    }
+
     /// The bytes of `range` (inclusive; nil = all), read in chunks across segment boundaries.
     public func chunks(range: ClosedRange<Int64>?, chunkSize: Int = 256 << 10) -> ObjectChunks {
         ObjectChunks(object: self, range: range ?? (record.size > 0 ? 0...(record.size - 1) : nil), chunkSize: chunkSize)

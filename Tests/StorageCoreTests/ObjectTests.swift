@@ -73,10 +73,13 @@ import Testing
         try await s.deleteObject(bucket: "bkt", key: "k")
         try await s.collectGarbageNow()
         #expect(try await readAll(reader) == first)
+        #expect(reader.inlineBytes(range: nil).map { Array($0.readableBytesView) } == first)
+        #expect(reader.inlineBytes(range: 10...19).map { Array($0.readableBytesView) } == Array(first[10...19]))
+        #expect(reader.inlineBytes(range: 4090...4096) == nil)   // past the end: not served from here
         let large = randomBytes(Storage.inlineLimit + 1)
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: large))
         let fileReader = try await s.openObject(bucket: "bkt", key: "k")
-        #expect(fileReader.leased)
+        #expect(fileReader.leased && fileReader.inlineBytes(range: nil) == nil)
         #expect(try await readAll(fileReader) == large)
     }
 

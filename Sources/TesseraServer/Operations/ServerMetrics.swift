@@ -88,7 +88,8 @@ final class RequestMeters: @unchecked Sendable {
 }
 
 /// One S3 request's access-log line and metrics. Finished once the response body has been written
-/// (or dropped unwritten), so durations and bytes cover the whole transfer.
+/// (or dropped unwritten), so durations and bytes cover the whole transfer; a body that is one buffer
+/// in memory is counted when handed over (`finish(sending:)`).
 ///
 /// Holds no secrets: the access key ID, never the secret, the Authorization header, a signature, or
 /// the query string (presigned URLs carry their signature there).
@@ -130,6 +131,13 @@ final class AccessRecord: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// For a body already in memory, handed to Hummingbird whole: counts it and finishes now (the line
+    /// precedes the write by the time the write takes, which for such a body is one syscall).
+    func finish(sending bytes: Int) {
+        addSent(bytes)
+        finish(error: nil)
     }
 
     private func addSent(_ n: Int) {

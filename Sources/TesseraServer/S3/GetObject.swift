@@ -80,6 +80,10 @@ extension S3Service {
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? object.record.size
         headers[.contentLength] = String(length)
         if head { return Response(status: status, headers: headers, body: .init()) }
+        if let bytes = object.inlineBytes(range: range) {
+            // Head and body leave in one write (Hummingbird's path for a single buffer).
+            return Response(status: status, headers: headers, body: FixedResponseBody.body(bytes))
+        }
         let chunks = object.chunks(range: range)
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
             try await writer.write(chunks)

@@ -26,6 +26,7 @@ struct S3Service: HTTPResponder {
                                   bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
         var op = "Unknown"
         var response: Response
+        var fixedBytes: Int?   // the body is one buffer, sent with the head (see FixedResponseBody)
         var resource = request.head.path ?? "/"
         do {
             let s3 = try S3Request(request, domain: domain)
@@ -41,7 +42,11 @@ struct S3Service: HTTPResponder {
             if endpoint != .postObject {
                 try scopes.check(auth.accessKey, bucket: s3.bucket, write: s3.method != "GET" && s3.method != "HEAD")
             }
-            response = try await dispatch(endpoint, s3, body: request.body, auth: auth)
+            let slot = FixedResponseBody.Slot()
+            response = try await FixedResponseBody.$slot.withValue(slot) {
+                try await dispatch(endpoint, s3, body: request.body, auth: auth)
+            }
+            fixedBytes = slot.bytes
         } catch let e as CoreError {
             response = S3ErrorResponse.response(e, resource: resource, requestID: requestID, isHead: request.method == .head)
         } catch let e as AuthError {
@@ -58,7 +63,11 @@ struct S3Service: HTTPResponder {
         response.headers[.server] = "Tessera"
         // The access-log line and request metrics, once the body has been sent.
         (record.operation, record.status) = (op, Int(response.status.code))
-        response.body = record.wrap(response.body)
+        if let fixedBytes {
+            record.finish(sending: fixedBytes)
+        } else {
+            response.body = record.wrap(response.body)
+        }
         return response
     }
 
