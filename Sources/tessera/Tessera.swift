@@ -155,6 +155,7 @@ struct Serve: AsyncParsableCommand {
 
         let format = LogFormat(rawValue: options.logFormat ?? "logfmt") ?? .logfmt
         LoggingSystem.bootstrap { TesseraLogHandler(label: $0, format: format) }
+        defer { LogOutput.standardError.flush() }  // access lines are batched (see LogOutput)
         var logger = Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel ?? "info") ?? .info
 

@@ -32,4 +32,31 @@ import Testing
         for secret in ["Signature=abc", "s3cr3t", "pw", "b3arerv4lue", "5ig4ture"] { #expect(!line.contains(secret)) }
         #expect(line.contains("key-id=AKIDEXAMPLE"))
     }
+
+    /// Access lines are batched; a warning writes the batch and itself at once, in order; a lone batch
+    /// goes out by itself shortly after, and `flush()` writes it now.
+    @Test func batchedLinesKeepTheirOrderAndGoOut() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        #expect(fd >= 0)
+        defer { close(fd); unlink(path) }
+        let out = LogOutput(fd: fd)
+        func text() -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+        out.write("a1\n", batched: true)
+        out.write("a2\n", batched: true)
+        out.write("w\n")
+        #expect(text() == "a1\na2\nw\n")
+
+        out.write("a3\n", batched: true)
+        let deadline = Date().addingTimeInterval(5)
+        while text() != "a1\na2\nw\na3\n" && Date() < deadline { usleep(10_000) }
+        #expect(text() == "a1\na2\nw\na3\n")   // by the timer
+
+        out.write("a4\n", batched: true)
+        out.flush()
+        #expect(text() == "a1\na2\nw\na3\na4\n")
+        out.flush()                                // nothing twice
+        #expect(text() == "a1\na2\nw\na3\na4\n")
+    }
 }
