@@ -1,14 +1,23 @@
 import CZlib
 
-/// CRC-32 (IEEE 802.3, reflected 0xEDB88320), computed by zlib, which is
-/// already vectorised on common CPUs.
+/// CRC-32 (IEEE 802.3, reflected 0xEDB88320): zlib, with long inputs folded first (CRCFold).
 public struct CRC32: ChecksumHasher {
     /// The CRC of everything fed so far (init/xorout already applied, as zlib keeps it).
     public private(set) var value: UInt32 = 0
 
     public init() {}
 
+    static let reflectedPoly: UInt32 = 0xEDB8_8320
+    static let foldConstants = CRCFold.constants(reflectedPoly: UInt64(reflectedPoly), width: 32)
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        var bytes = bytes
+        // Long inputs: folded with PCLMULQDQ first, zlib finishing.
+        if let (used, rest) = CRCFold.fold(register: UInt64(~value), bytes, constants: Self.foldConstants) {
+            // zlib inverts before and after: 0xFFFFFFFF starts it from a zero register.
+            value = rest.withUnsafeBytes { UInt32(truncatingIfNeeded: crc32(0xFFFF_FFFF, $0.baseAddress!.assumingMemoryBound(to: Bytef.self), 16)) }
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[used...])
+        }
         guard var base = bytes.baseAddress?.assumingMemoryBound(to: Bytef.self) else { return }
         var remaining = bytes.count
         var crc = uLong(value)

@@ -11,9 +11,21 @@ public struct CRC32C: ChecksumHasher {
     /// The CRC of everything fed so far.
     public var value: UInt32 { register ^ 0xFFFF_FFFF }
 
+    static let foldConstants = CRCFold.constants(reflectedPoly: UInt64(reflectedPoly), width: 32)
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        register = Self.tables.withUnsafeBufferPointer { t in
+        var bytes = bytes
+        if let (used, rest) = CRCFold.fold(register: UInt64(register), bytes, constants: Self.foldConstants) {
+            register = rest.withUnsafeBytes { Self.update(0, $0) }
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[used...])
+        }
+        register = Self.update(register, bytes)
+    }
+
+    /// The register after `bytes`, by the slicing tables.
+    static func update(_ register: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        tables.withUnsafeBufferPointer { t in
             var crc = register
             var i = 0
             let n = bytes.count

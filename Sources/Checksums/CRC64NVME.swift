@@ -1,5 +1,3 @@
-import CCRCFold
-
 /// CRC-64/NVME (reflected 0x9A6C9329AC4BC9B5, init/xorout all ones), slicing-by-8.
 public struct CRC64NVME: ChecksumHasher {
     public static let reflectedPoly: UInt64 = 0x9A6C_9329_AC4B_C9B5
@@ -13,25 +11,16 @@ public struct CRC64NVME: ChecksumHasher {
     /// The CRC of everything fed so far.
     public var value: UInt64 { ~register }
 
-    /// Whether long inputs are folded with carry-less multiplication (x86-64 with PCLMULQDQ; see
-    /// Sources/CCRCFold). The slicing tables do about 1.7 GB/s on one core, the folding over 10.
-    static let folds = tessera_crc64nvme_fold_available() != 0
-    /// Below this the tables are as fast as the folding and its 16-byte finish.
-    static let foldMinimum = 256
+    static let foldConstants = CRCFold.constants(reflectedPoly: reflectedPoly, width: 64)
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        guard Self.folds, bytes.count >= Self.foldMinimum else {
-            register = Self.update(register, bytes)
-            return
+        guard !bytes.isEmpty else { return }
+        var bytes = bytes
+        if let (used, rest) = CRCFold.fold(register: register, bytes, constants: Self.foldConstants) {
+            register = rest.withUnsafeBytes { Self.update(0, $0) }
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[used...])
         }
-        var rest: (UInt64, UInt64) = (0, 0)
-        let used = withUnsafeMutableBytes(of: &rest) {
-            tessera_crc64nvme_fold(register, base.assumingMemoryBound(to: UInt8.self), bytes.count,
-                                   $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
-        let folded = withUnsafeBytes(of: &rest) { Self.update(0, $0) }
-        register = Self.update(folded, UnsafeRawBufferPointer(rebasing: bytes[used...]))
+        register = Self.update(register, bytes)
     }
 
     /// The register after `bytes`, by the slicing tables.

@@ -217,12 +217,13 @@ import Testing
     }
 
     @Test func durableBlobsOfEveryShapeAroundTheDirectIOBlock() async throws {
-        // Durable blobs are staged in 2 MiB blocks written with O_DIRECT, the tail through the cache.
+        // Durable blobs are staged in two 2 MiB blocks written with O_DIRECT in the background (each reused
+        // past the second block), the tail through the cache.
         let (s, dir) = try makeStorage(durable: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await s.createBucket("bkt", region: "us-east-1")
         let block = 2 << 20
-        for (i, size) in [Storage.inlineLimit + 1, block - 1, block, block + 1, 2 * block + 4095].enumerated() {
+        for (i, size) in [Storage.inlineLimit + 1, block - 1, block, block + 1, 2 * block + 4095, 3 * block, 5 * block + 17].enumerated() {
             let body = (0..<size).map { UInt8(truncatingIfNeeded: ($0 &* 131) ^ ($0 >> 13) ^ i) }
             let rec = try await s.putObject(bucket: "bkt", key: "k\(i)", attributes: .init(), body: TestBody(bytes: body, chunk: 65_537))
             #expect(rec.size == Int64(size))

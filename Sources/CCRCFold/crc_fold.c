@@ -1,26 +1,18 @@
-// CRC-64/NVME by folding with PCLMULQDQ. The register is kept as a 128-bit polynomial X of the bytes
+// Reflected CRCs by folding with PCLMULQDQ. The register is kept as a 128-bit polynomial X of the bytes
 // seen so far; moving it 16·d bytes on is X·x^(128d) mod P, computed from X's two 64-bit halves as
 // lo·(x^(128d+63) mod P) ⊕ hi·(x^(128d-1) mod P) (the exponents are one less than the distance
-// because a carry-less product of two bit-reflected 64-bit values comes out multiplied by x).
-// Four registers run 64 bytes apart to hide the multiplier's latency, then fold into one. The final
-// reduction to 64 bits is left to the caller's table (16 bytes, once per call).
-//
-// The constants are bit-reflected x^n mod P for P = 0x9A6C9329AC4BC9B5 (reflected); they were made by
-// shifting 1<<63 right n times, XORing P on each carry out, and ChecksumsTests checks this code against
-// the table implementation on every length and alignment of interest.
+// because a carry-less product of two bit-reflected 64-bit values comes out multiplied by x). The same
+// code serves CRCs narrower than 64 bits: their constants sit in the high bits of each word, and the
+// products still fit in 128 bits. Four registers run 64 bytes apart to hide the multiplier's latency,
+// then fold into one. The final reduction is left to the caller's table (16 bytes, once per call).
+// ChecksumsTests checks this against the table implementations on every length and alignment of interest.
 #include "crcfold.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
-#include <string.h>
 
-static const uint64_t k128_lo = 0xeadc41fd2ba3d420ULL; // x^191 mod P
-static const uint64_t k128_hi = 0x21e9761e252621acULL; // x^127 mod P
-static const uint64_t k512_lo = 0x0c32cdb31e18a84aULL; // x^575 mod P
-static const uint64_t k512_hi = 0x62242240ace5045aULL; // x^511 mod P
-
-int tessera_crc64nvme_fold_available(void) {
+int tessera_crc_fold_available(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
     return (c & bit_PCLMUL) != 0 && (c & bit_SSE4_1) != 0;
@@ -34,11 +26,11 @@ static inline __m128i fold(__m128i x, __m128i k, __m128i next) {
 }
 
 __attribute__((target("pclmul,sse4.1")))
-size_t tessera_crc64nvme_fold(uint64_t crc, const uint8_t *p, size_t n, uint8_t rest[16]) {
+size_t tessera_crc_fold(uint64_t crc, const uint8_t *p, size_t n, const uint64_t k[4], uint8_t rest[16]) {
     if (n < 64) return 0;
-    const __m128i k128 = _mm_set_epi64x((long long)k128_hi, (long long)k128_lo);
-    const __m128i k512 = _mm_set_epi64x((long long)k512_hi, (long long)k512_lo);
-    // The register joins the message: XORed into its first eight bytes (a reflected CRC's property).
+    const __m128i k128 = _mm_set_epi64x((long long)k[1], (long long)k[0]);
+    const __m128i k512 = _mm_set_epi64x((long long)k[3], (long long)k[2]);
+    // The register joins the message: XORed into its first bytes (a reflected CRC's property).
     __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_cvtsi64_si128((long long)crc));
     __m128i x1 = _mm_loadu_si128((const __m128i *)(p + 16));
     __m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32));
@@ -60,9 +52,9 @@ size_t tessera_crc64nvme_fold(uint64_t crc, const uint8_t *p, size_t n, uint8_t 
 
 #else
 
-int tessera_crc64nvme_fold_available(void) { return 0; }
-size_t tessera_crc64nvme_fold(uint64_t crc, const uint8_t *p, size_t n, uint8_t rest[16]) {
-    (void)crc; (void)p; (void)n; (void)rest;
+int tessera_crc_fold_available(void) { return 0; }
+size_t tessera_crc_fold(uint64_t crc, const uint8_t *p, size_t n, const uint64_t k[4], uint8_t rest[16]) {
+    (void)crc; (void)p; (void)n; (void)k; (void)rest;
     return 0;
 }
 
