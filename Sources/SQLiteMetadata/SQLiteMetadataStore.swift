@@ -80,6 +80,18 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return result!
     }
 
+    /// The same for async callers: the task waits without holding a thread (see `GroupCommit.submit`).
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let box = ResultBox<T>()
+        try await committer.submit { c in box.value = try body(c) }
+        return box.value!
+    }
+
+    /// Carries a transaction body's result from the committer's thread to the caller.
+    private final class ResultBox<T>: @unchecked Sendable {
+        var value: T?
+    }
+
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         readerLock.lock()
         let conn = readers.popLast()
@@ -283,8 +295,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func putObject(_ object: ObjectRecord, segments: [Segment]) throws -> Bool {
-        try write { c in try insertObject(c, object, segments) }
+    public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool {
+        try await write { c in try self.insertObject(c, object, segments) }
     }
 
     public func deleteObject(bucket: String, key: String) throws -> Bool {

@@ -64,7 +64,7 @@ public protocol MetadataStore: Sendable {
     func isCurrent(bucket: String, key: String, version: Int64) throws -> Bool
     /// Makes `object` the current version of its key; the replaced version's blobs become garbage.
     /// true when some did (a collection pass is due); inline bodies go with their rows.
-    func putObject(_ object: ObjectRecord, segments: [Segment]) throws -> Bool
+    func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool
     /// Deletes the key's current version, if any; true when blob files became garbage.
     func deleteObject(bucket: String, key: String) throws -> Bool
     func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [ObjectSummary]

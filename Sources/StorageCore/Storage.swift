@@ -153,7 +153,7 @@ public final class Storage: Sendable {
     func commit(_ record: ObjectRecord, segments: [Segment]) async throws {
         let releasedBlobs: Bool
         do {
-            releasedBlobs = try await blocking { [metadata] in try metadata.putObject(record, segments: segments) }
+            releasedBlobs = try await metadata.putObject(record, segments: segments)  // waits for the group commit without a thread
         } catch {
             for s in segments where s.inline == nil { try? blobs.delete(s.blob) }
             throw error
