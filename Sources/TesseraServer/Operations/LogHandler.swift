@@ -122,7 +122,7 @@ public struct TesseraLogHandler: LogHandler {
 /// Where log lines go, whole lines only, serialized, so lines from different threads never interleave.
 ///
 /// Batched lines (the access log) are written together at most `flushInterval` later, or as soon as
-/// `bufferLimit` bytes wait: one write(2) per request was about 5% of a small GET's CPU. Any other line
+/// `bufferLimit` bytes wait, instead of a write(2) on every request's path. Any other line
 /// is written at once, with the batch before it; `flush()` is called when the daemon stops. A SIGKILL
 /// can lose the last `flushInterval` of access lines, never a warning or an error.
 public final class LogOutput: @unchecked Sendable {
