@@ -64,11 +64,12 @@ final class SQLiteConnection {
         }
     }
 
-    /// Sets the parameters (numbered from 1) of the statement a bulk `query` runs.
+    /// Sets a statement's parameters (numbered from 1): for `query`'s arguments and a bulk `query`'s rows.
     struct Binder {
         fileprivate let stmt: OpaquePointer
         func int(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
-        func text(_ i: Int32, _ v: String) { v.withCString { _ = sqlite3_bind_text(stmt, i, $0, -1, transient) } }
+        func double(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
+        func text(_ i: Int32, _ v: String) { v.withCString { _ = sqlite3_bind_text(stmt, i, $0, -1, transient) } }   // no utf8CString copy
         func null(_ i: Int32) { sqlite3_bind_null(stmt, i) }
         func blob(_ i: Int32, _ v: [UInt8]) {
             v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, i, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
@@ -85,15 +86,15 @@ final class SQLiteConnection {
 
     private func run(_ stmt: OpaquePointer, _ sql: String, _ args: [SQLValue], row: (Row) throws -> Void) throws {
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        let b = Binder(stmt: stmt)
         for (i, arg) in args.enumerated() {
             let idx = Int32(i + 1)
             switch arg {
-            case .null: sqlite3_bind_null(stmt, idx)
-            case .int(let v): sqlite3_bind_int64(stmt, idx, v)
-            case .double(let v): sqlite3_bind_double(stmt, idx, v)
-            case .text(let v): v.withCString { _ = sqlite3_bind_text(stmt, idx, $0, -1, transient) }   // no utf8CString copy
-            case .blob(let v):
-                v.withUnsafeBytes { p in _ = sqlite3_bind_blob(stmt, idx, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(p.count), transient) }
+            case .null: b.null(idx)
+            case .int(let v): b.int(idx, v)
+            case .double(let v): b.double(idx, v)
+            case .text(let v): b.text(idx, v)
+            case .blob(let v): b.blob(idx, v)
             }
         }
         while true {

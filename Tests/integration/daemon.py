@@ -23,13 +23,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def own_daemon(tmp_path: Path, *extra: str):
-    """Yields the port of a fresh daemon (fixture credentials, data under tmp_path); stops it with SIGTERM."""
+def own_daemon(tmp_path: Path, *extra: str, fsync: bool = False):
+    """Yields the port of a fresh daemon (fixture credentials, data under tmp_path); stops it with SIGTERM.
+    Without fsync unless asked: durable writes take the staged-block path (see FileBlobWriter)."""
     port = free_port()
     stderr = tmp_path / "daemon.stderr"
     proc = subprocess.Popen(
         [BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "data"),
-         "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--no-fsync", *extra],
+         "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, *([] if fsync else ["--no-fsync"]), *extra],
         stdout=subprocess.DEVNULL, stderr=open(stderr, "wb"))
     try:
         deadline = time.time() + 30

@@ -25,8 +25,10 @@ def small_fs(tmp_path):
     subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def test_full_store_fails_cleanly_and_recovers(small_fs):
-    with own_daemon(small_fs) as port:
+# Durable: bodies are staged in 2 MiB blocks written by a background queue, whose ENOSPC must surface too.
+@pytest.mark.parametrize("fsync", [False, True], ids=["no-fsync", "durable"])
+def test_full_store_fails_cleanly_and_recovers(small_fs, fsync):
+    with own_daemon(small_fs, fsync=fsync) as port:
         s3 = client(port)
         s3.create_bucket(Bucket="full")
         keep = os.urandom(6 << 20)
