@@ -57,7 +57,9 @@ public enum Daemon {
         }
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads()], idleTimeout: .seconds(120))
+            additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads(),
+                                        InlineGetShortcutInstaller(service: service)],
+            idleTimeout: .seconds(120))
         return Application(
             responder: service,
             server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1),

@@ -11,11 +11,7 @@ extension S3Service {
         let record = object.record
         try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
 
-        var headers = HTTPFields()
-        ObjectHeaders.add(record.attributes, to: &headers)
-        headers[.eTag] = "\"\(record.etag)\""
-        headers[.lastModified] = S3Time.http(record.lastModified)
-        headers[.acceptRanges] = "bytes"
+        var headers = Self.objectHeaders(record)
         // A stored checksum describes the whole object: S3 returns it only when the whole object is sent,
         // or, with ?partNumber, the part's own checksum (composite multipart objects keep one per part).
         if s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && s3.header("range") == nil {
@@ -62,6 +58,16 @@ extension S3Service {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
         }
         return finish(object, range: range, status: status, headers: headers, head: head)
+    }
+
+    /// The headers every GET and HEAD of `record` carries (stored metadata, ETag, Last-Modified).
+    static func objectHeaders(_ record: ObjectRecord) -> HTTPFields {
+        var headers = HTTPFields()
+        ObjectHeaders.add(record.attributes, to: &headers)
+        headers[.eTag] = "\"\(record.etag)\""
+        headers[.lastModified] = S3Time.http(record.lastModified)
+        headers[.acceptRanges] = "bytes"
+        return headers
     }
 
     /// The checksum of part `raw` of `object`: the whole object's for part 1 of a single-part object,

@@ -19,8 +19,12 @@ struct S3Request {
 
     /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
     init(_ request: Request, domain: String?) throws {
+        try self.init(head: request.head, domain: domain)
+    }
+
+    init(head request: HTTPRequest, domain: String?) throws {
         method = request.method.rawValue
-        let target = request.head.path ?? "/"
+        let target = request.path ?? "/"
         if let q = target.firstIndex(of: "?") {
             rawPath = String(target[..<q])
             rawQuery = String(target[target.index(after: q)...])
@@ -28,8 +32,8 @@ struct S3Request {
             rawPath = target
             rawQuery = ""
         }
-        headers = request.headers
-        host = request.head.authority ?? ""
+        headers = request.headerFields
+        host = request.authority ?? ""
         query = try Self.parseQuery(rawQuery)
 
         var hostBucket: String?

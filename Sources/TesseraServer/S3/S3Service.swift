@@ -58,9 +58,7 @@ struct S3Service: HTTPResponder {
             response = S3ErrorResponse.response(.internalError(String(describing: type(of: error))), resource: resource,
                                                 requestID: requestID, isHead: request.method == .head)
         }
-        response.headers[HTTPField.Name("x-amz-request-id")!] = requestID
-        response.headers[HTTPField.Name("x-amz-id-2")!] = requestID
-        response.headers[.server] = "Tessera"
+        Self.stamp(&response.headers, requestID: requestID)
         // The access-log line and request metrics, once the body has been sent.
         (record.operation, record.status) = (op, Int(response.status.code))
         if let fixedBytes {
@@ -70,6 +68,15 @@ struct S3Service: HTTPResponder {
         }
         return response
     }
+
+    /// The headers every response carries.
+    static func stamp(_ headers: inout HTTPFields, requestID: String) {
+        headers[amzRequestID] = requestID
+        headers[amzID2] = requestID
+        headers[.server] = "Tessera"
+    }
+    static let amzRequestID = HTTPField.Name("x-amz-request-id")!
+    static let amzID2 = HTTPField.Name("x-amz-id-2")!
 
     func authenticate(_ s3: S3Request) throws -> VerifiedAuth {
         var headers: [(name: String, value: String)] = [("host", s3.host)]
