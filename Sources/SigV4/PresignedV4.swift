@@ -61,7 +61,20 @@ extension Verifier {
             canonicalQuery: query.canonical(excluding: "X-Amz-Signature"), payloadHash: payloadHash,
             signature: signature, presigned: true)
         _ = try checkSignature(claim, request: request, secret: secret)
-        return VerifiedAuth(accessKey: credential.accessKey, version: 4, presigned: true, payload: payload)
+        let auth = VerifiedAuth(accessKey: credential.accessKey, version: 4, presigned: true, payload: payload)
+        if signedHeaders == ["host"], let key = VerifiedURLCache.key(request) {
+            urlCache.insert(key, .init(secret: secret, requestTime: requestTime, expires: expires, auth: auth))
+        }
+        return auth
+    }
+
+    /// A presigned URL verified before (see `VerifiedURLCache`): nil on a miss.
+    func verifyCachedURL(_ request: IncomingRequest) throws(AuthError) -> VerifiedAuth? {
+        guard let key = VerifiedURLCache.key(request), let hit = urlCache.lookup(key),
+              credentials(hit.auth.accessKey) == hit.secret else { return nil }
+        try checkAllSigned(request, signed: ["host"], exempt: ["x-amz-content-sha256"])
+        try checkExpiry(requestTime: hit.requestTime, expires: hit.expires)
+        return hit.auth
     }
 
     private func checkExpiry(requestTime: Int64, expires: Int64) throws(AuthError) {
