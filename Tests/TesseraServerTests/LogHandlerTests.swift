@@ -24,6 +24,12 @@ import Testing
         #expect(obj["ts"] == "2023-11-14T22:13:20.250Z")
     }
 
+    @Test func jsonLineIsExactWithAndWithoutEscapes() {
+        let line = TesseraLogHandler.render(format: .json, timestamp: ts, level: .info, label: "t", message: "m",
+                                            metadata: ["plain": "a/b ü", "quoted": "x\"y\\z\t", "del": "\u{7F}"])
+        #expect(line == #"{"ts":"2023-11-14T22:13:20.250Z","level":"info","logger":"t","msg":"m","del":"\u007f","plain":"a/b ü","quoted":"x\"y\\z\t"}"# + "\n")
+    }
+
     @Test func secretsAreRedactedWhateverTheCaller() {
         let line = TesseraLogHandler.render(format: .logfmt, timestamp: ts, level: .info, label: "t", message: "m", metadata: [
             "Authorization": "AWS4-HMAC-SHA256 Credential=AK/…, Signature=abc", "secret-key": "s3cr3t", "x-file-password": "pw",

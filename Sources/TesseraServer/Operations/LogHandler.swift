@@ -50,6 +50,7 @@ public struct TesseraLogHandler: LogHandler {
     static let secretMarkers = ["authorization", "signature", "secret", "password", "token", "credential"]
 
     static func isSecret(_ key: String) -> Bool {
+        if plainKeys.contains(key) { return false }
         // Bytewise: Foundation's String.contains(String) went through CFStringFind, ~7% of a small GET.
         let k = Array(key.utf8).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
         return secretMarkerBytes.contains { marker in
@@ -57,19 +58,37 @@ public struct TesseraLogHandler: LogHandler {
         }
     }
     static let secretMarkerBytes = secretMarkers.map { Array($0.utf8) }
+    /// The access line's names, known to hold no secret: not searched on every line.
+    static let plainKeys: Set<String> = ["request-id", "key-id", "op", "method", "bucket", "key", "status", "bytes-in", "bytes-out",
+                                         "duration-ms", "error"]
 
+    /// One line, fields in a fixed order (ts, level, logger, msg, then metadata by name), built in one
+    /// string: the access line is written for every request.
     public static func render(format: LogFormat, timestamp: Date, level: Logger.Level, label: String, message: String,
                               metadata: Logger.Metadata, source: String? = nil) -> String {
-        var fields: [(String, String)] = [("ts", timestampString(timestamp)), ("level", level.rawValue), ("logger", label), ("msg", message)]
+        var out = format == .json ? "{" : ""
+        out.reserveCapacity(320)
+        var first = true
+        func add(_ name: String, _ value: String) {
+            switch format {
+            case .json:
+                if !first { out += "," }
+                appendJSON(name, to: &out); out += ":"; appendJSON(value, to: &out)
+            case .logfmt:
+                if !first { out += " " }
+                out += logfmtKey(name); out += "="; out += logfmtValue(value)
+            }
+            first = false
+        }
+        add("ts", timestampString(timestamp))
+        add("level", level.rawValue)
+        add("logger", label)
+        add("msg", message)
         for key in metadata.keys.sorted() {
-            fields.append((key, isSecret(key) ? "[redacted]" : flatten(metadata[key]!)))
+            add(key, isSecret(key) ? "[redacted]" : flatten(metadata[key]!))
         }
-        switch format {
-        case .json:
-            return "{" + fields.map { "\(jsonString($0.0)):\(jsonString($0.1))" }.joined(separator: ",") + "}\n"
-        case .logfmt:
-            return fields.map { "\(logfmtKey($0.0))=\(logfmtValue($0.1))" }.joined(separator: " ") + "\n"
-        }
+        out += format == .json ? "}\n" : "\n"
+        return out
     }
 
     static func flatten(_ value: Logger.Metadata.Value) -> String {
@@ -92,7 +111,19 @@ public struct TesseraLogHandler: LogHandler {
     }
 
     static func jsonString(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        appendJSON(s, to: &out)
+        return out
+    }
+
+    static func appendJSON(_ s: String, to out: inout String) {
+        out += "\""
+        defer { out += "\"" }
+        // Most names and values need no escapes.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out += s
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -104,7 +135,6 @@ public struct TesseraLogHandler: LogHandler {
             default: out.unicodeScalars.append(u)
             }
         }
-        return out + "\""
     }
 
     static func logfmtKey(_ s: String) -> String {
@@ -114,7 +144,8 @@ public struct TesseraLogHandler: LogHandler {
 
     /// Bare when it has no spaces, quotes, '=' or control characters; else quoted with escapes.
     static func logfmtValue(_ s: String) -> String {
-        let needsQuotes = s.isEmpty || s.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
+        // Bytewise: every byte of a multi-byte UTF-8 sequence is >= 0x80, so none is mistaken for these.
+        let needsQuotes = s.isEmpty || s.utf8.contains { $0 == 0x20 || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F }
         return needsQuotes ? jsonString(s) : s
     }
 }
