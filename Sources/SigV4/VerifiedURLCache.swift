@@ -27,11 +27,28 @@ final class VerifiedURLCache: @unchecked Sendable {
 
     /// The key for `request`, or nil when it cannot be cached (not a host-only presigned V4 URL).
     static func key(_ request: IncomingRequest) -> String? {
-        guard request.query.utf8.count < 4096, request.query.contains("X-Amz-SignedHeaders=host&") || request.query.hasSuffix("X-Amz-SignedHeaders=host")
-        else { return nil }
+        guard request.query.utf8.count < 4096, signsHostOnly(request.query) else { return nil }
         let hosts = request.headerValues("host")
         guard hosts.count == 1 else { return nil }
         return request.method + " " + hosts[0] + " " + request.path + "?" + request.query
+    }
+
+    /// Whether `query` has the parameter X-Amz-SignedHeaders=host (bytewise: String.contains went
+    /// through Foundation, a sizeable part of a cached verification).
+    static func signsHostOnly(_ query: String) -> Bool {
+        let wanted = Array("X-Amz-SignedHeaders=host".utf8)
+        var found = false
+        var q = query
+        q.withUTF8 { bytes in
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+                if end - start == wanted.count && bytes[start..<end].elementsEqual(wanted) { found = true; return }
+                start = end + 1
+            }
+        }
+        return found
     }
 
     func lookup(_ key: String) -> Entry? {

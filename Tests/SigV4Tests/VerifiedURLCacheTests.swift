@@ -79,6 +79,9 @@ import Testing
         var signsMore = Self.url
         signsMore.query = Self.url.query.replacingOccurrences(of: "X-Amz-SignedHeaders=host", with: "X-Amz-SignedHeaders=host%3Bx-amz-acl")
         #expect(VerifiedURLCache.key(signsMore) == nil)
+        var longerName = Self.url
+        longerName.query = Self.url.query.replacingOccurrences(of: "X-Amz-SignedHeaders=host", with: "X-Amz-SignedHeaders=hosts")
+        #expect(VerifiedURLCache.key(longerName) == nil)
         var twoHosts = Self.url
         twoHosts.headers.append(("host", "b"))
         #expect(VerifiedURLCache.key(twoHosts) == nil)
