@@ -58,7 +58,7 @@ public enum Daemon {
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads(),
-                                        InlineGetShortcutInstaller(service: service)],
+                                        SmallRequestShortcutInstaller(service: service)],
             idleTimeout: .seconds(120))
         return Application(
             responder: service,

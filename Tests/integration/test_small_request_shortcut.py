@@ -1,6 +1,10 @@
-"""Presigned SigV4 GETs of small (inline) objects are answered beneath Hummingbird by InlineGetShortcut.
-These check that its answers are the general path's, and that every request it must not answer (other
-headers or query parameters, errors, pipelined requests) still gets S3's answer."""
+"""SmallRequestShortcut serves presigned GETs of inline objects and small PUTs beneath Hummingbird.
+These check that its answers are the general path's, that every request it must not answer (other
+headers or query parameters, errors) still gets S3's answer, and that pipelined requests are answered
+in order whichever path each takes."""
+
+import base64
+import hashlib
 
 import socket
 import time
@@ -110,3 +114,55 @@ def test_connection_close_is_honoured(server, s3, v4, bucket):
         (status, _, body), = _read_responses(sock, 1)
         assert status.startswith("HTTP/1.1 200") and body == b"C" * 10
         assert sock.recv(1) == b""  # closed by the daemon
+
+
+def test_small_puts_keep_every_s3_answer(server, s3, v4, bucket):
+    url = v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "p"}, ExpiresIn=3600)
+    ok = requests.put(url, data=b"p" * 1000)
+    assert ok.status_code == 200 and ok.headers["ETag"] == '"%s"' % hashlib.md5(b"p" * 1000).hexdigest()
+    assert ok.headers["x-amz-checksum-type"] == "FULL_OBJECT" and "Date" in ok.headers
+    assert s3.get_object(Bucket=bucket, Key="p")["Body"].read() == b"p" * 1000
+    # A wrong Content-MD5 is BadDigest, and the object stays as it was.
+    bad = requests.put(url, data=b"q" * 1000, headers={"Content-MD5": base64.b64encode(hashlib.md5(b"x").digest()).decode()})
+    assert bad.status_code == 400 and b"<Code>BadDigest</Code>" in bad.content and b"<RequestId>" in bad.content
+    assert s3.get_object(Bucket=bucket, Key="p")["Body"].read() == b"p" * 1000
+    # No such bucket: S3's 404 document.
+    gone = v4.generate_presigned_url("put_object", Params={"Bucket": bucket + "-nope", "Key": "p"}, ExpiresIn=3600)
+    missing = requests.put(gone, data=b"z")
+    assert missing.status_code == 404 and b"<Code>NoSuchBucket</Code>" in missing.content
+    # Signed (header auth) and empty bodies, as boto3 sends them.
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    assert s3.head_object(Bucket=bucket, Key="empty")["ContentLength"] == 0
+    # A body past the buffered size takes Hummingbird's streaming path.
+    big = bytes(range(256)) * 200  # 51,200 bytes
+    assert requests.put(url, data=big).status_code == 200
+    assert s3.get_object(Bucket=bucket, Key="p")["Body"].read() == big
+
+
+def test_pipelined_puts_and_gets_are_answered_in_order(server, s3, v4, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"old")
+    target = lambda url: url.split(str(server.port), 1)[1]
+    put = lambda body: (f"PUT {target(v4.generate_presigned_url('put_object', Params={'Bucket': bucket, 'Key': 'k'}, ExpiresIn=3600))} HTTP/1.1\r\n"
+                        f"Host: {server.hostport}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    get_fast = f"GET {target(presign(v4, bucket, 'k'))} HTTP/1.1\r\nHost: {server.hostport}\r\n\r\n".encode()
+    get_general = f"GET {target(presign(v4, bucket, 'k', ResponseContentType='text/k'))} HTTP/1.1\r\nHost: {server.hostport}\r\n\r\n".encode()
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        # Each GET must see the PUT before it: a later request is never answered (or read) first.
+        sock.sendall(put(b"first") + get_fast + put(b"second!") + get_general + get_fast)
+        replies = _read_responses(sock, 5)
+    assert [r[0].split(" ")[1] for r in replies] == ["200"] * 5
+    assert [r[2] for r in replies] == [b"", b"first", b"", b"second!", b"second!"]
+    assert replies[3][1]["content-type"] == "text/k"
+
+
+def test_clients_gone_before_their_puts_are_answered(server, s3, v4, bucket):
+    url = v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "gone"}, ExpiresIn=3600)
+    request = (f"PUT {url.split(str(server.port), 1)[1]} HTTP/1.1\r\nHost: {server.hostport}\r\n"
+               f"Content-Length: 4096\r\n\r\n").encode() + b"g" * 4096
+    for _ in range(50):
+        with socket.create_connection((server.host, server.port), timeout=10) as sock:
+            sock.sendall(request * 3)  # closed with three PUTs unanswered
+    # The daemon is alive and the key holds the whole body (every PUT wrote the same one).
+    s3.put_object(Bucket=bucket, Key="after", Body=b"a")
+    assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"a"
+    assert s3.get_object(Bucket=bucket, Key="gone")["Body"].read() == b"g" * 4096
