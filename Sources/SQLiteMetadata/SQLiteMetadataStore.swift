@@ -37,6 +37,13 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     ]
 
     private func migrate() throws {
+        // segments_by_blob once indexed inline segments too (blob ''): two more b-tree pages written
+        // by every small PUT over distinct keys, for entries no query asks for.
+        var indexSQL = ""
+        try writer.query("SELECT sql FROM sqlite_master WHERE type='index' AND name='segments_by_blob'") { indexSQL = $0.text(0) }
+        if !indexSQL.contains("WHERE") {
+            try writer.exec("DROP INDEX IF EXISTS segments_by_blob; CREATE INDEX segments_by_blob ON segments(blob) WHERE blob != ''")
+        }
         for (table, column, type) in Self.addedColumns {
             var present = false
             try writer.query("SELECT name FROM pragma_table_info('\(table)')") { if $0.text(0) == column { present = true } }
@@ -52,7 +59,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         PRIMARY KEY(bucket, key)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS segments(version INTEGER NOT NULL, offset INTEGER NOT NULL, size INTEGER NOT NULL, blob TEXT NOT NULL,
         part_number INTEGER, PRIMARY KEY(version, offset)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS segments_by_blob ON segments(blob);
+    CREATE INDEX IF NOT EXISTS segments_by_blob ON segments(blob) WHERE blob != '';
     CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, initiated REAL NOT NULL,
         attrs TEXT NOT NULL, checksum_algorithm TEXT);
     CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
@@ -475,7 +482,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     public func references(blob: BlobID) throws -> Bool {
         try read { c in
             var found = false
-            for sql in ["SELECT 1 FROM segments WHERE blob=? LIMIT 1", "SELECT 1 FROM parts WHERE blob=? LIMIT 1",
+            for sql in ["SELECT 1 FROM segments WHERE blob=?1 AND blob != '' LIMIT 1", "SELECT 1 FROM parts WHERE blob=? LIMIT 1",
                         "SELECT 1 FROM garbage WHERE blob=? LIMIT 1"] where !found {
                 try c.query(sql, [.text(blob)]) { _ in found = true }
             }
