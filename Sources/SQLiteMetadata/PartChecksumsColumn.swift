@@ -32,7 +32,7 @@ enum PartChecksumsColumn {
         return (try? JSONDecoder().decode(Wrapper.self, from: Data(text)))?.c
     }
 
-    private static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {

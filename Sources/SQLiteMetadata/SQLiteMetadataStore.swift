@@ -13,7 +13,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     private let committer: GroupCommit
     private var readers: [SQLiteConnection] = []
     private let readerLock = NSLock()
-    private let encoder = JSONEncoder()
 
     /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
     public init(path: String, durable: Bool = true) throws {
@@ -108,9 +107,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return try body(c)
     }
 
-    private func json<T: Encodable>(_ value: T) -> String {
-        String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-    }
     private func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
         try? JSONDecoder().decode(type, from: Data(text.utf8))
     }
@@ -280,7 +276,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         let releasedBlobs = try retireCurrent(c, bucket: o.bucket, key: key)
         try c.query("INSERT INTO objects(\(Self.objectColumns), storage_class) VALUES(?,?,?,?,?,?,?,?,?)", [
             .text(o.bucket), .blob(key), .int(o.version), .int(o.size), .text(o.etag),
-            .double(o.lastModified.timeIntervalSince1970), .text(json(o.attributes)),
+            .double(o.lastModified.timeIntervalSince1970), .text(AttributesColumn.encode(o.attributes)),
             o.partsCount.map { .int(Int64($0)) } ?? .null, o.attributes.storageClass.map { .text($0) } ?? .null,
         ])
         try insertSegments(c, version: o.version, segments)
@@ -351,7 +347,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             guard bucketExists else { throw CoreError.noSuchBucket(u.bucket) }
             try c.query("INSERT INTO uploads(upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type) VALUES(?,?,?,?,?,?,?)", [
                 .text(u.uploadID), .text(u.bucket), .blob(Array(u.key.utf8)), .double(u.initiated.timeIntervalSince1970),
-                .text(json(u.attributes)), u.checksumAlgorithm.map { .text($0) } ?? .null, u.checksumType.map { .text($0) } ?? .null,
+                .text(AttributesColumn.encode(u.attributes)), u.checksumAlgorithm.map { .text($0) } ?? .null, u.checksumType.map { .text($0) } ?? .null,
             ])
         }
     }

@@ -1,0 +1,44 @@
+import Foundation
+import StorageCore
+
+/// The `attrs` column of objects and uploads: ObjectAttributes as JSON, in the shape JSONEncoder gave it
+/// (property names as keys, absent optionals left out), read back with JSONDecoder as always. Written
+/// by hand because JSONEncoder was about 3% of a small PUT's CPU; `PartChecksumsColumn` escapes.
+enum AttributesColumn {
+    static func encode(_ a: ObjectAttributes) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(UInt8(ascii: "{"))
+        func field(_ name: String, _ value: String?) {
+            guard let value else { return }
+            PartChecksumsColumn.appendJSONString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            PartChecksumsColumn.appendJSONString(value, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        func object(_ name: String, _ pairs: [String: String]) {
+            PartChecksumsColumn.appendJSONString(name, to: &out)
+            out.append(contentsOf: ":{".utf8)
+            for (i, (k, v)) in pairs.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                PartChecksumsColumn.appendJSONString(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+                PartChecksumsColumn.appendJSONString(v, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        field("contentType", a.contentType)
+        field("contentDisposition", a.contentDisposition)
+        field("contentEncoding", a.contentEncoding)
+        field("contentLanguage", a.contentLanguage)
+        field("cacheControl", a.cacheControl)
+        field("expires", a.expires)
+        field("storageClass", a.storageClass)
+        field("checksumType", a.checksumType)
+        object("userMetadata", a.userMetadata)
+        out.append(UInt8(ascii: ","))
+        object("checksums", a.checksums)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
