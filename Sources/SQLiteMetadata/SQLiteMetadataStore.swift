@@ -225,6 +225,16 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     /// The record and its segments in one statement, so one read transaction (GET's common path).
+    public func largestVersion() throws -> Int64 {
+        try read { c in
+            var largest: Int64 = 0
+            try c.query("SELECT max((SELECT ifnull(max(version), 0) FROM objects), (SELECT ifnull(max(version), 0) FROM garbage))") {
+                largest = $0.int(0)
+            }
+            return largest
+        }
+    }
+
     public func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
         try read { c in
             var object: ObjectRecord?

@@ -56,6 +56,8 @@ public protocol MetadataStore: Sendable {
     func setBucketConfig(bucket: String, name: String, value: String?) throws
 
     // Objects
+    /// The largest object version the store refers to (objects, garbage), 0 when none.
+    func largestVersion() throws -> Int64
     func object(bucket: String, key: String) throws -> ObjectRecord?
     func segments(version: Int64) throws -> [Segment]
     /// The key's current record and its segments, read together (one snapshot).

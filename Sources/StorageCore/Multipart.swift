@@ -122,7 +122,7 @@ extension Storage {
                 if let checksumCheck {
                     attrs.checksums = try checksumCheck(chosen)
                 }
-                let object = ObjectRecord(bucket: bucket, key: key, version: Storage.newVersion(), size: offset,
+                let object = ObjectRecord(bucket: bucket, key: key, version: try self.newVersion(), size: offset,
                                           etag: PartValidator.multipartETag(chosen), lastModified: Date(),
                                           attributes: attrs, partsCount: chosen.count)
                 return (object, segments)

@@ -12,6 +12,8 @@ public final class Storage: Sendable {
     public let blobs: any BlobStore
     public let validator: PartValidator
     let logger: Logger
+    /// Object versions (see VersionClock).
+    let versions: VersionClock
     let leases = ReadLeases()
     let collector = GarbageCollector()
 
@@ -20,6 +22,7 @@ public final class Storage: Sendable {
         self.blobs = blobs
         self.validator = PartValidator(limits: limits)
         self.logger = logger
+        self.versions = VersionClock(largestStored: { [metadata] in try metadata.largestVersion() })
     }
 
     // MARK: buckets
@@ -143,7 +146,7 @@ public final class Storage: Sendable {
         var attrs = attributes
         attrs.checksums.merge(checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
-        let record = ObjectRecord(bucket: bucket, key: key, version: Self.newVersion(), size: written.size, etag: written.md5,
+        let record = ObjectRecord(bucket: bucket, key: key, version: try newVersion(), size: written.size, etag: written.md5,
                                   lastModified: Date(), attributes: attrs, partsCount: nil)
         try await commit(record, segments: [written.stored.segment(size: written.size)])
         return record
@@ -161,7 +164,7 @@ public final class Storage: Sendable {
         if releasedBlobs { collectGarbage() }  // a new key, or an inline body replaced, leaves no files
     }
 
-    static func newVersion() -> Int64 { Int64.random(in: 1...Int64.max) }
+    func newVersion() throws -> Int64 { try versions.next() }
 
     public func headObject(bucket: String, key: String) async throws -> ObjectRecord {
         guard let o = try metadata.object(bucket: bucket, key: key) else {
@@ -216,7 +219,7 @@ public final class Storage: Sendable {
         _ = try await self.bucket(bucket)
         let written = try await receive(source.chunks(range: nil), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) }, afterBody: { _ in })
-        let record = ObjectRecord(bucket: bucket, key: key, version: Self.newVersion(), size: written.size,
+        let record = ObjectRecord(bucket: bucket, key: key, version: try newVersion(), size: written.size,
                                   etag: written.md5,  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                                   lastModified: Date(), attributes: attributes, partsCount: nil)
         try await commit(record, segments: [written.stored.segment(size: written.size)])
