@@ -127,14 +127,23 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// A GET whose query is only a presigned SigV4 signature and whose headers change nothing.
     static func isShortcutGet(_ head: HTTPRequest) -> Bool {
-        guard head.method == .get, let target = head.path, let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return false }
-        var sawSignature = false
-        for param in target.utf8[target.utf8.index(after: q)...].split(separator: UInt8(ascii: "&")) {
-            guard param.starts(with: "X-Amz-".utf8) else { return false }
-            if param.starts(with: "X-Amz-Signature=".utf8) { sawSignature = true }
-            if param.starts(with: "X-Amz-Algorithm=".utf8) && !param.elementsEqual("X-Amz-Algorithm=AWS4-HMAC-SHA256".utf8) { return false }
+        guard head.method == .get, var target = head.path else { return false }
+        // Bytewise, without splitting into new strings: this runs for every GET.
+        let queryIsSignatureOnly = target.withUTF8 { bytes -> Bool in
+            guard var start = bytes.firstIndex(of: UInt8(ascii: "?")).map({ $0 + 1 }) else { return false }
+            var sawSignature = false
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+                let param = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                guard param.starts(with: "X-Amz-".utf8) else { return false }
+                if param.starts(with: "X-Amz-Signature=".utf8) { sawSignature = true }
+                if param.starts(with: "X-Amz-Algorithm=".utf8) && !param.elementsEqual("X-Amz-Algorithm=AWS4-HMAC-SHA256".utf8) { return false }
+                start = end + 1
+            }
+            return sawSignature
         }
-        return sawSignature && keepsAlive(head)
+        return queryIsSignatureOnly && keepsAlive(head)
             && head.headerFields.allSatisfy { neutralHeaders.contains($0.name) || $0.name == .connection }
     }
 
