@@ -166,6 +166,10 @@ public final class Storage: Sendable {
 
     func newVersion() throws -> Int64 { try versions.next() }
 
+    /// Reads the largest stored object version (a scan of the object table) before serving, so the
+    /// first write does not (see VersionClock).
+    public func primeVersions() throws { try versions.prime() }
+
     public func headObject(bucket: String, key: String) async throws -> ObjectRecord {
         guard let o = try metadata.object(bucket: bucket, key: key) else {
             _ = try await self.bucket(bucket)

@@ -17,6 +17,11 @@ final class VersionClock: @unchecked Sendable {
         self.largestStored = largestStored
     }
 
+    /// Reads the largest stored version now (start-up), not on the first write's path.
+    func prime() throws {
+        try lock.withLock { if last == nil { last = try largestStored() } }
+    }
+
     func next(now: Date = Date()) throws -> Int64 {
         try lock.withLock {
             let previous = try last ?? largestStored()

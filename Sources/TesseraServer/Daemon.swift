@@ -22,6 +22,7 @@ public enum Daemon {
 
     public static func run(_ config: ServerConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let storage = try openStorage(config, logger: logger)
+        try storage.primeVersions()
         let report = try await storage.sweep(progress: ProgressLine("start-up sweep"))
         logger.info("start-up sweep", metadata: [
             "temporaries": "\(report.temporariesRemoved)", "garbage": "\(report.garbageDeleted)", "orphans": "\(report.orphansDeleted)",

@@ -26,6 +26,16 @@ import Testing
         #expect(asked == 1)
     }
 
+    @Test func primingReadsTheStoreOnceAndBeforeTheFirstVersion() throws {
+        var asked = 0
+        let clock = VersionClock(largestStored: { asked += 1; return 7 << 60 })
+        try clock.prime()
+        try clock.prime()
+        #expect(asked == 1)
+        #expect(try clock.next(now: now) == (7 << 60) + 1)
+        #expect(asked == 1)
+    }
+
     @Test func pastTheLargestInt64ItFallsBackToRandom() throws {
         let clock = VersionClock(largestStored: { Int64.max })
         let v = try clock.next(now: now)
