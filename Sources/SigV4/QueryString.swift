@@ -70,3 +70,21 @@ struct QueryString {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// The raw `name[=value]` pieces of a query string, bytewise and without copies, for checks that run
+/// on every request before anything is parsed (`VerifiedURLCache`, the server's small-GET test).
+public enum RawQuery {
+    /// Calls `body` with each piece between '&'s, in order (empty pieces too), until it returns false.
+    public static func forEachParameter(_ query: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        var query = query
+        query.withUTF8 { bytes in
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x26 { end += 1 }
+                if !body(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return }
+                start = end + 1
+            }
+        }
+    }
+}

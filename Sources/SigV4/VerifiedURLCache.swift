@@ -36,17 +36,10 @@ final class VerifiedURLCache: @unchecked Sendable {
     /// Whether `query` has the parameter X-Amz-SignedHeaders=host (bytewise: String.contains went
     /// through Foundation, a sizeable part of a cached verification).
     static func signsHostOnly(_ query: String) -> Bool {
-        let wanted = Array("X-Amz-SignedHeaders=host".utf8)
         var found = false
-        var q = query
-        q.withUTF8 { bytes in
-            var start = 0
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
-                if end - start == wanted.count && bytes[start..<end].elementsEqual(wanted) { found = true; return }
-                start = end + 1
-            }
+        RawQuery.forEachParameter(query[...]) { param in
+            found = param.elementsEqual("X-Amz-SignedHeaders=host".utf8)
+            return !found
         }
         return found
     }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
+import SigV4
 import StorageCore
 
 /// Serves two kinds of small request beneath Hummingbird's async request pipeline, which cost more CPU
@@ -127,23 +128,19 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// A GET whose query is only a presigned SigV4 signature and whose headers change nothing.
     static func isShortcutGet(_ head: HTTPRequest) -> Bool {
-        guard head.method == .get, var target = head.path else { return false }
-        // Bytewise, without splitting into new strings: this runs for every GET.
-        let queryIsSignatureOnly = target.withUTF8 { bytes -> Bool in
-            guard var start = bytes.firstIndex(of: UInt8(ascii: "?")).map({ $0 + 1 }) else { return false }
-            var sawSignature = false
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
-                let param = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                guard param.starts(with: "X-Amz-".utf8) else { return false }
-                if param.starts(with: "X-Amz-Signature=".utf8) { sawSignature = true }
-                if param.starts(with: "X-Amz-Algorithm=".utf8) && !param.elementsEqual("X-Amz-Algorithm=AWS4-HMAC-SHA256".utf8) { return false }
-                start = end + 1
+        guard head.method == .get, let target = head.path, let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return false }
+        var queryIsSignatureOnly = true
+        var sawSignature = false
+        RawQuery.forEachParameter(target[target.utf8.index(after: q)...]) { param in
+            if !param.starts(with: "X-Amz-".utf8)
+                || (param.starts(with: "X-Amz-Algorithm=".utf8) && !param.elementsEqual("X-Amz-Algorithm=AWS4-HMAC-SHA256".utf8)) {
+                queryIsSignatureOnly = false
+                return false
             }
-            return sawSignature
+            if param.starts(with: "X-Amz-Signature=".utf8) { sawSignature = true }
+            return true
         }
-        return queryIsSignatureOnly && keepsAlive(head)
+        return queryIsSignatureOnly && sawSignature && keepsAlive(head)
             && head.headerFields.allSatisfy { neutralHeaders.contains($0.name) || $0.name == .connection }
     }
 
@@ -159,7 +156,6 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Writes the 200 response and returns true, or returns false having written nothing.
     private func answerGet(_ head: HTTPRequest, context: ChannelHandlerContext) -> Bool {
-        let requestID = RequestID.next()
         let object: OpenObject
         let s3: S3Request
         let accessKey: String
@@ -177,6 +173,7 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
         }
         guard let body = object.inlineBytes(range: nil) else { return false }
 
+        let requestID = RequestID.next()
         let record = AccessRecord(requestID: requestID, method: "GET", bytesIn: 0, logger: service.logger)
         (record.bucket, record.key, record.keyID, record.operation, record.status) = (s3.bucket ?? "", s3.key ?? "", accessKey, "GetObject", 200)
         var headers = S3Service.objectHeaders(object.record)
