@@ -65,4 +65,45 @@ import Testing
         out.flush()                                // nothing twice
         #expect(text() == "a1\na2\nw\na3\na4\n")
     }
+
+    /// The access line is rendered straight from its fields: byte for byte what the handler makes of
+    /// the same fields as metadata, in both formats, whatever the values hold.
+    @Test(arguments: LogFormat.allCases) func accessLineMatchesTheGeneralRenderer(format: LogFormat) {
+        let values = ["", "plain", "a b", "x=y", "q\"uote", "back\\slash", "tab\t", "nl\n", "\u{1}", "\u{7F}", "ü/ñ 日本",
+                      "dir/file.txt", "-"]
+        var generator = SystemRandomNumberGenerator()
+        for i in 0..<400 {
+            func pick() -> String { values.randomElement(using: &generator)! }
+            let line = AccessLine(requestID: pick(), keyID: pick(), operation: pick(), method: pick(), bucket: pick(), key: pick(),
+                                  status: [200, 404, 503][i % 3], bytesIn: [0, 4096, -1, Int64.max][i % 4],
+                                  bytesOut: Int64(i) * 1_000_003, milliseconds: [0, 0.0004, 0.0005, 1.5, 12.3456, 99_999.9999][i % 6],
+                                  error: i % 5 == 0 ? nil : pick())
+            let label = i % 7 == 0 ? pick() : "tessera"
+            let fast = String(decoding: line.render(format: format, timestamp: ts.addingTimeInterval(Double(i) * 3.7), label: label),
+                              as: UTF8.self)
+            let general = TesseraLogHandler.render(format: format, timestamp: ts.addingTimeInterval(Double(i) * 3.7), level: .info,
+                                                   label: label, message: "access", metadata: line.metadata)
+            #expect(fast == general)
+        }
+    }
+
+    /// S3's two time formats against Foundation's formatters, over dates spread across years, months and days.
+    @Test func s3TimeFormats() {
+        let http = DateFormatter()
+        http.locale = Locale(identifier: "en_US_POSIX")
+        http.timeZone = TimeZone(identifier: "GMT")
+        http.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let iso = DateFormatter()
+        iso.locale = Locale(identifier: "en_US_POSIX")
+        iso.timeZone = TimeZone(identifier: "GMT")
+        iso.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+        for i in 0..<2000 {
+            // Eighths of a second are exact in binary: truncation and rounding agree on their milliseconds.
+            let date = Date(timeIntervalSince1970: Double(i) * 1_234_567 + Double(i % 8) / 8)
+            #expect(S3Time.http(date) == http.string(from: date))
+            #expect(S3Time.iso8601(date) == iso.string(from: date))
+        }
+        #expect(S3Time.iso8601(ts) == "2023-11-14T22:13:20.250Z")
+        #expect(S3Time.http(ts) == "Tue, 14 Nov 2023 22:13:20 GMT")
+    }
 }

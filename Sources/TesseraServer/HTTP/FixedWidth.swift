@@ -7,6 +7,20 @@ enum FixedWidth {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
+    /// Appends `v` in decimal, left-padded with zeros to `width` digits, as ASCII bytes.
+    static func append(_ v: Int, width: Int = 1, to out: inout [UInt8]) {
+        var v = max(0, v)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[19 - n] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10; n += 1 } while v > 0
+            while n < min(width, 20) { d[19 - n] = 48; n += 1 }
+            out.append(contentsOf: d[(20 - n)...])
+        }
+    }
+
     /// `v` as 16 hex digits.
     static func hex16(_ v: UInt64, uppercase: Bool = false) -> String {
         let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)

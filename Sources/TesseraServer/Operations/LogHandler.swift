@@ -120,7 +120,7 @@ public struct TesseraLogHandler: LogHandler {
         out += "\""
         defer { out += "\"" }
         // Most names and values need no escapes.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if isJSONPlain(s) {
             out += s
             return
         }
@@ -144,9 +144,17 @@ public struct TesseraLogHandler: LogHandler {
 
     /// Bare when it has no spaces, quotes, '=' or control characters; else quoted with escapes.
     static func logfmtValue(_ s: String) -> String {
+        isLogfmtBare(s) ? s : jsonString(s)
+    }
+
+    static func isLogfmtBare(_ s: String) -> Bool {
         // Bytewise: every byte of a multi-byte UTF-8 sequence is >= 0x80, so none is mistaken for these.
-        let needsQuotes = s.isEmpty || s.utf8.contains { $0 == 0x20 || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F }
-        return needsQuotes ? jsonString(s) : s
+        !s.isEmpty && !s.utf8.contains { $0 == 0x20 || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F }
+    }
+
+    /// Needs no escape inside JSON quotes.
+    static func isJSONPlain(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
     }
 }
 
@@ -169,8 +177,12 @@ public final class LogOutput: @unchecked Sendable {
     public init(fd: Int32) { self.fd = fd }
 
     func write(_ line: String, batched: Bool = false) {
+        write(bytes: line.utf8, batched: batched)
+    }
+
+    func write(bytes line: some Collection<UInt8>, batched: Bool) {
         lock.lock(); defer { lock.unlock() }
-        pending.append(contentsOf: line.utf8)
+        pending.append(contentsOf: line)
         if !batched || pending.count >= Self.bufferLimit {
             drainLocked()
         } else if !flushScheduled {

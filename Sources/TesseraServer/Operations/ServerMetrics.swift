@@ -55,35 +55,36 @@ enum ServerMetrics {
     }
 }
 
-/// Request metric handles, made once per label and dimensions: making one goes through the backend's
+/// Request metric handles, made once per operation and status: making one goes through the backend's
 /// registry (locks, name checks), which cost ~2% of a small GET when done four times per request.
-/// There are few distinct handles (operations × statuses).
+/// There are few distinct pairs (operations × statuses).
 final class RequestMeters: @unchecked Sendable {
     static let shared = RequestMeters()
+
+    struct Handles {
+        let requests: Counter   // {operation, status}
+        let duration: Timer     // {operation}
+        let received: Counter   // {operation}
+        let sent: Counter       // {operation}
+    }
+    private struct Pair: Hashable {
+        let operation: String
+        let status: Int
+    }
     private let lock = NSLock()
-    private var counters: [String: Counter] = [:]
-    private var timers: [String: Timer] = [:]
+    private var handles: [Pair: Handles] = [:]
 
-    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        dimensions.reduce(label) { $0 + "\u{0}" + $1.0 + "=" + $1.1 }
-    }
-
-    func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let k = Self.key(label, dimensions)
+    func handles(operation: String, status: Int) -> Handles {
+        let pair = Pair(operation: operation, status: status)
         lock.lock(); defer { lock.unlock() }
-        if let c = counters[k] { return c }
-        let c = Counter(label: label, dimensions: dimensions)
-        counters[k] = c
-        return c
-    }
-
-    func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let k = Self.key(label, dimensions)
-        lock.lock(); defer { lock.unlock() }
-        if let t = timers[k] { return t }
-        let t = Timer(label: label, dimensions: dimensions)
-        timers[k] = t
-        return t
+        if let h = handles[pair] { return h }
+        let op = ("operation", operation)
+        let h = Handles(requests: Counter(label: MetricName.requests, dimensions: [op, ("status", String(status))]),
+                        duration: Timer(label: MetricName.requestDuration, dimensions: [op]),
+                        received: Counter(label: MetricName.receivedBytes, dimensions: [op]),
+                        sent: Counter(label: MetricName.sentBytes, dimensions: [op]))
+        handles[pair] = h
+        return h
     }
 }
 
@@ -153,21 +154,16 @@ final class AccessRecord: @unchecked Sendable {
 
         let elapsed = ContinuousClock.now - start
         ServerMetrics.inFlight.decrement()
-        let meters = RequestMeters.shared
-        meters.counter(MetricName.requests, [("operation", operation), ("status", "\(status)")]).increment()
-        meters.timer(MetricName.requestDuration, [("operation", operation)]).recordNanoseconds(
-            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        if bytesIn > 0 { meters.counter(MetricName.receivedBytes, [("operation", operation)]).increment(by: bytesIn) }
-        if sent > 0 { meters.counter(MetricName.sentBytes, [("operation", operation)]).increment(by: sent) }
+        let meters = RequestMeters.shared.handles(operation: operation, status: status)
+        meters.requests.increment()
+        meters.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        if bytesIn > 0 { meters.received.increment(by: bytesIn) }
+        if sent > 0 { meters.sent.increment(by: sent) }
 
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        var metadata: Logger.Metadata = [
-            "request-id": "\(requestID)", "key-id": "\(keyID.isEmpty ? "-" : keyID)", "op": "\(operation)", "method": "\(method)",
-            "bucket": "\(bucket)", "key": "\(key)", "status": "\(status)", "bytes-in": "\(bytesIn)", "bytes-out": "\(sent)",
-            "duration-ms": "\(TesseraLogHandler.milliseconds(ms))",
-        ]
-        if let error { metadata["error"] = "\(type(of: error))" }
-        logger.info("access", metadata: metadata)
+        AccessLine(requestID: requestID, keyID: keyID.isEmpty ? "-" : keyID, operation: operation, method: method, bucket: bucket,
+                   key: key, status: status, bytesIn: bytesIn, bytesOut: sent, milliseconds: ms,
+                   error: error.map { "\(type(of: $0))" }).log(to: logger)
     }
 }
 
