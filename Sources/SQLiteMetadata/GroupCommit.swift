@@ -31,6 +31,8 @@ final class GroupCommit: @unchecked Sendable {
     private let committer = DispatchQueue(label: "tessera.group-commit")
     /// Bodies per transaction at most, so one batch cannot hold the write lock for long.
     private let maxBatch = 256
+    /// Run on the committer after each batch's COMMIT (or failure), before anyone in it is answered.
+    var afterCommit: (() -> Void)?
 
     init(connection: SQLiteConnection) { self.connection = connection }
 
@@ -73,6 +75,7 @@ final class GroupCommit: @unchecked Sendable {
             }
             if batch.isEmpty { return }
             commit(batch)
+            afterCommit?()
             for job in batch {
                 job.body = nil
                 job.finished(job.error)

@@ -104,6 +104,7 @@ extension SQLiteMetadataStore: MetadataInventory {
 
     public func dropObject(bucket: String, key: String, version: Int64) throws -> Bool {
         try write { c in
+            touchedObjects.append(.init(bucket: bucket, key: key))
             let k = Array(key.utf8)
             var current: Int64?
             try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(k)]) { current = $0.int(0) }

@@ -13,6 +13,10 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     private let committer: GroupCommit
     private var readers: [SQLiteConnection] = []
     private let readerLock = NSLock()
+    let inlineObjects = InlineObjectCache()
+    /// Keys whose object the write transaction under way replaced or removed; touched only by
+    /// transaction bodies and the committer, which run on the committer's queue one at a time.
+    var touchedObjects: [InlineObjectCache.Key] = []
 
     /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
     public init(path: String, durable: Bool = true) throws {
@@ -25,6 +29,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try writer.exec("PRAGMA cache_size=-8192")
         try writer.exec(Self.schema)
         committer = GroupCommit(connection: writer)
+        committer.afterCommit = { [unowned self] in self.dropTouched() }
         try migrate()
     }
 
@@ -236,6 +241,22 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
+        let cacheKey = InlineObjectCache.Key(bucket: bucket, key: key)
+        let (cached, generation) = inlineObjects.lookup(cacheKey)
+        if let cached { return cached }
+        let found = try readObjectWithSegments(bucket: bucket, key: key)
+        if let found { inlineObjects.store(found, for: cacheKey, readAt: generation) }
+        return found
+    }
+
+    /// After each write transaction's COMMIT (or its failure), before its writers are answered.
+    private func dropTouched() {
+        guard !touchedObjects.isEmpty else { return }
+        inlineObjects.drop(touchedObjects)
+        touchedObjects.removeAll(keepingCapacity: true)
+    }
+
+    private func readObjectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
         try read { c in
             var object: ObjectRecord?
             var segments: [Segment] = []
@@ -265,7 +286,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     /// Inside a write transaction: the key's current version (if any) becomes garbage. true when
     /// blob files did (the collector has work).
-    private func retireCurrent(_ c: SQLiteConnection, bucket: String, key: [UInt8]) throws -> Bool {
+    private func retireCurrent(_ c: SQLiteConnection, bucket: String, key: String) throws -> Bool {
+        touchedObjects.append(.init(bucket: bucket, key: key))
+        let key = Array(key.utf8)
         var old: Int64?
         try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(key)]) { old = $0.int(0) }
         guard let old else { return false }
@@ -282,8 +305,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         var bucketExists = false
         try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(o.bucket)]) { _ in bucketExists = true }
         guard bucketExists else { throw CoreError.noSuchBucket(o.bucket) }
+        let releasedBlobs = try retireCurrent(c, bucket: o.bucket, key: o.key)
         let key = Array(o.key.utf8)
-        let releasedBlobs = try retireCurrent(c, bucket: o.bucket, key: key)
         try c.query("INSERT INTO objects(\(Self.objectColumns), storage_class) VALUES(?,?,?,?,?,?,?,?,?)", [
             .text(o.bucket), .blob(key), .int(o.version), .int(o.size), .text(o.etag),
             .double(o.lastModified.timeIntervalSince1970), .text(AttributesColumn.encode(o.attributes)),
@@ -313,7 +336,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func deleteObject(bucket: String, key: String) throws -> Bool {
-        try write { c in try retireCurrent(c, bucket: bucket, key: Array(key.utf8)) }
+        try write { c in try retireCurrent(c, bucket: bucket, key: key) }
     }
 
     /// SQL and arguments for "key within prefix, from start" on a table with a BLOB `key` column.
