@@ -72,10 +72,12 @@ extension Verifier {
     func verifyCachedURL(_ request: IncomingRequest) throws(AuthError) -> VerifiedAuth? {
         guard let key = VerifiedURLCache.key(request), let hit = urlCache.lookup(key),
               credentials(hit.auth.accessKey) == hit.secret else { return nil }
-        try checkAllSigned(request, signed: ["host"], exempt: ["x-amz-content-sha256"])
+        try checkAllSigned(request, signed: Self.hostOnly, exempt: Self.contentSHA256)
         try checkExpiry(requestTime: hit.requestTime, expires: hit.expires)
         return hit.auth
     }
+    private static let hostOnly: Set<String> = ["host"]
+    private static let contentSHA256: Set<String> = ["x-amz-content-sha256"]
 
     private func checkExpiry(requestTime: Int64, expires: Int64) throws(AuthError) {
         guard let maxSkew else { return }

@@ -17,8 +17,34 @@ final class VerifiedURLCache: @unchecked Sendable {
         var auth: VerifiedAuth
     }
 
+    /// Compared and hashed by UTF-8 bytes: String's own == calls canonically equivalent text equal
+    /// ("é" and "e\u{301}" in a raw path), and those are different objects with different signatures.
+    struct Key: Hashable {
+        let method: String
+        let host: String
+        let path: String
+        let query: String
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.method.utf8.elementsEqual(b.method.utf8) && a.host.utf8.elementsEqual(b.host.utf8)
+                && a.path.utf8.elementsEqual(b.path.utf8) && a.query.utf8.elementsEqual(b.query.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            // withUTF8 is mutating (it may make a bridged string native): copies of the references.
+            var m = method, h = host, p = path, q = query
+            m.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)  // never a UTF-8 byte: keeps the fields apart
+            h.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)
+            p.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)
+            q.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
     private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private var entries: [Key: Entry] = [:]
     private let capacity: Int
 
     init(capacity: Int = 8192) {
@@ -26,11 +52,11 @@ final class VerifiedURLCache: @unchecked Sendable {
     }
 
     /// The key for `request`, or nil when it cannot be cached (not a host-only presigned V4 URL).
-    static func key(_ request: IncomingRequest) -> String? {
+    static func key(_ request: IncomingRequest) -> Key? {
         guard request.query.utf8.count < 4096, signsHostOnly(request.query) else { return nil }
         let hosts = request.headerValues("host")
         guard hosts.count == 1 else { return nil }
-        return request.method + " " + hosts[0] + " " + request.path + "?" + request.query
+        return Key(method: request.method, host: hosts[0], path: request.path, query: request.query)
     }
 
     /// Whether `query` has the parameter X-Amz-SignedHeaders=host (bytewise: String.contains went
@@ -44,11 +70,11 @@ final class VerifiedURLCache: @unchecked Sendable {
         return found
     }
 
-    func lookup(_ key: String) -> Entry? {
+    func lookup(_ key: Key) -> Entry? {
         lock.withLock { entries[key] }
     }
 
-    func insert(_ key: String, _ entry: Entry) {
+    func insert(_ key: Key, _ entry: Entry) {
         lock.withLock {
             // Bounded and simple: a full cache starts over (a miss only costs a full verification).
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

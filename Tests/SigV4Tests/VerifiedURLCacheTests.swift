@@ -87,4 +87,19 @@ import Testing
         #expect(VerifiedURLCache.key(twoHosts) == nil)
         #expect(VerifiedURLCache.key(Self.url) != nil)
     }
+
+    /// Paths are compared as bytes: a raw "é" and "e" + U+0301 are different objects (Swift's String
+    /// calls them equal), so a URL verified for one must not be served from the cache for the other.
+    @Test func canonicallyEquivalentPathsAreDifferentKeys() throws {
+        var composed = Self.url
+        composed.path = "/caf\u{E9}"
+        var decomposed = Self.url
+        decomposed.path = "/cafe\u{301}"
+        #expect(composed.path == decomposed.path)
+        let cache = VerifiedURLCache()
+        let key = try #require(VerifiedURLCache.key(composed))
+        cache.insert(key, .init(secret: "s", requestTime: 0, expires: 1, auth: try #require(try Self.verifier(World()).verify(Self.url))))
+        #expect(cache.lookup(key) != nil)
+        #expect(cache.lookup(try #require(VerifiedURLCache.key(decomposed))) == nil)
+    }
 }
