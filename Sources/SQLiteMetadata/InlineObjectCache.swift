@@ -11,19 +11,14 @@ import StorageCore
 /// still try to store what it read: every drop advances `generation`, and a value read under an
 /// older generation is not stored.
 final class InlineObjectCache: @unchecked Sendable {
-    /// Compared and hashed by UTF-8 bytes, as the database compares keys: String's own == treats
-    /// canonically equivalent keys ("é" and "e\u{301}") as equal, and S3 keeps them apart.
+    /// By UTF-8 bytes, as the database compares keys (see `BytewiseString`): S3 keeps "é" and
+    /// "e\u{301}" apart.
     struct Key: Hashable {
-        let bucket: String
-        let key: String
-        static func == (a: Key, b: Key) -> Bool {
-            a.bucket.utf8.elementsEqual(b.bucket.utf8) && a.key.utf8.elementsEqual(b.key.utf8)
-        }
-        func hash(into hasher: inout Hasher) {
-            var b = bucket, k = key  // withUTF8 is mutating (it may make a bridged string native)
-            b.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-            hasher.combine(0xFF as UInt8)  // never a UTF-8 byte: separates bucket from key
-            k.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let bucket: BytewiseString
+        let key: BytewiseString
+        init(bucket: String, key: String) {
+            self.bucket = BytewiseString(value: bucket)
+            self.key = BytewiseString(value: key)
         }
     }
     typealias Value = (ObjectRecord, [Segment])

@@ -116,16 +116,17 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try? JSONDecoder().decode(type, from: Data(text.utf8))
     }
     /// Decoded attributes by their stored text: JSONDecoder was ~7% of a small GET. Bounded; cleared when full.
-    private var attrsCache: [String: ObjectAttributes] = [:]
+    private var attrsCache: [BytewiseString: ObjectAttributes] = [:]
     private let attrsCacheLock = NSLock()
     private static let attrsCacheLimit = 4096
 
     private func attrs(_ text: String) -> ObjectAttributes {
-        if let hit = attrsCacheLock.withLock({ attrsCache[text] }) { return hit }
+        let key = BytewiseString(value: text)
+        if let hit = attrsCacheLock.withLock({ attrsCache[key] }) { return hit }
         let decoded = decode(ObjectAttributes.self, text) ?? ObjectAttributes()
         attrsCacheLock.withLock {
             if attrsCache.count >= Self.attrsCacheLimit { attrsCache.removeAll(keepingCapacity: true) }
-            attrsCache[text] = decoded
+            attrsCache[key] = decoded
         }
         return decoded
     }

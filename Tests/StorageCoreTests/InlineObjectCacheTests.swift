@@ -73,6 +73,13 @@ import Testing
             #expect(try inlineBody(s, decomposed) == [2])
         }
         #expect(cache(s).count == 2)
+        // The same for user metadata: each object keeps its own bytes.
+        _ = try await s.putObject(bucket: "bkt", key: "m1", attributes: ObjectAttributes(userMetadata: ["name": composed]), body: TestBody(bytes: [1]))
+        _ = try await s.putObject(bucket: "bkt", key: "m2", attributes: ObjectAttributes(userMetadata: ["name": decomposed]), body: TestBody(bytes: [2]))
+        for (key, expected) in [("m1", composed), ("m2", decomposed)] {
+            let value = try #require(try await s.openObject(bucket: "bkt", key: key).record.attributes.userMetadata["name"])
+            #expect(Array(value.utf8) == Array(expected.utf8))
+        }
         try await s.deleteObject(bucket: "bkt", key: decomposed)
         #expect(try inlineBody(s, composed) == [1])
         #expect(try inlineBody(s, decomposed) == nil)
