@@ -28,8 +28,9 @@ extension Storage {
     }
 
     /// The upload, checked to belong to this bucket and key (S3 answers NoSuchUpload otherwise).
+    /// Keys compare as bytes: String's == would take "é" for "e\u{301}", another key.
     public func upload(bucket: String, key: String, uploadID: String) async throws -> UploadRecord {
-        guard let u = try metadata.upload(id: uploadID), u.bucket == bucket, u.key == key else {
+        guard let u = try metadata.upload(id: uploadID), u.bucket == bucket, u.key.utf8.elementsEqual(key.utf8) else {
             _ = try await self.bucket(bucket)
             throw CoreError.noSuchUpload(uploadID)
         }

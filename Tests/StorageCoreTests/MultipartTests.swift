@@ -66,6 +66,20 @@ import Testing
 
     /// The validator finds parts in a stored list in any order (ascending is walked, others looked up),
     /// with gaps, and reports the same errors either way.
+    /// An upload belongs to its key's bytes: a canonically equivalent key is another key.
+    @Test func anUploadIsNotFoundUnderACanonicallyEquivalentKey() async throws {
+        let (s, _) = try makeStorage(limits: Self.small)
+        try await s.createBucket("bkt", region: "us-east-1")
+        let u = try await s.createMultipartUpload(bucket: "bkt", key: "caf\u{E9}", attributes: .init())
+        do {
+            _ = try await s.uploadPart(bucket: "bkt", key: "cafe\u{301}", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: [1]))
+            Issue.record("a part was stored under another key's upload")
+        } catch let e as CoreError {
+            #expect(e.code == "NoSuchUpload")
+        }
+        _ = try await s.uploadPart(bucket: "bkt", key: "caf\u{E9}", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: [1]))
+    }
+
     @Test func validatorFindsPartsInAnyStoredOrder() throws {
         var limits = LimitProfile.aws
         limits.minPartSize = 0
