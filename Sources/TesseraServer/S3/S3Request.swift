@@ -22,7 +22,9 @@ struct S3Request {
         try self.init(head: request.head, domain: domain)
     }
 
-    init(head request: HTTPRequest, domain: String?) throws {
+    /// - Parameter decodingQuery: false leaves `query` empty, having only checked that the query is
+    ///   well formed (the small-GET shortcut, whose query holds only a signature read raw).
+    init(head request: HTTPRequest, domain: String?, decodingQuery: Bool = true) throws {
         method = request.method.rawValue
         let target = request.path ?? "/"
         if let q = target.firstIndex(of: "?") {
@@ -34,7 +36,12 @@ struct S3Request {
         }
         headers = request.headerFields
         host = request.authority ?? ""
-        query = try Self.parseQuery(rawQuery)
+        if decodingQuery {
+            query = try Self.parseQuery(rawQuery)
+        } else {
+            try Self.checkQuery(rawQuery)
+            query = [:]
+        }
 
         var hostBucket: String?
         if let domain, !domain.isEmpty {
@@ -97,6 +104,43 @@ struct S3Request {
         return q
     }
 
+    /// Throws what `parseQuery` would throw for `raw`, without building its dictionary: an ASCII
+    /// query (a presigned URL's) needs only its escapes checked; any other goes through `parseQuery`.
+    static func checkQuery(_ raw: String) throws {
+        var raw = raw
+        let verdict: Bool? = raw.withUTF8 { bytes in
+            var i = 0
+            while i < bytes.count {
+                let c = bytes[i]
+                if c >= 0x80 { return nil }
+                if c == UInt8(ascii: "%") {
+                    guard i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), hexValue(bytes[i + 2]) != nil else { return false }
+                    if hi >= 8 { return nil }  // decodes to a byte of a multi-byte character: UTF-8 to validate
+                    i += 3
+                    continue
+                }
+                i += 1
+            }
+            return true
+        }
+        switch verdict {
+        case true?: return
+        case false?: throw invalidURI
+        case nil: _ = try parseQuery(raw)
+        }
+    }
+
+    static let invalidURI = CoreError("InvalidURI", "Couldn't parse the specified URI.")
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 65...70: return c - 55
+        case 97...102: return c - 87
+        default: return nil
+        }
+    }
+
     /// Percent-decoding that refuses malformed escapes and invalid UTF-8 (InvalidURI).
     static func decode(_ s: Substring, plusIsSpace: Bool = false) throws -> String {
         var s = s
@@ -104,19 +148,11 @@ struct S3Request {
     }
 
     static func decode(bytes: Slice<UnsafeBufferPointer<UInt8>>, plusIsSpace: Bool) throws -> String {
-        let invalid = CoreError("InvalidURI", "Couldn't parse the specified URI.")
+        let invalid = invalidURI
         // Most names and values need no decoding.
         if !bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) {
             guard let str = String(validating: bytes, as: UTF8.self) else { throw invalid }
             return str
-        }
-        func hexValue(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: return c - 48
-            case 65...70: return c - 55
-            case 97...102: return c - 87
-            default: return nil
-            }
         }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

@@ -160,7 +160,7 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
         let s3: S3Request
         let accessKey: String
         do {
-            s3 = try S3Request(head: head, domain: service.domain)
+            s3 = try S3Request(head: head, domain: service.domain, decodingQuery: false)  // X-Amz-* only (isShortcutGet)
             guard let bucket = s3.bucket, let key = s3.key,
                   S3Endpoint.resolve(method: s3.method, bucket: bucket, key: key, query: s3.query, hasCopySource: false) == .getObject
             else { return false }
