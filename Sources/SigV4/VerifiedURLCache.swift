@@ -26,8 +26,14 @@ final class VerifiedURLCache: @unchecked Sendable {
         let query: String
 
         static func == (a: Key, b: Key) -> Bool {
-            a.method.utf8.elementsEqual(b.method.utf8) && a.host.utf8.elementsEqual(b.host.utf8)
-                && a.path.utf8.elementsEqual(b.path.utf8) && a.query.utf8.elementsEqual(b.query.utf8)
+            sameBytes(a.query, b.query) && sameBytes(a.path, b.path) && sameBytes(a.host, b.host) && sameBytes(a.method, b.method)
+        }
+
+        /// memcmp over the UTF-8 (utf8.elementsEqual walks byte by byte, generically: 3% of a small GET).
+        static func sameBytes(_ a: String, _ b: String) -> Bool {
+            guard a.utf8.count == b.utf8.count else { return false }
+            var a = a, b = b
+            return a.withUTF8 { pa in b.withUTF8 { pb in pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0 } }
         }
 
         func hash(into hasher: inout Hasher) {
