@@ -3,9 +3,9 @@ import Testing
 @testable import SQLiteMetadata
 @testable import StorageCore
 
-/// The cache of inline objects in front of SQLite: never an answer older than an acknowledged write.
-@Suite struct InlineObjectCacheTests {
-    func cache(_ s: Storage) -> InlineObjectCache { (s.metadata as! SQLiteMetadataStore).inlineObjects }
+/// The caches in front of SQLite (inline objects, buckets): never an answer older than an acknowledged write.
+@Suite struct CommitCoherentCacheTests {
+    func cache(_ s: Storage) -> InlineObjects.Cache { (s.metadata as! SQLiteMetadataStore).inlineObjects }
 
     func inlineBody(_ s: Storage, _ key: String) throws -> [UInt8]? {
         try s.openInlineObject(bucket: "bkt", key: key)?.inlineBytes(range: nil).map { Array($0.readableBytesView) }
@@ -49,6 +49,24 @@ import Testing
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == parts.flatMap { $0 })
     }
 
+    /// A deleted bucket is gone at once, and one made again under the name is the new one.
+    @Test func bucketsAreDroppedWhenDeletedAndMadeAgain() async throws {
+        let (s, _) = try makeStorage()
+        let store = s.metadata as! SQLiteMetadataStore
+        try await s.createBucket("bkt", region: "us-east-1")
+        #expect(try await s.bucket("bkt").region == "us-east-1")
+        #expect(try await s.bucket("bkt").region == "us-east-1")
+        #expect(store.buckets.count == 1)
+        try await s.deleteBucket("bkt")
+        await #expect(throws: CoreError.self) { _ = try await s.bucket("bkt") }
+        try await s.createBucket("bkt", region: "eu-west-1")
+        #expect(try await s.bucket("bkt").region == "eu-west-1")
+        // A bucket that is not empty stays (and stays cached).
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1]))
+        await #expect(throws: CoreError.self) { try await s.deleteBucket("bkt") }
+        #expect(try await s.bucket("bkt").region == "eu-west-1")
+    }
+
     /// Fsck's repair drops objects through the inventory: the cached copy goes too.
     @Test func anObjectDroppedByTheInventoryIsDropped() async throws {
         let (s, _) = try makeStorage()
@@ -87,12 +105,12 @@ import Testing
 
     /// A value read before a drop is not stored after it; the bounds hold.
     @Test func staleReadsAreNotStoredAndTheCacheIsBounded() {
-        let c = InlineObjectCache(maxBytes: 64 << 10, maxEntries: 4)
+        let c = InlineObjects.cache(maxBytes: 64 << 10, maxEntries: 4)
         let record = ObjectRecord(bucket: "b", key: "k", version: 1, size: 1, etag: "e", lastModified: Date(), attributes: .init(), partsCount: nil)
-        let value: InlineObjectCache.Value = (record, [Segment(blob: "", size: 1, offset: 0, inline: [7])])
-        let key = InlineObjectCache.Key(bucket: "b", key: "k")
+        let value: InlineObjects.Value = (record, [Segment(blob: "", size: 1, offset: 0, inline: [7])])
+        let key = InlineObjects.Key(bucket: "b", key: "k")
         let (_, before) = c.lookup(key)
-        c.drop([InlineObjectCache.Key(bucket: "b", key: "other")])
+        c.drop([InlineObjects.Key(bucket: "b", key: "other")])
         c.store(value, for: key, readAt: before)
         #expect(c.lookup(key).value == nil)
         c.store(value, for: key, readAt: c.lookup(key).generation)
@@ -103,7 +121,7 @@ import Testing
         for i in 0..<10 { c.store(value, for: .init(bucket: "b", key: "n\(i)"), readAt: c.lookup(key).generation) }
         #expect(c.count <= 4)
         // Too large a share of the budget: not kept.
-        let big: InlineObjectCache.Value = (record, [Segment(blob: "", size: 8192, offset: 0, inline: [UInt8](repeating: 0, count: 8192))])
+        let big: InlineObjects.Value = (record, [Segment(blob: "", size: 8192, offset: 0, inline: [UInt8](repeating: 0, count: 8192))])
         c.store(big, for: .init(bucket: "b", key: "big"), readAt: c.lookup(key).generation)
         #expect(c.lookup(.init(bucket: "b", key: "big")).value == nil)
     }
