@@ -22,7 +22,8 @@ import StorageCore
 ///   meaning is duplicated; only the transport around it is cheaper.
 ///
 /// Responses leave in request order: while a request passed on or a PUT of its own is unanswered,
-/// nothing is answered here, and while its own PUT is under way it reads nothing more.
+/// nothing is answered here, and while its own PUT is under way what arrives waits (reading stops
+/// once `maxQueued` parts wait).
 final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -41,9 +42,13 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: Held?
     /// Requests passed on whose responses have not ended.
     private var passedOn = 0
-    /// A PUT of its own is being answered: what arrives meanwhile waits in `queued`, and no read is asked for.
+    /// A PUT of its own is being answered: what arrives meanwhile waits in `queued`, and past
+    /// `maxQueued` parts no read is asked for.
     private var busy = false
     private var queued: [HTTPRequestPart] = []
+    /// Reading goes on while a PUT is answered, up to this many waiting parts (a pipelining client's):
+    /// withholding every read cost two epoll_ctl calls per PUT (read interest off, then on again).
+    static let maxQueued = 16
     private var readWanted = false
     /// Out of the pipeline (the connection closed): a PUT answered after that is not written.
     private var removed = false
@@ -107,7 +112,7 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func read(context: ChannelHandlerContext) {
-        if busy { readWanted = true } else { context.read() }
+        if busy && queued.count >= Self.maxQueued { readWanted = true } else { context.read() }
     }
 
     // MARK: which requests
