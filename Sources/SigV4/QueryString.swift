@@ -1,3 +1,5 @@
+import Foundation
+
 /// One `name[=value]` pair of a raw query string.
 struct QueryParameter {
     /// Bytes as received (still percent-encoded).
@@ -86,5 +88,16 @@ public enum RawQuery {
                 start = end + 1
             }
         }
+    }
+
+    /// Whether `param` begins with `prefix` (memcmp: the generic starts(with:) walks byte by byte).
+    public static func hasPrefix(_ param: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        param.count >= prefix.utf8CodeUnitCount
+            && (prefix.utf8CodeUnitCount == 0 || memcmp(param.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0)
+    }
+
+    /// Whether `param` is exactly `text`.
+    public static func isExactly(_ param: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        param.count == text.utf8CodeUnitCount && hasPrefix(param, text)
     }
 }

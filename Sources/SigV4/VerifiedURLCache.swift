@@ -70,7 +70,7 @@ final class VerifiedURLCache: @unchecked Sendable {
     static func signsHostOnly(_ query: String) -> Bool {
         var found = false
         RawQuery.forEachParameter(query[...]) { param in
-            found = param.elementsEqual("X-Amz-SignedHeaders=host".utf8)
+            found = RawQuery.isExactly(param, "X-Amz-SignedHeaders=host")
             return !found
         }
         return found

@@ -137,12 +137,12 @@ final class SmallRequestShortcut: ChannelDuplexHandler, RemovableChannelHandler 
         var queryIsSignatureOnly = true
         var sawSignature = false
         RawQuery.forEachParameter(target[target.utf8.index(after: q)...]) { param in
-            if !param.starts(with: "X-Amz-".utf8)
-                || (param.starts(with: "X-Amz-Algorithm=".utf8) && !param.elementsEqual("X-Amz-Algorithm=AWS4-HMAC-SHA256".utf8)) {
+            if !RawQuery.hasPrefix(param, "X-Amz-")
+                || (RawQuery.hasPrefix(param, "X-Amz-Algorithm=") && !RawQuery.isExactly(param, "X-Amz-Algorithm=AWS4-HMAC-SHA256")) {
                 queryIsSignatureOnly = false
                 return false
             }
-            if param.starts(with: "X-Amz-Signature=".utf8) { sawSignature = true }
+            if RawQuery.hasPrefix(param, "X-Amz-Signature=") { sawSignature = true }
             return true
         }
         return queryIsSignatureOnly && sawSignature && keepsAlive(head)
