@@ -75,7 +75,7 @@ import Testing
         for i in 0..<400 {
             func pick() -> String { values.randomElement(using: &generator)! }
             let line = AccessLine(requestID: pick(), keyID: pick(), operation: pick(), method: pick(), bucket: pick(), key: pick(),
-                                  status: [200, 404, 503][i % 3], bytesIn: [0, 4096, -1, Int64.max][i % 4],
+                                  status: [200, 404, 503][i % 3], bytesIn: [0, 4096, -1, Int64.max, Int64.min][i % 5],
                                   bytesOut: Int64(i) * 1_000_003, milliseconds: [0, 0.0004, 0.0005, 1.5, 12.3456, 99_999.9999][i % 6],
                                   error: i % 5 == 0 ? nil : pick())
             let label = i % 7 == 0 ? pick() : "tessera"

@@ -1,13 +1,8 @@
 /// Zero-padded numbers for dates, request IDs and log lines. String(format:) goes through
 /// Foundation's CFString formatter, which cost more than the rest of a small GET's headers.
 enum FixedWidth {
-    /// `v` in decimal, left-padded with zeros to `width` digits (wider values keep all their digits).
-    static func decimal(_ v: Int, _ width: Int) -> String {
-        let s = String(max(0, v))
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-
-    /// Appends `v` in decimal, left-padded with zeros to `width` digits, as ASCII bytes.
+    /// Appends `v` in decimal, left-padded with zeros to `width` digits (wider values keep all their
+    /// digits), as ASCII bytes.
     static func append(_ v: Int, width: Int = 1, to out: inout [UInt8]) {
         var v = max(0, v)
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,

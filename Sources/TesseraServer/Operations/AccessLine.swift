@@ -72,8 +72,7 @@ struct AccessLine {
         // Numbers and timestamps need neither quotes (logfmt) nor escapes.
         func number(_ n: StaticString, _ v: Int64) {
             name(n)
-            if v < 0 { out.append(UInt8(ascii: "-")) }
-            FixedWidth.append(Int(v.magnitude), to: &out)
+            if v >= 0 { FixedWidth.append(Int(v), to: &out) } else { out.append(contentsOf: String(v).utf8) }  // rare, and exact
             if json { out.append(UInt8(ascii: "\"")) }
         }
 
