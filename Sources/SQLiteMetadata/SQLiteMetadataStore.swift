@@ -13,14 +13,13 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     private let committer: GroupCommit
     private var readers: [SQLiteConnection] = []
     private let readerLock = NSLock()
+    /// Only this process changes inline objects: the admin commands that write beside a running daemon
+    /// (bucket create/delete, upload abort, fsck's repairs of objects whose blob files are missing) never
+    /// touch one. (Buckets are not cached for that reason: `tessera buckets delete` may run beside it.)
     let inlineObjects = InlineObjects.cache()
-    /// Buckets by name: every request names one, and most look it up.
-    let buckets = CommitCoherentCache<BytewiseString, BucketRecord>(maxBytes: 1 << 20, maxEntries: 1024,
-                                                                     cost: { 128 + $0.name.utf8.count })
-    /// Objects and buckets the write transaction under way changed; touched only by transaction
-    /// bodies and the committer, which run on the committer's queue one at a time.
+    /// Objects the write transaction under way replaced or removed; touched only by transaction bodies
+    /// and the committer, which run on the committer's queue one at a time.
     var touchedObjects: [InlineObjects.Key] = []
-    var touchedBuckets: [BytewiseString] = []
 
     /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
     public init(path: String, durable: Bool = true) throws {
@@ -139,7 +138,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func createBucket(_ bucket: BucketRecord) throws -> Bool {
         try write { c in
-            touchedBuckets.append(BytewiseString(value: bucket.name))
             try c.query("INSERT OR IGNORE INTO buckets(name, created, region) VALUES(?,?,?)",
                         [.text(bucket.name), .double(bucket.created.timeIntervalSince1970), .text(bucket.region)])
             return c.changes == 1
@@ -147,15 +145,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func bucket(named name: String) throws -> BucketRecord? {
-        let cacheKey = BytewiseString(value: name)
-        let (cached, generation) = buckets.lookup(cacheKey)
-        if let cached { return cached }
-        let found = try readBucket(named: name)
-        if let found { buckets.store(found, for: cacheKey, readAt: generation) }
-        return found
-    }
-
-    private func readBucket(named name: String) throws -> BucketRecord? {
         try read { c in
             var r: BucketRecord?
             try c.query("SELECT name, created, region FROM buckets WHERE name=?", [.text(name)]) { row in
@@ -177,7 +166,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func deleteBucket(named name: String) throws {
         try write { c in
-            touchedBuckets.append(BytewiseString(value: name))
             var exists = false
             try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(name)]) { _ in exists = true }
             guard exists else { throw CoreError.noSuchBucket(name) }
@@ -267,14 +255,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     /// After each write transaction's COMMIT (or its failure), before its writers are answered.
     private func dropTouched() {
-        if !touchedObjects.isEmpty {
-            inlineObjects.drop(touchedObjects)
-            touchedObjects.removeAll(keepingCapacity: true)
-        }
-        if !touchedBuckets.isEmpty {
-            buckets.drop(touchedBuckets)
-            touchedBuckets.removeAll(keepingCapacity: true)
-        }
+        guard !touchedObjects.isEmpty else { return }
+        inlineObjects.drop(touchedObjects)
+        touchedObjects.removeAll(keepingCapacity: true)
     }
 
     private func readObjectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
