@@ -16,10 +16,10 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     /// Only this process changes inline objects: the admin commands that write beside a running daemon
     /// (bucket create/delete, upload abort, fsck's repairs of objects whose blob files are missing) never
     /// touch one. (Buckets are not cached for that reason: `tessera buckets delete` may run beside it.)
-    let inlineObjects = InlineObjects.cache()
+    let inlineObjects = InlineObjectCache()
     /// Objects the write transaction under way replaced or removed; touched only by transaction bodies
     /// and the committer, which run on the committer's queue one at a time.
-    var touchedObjects: [InlineObjects.Key] = []
+    var touchedObjects: [InlineObjectCache.Key] = []
 
     /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
     public init(path: String, durable: Bool = true) throws {
@@ -233,7 +233,6 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try read { c in try segments(c, version: version) }
     }
 
-    /// The record and its segments in one statement, so one read transaction (GET's common path).
     public func largestVersion() throws -> Int64 {
         try read { c in
             var largest: Int64 = 0
@@ -244,8 +243,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
+    /// From `inlineObjects` when the body is inline and was read before; else from SQLite.
     public func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
-        let cacheKey = InlineObjects.Key(bucket: bucket, key: key)
+        let cacheKey = InlineObjectCache.Key(bucket: bucket, key: key)
         let (cached, generation) = inlineObjects.lookup(cacheKey)
         if let cached { return cached }
         let found = try readObjectWithSegments(bucket: bucket, key: key)
@@ -260,6 +260,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         touchedObjects.removeAll(keepingCapacity: true)
     }
 
+    /// The record and its segments in one statement, so one read transaction (GET's common path).
     private func readObjectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
         try read { c in
             var object: ObjectRecord?

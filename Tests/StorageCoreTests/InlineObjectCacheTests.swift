@@ -4,8 +4,8 @@ import Testing
 @testable import StorageCore
 
 /// The cache of inline objects in front of SQLite: never an answer older than an acknowledged write.
-@Suite struct CommitCoherentCacheTests {
-    func cache(_ s: Storage) -> InlineObjects.Cache { (s.metadata as! SQLiteMetadataStore).inlineObjects }
+@Suite struct InlineObjectCacheTests {
+    func cache(_ s: Storage) -> InlineObjectCache { (s.metadata as! SQLiteMetadataStore).inlineObjects }
 
     func inlineBody(_ s: Storage, _ key: String) throws -> [UInt8]? {
         try s.openInlineObject(bucket: "bkt", key: key)?.inlineBytes(range: nil).map { Array($0.readableBytesView) }
@@ -98,12 +98,12 @@ import Testing
 
     /// A value read before a drop is not stored after it; the bounds hold.
     @Test func staleReadsAreNotStoredAndTheCacheIsBounded() {
-        let c = InlineObjects.cache(maxBytes: 64 << 10, maxEntries: 4)
+        let c = InlineObjectCache(maxBytes: 64 << 10, maxEntries: 4)
         let record = ObjectRecord(bucket: "b", key: "k", version: 1, size: 1, etag: "e", lastModified: Date(), attributes: .init(), partsCount: nil)
-        let value: InlineObjects.Value = (record, [Segment(blob: "", size: 1, offset: 0, inline: [7])])
-        let key = InlineObjects.Key(bucket: "b", key: "k")
+        let value: InlineObjectCache.Value = (record, [Segment(blob: "", size: 1, offset: 0, inline: [7])])
+        let key = InlineObjectCache.Key(bucket: "b", key: "k")
         let (_, before) = c.lookup(key)
-        c.drop([InlineObjects.Key(bucket: "b", key: "other")])
+        c.drop([InlineObjectCache.Key(bucket: "b", key: "other")])
         c.store(value, for: key, readAt: before)
         #expect(c.lookup(key).value == nil)
         c.store(value, for: key, readAt: c.lookup(key).generation)
@@ -114,7 +114,7 @@ import Testing
         for i in 0..<10 { c.store(value, for: .init(bucket: "b", key: "n\(i)"), readAt: c.lookup(key).generation) }
         #expect(c.count <= 4)
         // Too large a share of the budget: not kept.
-        let big: InlineObjects.Value = (record, [Segment(blob: "", size: 8192, offset: 0, inline: [UInt8](repeating: 0, count: 8192))])
+        let big: InlineObjectCache.Value = (record, [Segment(blob: "", size: 8192, offset: 0, inline: [UInt8](repeating: 0, count: 8192))])
         c.store(big, for: .init(bucket: "b", key: "big"), readAt: c.lookup(key).generation)
         #expect(c.lookup(.init(bucket: "b", key: "big")).value == nil)
     }
