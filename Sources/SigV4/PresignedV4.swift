@@ -61,23 +61,8 @@ extension Verifier {
             canonicalQuery: query.canonical(excluding: "X-Amz-Signature"), payloadHash: payloadHash,
             signature: signature, presigned: true)
         _ = try checkSignature(claim, request: request, secret: secret)
-        let auth = VerifiedAuth(accessKey: credential.accessKey, version: 4, presigned: true, payload: payload)
-        if signedHeaders == ["host"], let key = VerifiedURLCache.key(request) {
-            urlCache.insert(key, .init(secret: secret, requestTime: requestTime, expires: expires, auth: auth))
-        }
-        return auth
+        return VerifiedAuth(accessKey: credential.accessKey, version: 4, presigned: true, payload: payload)
     }
-
-    /// A presigned URL verified before (see `VerifiedURLCache`): nil on a miss.
-    func verifyCachedURL(_ request: IncomingRequest) throws(AuthError) -> VerifiedAuth? {
-        guard let key = VerifiedURLCache.key(request), let hit = urlCache.lookup(key),
-              credentials(hit.auth.accessKey) == hit.secret else { return nil }
-        try checkAllSigned(request, signed: Self.hostOnly, exempt: Self.contentSHA256)
-        try checkExpiry(requestTime: hit.requestTime, expires: hit.expires)
-        return hit.auth
-    }
-    private static let hostOnly: Set<String> = ["host"]
-    private static let contentSHA256: Set<String> = ["x-amz-content-sha256"]
 
     private func checkExpiry(requestTime: Int64, expires: Int64) throws(AuthError) {
         guard let maxSkew else { return }

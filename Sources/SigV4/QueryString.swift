@@ -72,32 +72,3 @@ struct QueryString {
         return String(decoding: out, as: UTF8.self)
     }
 }
-
-/// The raw `name[=value]` pieces of a query string, bytewise and without copies, for checks that run
-/// on every request before anything is parsed (`VerifiedURLCache`, the server's small-GET test).
-public enum RawQuery {
-    /// Calls `body` with each piece between '&'s, in order (empty pieces too), until it returns false.
-    public static func forEachParameter(_ query: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
-        var query = query
-        query.withUTF8 { bytes in
-            var start = 0
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x26 { end += 1 }
-                if !body(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return }
-                start = end + 1
-            }
-        }
-    }
-
-    /// Whether `param` begins with `prefix` (memcmp: the generic starts(with:) walks byte by byte).
-    public static func hasPrefix(_ param: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
-        param.count >= prefix.utf8CodeUnitCount
-            && (prefix.utf8CodeUnitCount == 0 || memcmp(param.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0)
-    }
-
-    /// Whether `param` is exactly `text`.
-    public static func isExactly(_ param: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
-        param.count == text.utf8CodeUnitCount && hasPrefix(param, text)
-    }
-}

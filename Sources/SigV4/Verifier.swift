@@ -9,7 +9,6 @@ public struct Verifier: Sendable {
     let maxSkew: TimeInterval?
     let now: @Sendable () -> Date
     let keyCache: SigningKeyCache
-    let urlCache: VerifiedURLCache
 
     /// credentials: access key -> secret (nil = unknown key -> InvalidAccessKeyId 403)
     /// maxSkew: nil disables clock-skew and presign-expiry checks (fixture replay)
@@ -22,13 +21,11 @@ public struct Verifier: Sendable {
         self.maxSkew = maxSkew
         self.now = now
         self.keyCache = SigningKeyCache()
-        self.urlCache = VerifiedURLCache()
     }
 
     /// nil when the request carries no authentication at all (anonymous); throws AuthError when it carries auth that fails.
     public func verify(_ request: IncomingRequest) throws(AuthError) -> VerifiedAuth? {
         let authorization = request.header("authorization")
-        if authorization == nil, let auth = try verifyCachedURL(request) { return auth }
         let query = QueryString(request.query)
         let v4Query = query.contains("X-Amz-Algorithm") || query.contains("X-Amz-Signature")
             || query.contains("X-Amz-Credential")

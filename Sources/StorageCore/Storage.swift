@@ -198,14 +198,6 @@ public final class Storage: Sendable {
         throw CoreError("SlowDown", "The object is being rewritten too often to read; retry.")
     }
 
-    /// The object if its whole body is stored inline (one read, no lease, no await); nil when it is
-    /// missing or kept in files, which `openObject` handles with its errors and leases.
-    public func openInlineObject(bucket: String, key: String) throws -> OpenObject? {
-        guard let (o, segments) = try metadata.objectWithSegments(bucket: bucket, key: key),
-              segments.allSatisfy({ $0.inline != nil }) else { return nil }
-        return OpenObject(record: o, segments: segments, storage: self, leased: false)
-    }
-
     func releaseLease(_ version: Int64) {
         if leases.release(version) { collectGarbage() }  // only when the collector left garbage for this reader
     }

@@ -58,8 +58,7 @@ public enum Daemon {
         }
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads(),
-                                        SmallRequestShortcutInstaller(service: service)],
+            additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads()],
             idleTimeout: .seconds(120))
         return Application(
             responder: service,

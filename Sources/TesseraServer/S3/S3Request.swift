@@ -22,9 +22,7 @@ struct S3Request {
         try self.init(head: request.head, domain: domain)
     }
 
-    /// - Parameter decodingQuery: false leaves `query` empty, having only checked that the query is
-    ///   well formed (the small-GET shortcut, whose query holds only a signature read raw).
-    init(head request: HTTPRequest, domain: String?, decodingQuery: Bool = true) throws {
+    init(head request: HTTPRequest, domain: String?) throws {
         method = request.method.rawValue
         let target = request.path ?? "/"
         if let q = target.firstIndex(of: "?") {
@@ -36,12 +34,7 @@ struct S3Request {
         }
         headers = request.headerFields
         host = request.authority ?? ""
-        if decodingQuery {
-            query = try Self.parseQuery(rawQuery)
-        } else {
-            try Self.checkQuery(rawQuery)
-            query = [:]
-        }
+        query = try Self.parseQuery(rawQuery)
 
         var hostBucket: String?
         if let domain, !domain.isEmpty {
@@ -102,32 +95,6 @@ struct S3Request {
             }
         }
         return q
-    }
-
-    /// Throws what `parseQuery` would throw for `raw`, without building its dictionary: an ASCII
-    /// query (a presigned URL's) needs only its escapes checked; any other goes through `parseQuery`.
-    static func checkQuery(_ raw: String) throws {
-        var raw = raw
-        let verdict: Bool? = raw.withUTF8 { bytes in
-            var i = 0
-            while i < bytes.count {
-                let c = bytes[i]
-                if c >= 0x80 { return nil }
-                if c == UInt8(ascii: "%") {
-                    guard i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), hexValue(bytes[i + 2]) != nil else { return false }
-                    if hi >= 8 { return nil }  // decodes to a byte of a multi-byte character: UTF-8 to validate
-                    i += 3
-                    continue
-                }
-                i += 1
-            }
-            return true
-        }
-        switch verdict {
-        case true?: return
-        case false?: throw invalidURI
-        case nil: _ = try parseQuery(raw)
-        }
     }
 
     static let invalidURI = CoreError("InvalidURI", "Couldn't parse the specified URI.")

@@ -1,7 +1,7 @@
-"""SmallRequestShortcut serves presigned GETs of inline objects and small PUTs beneath Hummingbird.
-These check that its answers are the general path's, that every request it must not answer (other
-headers or query parameters, errors) still gets S3's answer, and that pipelined requests are answered
-in order whichever path each takes."""
+"""Small GETs and PUTs: inline objects, presigned URLs, pipelined and closed connections.
+Written for a shortcut beneath Hummingbird that is gone (one path answers every request), they
+still check that plain and decorated requests get the same answers, that errors are S3's, and that
+pipelined requests are answered in order."""
 
 import base64
 import hashlib
@@ -36,7 +36,7 @@ def test_answers_are_the_general_paths(server, s3, v4, bucket):
                   Metadata={"colour": "blue"})
     url = presign(v4, bucket, "small")
     fast = requests.get(url)
-    # If-Match: * holds, but the shortcut leaves conditionals to S3Service: the general path's answer.
+    # If-Match: * holds: a conditional request gets the plain request's answer.
     general = requests.get(url, headers={"If-Match": "*"})
     assert fast.status_code == general.status_code == 200
     assert fast.content == general.content == body
@@ -49,7 +49,7 @@ def test_answers_are_the_general_paths(server, s3, v4, bucket):
         assert field in line
 
 
-def test_what_it_does_not_answer_still_gets_s3s_answer(server, s3, v4, bucket):
+def test_variants_and_errors_get_s3s_answer(server, s3, v4, bucket):
     s3.put_object(Bucket=bucket, Key="small", Body=b"0123456789")
     ranged = requests.get(presign(v4, bucket, "small"), headers={"Range": "bytes=2-4"})
     assert ranged.status_code == 206 and ranged.content == b"234"
@@ -64,7 +64,7 @@ def test_what_it_does_not_answer_still_gets_s3s_answer(server, s3, v4, bucket):
     assert unsigned.status_code == 403 and b"<Code>AccessDenied</Code>" in unsigned.content
 
 
-def test_a_cached_signature_still_expires(v4, s3, bucket):
+def test_a_repeated_presigned_url_still_expires(v4, s3, bucket):
     s3.put_object(Bucket=bucket, Key="small", Body=b"short-lived")
     url = presign(v4, bucket, "small", expires=1)
     assert requests.get(url).content == b"short-lived"
@@ -96,8 +96,8 @@ def test_pipelined_requests_are_answered_in_order(server, s3, v4, bucket):
     s3.put_object(Bucket=bucket, Key="a", Body=b"A" * 100)
     s3.put_object(Bucket=bucket, Key="b", Body=b"B" * 200)
     target = lambda url: url.split(str(server.port), 1)[1]
-    general = presign(v4, bucket, "a", ResponseContentType="text/a")   # S3Service answers this one
-    fast = presign(v4, bucket, "b")                                   # and the shortcut this one
+    general = presign(v4, bucket, "a", ResponseContentType="text/a")   # with a response override
+    fast = presign(v4, bucket, "b")                                   # and without
     request = lambda url: f"GET {target(url)} HTTP/1.1\r\nHost: {server.hostport}\r\n\r\n".encode()
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         sock.sendall(request(general) + request(fast) + request(general))
@@ -133,7 +133,7 @@ def test_small_puts_keep_every_s3_answer(server, s3, v4, bucket):
     # Signed (header auth) and empty bodies, as boto3 sends them.
     s3.put_object(Bucket=bucket, Key="empty", Body=b"")
     assert s3.head_object(Bucket=bucket, Key="empty")["ContentLength"] == 0
-    # A body past the buffered size takes Hummingbird's streaming path.
+    # A body past the inline size is kept in a file.
     big = bytes(range(256)) * 200  # 51,200 bytes
     assert requests.put(url, data=big).status_code == 200
     assert s3.get_object(Bucket=bucket, Key="p")["Body"].read() == big
