@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "S3XML", dependencies: ["CLibXML2"]),
         // POST policy decoding and evaluation for browser uploads (pure, no dependencies).
         .target(name: "PostPolicy"),
+        // Streaming multipart/form-data reader (RFC 7578 / RFC 2046; no dependencies).
+        .target(name: "FormData"),
         .target(name: "StorageCore", dependencies: [
             "Checksums",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -48,7 +50,7 @@ let package = Package(
             "StorageCore", "Checksums", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "TesseraServer", dependencies: [
-            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy",
+            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy", "FormData",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy"]),
+        .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs"]),
     ]
