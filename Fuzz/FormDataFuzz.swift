@@ -1,5 +1,5 @@
-// libFuzzer target: the two multipart/form-data readers that see untrusted request bodies, over
-// MultipartKit's MultipartParser (kept in Sources/TesseraServer/HTTP/MultipartParser.swift; see Fuzz/fuzz.sh):
+// libFuzzer target: the streaming multipart/form-data parser (Sources/FormData, MultipartFormParser) and
+// the two readers over it that see untrusted request bodies (see Fuzz/fuzz.sh):
 //   - FormFieldStream (Sources/TesseraServer/Tasks/FormFieldStream.swift): the task API's chunk
 //     endpoint, POST /api/files/upload/chunk/<task>/<index>, which streams the field `chunk`;
 //   - PostFormReader (Sources/TesseraServer/S3/PostObject.swift): PostObject (presigned POST), which
@@ -12,11 +12,12 @@
 //   options bit 0 = 1 (described): the harness writes a well-formed multipart/form-data body (boundary
 //     and parts taken from the input) and requires both readers to return exactly what was written.
 //
-// Properties, for every input: no trap (e.g. a precondition in MultipartParser); the body is read the
-// same way whether it arrives in one piece or in pseudo-random slices (empty ones included), except that
-// bytes past the end of what a reader needs are only parsed when they arrive with it, so one piece may
-// fail where slices succeed, never the other way round; a reader never hands on more bytes than the
-// body has; errors are the ones the endpoints map to 400 (CoreError InvalidArgument / PostPolicy codes).
+// Properties, for every input: no trap; the parser alone reports the same headers, body bytes, part ends
+// and error whether the body arrives in one piece or in pseudo-random slices (empty ones included), and
+// never an empty body piece; the readers read the body the same way whole or sliced, except that bytes
+// past the end of what a reader needs are only parsed when they arrive with it, so one piece may fail
+// where slices succeed, never the other way round; a reader never hands on more bytes than the body has;
+// errors are the ones the endpoints map to 400 (CoreError InvalidArgument / PostPolicy codes).
 import Foundation
 import NIOCore
 
@@ -117,7 +118,6 @@ func readPostForm(boundary: String, chunks: [ByteBuffer]) -> FormOutcome {
     runBlocking {
         var outcome = FormOutcome()
         let reader = PostFormReader(boundary: boundary, body: RequestBody(chunks: chunks))
-        defer { reader.close() }
         do {
             try await reader.readFields()
             outcome.fields = reader.form.fields
@@ -169,6 +169,61 @@ func checkSlicing(_ whole: FormOutcome, _ sliced: FormOutcome, _ what: String) {
 
 func checkError(_ outcome: FormOutcome, allowed: Set<String>, _ what: String) {
     if let e = outcome.error { invariant(allowed.contains(e), "\(what): error \(e)") }
+}
+
+// MARK: the parser alone
+
+/// What the parser reported, consecutive body pieces joined; an error or the result of `finish()` last.
+enum ParserEvent: Equatable {
+    case header(String, [UInt8])
+    case body([UInt8])
+    case partEnd
+    case end
+    case error(MultipartFormError)
+    case finished
+}
+
+func parserEvents(boundary: String, chunks: [ByteBuffer]) -> [ParserEvent] {
+    var events: [ParserEvent] = []
+    do {
+        var parser = try MultipartFormParser(boundary: boundary)
+        for chunk in chunks {
+            try chunk.withUnsafeReadableBytes { bytes throws(MultipartFormError) in
+                try parser.feed(bytes) { event in
+                    switch event {
+                    case .header(let name, let value):
+                        invariant(!name.isEmpty && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") },
+                                  "parser: header name \(name.debugDescription)")
+                        events.append(.header(name, Array(value)))
+                    case .body(let bytes):
+                        invariant(!bytes.isEmpty, "parser: an empty body piece")
+                        if case .body(let before) = events.last {
+                            events[events.count - 1] = .body(before + bytes)
+                        } else {
+                            events.append(.body(Array(bytes)))
+                        }
+                    case .partEnd: events.append(.partEnd)
+                    case .end: events.append(.end)
+                    }
+                }
+            }
+        }
+        try parser.finish()
+        events.append(.finished)
+    } catch {
+        events.append(.error(error))
+    }
+    return events
+}
+
+/// The parser on `body`, whole and sliced: the same report either way.
+func checkParser(boundary: String, body: [UInt8], random: FuzzRandom) {
+    let whole = parserEvents(boundary: boundary, chunks: slices(body, nil))
+    let sliced = parserEvents(boundary: boundary, chunks: slices(body, random))
+    invariant(whole == sliced, "parser: slicing changed what was reported")
+    var bodyBytes = 0
+    for case .body(let b) in whole { bodyBytes += b.count }
+    invariant(bodyBytes <= body.count, "parser: more body bytes than the input")
 }
 
 // MARK: described bodies
@@ -300,6 +355,10 @@ public func formDataFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if occurrences(of: Array(("\r\n--" + d.boundary).utf8), in: d.body) == d.delimiters { described = d }
         contentType = d.contentType
         body = d.body
+    }
+
+    if let boundary = ContentDisposition(contentType)?.parameters["boundary"], !boundary.isEmpty {
+        checkParser(boundary: boundary, body: body, random: random)
     }
 
     // The task API: TasksService.chunk answers 400 without reading the body when there is no boundary.

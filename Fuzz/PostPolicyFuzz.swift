@@ -3,7 +3,7 @@
 // condition evaluation, size limits, the form-field store, `${filename}` substitution and the
 // Content-Disposition parser that reads both the request's Content-Type boundary and each part's header.
 //
-// The multipart/form-data framing itself (Sources/TesseraServer/HTTP/MultipartParser.swift, driven by
+// The multipart/form-data framing itself (Sources/FormData's MultipartFormParser, driven by
 // PostFormReader) is the `formdata` target's.
 //
 // Input lines:

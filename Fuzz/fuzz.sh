@@ -81,7 +81,7 @@ crypto_flags() {
 }
 
 nio_flags() {
-    # NIOCore (the parser works on ByteBuffers) and what it needs, from the package's build of StorageCore.
+    # NIOCore (the form readers hand on ByteBuffers) and what it needs, from the package's build of StorageCore.
     local bin checkouts m
     bin=$(package_bin StorageCore) || return 1
     checkouts=$(cd -P "$bin/../.." && pwd)/checkouts
@@ -138,17 +138,17 @@ build() {
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name PostPolicy Sources/PostPolicy/*.swift Fuzz/Support.swift \
             Fuzz/PostPolicyFuzz.swift -o "$BIN/postpolicy-fuzz" ;;
     formdata)
-        # The multipart/form-data readers of the task API's chunk endpoint (FormFieldStream) and of
-        # PostObject (PostFormReader), extracted afresh from their sources (they sit in files that import
-        # Hummingbird; Fuzz/FormDataFuzz.swift stands in for RequestBody and CoreError), over the
-        # MultipartParser they use (Sources/TesseraServer/HTTP/MultipartParser.swift, from MultipartKit).
+        # The multipart/form-data parser (Sources/FormData, no dependencies) and the readers over it of
+        # the task API's chunk endpoint (FormFieldStream) and of PostObject (PostFormReader), extracted
+        # afresh from their sources (they sit in files that import Hummingbird; Fuzz/FormDataFuzz.swift
+        # stands in for RequestBody and CoreError). NIOCore: the readers hand on ByteBuffers.
         [ ${#NIO[@]} -gt 0 ] || nio_flags || return 1
         extract FormFieldStream 'final class FormFieldStream' Sources/TesseraServer/Tasks/FormFieldStream.swift \
             'static func boundary' 'NIOCore' || return 1
         extract PostFormReader 'final class PostFormReader' Sources/TesseraServer/S3/PostObject.swift \
             'func nextFileChunk' 'NIOCore' || return 1
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name FormDataFuzz "${NIO[@]}" Sources/PostPolicy/*.swift \
-            Sources/TesseraServer/HTTP/MultipartParser.swift "$OUT/src/FormFieldStream.swift" \
+            Sources/FormData/*.swift "$OUT/src/FormFieldStream.swift" \
             "$OUT/src/PostFormReader.swift" Fuzz/Support.swift Fuzz/FormDataFuzz.swift "${NIO_OBJECTS[@]}" \
             -o "$BIN/formdata-fuzz" ;;
     *)

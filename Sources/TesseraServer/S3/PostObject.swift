@@ -1,3 +1,4 @@
+import FormData
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,7 +26,6 @@ extension S3Service {
             throw CoreError(PostPolicyError.malformed)
         }
         let reader = PostFormReader(boundary: boundary, body: body)
-        defer { reader.close() }
         try await reader.readFields()
         var form = reader.form
         form.substituteFilename(reader.fileName)
@@ -139,20 +139,21 @@ extension ObjectHeaders {
     }
 }
 
-/// Reads a multipart/form-data body with MultipartKit's streaming parser (HTTP/MultipartParser.swift): first the fields up to the
-/// `file` part (kept, capped), then, on demand, the file's bytes (never kept beyond one network chunk).
+/// Reads a multipart/form-data body with the streaming `MultipartFormParser` (Sources/FormData): first the fields up to
+/// the `file` part (kept, capped), then, on demand, the file's bytes (never kept beyond one network chunk).
 /// Used by one task at a time: `readFields`, then the `PostFileBody` the core iterates.
 final class PostFormReader {
     private enum Phase { case fields, file, done }
 
-    private let parser: MultipartParser
+    /// nil when the parser refused the boundary (every read then fails as malformed).
+    private var parser: MultipartFormParser?
     private var source: RequestBody.AsyncIterator
     private var phase = Phase.fields
     private(set) var form = PostForm()
     /// The `filename` of the file part, as sent.
     private(set) var fileName: String?
     private(set) var hasFile = false
-    /// Bytes of the body read while still among the fields (bounds the parser's header buffers too).
+    /// Bytes of the body read while still among the fields.
     private var preDataBytes = 0
     static let maxPreData = PostForm.maxTotalBytes + 64 * 1024
 
@@ -162,22 +163,12 @@ final class PostFormReader {
     private var partValue: [UInt8] = []
     /// File bytes parsed but not yet handed to the core.
     private var pending = ByteBuffer()
-    /// An error found inside a parser callback (they cannot throw).
+    /// An error found while handling a parser event (kept until the chunk is parsed).
     private var failure: PostPolicyError?
 
     init(boundary: String, body: RequestBody) {
-        parser = MultipartParser(boundary: boundary)
+        parser = try? MultipartFormParser(boundary: boundary)
         source = body.makeAsyncIterator()
-        parser.onHeader = { [unowned self] name, value in self.header(name, value) }
-        parser.onBody = { [unowned self] buffer in self.bodyBytes(&buffer) }
-        parser.onPartComplete = { [unowned self] in self.partComplete() }
-    }
-
-    /// Drops the parser's callbacks once the request is done (they hold this reader unowned).
-    func close() {
-        parser.onHeader = { _, _ in }
-        parser.onBody = { _ in }
-        parser.onPartComplete = {}
     }
 
     /// Reads until the file part begins (or the form ends without one).
@@ -212,17 +203,31 @@ final class PostFormReader {
     }
 
     private func feed(_ chunk: ByteBuffer) throws {
+        guard parser != nil else { throw CoreError(PostPolicyError.malformed) }
         do {
-            try parser.execute(chunk)
+            try chunk.withUnsafeReadableBytes { bytes throws(MultipartFormError) in
+                try parser?.feed(bytes) { event in
+                    switch event {
+                    case .header(let name, let value): header(name, value)
+                    case .body(let bytes): bodyBytes(bytes)
+                    case .partEnd: partComplete()
+                    case .end: break
+                    }
+                }
+            }
+        } catch MultipartFormError.headerBlockTooLarge {
+            throw CoreError(PostPolicyError.preDataTooLarge)
         } catch {
             throw CoreError(PostPolicyError.malformed)
         }
         if let failure { throw CoreError(failure) }
     }
 
-    private func header(_ name: String, _ value: String) {
+    private func header(_ name: String, _ value: ArraySlice<UInt8>) {
         guard phase == .fields, name.lowercased() == "content-disposition" else { return }
-        guard let cd = ContentDisposition(value), cd.type == "form-data", let n = cd.name else {
+        // A value that is not UTF-8 reads as empty, so as malformed.
+        guard let cd = ContentDisposition(String(validating: value, as: UTF8.self) ?? ""), cd.type == "form-data",
+              let n = cd.name else {
             failure = failure ?? .malformed
             return
         }
@@ -238,21 +243,21 @@ final class PostFormReader {
         fileName = partFileName ?? ""
     }
 
-    private func bodyBytes(_ buffer: inout ByteBuffer) {
+    private func bodyBytes(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .fields:
             if inFilePart {
                 beginFile()
-                pending.writeBuffer(&buffer)
+                pending.writeBytes(bytes)
             } else {
-                if partValue.count + buffer.readableBytes > PostForm.maxFieldBytes {
+                if partValue.count + bytes.count > PostForm.maxFieldBytes {
                     failure = failure ?? .preDataTooLarge
                     return
                 }
-                partValue.append(contentsOf: buffer.readableBytesView)
+                partValue.append(contentsOf: bytes)
             }
         case .file:
-            pending.writeBuffer(&buffer)
+            pending.writeBytes(bytes)
         case .done:
             return  // fields after the file are ignored
         }

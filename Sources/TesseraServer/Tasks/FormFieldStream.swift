@@ -1,3 +1,4 @@
+import FormData
 import Foundation
 import Hummingbird
 import NIOCore
@@ -7,7 +8,8 @@ import StorageCore
 /// other parts are skipped, and the field's bytes are handed on as they are parsed.
 final class FormFieldStream: AsyncSequence, @unchecked Sendable {
     typealias Element = ByteBuffer
-    private let parser: MultipartParser
+    /// nil when the parser refused the boundary (reading then fails as malformed).
+    private var parser: MultipartFormParser?
     private var source: RequestBody.AsyncIterator
     private let field: String
     private var inField = false
@@ -17,20 +19,25 @@ final class FormFieldStream: AsyncSequence, @unchecked Sendable {
     private var pending: [ByteBuffer] = []
 
     init(boundary: String, body: RequestBody, field: String) {
-        parser = MultipartParser(boundary: boundary)
+        parser = try? MultipartFormParser(boundary: boundary)
         source = body.makeAsyncIterator()
         self.field = field
-        parser.onHeader = { [unowned self] name, value in
+    }
+
+    private func handle(_ event: MultipartFormParser.Event) {
+        switch event {
+        case .header(let name, let value):
             guard name.lowercased() == "content-disposition" else { return }
-            self.partName = Self.dispositionName(value)
-            self.inField = self.partName == self.field && !self.found
-            if self.inField { self.found = true }
-        }
-        parser.onBody = { [unowned self] buffer in
-            if self.inField { self.pending.append(buffer) }
-        }
-        parser.onPartComplete = { [unowned self] in
-            if self.inField { self.inField = false; self.finished = true }
+            // A value that is not UTF-8 reads as empty (no name).
+            partName = Self.dispositionName(String(validating: value, as: UTF8.self) ?? "")
+            inField = partName == field && !found
+            if inField { found = true }
+        case .body(let bytes):
+            if inField { pending.append(ByteBuffer(bytes: bytes)) }
+        case .partEnd:
+            if inField { inField = false; finished = true }
+        case .end:
+            break
         }
     }
 
@@ -40,7 +47,7 @@ final class FormFieldStream: AsyncSequence, @unchecked Sendable {
         for p in ct.split(separator: ";").dropFirst() {
             let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if kv.count == 2, kv[0].lowercased() == "boundary" {
-                // `boundary=""` leaves nothing: no boundary (MultipartParser traps on an empty one).
+                // `boundary=""` leaves nothing: no boundary (the parser refuses an empty one).
                 let boundary = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
                 return boundary.isEmpty ? nil : boundary
             }
@@ -70,7 +77,12 @@ final class FormFieldStream: AsyncSequence, @unchecked Sendable {
             guard let chunk = try await source.next() else {
                 throw CoreError.invalidArgument(found ? "The form ended inside the '\(field)' field" : "Missing form field '\(field)'")
             }
-            do { try parser.execute(chunk) } catch { throw CoreError.invalidArgument("Malformed multipart/form-data body") }
+            do {
+                guard parser != nil else { throw MultipartFormError.invalidBoundary }
+                try chunk.withUnsafeReadableBytes { bytes throws(MultipartFormError) in try parser?.feed(bytes, handle) }
+            } catch {
+                throw CoreError.invalidArgument("Malformed multipart/form-data body")
+            }
         }
     }
 }
