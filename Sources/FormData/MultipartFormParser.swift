@@ -58,6 +58,8 @@ public struct MultipartFormParser: Sendable {
         case headerLF
         /// After the close delimiter.
         case epilogue
+        /// After an error, thrown again by every later call.
+        case failed(MultipartFormError)
     }
 
     /// What the parser reports, in the order it is found.
@@ -93,8 +95,10 @@ public struct MultipartFormParser: Sendable {
         return false
     }
 
-    /// Call at the end of the input: throws `truncated` unless the close delimiter was read.
+    /// Call at the end of the input: throws `truncated` unless the close delimiter was read (or the
+    /// error an earlier call threw).
     public func finish() throws(MultipartFormError) {
+        if case .failed(let error) = state { throw error }
         guard isComplete else { throw .truncated }
     }
 
@@ -119,6 +123,16 @@ public struct MultipartFormParser: Sendable {
     }
 
     private mutating func parse(_ chunk: UnsafeRawBufferPointer, _ handle: (Event) -> Void) throws(MultipartFormError) {
+        do {
+            try parseBytes(chunk, handle)
+        } catch {
+            state = .failed(error)
+            throw error
+        }
+    }
+
+    private mutating func parseBytes(_ chunk: UnsafeRawBufferPointer, _ handle: (Event) -> Void) throws(MultipartFormError) {
+        if case .failed(let error) = state { throw error }
         var i = 0
         while i < chunk.count {
             switch state {
@@ -165,7 +179,7 @@ public struct MultipartFormParser: Sendable {
                 state = .headerLine
             case .headerLine, .headerLF:
                 i = try scanHeaders(chunk, from: i, handle)
-            case .epilogue:
+            case .epilogue, .failed:
                 return
             }
         }

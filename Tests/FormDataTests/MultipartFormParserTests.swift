@@ -390,6 +390,21 @@ final class MultipartFormParserTests: XCTestCase {
         XCTAssertNoThrow(try parser.finish())
     }
 
+    func testAnErrorIsFinal() throws {
+        var parser = try MultipartFormParser(boundary: "b")
+        var events = 0
+        XCTAssertThrowsError(try parser.feed(Array("--b\r\nA\u{80}: 1\r\n".utf8)) { _ in events += 1 }) {
+            XCTAssertEqual($0 as? MultipartFormError, .malformedHeader)
+        }
+        // What follows would parse as a header and a part; the parser stays failed instead.
+        XCTAssertThrowsError(try parser.feed(Array("B: 2\r\n\r\nx\r\n--b--".utf8)) { _ in events += 1 }) {
+            XCTAssertEqual($0 as? MultipartFormError, .malformedHeader)
+        }
+        XCTAssertThrowsError(try parser.finish()) { XCTAssertEqual($0 as? MultipartFormError, .malformedHeader) }
+        XCTAssertEqual(events, 0)
+        XCTAssertFalse(parser.isComplete)
+    }
+
     func testNonContiguousCollections() throws {
         var parser = try MultipartFormParser(boundary: "b")
         var data: [UInt8] = []
