@@ -17,6 +17,9 @@
 /// arrive; only a chunk's trailing bytes that may be the start of a delimiter are held back, and not
 /// copied: they are a prefix of the delimiter, so the parser keeps just their count.
 ///
+/// A part may end right after its header block (`body-part := MIME-part-headers [CRLF *OCTET]`): the
+/// CRLF of the empty line is then also the delimiter's, as in "--b CRLF A: 1 CRLF CRLF --b--".
+///
 /// Leniencies: the first delimiter may open the body without its CRLF (there is then no preamble); a
 /// form may close with no part ("--boundary--"); everything after the close delimiter is ignored
 /// unread. Header values may hold any byte but CR (their charset is the caller's business).
@@ -28,7 +31,7 @@ public struct MultipartFormParser: Sendable {
 
     /// CR LF "--" boundary.
     private let delimiter: [UInt8]
-    private var state = State.start(matched: 0)
+    private var state = State.lineStart(matched: 0)
     /// Whether a part is open (false in the preamble and after the close delimiter).
     private var inPart = false
     /// The header line being read, without its CRLF.
@@ -39,8 +42,9 @@ public struct MultipartFormParser: Sendable {
     private var headerBytes = 0
 
     private enum State {
-        /// At the very start, where "--" boundary may come without its CRLF: `matched` bytes of it seen.
-        case start(matched: Int)
+        /// Where "--" boundary is a delimiter without a CRLF before it: at the very start of the body, and
+        /// right after a header block (whose last CRLF may be the delimiter's). `matched` bytes of it seen.
+        case lineStart(matched: Int)
         /// In the preamble or a part's body. The last `matched` bytes seen are the start of the
         /// delimiter (held back until the next bytes tell whether they are one).
         case data(matched: Int)
@@ -136,14 +140,15 @@ public struct MultipartFormParser: Sendable {
         var i = 0
         while i < chunk.count {
             switch state {
-            case .start(let matched):
+            case .lineStart(let matched):
                 // "--" boundary: the delimiter without its CRLF.
                 if chunk[i] == delimiter[2 + matched] {
                     i += 1
-                    state = 2 + matched + 1 == delimiter.count ? .afterBoundary : .start(matched: matched + 1)
+                    state = 2 + matched + 1 == delimiter.count ? .afterBoundary : .lineStart(matched: matched + 1)
                 } else {
-                    // A preamble. The bytes matched so far hold no CR, so no delimiter starts among
-                    // them: look at this byte again as the preamble's first possible CR.
+                    // A preamble or a body. The bytes matched so far were data; they hold no CR, so no
+                    // delimiter starts among them: look at this byte again as the first possible CR.
+                    emitDelimiterBytes(2..<(2 + matched), handle)
                     state = .data(matched: 0)
                 }
             case .data(let matched):
@@ -207,7 +212,7 @@ public struct MultipartFormParser: Sendable {
                 // Not a delimiter: what matched was data. It holds no CR after its first byte (the
                 // boundary has none), so no delimiter starts inside it; the byte that did not match is
                 // looked at again.
-                emitDelimiterPrefix(m, handle)
+                emitDelimiterBytes(0..<m, handle)
                 state = .data(matched: 0)
             }
             return i
@@ -254,8 +259,8 @@ public struct MultipartFormParser: Sendable {
                 guard byte == .lf else { throw .bareCarriageReturn }
                 state = .headerLine
                 if line.isEmpty {
-                    // The empty line: the body begins.
-                    state = .data(matched: 0)
+                    // The empty line: the body begins (or a delimiter follows at once).
+                    state = .lineStart(matched: 0)
                     return i
                 }
                 guard let colon else { throw .malformedHeader }
@@ -283,10 +288,10 @@ public struct MultipartFormParser: Sendable {
         handle(.body(UnsafeRawBufferPointer(rebasing: chunk[range])))
     }
 
-    /// Reports the delimiter's first `count` bytes as body bytes (they turned out not to be one).
-    private func emitDelimiterPrefix(_ count: Int, _ handle: (Event) -> Void) {
-        guard inPart else { return }
-        delimiter.withUnsafeBytes { handle(.body(UnsafeRawBufferPointer(rebasing: $0[..<count]))) }
+    /// Reports the delimiter's bytes in `range` as body bytes (they turned out not to be one).
+    private func emitDelimiterBytes(_ range: Range<Int>, _ handle: (Event) -> Void) {
+        guard inPart, !range.isEmpty else { return }
+        delimiter.withUnsafeBytes { handle(.body(UnsafeRawBufferPointer(rebasing: $0[range]))) }
     }
 
     /// `value` without leading and trailing spaces and tabs (RFC 9110 OWS).

@@ -343,6 +343,20 @@ final class MultipartFormParserTests: XCTestCase {
         XCTAssertEqual(parse("b", "preamble\r\n--b--"), [.end])
     }
 
+    /// RFC 2046: body-part := MIME-part-headers [CRLF *OCTET]. Without the optional part, the header
+    /// block's last CRLF is the delimiter's: the part has no body, and what follows is the next part.
+    func testPartWithoutABodySection() {
+        let text = "--b\r\nA: 1\r\n\r\n--b\r\nB: 2\r\n\r\nx\r\n--b\r\n\r\n--b--"
+        assertEverySplit("b", Array(text.utf8), [.header("A", "1"), .partEnd, .header("B", "2"), body("x"), .partEnd, .partEnd, .end])
+        // A body that starts like a dash-boundary but is not one.
+        for data in ["-", "--", "--c", "--bb", "-\r\n-", "--\r\n--c"] {
+            let bad = data == "--bb"  // "--b" then "b": a delimiter followed by junk
+            let text = "--b\r\nA: 1\r\n\r\n" + data + "\r\n--b--"
+            assertEverySplit("b", Array(text.utf8), bad ? [.header("A", "1"), .error(.malformedDelimiterLine)]
+                : [.header("A", "1"), body(data), .partEnd, .end])
+        }
+    }
+
     // MARK: boundaries
 
     func testEmptyBoundaryIsRefused() {
