@@ -1,37 +1,69 @@
+import HTTPTypes
+import StorageCore
 import Testing
 @testable import TesseraServer
 
 @Suite struct S3EndpointTests {
-    func resolve(_ method: String, _ bucket: String?, _ key: String?, _ query: [String: String] = [:], copy: Bool = false) -> S3Endpoint {
-        S3Endpoint.resolve(method: method, bucket: bucket, key: key, query: query, hasCopySource: copy)
+    /// The endpoint of a request with this method and target ("/bucket/key?query"), as S3Service resolves it.
+    func resolve(_ method: String, _ target: String, copy: Bool = false) throws -> S3Endpoint {
+        var fields = HTTPFields()
+        if copy { fields[HTTPField.Name("x-amz-copy-source")!] = "/src/k" }
+        let head = HTTPRequest(method: HTTPRequest.Method(method)!, scheme: "http", authority: "127.0.0.1:9000", path: target,
+                               headerFields: fields)
+        return try S3Endpoint.resolve(S3Request(head: head, domain: nil), maxParts: 10_000)
     }
 
-    @Test func everyOperationHasOneRoute() {
-        #expect(resolve("GET", nil, nil) == .listBuckets)
-        #expect(resolve("PUT", "b", nil) == .createBucket)
-        #expect(resolve("GET", "b", nil, ["list-type": "2"]) == .listObjectsV2)
-        #expect(resolve("GET", "b", nil, ["delimiter": "", "prefix": ""]) == .listObjects)
-        #expect(resolve("GET", "b", nil, ["uploads": ""]) == .listMultipartUploads)
-        #expect(resolve("GET", "b", nil, ["location": ""]) == .getBucketLocation)
-        #expect(resolve("GET", "b", nil, ["versioning": ""]) == .getBucketDefault(subresource: "versioning"))
-        #expect(resolve("POST", "b", nil, ["delete": ""]) == .deleteObjects)
-        #expect(resolve("POST", "b", "k", ["uploads": ""]) == .createMultipartUpload)
-        #expect(resolve("PUT", "b", "k", ["partNumber": "1", "uploadId": "u"]) == .uploadPart)
-        #expect(resolve("PUT", "b", "k", ["uploadId": "u", "partNumber": "1"], copy: true) == .uploadPartCopy)
-        #expect(resolve("GET", "b", "k", ["uploadId": "u"]) == .listParts)
-        #expect(resolve("POST", "b", "k", ["uploadId": "u"]) == .completeMultipartUpload)
-        #expect(resolve("DELETE", "b", "k", ["uploadId": "u"]) == .abortMultipartUpload)
-        #expect(resolve("PUT", "b", "k", copy: true) == .copyObject)
-        #expect(resolve("HEAD", "b", "k") == .headObject)
-        if case .notImplemented = resolve("PUT", "b", nil, ["policy": ""]) {} else { Issue.record("PUT ?policy must be NotImplemented") }
-        if case .notImplemented = resolve("PATCH", "b", "k") {} else { Issue.record("PATCH must be NotImplemented") }
+    @Test func everyOperationHasOneRouteWithItsParameters() throws {
+        #expect(try resolve("GET", "/") == .listBuckets)
+        #expect(try resolve("PUT", "/b") == .createBucket(bucket: "b"))
+        #expect(try resolve("GET", "/b?list-type=2") == .listObjectsV2(bucket: "b"))
+        #expect(try resolve("GET", "/b?delimiter=&prefix=") == .listObjects(bucket: "b"))
+        #expect(try resolve("GET", "/b?uploads") == .listMultipartUploads(bucket: "b"))
+        #expect(try resolve("GET", "/b?location") == .getBucketLocation(bucket: "b"))
+        #expect(try resolve("GET", "/b?versioning") == .getBucketDefault(bucket: "b", subresource: "versioning"))
+        #expect(try resolve("POST", "/b?delete") == .deleteObjects(bucket: "b"))
+        #expect(try resolve("POST", "/b/k?uploads") == .createMultipartUpload(bucket: "b", key: "k"))
+        #expect(try resolve("PUT", "/b/k%20x?partNumber=7&uploadId=u") == .uploadPart(bucket: "b", key: "k x", partNumber: 7, uploadID: "u"))
+        #expect(try resolve("PUT", "/b/k?uploadId=u&partNumber=1", copy: true)
+            == .uploadPartCopy(bucket: "b", key: "k", partNumber: 1, uploadID: "u"))
+        #expect(try resolve("GET", "/b/k?uploadId=u") == .listParts(bucket: "b", key: "k", uploadID: "u"))
+        #expect(try resolve("POST", "/b/k?uploadId=u") == .completeMultipartUpload(bucket: "b", key: "k", uploadID: "u"))
+        #expect(try resolve("DELETE", "/b/k?uploadId=u") == .abortMultipartUpload(bucket: "b", key: "k", uploadID: "u"))
+        #expect(try resolve("PUT", "/b/k", copy: true) == .copyObject(bucket: "b", key: "k"))
+        #expect(try resolve("HEAD", "/b/k") == .headObject(bucket: "b", key: "k"))
+        if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
+        if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
+    }
+
+    /// Parameters are validated once, when the endpoint is resolved, with S3's errors.
+    @Test func malformedParametersAreRefusedAtResolution() throws {
+        #expect { try resolve("PUT", "/b/k?partNumber=x&uploadId=u") } throws: { ($0 as? CoreError)?.code == "InvalidArgument" }
+        #expect { try resolve("PUT", "/b/k?partNumber=&uploadId=u") } throws: { ($0 as? CoreError)?.code == "InvalidArgument" }
+        #expect { try resolve("PUT", "/b/k?partNumber=1&uploadId=") } throws: { ($0 as? CoreError)?.code == "NoSuchUpload" }
+        #expect { try resolve("GET", "/b/k?uploadId=") } throws: { ($0 as? CoreError)?.code == "NoSuchUpload" }
+    }
+
+    /// Scopes are checked against the operation's declared kind, not the HTTP method.
+    @Test func accessKinds() throws {
+        #expect(try resolve("GET", "/b/k").access == .read)
+        #expect(try resolve("HEAD", "/b").access == .read)
+        #expect(try resolve("GET", "/b/k?uploadId=u").access == .read)
+        #expect(try resolve("PUT", "/b/k").access == .write)
+        #expect(try resolve("POST", "/b?delete").access == .write)      // a POST that deletes
+        #expect(try resolve("POST", "/b/k?uploadId=u").access == .write)
+        #expect(try resolve("PUT", "/b").access == .owner)
+        #expect(try resolve("DELETE", "/b").access == .owner)
+        #expect(try resolve("PUT", "/b?lifecycle").access == .owner)
+        #expect(try resolve("GET", "/b?lifecycle").access == .read)
+        #expect(try resolve("GET", "/").bucket == nil)
+        #expect(try resolve("DELETE", "/b/k?uploadId=u").bucket == "b")
     }
 
     @Test func queryAndPathDecoding() throws {
-        #expect(try S3Request.parseQuery("uploads=&prefix=a%2Fb+c&x") == ["uploads": "", "prefix": "a/b c", "x": ""])
-        #expect(try S3Request.decode("odd%20key/%C3%A4%20b%2Bc%3Dd%26e~%281%29.txt") == "odd key/ä b+c=d&e~(1).txt")
-        #expect(throws: (any Error).self) { try S3Request.decode("%zz") }
-        #expect(throws: (any Error).self) { try S3Request.decode("%C3%28") }  // invalid UTF-8
+        #expect(try PercentDecoding.query("uploads=&prefix=a%2Fb+c&x") == ["uploads": "", "prefix": "a/b c", "x": ""])
+        #expect(try PercentDecoding.decode("odd%20key/%C3%A4%20b%2Bc%3Dd%26e~%281%29.txt") == "odd key/ä b+c=d&e~(1).txt")
+        #expect(throws: (any Error).self) { try PercentDecoding.decode("%zz") }
+        #expect(throws: (any Error).self) { try PercentDecoding.decode("%C3%28") }  // invalid UTF-8
     }
 
     @Test func rangeHeaders() {

@@ -19,10 +19,11 @@ struct KeyScopes: Sendable {
         return file?.key(id: accessKey).map { $0.buckets } ?? []
     }
 
-    /// - Parameter write: the request changes something (anything but GET and HEAD).
-    func check(_ accessKey: String, bucket: String?, write: Bool) throws {
+    /// Whether `accessKey` may do what an operation of this access kind on `bucket` does: a read-only
+    /// key only reads; a key limited to buckets touches only those.
+    func check(_ accessKey: String, bucket: String?, access: AccessKind) throws {
         guard accessKey != mainAccessKey else { return }
-        if write && file?.key(id: accessKey)?.readOnly != false {
+        if access != .read && file?.key(id: accessKey)?.readOnly != false {
             throw CoreError("AccessDenied", "Access Denied: this access key is read-only")
         }
         guard let bucket, let allowed = buckets(of: accessKey), !allowed.contains(bucket) else { return }

@@ -97,7 +97,7 @@ final class RequestMeters: @unchecked Sendable {
 final class AccessRecord: @unchecked Sendable {
     private let lock = NSLock()
     let requestID: String
-    let method: String
+    var method = "-"
     let start = ContinuousClock.now
     let logger: Logger
     var operation = "Unknown"
@@ -109,10 +109,8 @@ final class AccessRecord: @unchecked Sendable {
     private var bytesOut: Int64 = 0
     private var finished = false
 
-    init(requestID: String, method: String, bytesIn: Int64, logger: Logger) {
+    init(requestID: String, logger: Logger) {
         self.requestID = requestID
-        self.method = method
-        self.bytesIn = bytesIn
         self.logger = logger
         ServerMetrics.inFlight.increment()
     }
@@ -164,20 +162,5 @@ final class AccessRecord: @unchecked Sendable {
         AccessLine(requestID: requestID, keyID: keyID.isEmpty ? "-" : keyID, operation: operation, method: method, bucket: bucket,
                    key: key, status: status, bytesIn: bytesIn, bytesOut: sent, milliseconds: ms,
                    error: error.map { "\(type(of: $0))" }).log(to: logger)
-    }
-}
-
-extension AccessRecord {
-    /// Answers `request` with `respond` and gives it the same access-log line and metrics as an S3
-    /// request (the JSON front ends' requests).
-    static func logged(_ request: Request, bucket: String, key: String, operation: String, logger: Logger,
-                       _ respond: () async -> Response) async -> Response {
-        let record = AccessRecord(requestID: RequestID.next(), method: request.method.rawValue,
-                                  bytesIn: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, logger: logger)
-        (record.bucket, record.key, record.operation) = (bucket, key, operation)
-        var response = await respond()
-        record.status = Int(response.status.code)
-        response.body = record.wrap(response.body)
-        return response
     }
 }

@@ -10,7 +10,7 @@ extension S3Service {
     func copySource(_ s3: S3Request) throws -> (bucket: String, key: String) {
         guard var raw = s3.header("x-amz-copy-source") else { throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey") }
         if let q = raw.firstIndex(of: "?") { raw = String(raw[..<q]) }
-        let decoded = try S3Request.decode(Substring(raw))
+        let decoded = try PercentDecoding.decode(Substring(raw))
         let path = decoded.hasPrefix("/") ? decoded.dropFirst() : Substring(decoded)
         guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
             throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw)

@@ -40,7 +40,7 @@ extension S3Service {
             // No credentials: an anonymous upload, and no bucket here is publicly writable.
             throw CoreError("AccessDenied", "Access Denied")
         }
-        try scopes.check(auth.accessKey, bucket: bucket, write: true)
+        try scopes.check(auth.accessKey, bucket: bucket, access: .write)
         guard let key = form.value("key") else { throw CoreError(PostPolicyError.missingField("key")) }
         let policy: PostPolicyDocument
         do {

@@ -10,8 +10,7 @@ import StorageCore
 /// create a task (de-duplicated by content hash), upload chunks as multipart/form-data, complete;
 /// then GET/DELETE the file. Chunks are the parts of a multipart upload in the storage core, so the
 /// validator, streaming and manifest completion are the same as everywhere else.
-struct TasksService: HTTPResponder {
-    typealias Context = BasicRequestContext
+struct TasksService: FrontEnd {
     let storage: Storage
     let tasks: any TaskStore
     let bucket: String
@@ -21,41 +20,36 @@ struct TasksService: HTTPResponder {
     let logger: Logger
     static let defaultChunkSize: Int64 = 5 << 20
 
-    /// Every request gets the same access-log line and metrics as S3's (operation "Tasks:<step>").
-    func respond(to request: Request, context: Context) async throws -> Response {
-        let segments = (request.head.path ?? "/").split(separator: "?", maxSplits: 1)[0].split(separator: "/")
-        let step = segments.count >= 4 && segments[2] == "upload" ? String(segments[3]) : request.method == .delete ? "delete" : "get"
-        return await AccessRecord.logged(request, bucket: bucket, key: "", operation: "Tasks:" + step, logger: logger) {
-            await respondUnlogged(to: request)
+    /// Its access line names the operation "Tasks:<step>".
+    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+        let parts = RequestTarget(request.head.path ?? "/").rawPath.split(separator: "/").map(String.init)
+        let step = parts.count >= 4 && parts[2] == "upload" ? parts[3] : request.method == .delete ? "delete" : "get"
+        (context.access.bucket, context.access.operation) = (bucket, "Tasks:" + step)
+        guard anonymous || authorized(request, write: request.method != .get) else { return error(.unauthorized, "Unauthorized") }
+        switch (request.method, parts.count) {
+        case (.post, 4) where parts[0...3] == ["api", "files", "upload", "create"]:
+            return try await create(request)
+        case (.post, 6) where parts[0...3] == ["api", "files", "upload", "chunk"]:
+            guard let index = Int(parts[5]) else { return error(.badRequest, "Chunk index must be an integer") }
+            return try await chunk(taskID: parts[4], index: index, request: request)
+        case (.post, 5) where parts[0...3] == ["api", "files", "upload", "complete"]:
+            return try await complete(taskID: parts[4])
+        case (.get, 3) where parts[0...1] == ["api", "files"]:
+            return try await download(id: parts[2], request: request)
+        case (.delete, 3) where parts[0...1] == ["api", "files"]:
+            return try await delete(id: parts[2])
+        default:
+            return error(.notFound, "Not Found")
         }
     }
 
-    func respondUnlogged(to request: Request) async -> Response {
-        do {
-            guard anonymous || authorized(request, write: request.method != .get) else { return error(.unauthorized, "Unauthorized") }
-            let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            switch (request.method, parts.count) {
-            case (.post, 4) where parts[0...3] == ["api", "files", "upload", "create"]:
-                return try await create(request)
-            case (.post, 6) where parts[0...3] == ["api", "files", "upload", "chunk"]:
-                guard let index = Int(parts[5]) else { return error(.badRequest, "Chunk index must be an integer") }
-                return try await chunk(taskID: parts[4], index: index, request: request)
-            case (.post, 5) where parts[0...3] == ["api", "files", "upload", "complete"]:
-                return try await complete(taskID: parts[4])
-            case (.get, 3) where parts[0...1] == ["api", "files"]:
-                return try await download(id: parts[2], request: request)
-            case (.delete, 3) where parts[0...1] == ["api", "files"]:
-                return try await delete(id: parts[2])
-            default:
-                return error(.notFound, "Not Found")
-            }
-        } catch let e as CoreError {
-            return error(e.code == "InternalError" ? .internalServerError : .badRequest, e.message)
-        } catch let e as TaskError {
-            return error(e.status, e.message)
-        } catch {
-            logger.error("task API request failed", metadata: ["error": "\(error)"])
+    /// The seed's JSON error bodies: 400 for the core's errors, the task error's own status.
+    func response(for error: any Error, to request: Request, context: GatewayRequestContext) -> Response {
+        switch error {
+        case let e as CoreError: return self.error(e.code == "InternalError" ? .internalServerError : .badRequest, e.message)
+        case let e as TaskError: return self.error(e.status, e.message)
+        default:
+            logger.error("task API request failed", metadata: ["request-id": "\(context.requestID)", "error": "\(error)"])
             return self.error(.internalServerError, "Internal error")
         }
     }

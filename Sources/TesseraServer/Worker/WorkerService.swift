@@ -9,8 +9,7 @@ import StorageCore
 /// `?action=mpu-create|mpu-uploadpart|mpu-complete|mpu-abort|get|delete` on `/<key>`.
 /// It is a thin front end: every operation is the storage core's, with the same validator, so objects
 /// written here are ordinary objects of the bucket, served by the S3 front end too.
-struct WorkerService: HTTPResponder {
-    typealias Context = BasicRequestContext
+struct WorkerService: FrontEnd {
     let storage: Storage
     let bucket: String
     /// Bearer tokens accepted; empty with `anonymous` opens the API deliberately.
@@ -20,37 +19,30 @@ struct WorkerService: HTTPResponder {
     let logger: Logger
     let maxJSONBody = 2 << 20
 
-    /// Every request gets the same access-log line and metrics as S3's (operation "Worker:<action>").
-    func respond(to request: Request, context: Context) async throws -> Response {
-        let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        return await AccessRecord.logged(request, bucket: bucket, key: (try? S3Request.decode(path.dropFirst())) ?? "",
-                                         operation: "Worker:" + (query(request)["action"] ?? "none"), logger: logger) {
-            await respondUnlogged(to: request)
-        }
+    /// Its access line names the operation "Worker:<action>".
+    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+        let target = RequestTarget(request.head.path ?? "/")
+        let query = try target.decodedQuery()
+        let key = try target.decodedPath().dropFirst()
+        (context.access.bucket, context.access.key, context.access.operation) = (bucket, String(key), "Worker:" + (query["action"] ?? "none"))
+        return try await handle(request, key: String(key), query: query)
     }
 
-    func respondUnlogged(to request: Request) async -> Response {
-        do {
-            return try await handle(request)
-        } catch let e as CoreError {
-            // The seed answers every failure of the core with 400 and its message.
+    /// The seed answers every failure of the core with 400 and its message.
+    func response(for error: any Error, to request: Request, context: GatewayRequestContext) -> Response {
+        if let e = error as? CoreError {
             return text(e.code == "InternalError" ? .internalServerError : .badRequest, e.message)
-        } catch {
-            logger.error("worker request failed", metadata: ["error": "\(error)"])
-            return text(.internalServerError, "Internal error")
         }
+        logger.error("worker request failed", metadata: ["request-id": "\(context.requestID)", "error": "\(error)"])
+        return text(.internalServerError, "Internal error")
     }
 
-    func handle(_ request: Request) async throws -> Response {
-        guard authorized(request, write: !(request.method == .get && query(request)["action"] == "get")) else {
+    func handle(_ request: Request, key: String, query: [String: String]) async throws -> Response {
+        guard authorized(request, write: !(request.method == .get && query["action"] == "get")) else {
             var r = text(.unauthorized, "Unauthorized")
             r.headers[.wwwAuthenticate] = "Bearer"
             return r
         }
-        let target = request.head.path ?? "/"
-        let rawPath = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let query = try S3Request.parseQuery(target.contains("?") ? String(target[target.index(after: target.firstIndex(of: "?")!)...]) : "")
-        let key = try S3Request.decode(rawPath.dropFirst())
         guard let action = query["action"] else { return text(.badRequest, "Missing action type") }
 
         switch request.method {
@@ -94,12 +86,6 @@ struct WorkerService: HTTPResponder {
             r.headers[.allow] = "PUT, POST, GET, DELETE"
             return r
         }
-    }
-
-    func query(_ request: Request) -> [String: String] {
-        let target = request.head.path ?? "/"
-        guard let q = target.firstIndex(of: "?") else { return [:] }
-        return (try? S3Request.parseQuery(String(target[target.index(after: q)...]))) ?? [:]
     }
 
     func authorized(_ request: Request, write: Bool) -> Bool {

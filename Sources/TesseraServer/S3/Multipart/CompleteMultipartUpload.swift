@@ -9,8 +9,8 @@ import StorageCore
 /// of the part blobs: no data is copied, whatever the part sizes. Its checksum (COMPOSITE, or FULL_OBJECT
 /// for the CRCs) is built from the part checksums; per-part <ChecksumXXX> elements must match the stored ones.
 extension S3Service {
-    func completeMultipartUpload(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        let id = try uploadID(s3)
+    func completeMultipartUpload(_ bucket: String, _ key: String, uploadID id: String, s3: S3Request, body: RequestBody,
+                                 auth: VerifiedAuth) async throws -> Response {
         _ = try await storage.upload(bucket: bucket, key: key, uploadID: id)
         let document = try await readSmallBody(body, s3: s3, auth: auth, flexibleChecksums: false)
         let entries = try S3RequestXML.completeMultipartUpload(document)

@@ -5,8 +5,7 @@ import StorageCore
 
 /// ListParts: GET /b/k?uploadId=U with max-parts and part-number-marker.
 extension S3Service {
-    func listParts(_ bucket: String, _ key: String, s3: S3Request, auth: VerifiedAuth) async throws -> Response {
-        let id = try uploadID(s3)
+    func listParts(_ bucket: String, _ key: String, uploadID id: String, s3: S3Request, auth: VerifiedAuth) async throws -> Response {
         let maxParts = try queryInt(s3, "max-parts", default: 1000, range: 0...1000)
         let marker = try queryInt(s3, "part-number-marker", default: 0, range: 0...Int(Int32.max))
         let (upload, parts, truncated) = try await storage.listParts(bucket: bucket, key: key, uploadID: id, after: marker, maxParts: maxParts)

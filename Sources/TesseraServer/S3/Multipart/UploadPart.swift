@@ -6,23 +6,8 @@ import StorageCore
 
 /// UploadPart (PUT ?partNumber=N&uploadId=U) and UploadPartCopy (the same with x-amz-copy-source).
 extension S3Service {
-    func partNumber(_ s3: S3Request) throws -> Int {
-        guard let raw = s3.query["partNumber"], let n = Int(raw) else {
-            let value = s3.query["partNumber"] ?? ""
-            throw CoreError.invalidArgument("Part number must be an integer between 1 and \(storage.validator.limits.maxParts), inclusive",
-                                            name: "partNumber", value: value)
-        }
-        return n
-    }
-
-    func uploadID(_ s3: S3Request) throws -> String {
-        guard let id = s3.query["uploadId"], !id.isEmpty else { throw CoreError.noSuchUpload("") }
-        return id
-    }
-
-    func uploadPart(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        let n = try partNumber(s3)
-        let id = try uploadID(s3)
+    func uploadPart(_ bucket: String, _ key: String, partNumber n: Int, uploadID id: String, s3: S3Request, body: RequestBody,
+                    auth: VerifiedAuth) async throws -> Response {
         try requireLength(s3)
         if let raw = s3.header("content-length"), let length = Int64(raw) { try storage.validator.checkPartSize(length) }
         // Every part gets a checksum in the upload's algorithm (CRC64NVME when it has none), sent or not;
@@ -40,9 +25,7 @@ extension S3Service {
         return Response(status: .ok, headers: headers)
     }
 
-    func uploadPartCopy(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
-        let n = try partNumber(s3)
-        let id = try uploadID(s3)
+    func uploadPartCopy(_ bucket: String, _ key: String, partNumber n: Int, uploadID id: String, s3: S3Request) async throws -> Response {
         let source = try await openCopySource(s3)
         var range: ClosedRange<Int64>? = nil
         if let raw = s3.header("x-amz-copy-source-range") {

@@ -1,0 +1,24 @@
+import Hummingbird
+
+/// A front end (S3, the Worker JSON API, the task API): parse → authenticate → dispatch. What every
+/// request needs besides (request ID, access log, metrics, error mapping) is the shared middleware's.
+protocol FrontEnd: ErrorRendering {
+    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response
+}
+
+/// The one request path of a listener: the shared middleware around its front end.
+///
+///     AccessLogMiddleware → ErrorMiddleware(front end's renderer) → front end
+struct FrontEndResponder<Handler: FrontEnd>: HTTPResponder {
+    typealias Context = GatewayRequestContext
+    let frontEnd: Handler
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let errors = ErrorMiddleware(renderer: frontEnd)
+        return try await AccessLogMiddleware().handle(request, context: context) { request, context in
+            try await errors.handle(request, context: context) { request, context in
+                try await frontEnd.respond(to: request, context: context)
+            }
+        }
+    }
+}
