@@ -61,7 +61,7 @@ public enum Daemon {
             additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads()],
             idleTimeout: .seconds(120))
         return Application(
-            responder: FrontEndResponder(frontEnd: service),
+            responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             services: [sweeper],
@@ -79,7 +79,7 @@ public enum Daemon {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
         let service = WorkerService(storage: storage, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous, scopes: scopes, logger: logger)
         return Application(
-            responder: FrontEndResponder(frontEnd: service),
+            responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
             onServerRunning: { channel in logger.info("worker JSON API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
@@ -95,7 +95,7 @@ public enum Daemon {
         let service = TasksService(storage: storage, tasks: taskStore, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous,
                                    scopes: scopes, logger: logger)
         let app = Application(
-            responder: FrontEndResponder(frontEnd: service),
+            responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
             onServerRunning: { channel in logger.info("task upload API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },

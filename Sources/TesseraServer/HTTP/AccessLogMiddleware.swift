@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import HTTPTypes
 import NIOCore
 
@@ -9,9 +10,13 @@ struct AccessLogMiddleware: MiddlewareProtocol {
     typealias Input = Request
     typealias Output = Response
     typealias Context = GatewayRequestContext
+    /// The daemon's logger: the access line carries the request's own fields, not the metadata
+    /// Hummingbird puts on each request's logger (its own request ID).
+    let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let record = context.access
+        record.logger = logger
         record.method = request.method.rawValue
         record.bytesIn = request.headers[.contentLength].flatMap { Int64($0) } ?? 0
         let slot = FixedResponseBody.Slot()

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 
 /// A front end (S3, the Worker JSON API, the task API): parse → authenticate → dispatch. What every
 /// request needs besides (request ID, access log, metrics, error mapping) is the shared middleware's.
@@ -12,10 +13,11 @@ protocol FrontEnd: ErrorRendering {
 struct FrontEndResponder<Handler: FrontEnd>: HTTPResponder {
     typealias Context = GatewayRequestContext
     let frontEnd: Handler
+    let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let errors = ErrorMiddleware(renderer: frontEnd)
-        return try await AccessLogMiddleware().handle(request, context: context) { request, context in
+        return try await AccessLogMiddleware(logger: logger).handle(request, context: context) { request, context in
             try await errors.handle(request, context: context) { request, context in
                 try await frontEnd.respond(to: request, context: context)
             }

@@ -99,7 +99,7 @@ final class AccessRecord: @unchecked Sendable {
     let requestID: String
     var method = "-"
     let start = ContinuousClock.now
-    let logger: Logger
+    var logger: Logger
     var operation = "Unknown"
     var keyID = "-"
     var bucket = ""
