@@ -22,16 +22,18 @@ public enum AdminStore {
 
     /// Opens the stores with a pool of their own; `Opened.close` when done.
     public static func open(dataDir: String, logger: Logger = Logger(label: "tessera")) async throws -> Opened {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDir), isDir.boolValue else {
-            throw ConfigError("no data directory at \(dataDir)")
-        }
         let db = dataDir + "/metadata.sqlite"
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ConfigError("\(dataDir) holds no Tessera instance (no metadata.sqlite); give --data-dir")
-        }
         let pool = BlockingPool()
         do {
+            try await pool.run {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDir), isDir.boolValue else {
+                    throw ConfigError("no data directory at \(dataDir)")
+                }
+                guard FileManager.default.fileExists(atPath: db) else {
+                    throw ConfigError("\(dataDir) holds no Tessera instance (no metadata.sqlite); give --data-dir")
+                }
+            }
             let metadata = try await SQLiteMetadataStore.open(path: db, durable: true, pool: pool)
             let blobs = try await FileBlobStore.open(root: dataDir, durable: true, pool: pool)
             return Opened(storage: Storage(metadata: metadata, blobs: blobs, logger: logger), metadata: metadata, blobs: blobs, pool: pool)
