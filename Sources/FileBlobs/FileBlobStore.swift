@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import StorageCore
 #if canImport(Glibc)
 import Glibc
@@ -7,18 +8,30 @@ import Glibc
 /// Blobs as files under `<root>/blobs/ab/cd/<id>`; temporaries under `<root>/tmp`.
 ///
 /// IDs are random hex, so keys never become paths and nothing a client sends can name a file.
+/// Every file system call runs on the `BlockingPool` (the `…Now` functions, called only from there).
 public final class FileBlobStore: BlobStore, @unchecked Sendable {
     public let root: String
     let blobsDir: String
     let tmpDir: String
     /// fsync files and directories on commit. Off only for tests.
     let durable: Bool
+    let pool: BlockingPool
+    /// File system calls made off the pool (debug builds; see `OffPoolCalls`).
+    public let offPoolCalls = OffPoolCalls()
 
-    public init(root: String, durable: Bool = true) throws {
+    /// Opens the store under `root` (creating its directories), on the pool.
+    public static func open(root: String, durable: Bool = true, pool: BlockingPool) async throws -> FileBlobStore {
+        try await pool.run { try FileBlobStore(root: root, durable: durable, pool: pool) }
+    }
+
+    /// Blocks on the file system: `open` runs it on the pool.
+    init(root: String, durable: Bool = true, pool: BlockingPool) throws {
         self.root = root
         blobsDir = root + "/blobs"
         tmpDir = root + "/tmp"
         self.durable = durable
+        self.pool = pool
+        offPoolCalls.check("create \(root)")
         for d in [root, blobsDir, tmpDir] {
             try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
@@ -41,62 +54,87 @@ public final class FileBlobStore: BlobStore, @unchecked Sendable {
 
     func path(of id: BlobID) -> String { directory(of: id) + "/" + id }
 
-    public func makeWriter() throws -> any BlobWriter {
-        let id = Self.newID()
-        let tmp = tmpDir + "/" + id + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ioError("create temporary blob", errno) }
-        return FileBlobWriter(store: self, id: id, tmpPath: tmp, fd: fd)
+    public func makeWriter() async throws -> any BlobWriter {
+        try await pool.run { [self] in
+            offPoolCalls.check("create temporary blob")
+            let id = Self.newID()
+            let tmp = tmpDir + "/" + id + ".tmp"
+            let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw ioError("create temporary blob", errno) }
+            return FileBlobWriter(store: self, id: id, tmpPath: tmp, fd: fd)
+        }
     }
 
-    public func openReader(_ blob: BlobID) throws -> any BlobReader {
+    /// Opens nothing yet: the file is opened by the first read, on the pool, so a GET's first chunk
+    /// costs one hop. A missing file is reported then (`BlobMissing`).
+    public func openReader(_ blob: BlobID) async throws -> any BlobReader {
         guard isValidID(blob) else { throw CoreError.internalError("invalid blob id") }
-        let fd = open(path(of: blob), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw BlobMissing(blob: blob) }
-            throw ioError("open blob", errno)
+        return FileBlobReader(store: self, blob: blob)
+    }
+
+    public func delete(_ blobs: [BlobID]) async throws {
+        let ids = blobs.filter(isValidID)
+        guard !ids.isEmpty else { return }
+        try await pool.run { [self] in
+            offPoolCalls.check("delete blobs")
+            for id in ids where unlink(path(of: id)) != 0 && errno != ENOENT { throw ioError("delete blob", errno) }
         }
-        return FileBlobReader(fd: fd)
     }
 
-    public func delete(_ blob: BlobID) throws {
-        guard isValidID(blob) else { return }
-        if unlink(path(of: blob)) != 0 && errno != ENOENT { throw ioError("delete blob", errno) }
-    }
-
-    public func sweepTemporaries() throws -> Int {
-        var n = 0
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] where name.hasSuffix(".tmp") {
-            if unlink(tmpDir + "/" + name) == 0 { n += 1 }
+    /// Every temporary counts as a crash's: called at start-up, when no other process writes here.
+    public func sweepTemporaries() async throws -> Int {
+        try await pool.run { [self] in
+            offPoolCalls.check("sweep temporaries")
+            var n = 0
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] where name.hasSuffix(".tmp") {
+                if unlink(tmpDir + "/" + name) == 0 { n += 1 }
+            }
+            return n
         }
-        return n
     }
 
-    public func forEachBlob(modifiedBefore date: Date, _ body: (BlobID) throws -> Void) throws {
+    public func listBlobs(after: BlobID?, limit: Int) async throws -> [StoredBlob] {
+        guard limit > 0 else { return [] }
+        return try await pool.run { [self] in listBlobsNow(after: after.flatMap { isValidID($0) ? $0 : nil }, limit: limit) }
+    }
+
+    /// The directories `ab/cd` in order from `after`'s, each listed, its IDs sorted: ID order.
+    private func listBlobsNow(after: BlobID?, limit: Int) -> [StoredBlob] {
+        offPoolCalls.check("list blobs")
         let fm = FileManager.default
-        let limit = date.timeIntervalSince1970
-        for a in (try? fm.contentsOfDirectory(atPath: blobsDir)) ?? [] {
-            for b in (try? fm.contentsOfDirectory(atPath: blobsDir + "/" + a)) ?? [] {
+        let start = after.map { Array($0.utf8) }
+        let startA = start.map { String(decoding: $0[0..<2], as: UTF8.self) } ?? ""
+        let startB = start.map { String(decoding: $0[2..<4], as: UTF8.self) } ?? ""
+        var out: [StoredBlob] = []
+        for a in ((try? fm.contentsOfDirectory(atPath: blobsDir)) ?? []).sorted() where a >= startA {
+            for b in ((try? fm.contentsOfDirectory(atPath: blobsDir + "/" + a)) ?? []).sorted() where a > startA || b >= startB {
                 let dir = blobsDir + "/" + a + "/" + b
-                for id in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where isValidID(id) {
+                let ids = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { isValidID($0) && (after == nil || $0 > after!) }
+                for id in ids.sorted() {
                     var st = stat()
                     guard stat(dir + "/" + id, &st) == 0 else { continue }
-                    if Double(st.st_mtim.tv_sec) < limit { try body(id) }
+                    let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+                    out.append(StoredBlob(id: id, modified: Date(timeIntervalSince1970: mtime)))
+                    if out.count == limit { return out }
                 }
             }
         }
+        return out
     }
 
-    public func isWritable() -> Bool {
-        var st = statvfs()
-        guard statvfs(root, &st) == 0 else { return false }
-        return access(tmpDir, W_OK) == 0 && st.f_bavail > 0
+    public func isWritable() async -> Bool {
+        (try? await pool.run { [self] in
+            offPoolCalls.check("statvfs")
+            var st = statvfs()
+            guard statvfs(root, &st) == 0 else { return false }
+            return access(tmpDir, W_OK) == 0 && st.f_bavail > 0
+        }) ?? false
     }
 
     /// Makes a rename or unlink in `dir` durable.
     func syncDirectory(_ dir: String) {
         guard durable else { return }
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = Glibc.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 { fsync(fd); close(fd) }
     }
 }
@@ -116,131 +154,97 @@ private let oDirect: Int32 = 0o40000
 private let oDirect: Int32 = 0o200000  // arm64, and most other Linux architectures
 #endif
 
+/// Touched by one pool thread at a time: its owner awaits each call before the next.
 final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     let store: FileBlobStore
     let id: BlobID
     let tmpPath: String
-    var fd: Int32
+    private var fd: Int32
     private(set) var bytesWritten: Int64 = 0
 
     // Durable blobs bypass the page cache where the file system allows it (O_DIRECT): the body is
-    // staged in aligned blocks that go straight to the device, so no CPU is spent copying it into
+    // staged in an aligned block that goes straight to the device, so no CPU is spent copying it into
     // cache pages and the fsync at commit has only the tail left to flush. On the VM the bench runs
     // on, the page-cache path (copy, then writeback) was the slowest step of a large PUT.
     //
-    // Two blocks: the connection fills one while `io` writes the other, so receiving and hashing go on
-    // during the device's write (done on the connection's thread, it held a signed 1 GiB PUT ~0.5 s).
-    private var blocks: [UnsafeMutableRawPointer] = []
-    /// The block being filled.
-    private var current = 0
+    // The device's write overlaps the receiving of what follows because `Storage.receive` hands over
+    // one batch while it gathers the next (it used to be two blocks here, written by a queue of their own).
+    private var block: UnsafeMutableRawPointer?
+    /// Bytes in `block`.
     private var staged = 0
-    /// File offset of the current block's first byte.
+    /// File offset of the block's first byte.
     private var stagedAt: Int64 = 0
     private var directFD: Int32 = -1
     private var directRefused = false
-    private var io: DispatchQueue?
-    /// Blocks free to fill besides the current one: a block is free again once `io` has written it.
-    private let freeBlocks = DispatchSemaphore(value: 1)
-    private let ioLock = NSLock()
-    /// errno of a failed background write (the first), and whether O_DIRECT was refused there.
-    private var ioFailure: Int32 = 0
-    private var ioRefusedDirect = false
     static let blockSize = 2 << 20
     static let alignment = 4096
-
-    // When blocks go through the page cache (no O_DIRECT, or fsync off), large blobs are flushed in
-    // the background every `flushEvery` bytes, so the fsync at commit waits for the tail only.
-    private var flusher: DispatchQueue?
-    private var flushScheduledAt: Int64 = 0
-    static let flushEvery: Int64 = 32 << 20
 
     init(store: FileBlobStore, id: BlobID, tmpPath: String, fd: Int32) {
         self.store = store; self.id = id; self.tmpPath = tmpPath; self.fd = fd
     }
 
-    deinit { discard() }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard fd >= 0 else { throw CoreError.internalError("write after close") }
-        if store.durable && blocks.isEmpty && !directRefused {
-            for _ in 0..<2 {
-                var p: UnsafeMutableRawPointer?
-                guard posix_memalign(&p, Self.alignment, Self.blockSize) == 0, let p else { break }
-                blocks.append(p)
-            }
-            if blocks.count < 2 { releaseStaging(); directRefused = true }
+    /// Abandoned without commit or discard: the descriptors and the temporary go on the pool.
+    deinit {
+        if let block { free(block) }
+        let (fd, directFD, tmpPath) = (fd, directFD, tmpPath)
+        guard fd >= 0 || directFD >= 0 else { return }
+        let cleanUp: @Sendable () -> Void = {
+            if directFD >= 0 { close(directFD) }
+            if fd >= 0 { close(fd); unlink(tmpPath) }
         }
-        guard !blocks.isEmpty else {
-            try writeAll(bytes.baseAddress!, bytes.count, at: bytesWritten)
-            bytesWritten += Int64(bytes.count)
-            return
-        }
-        var done = 0
-        while done < bytes.count {
-            let n = min(bytes.count - done, Self.blockSize - staged)
-            memcpy(blocks[current] + staged, bytes.baseAddress! + done, n)
-            staged += n
-            done += n
-            if staged == Self.blockSize { try submitCurrentBlock() }
-        }
-        bytesWritten += Int64(bytes.count)
+        store.pool.submit(whenStopped: cleanUp, cleanUp)
     }
 
-    /// Hands the full current block to `io` and moves to the other one, once that one is written.
-    private func submitCurrentBlock() throws {
-        try checkBackgroundWrites()
+    func write(_ bytes: ByteBuffer) async throws {
+        try await store.pool.run { [self] in try writeNow(bytes) }
+    }
+
+    private func writeNow(_ bytes: ByteBuffer) throws {
+        store.offPoolCalls.check("write blob")
+        guard fd >= 0 else { throw CoreError.internalError("write after close") }
+        guard bytes.readableBytes > 0 else { return }
+        if store.durable && block == nil && !directRefused {
+            var p: UnsafeMutableRawPointer?
+            if posix_memalign(&p, Self.alignment, Self.blockSize) == 0, let p { block = p } else { directRefused = true }
+        }
+        try bytes.withUnsafeReadableBytes { raw in
+            guard let block else {
+                try writeAll(raw.baseAddress!, raw.count, at: bytesWritten)
+                return
+            }
+            var done = 0
+            while done < raw.count {
+                let n = min(raw.count - done, Self.blockSize - staged)
+                memcpy(block + staged, raw.baseAddress! + done, n)
+                staged += n
+                done += n
+                if staged == Self.blockSize { try writeBlock(block) }
+            }
+        }
+        bytesWritten += Int64(bytes.readableBytes)
+    }
+
+    /// The full block: O_DIRECT when the file system takes it, else (from then on) through the cache.
+    private func writeBlock(_ block: UnsafeMutableRawPointer) throws {
         if directFD < 0 && !directRefused {
             directFD = open(tmpPath, O_WRONLY | O_CLOEXEC | oDirect)
             if directFD < 0 { directRefused = true }  // e.g. tmpfs
         }
-        // The block's address crosses as an integer: it stays allocated and untouched until `freeBlocks` says so.
-        let (address, offset, direct, fd) = (UInt(bitPattern: blocks[current]), stagedAt, directRefused ? -1 : directFD, self.fd)
-        if io == nil { io = DispatchQueue(label: "tessera.blob-write") }
-        io!.async { [self] in
-            let (failure, refused) = Self.writeBlock(UnsafeMutableRawPointer(bitPattern: address)!, at: offset, directFD: direct, fd: fd)
-            ioLock.withLock {
-                if failure != 0 && ioFailure == 0 { ioFailure = failure }
-                if refused { ioRefusedDirect = true }
+        var written = false
+        if directFD >= 0 && !directRefused {
+            let n = pwrite(directFD, block, Self.blockSize, off_t(stagedAt))
+            if n == Self.blockSize {
+                written = true
+            } else if n < 0 && errno != EINVAL {
+                throw ioError("write blob", errno)
+            } else {
+                directRefused = true  // refused or short: this block and the rest go through the cache
             }
-            freeBlocks.signal()
         }
+        if !written { try writeAll(block, Self.blockSize, at: stagedAt) }
         stagedAt += Int64(Self.blockSize)
         staged = 0
-        current ^= 1
-        freeBlocks.wait()  // the block to fill next: its write (submitted before this one) is done
     }
-
-    /// One full block: O_DIRECT when the file system takes it, else through the cache.
-    /// Returns errno (0 when written) and whether O_DIRECT was refused.
-    private static func writeBlock(_ block: UnsafeMutableRawPointer, at offset: Int64, directFD: Int32, fd: Int32) -> (Int32, Bool) {
-        var refused = false
-        if directFD >= 0 {
-            let n = pwrite(directFD, block, blockSize, off_t(offset))
-            if n == blockSize { return (0, false) }
-            if n < 0 && errno != EINVAL { return (errno, false) }
-            refused = true  // refused or short: this block and the rest go through the cache
-        }
-        var done = 0
-        while done < blockSize {
-            let n = pwrite(fd, block + done, blockSize - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return (errno, refused)
-            }
-            done += n
-        }
-        return (0, refused)
-    }
-
-    /// Throws the first background write failure; notes a refused O_DIRECT for the next blocks.
-    private func checkBackgroundWrites() throws {
-        let (failure, refused) = ioLock.withLock { (ioFailure, ioRefusedDirect) }
-        if refused { directRefused = true }
-        if failure != 0 { throw ioError("write blob", failure) }
-    }
-
-    /// Waits until every submitted block is written.
-    private func drainBlocks() { io?.sync {} }
 
     /// pwrite of all `count` bytes at `offset`, through the page cache.
     private func writeAll(_ base: UnsafeRawPointer, _ count: Int, at offset: Int64) throws {
@@ -253,32 +257,23 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
             }
             done += n
         }
-        let end = offset + Int64(count)
-        if store.durable && end - flushScheduledAt >= Self.flushEvery {
-            flushScheduledAt = end
-            if flusher == nil { flusher = DispatchQueue(label: "tessera.blob-flush") }
-            let fd = self.fd
-            flusher!.async { _ = fdatasync(fd) }  // the fd stays open until the flusher is drained
-        }
     }
 
-    /// Waits for background flushes (before the fd is closed).
-    private func drainFlusher() { flusher?.sync {} }
-
-    /// Frees the blocks; `io` must have nothing left to write (see `drainBlocks`).
     private func releaseStaging() {
-        for b in blocks { free(b) }
-        blocks = []; staged = 0
+        if let block { free(block) }
+        block = nil; staged = 0
         if directFD >= 0 { close(directFD); directFD = -1 }
     }
 
-    func commit() throws -> BlobID {
+    func commit() async throws -> BlobID {
+        try await store.pool.run { [self] in try commitNow() }
+    }
+
+    private func commitNow() throws -> BlobID {
+        store.offPoolCalls.check("commit blob")
         guard fd >= 0 else { throw CoreError.internalError("commit after close") }
-        drainBlocks()
-        try checkBackgroundWrites()
-        if !blocks.isEmpty && staged > 0 { try writeAll(blocks[current], staged, at: stagedAt) }  // the tail, through the cache
+        if let block, staged > 0 { try writeAll(block, staged, at: stagedAt) }  // the tail, through the cache
         releaseStaging()
-        drainFlusher()
         if store.durable && fsync(fd) != 0 { throw ioError("fsync blob", errno) }  // the inode: covers O_DIRECT blocks too
         close(fd); fd = -1
         let dir = store.directory(of: id)
@@ -297,27 +292,57 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
         return id
     }
 
-    func discard() {
-        drainBlocks()
+    /// On the pool; when the pool is gone the temporary stays, for the next start-up sweep.
+    func discard() async {
+        _ = try? await store.pool.run { [self] in discardNow() }
+    }
+
+    private func discardNow() {
+        store.offPoolCalls.check("discard blob")
         releaseStaging()
-        drainFlusher()
         if fd >= 0 { close(fd); fd = -1; unlink(tmpPath) }
     }
 }
 
+/// Touched by one pool thread at a time, like the writer; `close` by its owner between reads.
 final class FileBlobReader: BlobReader, @unchecked Sendable {
-    var fd: Int32
-    init(fd: Int32) { self.fd = fd }
+    let store: FileBlobStore
+    let blob: BlobID
+    /// Opened by the first read.
+    private var fd: Int32 = -1
+
+    init(store: FileBlobStore, blob: BlobID) { self.store = store; self.blob = blob }
     deinit { close() }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
-        while true {
-            let n = pread(fd, buffer.baseAddress!, buffer.count, off_t(offset))
-            if n >= 0 { return n }
-            if errno != EINTR { throw ioError("read blob", errno) }
-        }
+    func read(at offset: Int64, count: Int) async throws -> ByteBuffer {
+        try await store.pool.run { [self] in try readNow(at: offset, count: count) }
     }
 
+    private func readNow(at offset: Int64, count: Int) throws -> ByteBuffer {
+        store.offPoolCalls.check("read blob")
+        if fd < 0 {
+            fd = open(store.path(of: blob), O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                if errno == ENOENT { throw BlobMissing(blob: blob) }
+                throw ioError("open blob", errno)
+            }
+        }
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        while buffer.readableBytes < count {
+            let got = buffer.readableBytes
+            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count - got) { p in
+                while true {
+                    let n = pread(fd, p.baseAddress!, count - got, off_t(offset) + off_t(got))
+                    if n >= 0 { return n }
+                    if errno != EINTR { throw ioError("read blob", errno) }
+                }
+            }
+            if n == 0 { break }  // the end
+        }
+        return buffer
+    }
+
+    /// close(2) of a descriptor opened for reading does no I/O.
     func close() {
         if fd >= 0 { Glibc.close(fd); fd = -1 }
     }

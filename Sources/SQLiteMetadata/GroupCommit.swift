@@ -2,20 +2,19 @@ import CSQLite
 import Foundation
 import StorageCore
 
-/// Group commit for the one writer connection: writers queue their transaction bodies, and one serial
-/// queue runs every body waiting in one transaction and commits once, so a batch costs one WAL fsync
-/// instead of one per writer. Each body runs in its own savepoint: one that throws undoes only its own
-/// changes. Nobody is answered before the commit that holds their changes has returned (durable, with
-/// synchronous=FULL).
+/// Group commit for the one writer connection: writers queue their transaction bodies, and one
+/// committer, on a `BlockingPool` thread, runs every body waiting in one transaction and commits once,
+/// so a batch costs one WAL fsync instead of one per writer. Each body runs in its own savepoint: one
+/// that throws undoes only its own changes. Nobody is answered before the commit that holds their
+/// changes has returned (durable, with synchronous=FULL).
 ///
-/// Two ways in: `submit` for async callers (a continuation, resumed by the committer: no thread is
-/// parked per writer), and `run` for callers already on a thread that may block. The first version
-/// had every writer's GCD thread wait on a condition for a leader's commit: about 5.5 futex calls and
-/// several thread switches per small PUT.
+/// Writers come in through `submit`: a continuation, resumed by the committer, so no thread is parked
+/// per writer. (The first version had every writer's GCD thread wait on a condition for a leader's
+/// commit: about 5.5 futex calls and several thread switches per small PUT.) The committer holds a pool
+/// thread only while there are batches to commit.
 final class GroupCommit: @unchecked Sendable {
     private final class Job {
-        /// Dropped before `finished` runs: `SQLiteMetadataStore.write` passes it through
-        /// withoutActuallyEscaping, which requires that nothing holds it once the call returns.
+        /// Dropped before `finished` runs, so nothing a body captured outlives its transaction.
         var body: ((SQLiteConnection) throws -> Void)?
         let finished: ((any Error)?) -> Void
         var error: (any Error)?
@@ -25,16 +24,19 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     private let connection: SQLiteConnection
+    private let pool: BlockingPool
     private let lock = NSLock()
     private var queue: [Job] = []
     private var draining = false
-    private let committer = DispatchQueue(label: "tessera.group-commit")
     /// Bodies per transaction at most, so one batch cannot hold the write lock for long.
     private let maxBatch = 256
     /// Run on the committer after each batch's COMMIT (or failure), before anyone in it is answered.
     var afterCommit: (() -> Void)?
 
-    init(connection: SQLiteConnection) { self.connection = connection }
+    init(connection: SQLiteConnection, pool: BlockingPool) {
+        self.connection = connection
+        self.pool = pool
+    }
 
     /// Runs `body` in a write transaction; returns once that transaction has committed.
     func submit(_ body: @escaping (SQLiteConnection) throws -> Void) async throws {
@@ -45,15 +47,6 @@ final class GroupCommit: @unchecked Sendable {
         }
     }
 
-    /// The same, blocking the calling thread (never the committer's own).
-    func run(_ body: @escaping (SQLiteConnection) throws -> Void) throws {
-        let done = DispatchSemaphore(value: 0)
-        var failure: (any Error)?
-        enqueue(Job(body) { error in failure = error; done.signal() })
-        done.wait()
-        if let failure { throw failure }
-    }
-
     private func enqueue(_ job: Job) {
         let start = lock.withLock {
             queue.append(job)
@@ -61,10 +54,24 @@ final class GroupCommit: @unchecked Sendable {
             draining = true
             return true
         }
-        if start { committer.async { self.drain() } }
+        if start { pool.submit(whenStopped: { self.failQueued(BlockingPoolStopped()) }) { self.drain() } }
     }
 
-    /// On `committer`: commits batches until nobody waits.
+    /// The pool is gone: nobody queued will be committed.
+    private func failQueued(_ error: any Error) {
+        let jobs: [Job] = lock.withLock {
+            let all = queue
+            queue = []
+            draining = false
+            return all
+        }
+        for job in jobs {
+            job.body = nil
+            job.finished(error)
+        }
+    }
+
+    /// On a pool thread, one at a time: commits batches until nobody waits.
     private func drain() {
         while true {
             let batch: [Job] = lock.withLock {

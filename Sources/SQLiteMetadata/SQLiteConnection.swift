@@ -6,12 +6,16 @@ import StorageCore
 private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// A thin, owned wrapper over one sqlite3 connection. Not thread-safe: the store hands each
-/// connection to one thread at a time.
+/// connection to one thread at a time. Every call blocks; `offPoolCalls` notes those made off the
+/// `BlockingPool` (debug builds).
 final class SQLiteConnection {
     let db: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    private let offPoolCalls: OffPoolCalls?
 
-    init(path: String, readOnly: Bool) throws {
+    init(path: String, readOnly: Bool, offPoolCalls: OffPoolCalls? = nil) throws {
+        offPoolCalls?.check("open \(path)")
+        self.offPoolCalls = offPoolCalls
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &handle, flags, nil)
@@ -29,6 +33,7 @@ final class SQLiteConnection {
     }
 
     func exec(_ sql: String) throws {
+        offPoolCalls?.check(sql)
         var err: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? "unknown"
@@ -45,6 +50,7 @@ final class SQLiteConnection {
 
     /// Runs `sql` with `args`, calling `row` for each result row. Statements are cached.
     func query(_ sql: String, _ args: [SQLValue] = [], row: (Row) throws -> Void = { _ in }) throws {
+        offPoolCalls?.check(sql)
         try run(statement(sql), sql, args, row: row)
     }
 
@@ -52,6 +58,7 @@ final class SQLiteConnection {
     /// `Binder` (all of them, every time): bulk inserts look the statement up once and build no argument
     /// array per row.
     func query<C: Collection>(_ sql: String, forEach elements: C, bind: (Binder, C.Element) -> Void) throws {
+        offPoolCalls?.check(sql)
         let stmt = try statement(sql)
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         for element in elements {

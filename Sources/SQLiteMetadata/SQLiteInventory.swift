@@ -5,12 +5,12 @@ import StorageCore
 /// The operator's view of the SQLite store (metrics, health, fsck, admin commands). Reads use the
 /// reader pool (WAL snapshots, concurrent with a running daemon); writes take the one writer.
 extension SQLiteMetadataStore: MetadataInventory {
-    public func ping() throws {
-        try read { c in try c.query("SELECT 1") }
+    public func ping() async throws {
+        try await read { c in try c.query("SELECT 1") }
     }
 
-    public func counts() throws -> MetadataCounts {
-        try read { c in
+    public func counts() async throws -> MetadataCounts {
+        try await read { c in
             var r = MetadataCounts()
             try c.query("SELECT count(*) FROM buckets") { r.buckets = Int($0.int(0)) }
             try c.query("SELECT count(*) FROM objects") { r.objects = Int($0.int(0)) }
@@ -21,8 +21,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func usage(bucket: String) throws -> BucketUsage {
-        try read { c in
+    public func usage(bucket: String) async throws -> BucketUsage {
+        try await read { c in
             var u = BucketUsage()
             try c.query("SELECT count(*), coalesce(sum(size), 0) FROM objects WHERE bucket=?", [.text(bucket)]) {
                 u.objects = Int($0.int(0)); u.bytes = $0.int(1)
@@ -32,8 +32,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func partUsage(uploadID: String) throws -> (count: Int, bytes: Int64) {
-        try read { c in
+    public func partUsage(uploadID: String) async throws -> (count: Int, bytes: Int64) {
+        try await read { c in
             var r = (count: 0, bytes: Int64(0))
             try c.query("SELECT count(*), coalesce(sum(size), 0) FROM parts WHERE upload_id=?", [.text(uploadID)]) {
                 r = (Int($0.int(0)), $0.int(1))
@@ -42,8 +42,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func objectBlobs(after: ObjectPosition?, limit: Int) throws -> (blobs: [ObjectBlob], next: ObjectPosition?) {
-        try read { c in
+    public func objectBlobs(after: ObjectPosition?, limit: Int) async throws -> (blobs: [ObjectBlob], next: ObjectPosition?) {
+        try await read { c in
             var page: [(bucket: String, key: [UInt8], version: Int64)] = []
             if let after {
                 try c.query("SELECT bucket, key, version FROM objects WHERE (bucket, key) > (?, ?) ORDER BY bucket, key LIMIT ?",
@@ -65,8 +65,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func partBlobs(after: PartPosition?, limit: Int) throws -> [PartBlob] {
-        try read { c in
+    public func partBlobs(after: PartPosition?, limit: Int) async throws -> [PartBlob] {
+        try await read { c in
             var r: [PartBlob] = []
             let row: (Row) -> Void = { row in
                 r.append(PartBlob(uploadID: row.text(0), bucket: row.text(1), key: row.key(2), partNumber: Int(row.int(3)), blob: row.text(4)))
@@ -82,8 +82,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func objectStillUses(_ ref: ObjectBlob) throws -> Bool {
-        try read { c in
+    public func objectStillUses(_ ref: ObjectBlob) async throws -> Bool {
+        try await read { c in
             var found = false
             try c.query("""
                 SELECT 1 FROM objects o JOIN segments s ON s.version = o.version
@@ -93,8 +93,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func partStillUses(_ ref: PartBlob) throws -> Bool {
-        try read { c in
+    public func partStillUses(_ ref: PartBlob) async throws -> Bool {
+        try await read { c in
             var found = false
             try c.query("SELECT 1 FROM parts WHERE upload_id=? AND part_number=? AND blob=?",
                         [.text(ref.uploadID), .int(Int64(ref.partNumber)), .text(ref.blob)]) { _ in found = true }
@@ -102,9 +102,9 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func dropObject(bucket: String, key: String, version: Int64) throws -> Bool {
-        try write { c in
-            touchedObjects.append(.init(bucket: bucket, key: key))
+    public func dropObject(bucket: String, key: String, version: Int64) async throws -> Bool {
+        try await write { c in
+            self.touchedObjects.append(.init(bucket: bucket, key: key))
             let k = Array(key.utf8)
             var current: Int64?
             try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(k)]) { current = $0.int(0) }
@@ -116,8 +116,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func dropPart(uploadID: String, partNumber: Int, blob: BlobID) throws -> Bool {
-        try write { c in
+    public func dropPart(uploadID: String, partNumber: Int, blob: BlobID) async throws -> Bool {
+        try await write { c in
             try c.query("DELETE FROM parts WHERE upload_id=? AND part_number=? AND blob=?",
                         [.text(uploadID), .int(Int64(partNumber)), .text(blob)])
             guard c.changes == 1 else { return false }
@@ -126,8 +126,8 @@ extension SQLiteMetadataStore: MetadataInventory {
         }
     }
 
-    public func partGarbage(limit: Int) throws -> [BlobID] {
-        try read { c in
+    public func partGarbage(limit: Int) async throws -> [BlobID] {
+        try await read { c in
             var r: [BlobID] = []
             try c.query("SELECT blob FROM garbage WHERE version=0 LIMIT ?", [.int(Int64(limit))]) { r.append($0.text(0)) }
             return r

@@ -6,32 +6,54 @@ import StorageCore
 ///
 /// One writer connection (SQLite allows one writer at a time anyway) whose transactions are group
 /// committed (`GroupCommit`), and a pool of reader connections that see committed snapshots
-/// concurrently with the writer.
+/// concurrently with the writer. Every SQLite call runs on the `BlockingPool` (the committer's
+/// batches too); only `InlineObjectCache` lookups and the version clock, memory both, answer on the
+/// caller's thread.
+///
+/// Assumes it is the only process serving its database (see docs/architecture.md, "What assumes one
+/// process"): its version clock, read leases and inline object cache live in this process's memory.
+/// The admin commands may still open it beside the daemon, for what they do.
 public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     private let path: String
+    let pool: BlockingPool
     private let writer: SQLiteConnection
     private let committer: GroupCommit
-    private var readers: [SQLiteConnection] = []
-    private let readerLock = NSLock()
+    private let readers: ReaderConnections
+    /// SQLite statements run off the pool (debug builds; see `OffPoolCalls`).
+    public let offPoolCalls = OffPoolCalls()
     /// Only this process changes inline objects: the admin commands that write beside a running daemon
     /// (bucket create/delete, upload abort, fsck's repairs of objects whose blob files are missing) never
     /// touch one. (Buckets are not cached for that reason: `tessera buckets delete` may run beside it.)
     let inlineObjects = InlineObjectCache()
     /// Objects the write transaction under way replaced or removed; touched only by transaction bodies
-    /// and the committer, which run on the committer's queue one at a time.
+    /// and the committer, which run one batch at a time.
     var touchedObjects: [InlineObjectCache.Key] = []
+    /// Object versions (see VersionClock): in this process's memory, seeded from the database.
+    let versions: VersionClock
+    /// Read leases in this process's memory: the garbage collector that consults them is this process's.
+    public let readLeases: any ReadLeases = LocalReadLeases()
 
+    /// Opens (creating or migrating) the database at `path`, on the pool.
     /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
-    public init(path: String, durable: Bool = true) throws {
+    public static func open(path: String, durable: Bool = true, pool: BlockingPool) async throws -> SQLiteMetadataStore {
+        try await pool.run { try SQLiteMetadataStore(path: path, durable: durable, pool: pool) }
+    }
+
+    /// Blocks on SQLite: `open` runs it on the pool.
+    init(path: String, durable: Bool = true, pool: BlockingPool) throws {
         self.path = path
-        writer = try SQLiteConnection(path: path, readOnly: false)
+        self.pool = pool
+        writer = try SQLiteConnection(path: path, readOnly: false, offPoolCalls: offPoolCalls)
         try writer.exec("PRAGMA journal_mode=WAL")
         try writer.exec("PRAGMA synchronous=\(durable ? "FULL" : "OFF")")
         // The writer's page cache, 8 MiB (SQLite's default is 2): a 10,000-part completion touches ~5 MiB of
         // pages, and with less the cache spills dirty pages to the WAL before the commit writes them again.
         try writer.exec("PRAGMA cache_size=-8192")
         try writer.exec(Self.schema)
-        committer = GroupCommit(connection: writer)
+        let readers = ReaderConnections(path: path, offPoolCalls: offPoolCalls)
+        self.readers = readers
+        versions = VersionClock(largestStored: { try readers.with(Self.largestVersion) })
+        committer = GroupCommit(connection: writer, pool: pool)
         committer.afterCommit = { [unowned self] in self.dropTouched() }
         try migrate()
     }
@@ -84,17 +106,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: connection handling
 
-    /// Runs `body` in a write transaction, group committed with concurrent writers; returns once durable.
-    func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        var result: T?
-        try withoutActuallyEscaping(body) { body in
-            // `run` returns only after `body` has run: it never outlives this call.
-            try committer.run { c in result = try body(c) }
-        }
-        return result!
-    }
-
-    /// The same for async callers: the task waits without holding a thread (see `GroupCommit.submit`).
+    /// Runs `body` in a write transaction, group committed with concurrent writers, on the pool; returns
+    /// once durable. The task waits without holding a thread (see `GroupCommit.submit`).
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let box = ResultBox<T>()
         try await committer.submit { c in box.value = try body(c) }
@@ -106,13 +119,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         var value: T?
     }
 
-    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        readerLock.lock()
-        let conn = readers.popLast()
-        readerLock.unlock()
-        let c = try conn ?? SQLiteConnection(path: path, readOnly: true)
-        defer { readerLock.lock(); readers.append(c); readerLock.unlock() }
-        return try body(c)
+    /// Runs `body` on a reader connection, on the pool.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await pool.run { [readers] in try readers.with(body) }
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
@@ -136,16 +145,16 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: buckets
 
-    public func createBucket(_ bucket: BucketRecord) throws -> Bool {
-        try write { c in
+    public func createBucket(_ bucket: BucketRecord) async throws -> Bool {
+        try await write { c in
             try c.query("INSERT OR IGNORE INTO buckets(name, created, region) VALUES(?,?,?)",
                         [.text(bucket.name), .double(bucket.created.timeIntervalSince1970), .text(bucket.region)])
             return c.changes == 1
         }
     }
 
-    public func bucket(named name: String) throws -> BucketRecord? {
-        try read { c in
+    public func bucket(named name: String) async throws -> BucketRecord? {
+        try await read { c in
             var r: BucketRecord?
             try c.query("SELECT name, created, region FROM buckets WHERE name=?", [.text(name)]) { row in
                 r = BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2))
@@ -154,8 +163,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func listBuckets() throws -> [BucketRecord] {
-        try read { c in
+    public func listBuckets() async throws -> [BucketRecord] {
+        try await read { c in
             var r: [BucketRecord] = []
             try c.query("SELECT name, created, region FROM buckets ORDER BY name") { row in
                 r.append(BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2)))
@@ -164,8 +173,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func deleteBucket(named name: String) throws {
-        try write { c in
+    public func deleteBucket(named name: String) async throws {
+        try await write { c in
             var exists = false
             try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(name)]) { _ in exists = true }
             guard exists else { throw CoreError.noSuchBucket(name) }
@@ -180,16 +189,16 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func bucketConfig(bucket: String, name: String) throws -> String? {
-        try read { c in
+    public func bucketConfig(bucket: String, name: String) async throws -> String? {
+        try await read { c in
             var v: String?
             try c.query("SELECT value FROM bucket_config WHERE bucket=? AND name=?", [.text(bucket), .text(name)]) { v = $0.text(0) }
             return v
         }
     }
 
-    public func setBucketConfig(bucket: String, name: String, value: String?) throws {
-        try write { c in
+    public func setBucketConfig(bucket: String, name: String, value: String?) async throws {
+        try await write { c in
             if let value {
                 try c.query("INSERT OR REPLACE INTO bucket_config(bucket, name, value) VALUES(?,?,?)", [.text(bucket), .text(name), .text(value)])
             } else {
@@ -208,8 +217,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                      partsCount: row.isNull(7) ? nil : Int(row.int(7)))
     }
 
-    public func object(bucket: String, key: String) throws -> ObjectRecord? {
-        try read { c in
+    public func object(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await read { c in
             var r: ObjectRecord?
             try c.query("SELECT \(Self.objectColumns) FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(Array(key.utf8))]) {
                 r = self.objectRecord($0)
@@ -229,26 +238,37 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return r
     }
 
-    public func segments(version: Int64) throws -> [Segment] {
-        try read { c in try segments(c, version: version) }
+    public func segments(version: Int64) async throws -> [Segment] {
+        try await read { [self] c in try segments(c, version: version) }
     }
 
-    public func largestVersion() throws -> Int64 {
-        try read { c in
-            var largest: Int64 = 0
-            try c.query("SELECT max((SELECT ifnull(max(version), 0) FROM objects), (SELECT ifnull(max(version), 0) FROM garbage))") {
-                largest = $0.int(0)
-            }
-            return largest
+    /// The largest object version the database refers to (objects, garbage), 0 when none: a scan of the
+    /// object table, read once per process to seed `versions`.
+    static func largestVersion(_ c: SQLiteConnection) throws -> Int64 {
+        var largest: Int64 = 0
+        try c.query("SELECT max((SELECT ifnull(max(version), 0) FROM objects), (SELECT ifnull(max(version), 0) FROM garbage))") {
+            largest = $0.int(0)
         }
+        return largest
     }
 
-    /// From `inlineObjects` when the body is inline and was read before; else from SQLite.
-    public func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
+    /// Reads the largest stored version now (the daemon's start-up), so that the first write does not.
+    public func primeVersions() async throws {
+        try await pool.run { [versions] in try versions.prime() }
+    }
+
+    /// From the clock in memory; a process's first call reads the largest stored version first (on the pool).
+    public func nextVersion() async throws -> Int64 {
+        if !versions.isPrimed { try await primeVersions() }
+        return try versions.next()
+    }
+
+    /// From `inlineObjects` when the body is inline and was read before (no hop to the pool); else from SQLite.
+    public func objectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])? {
         let cacheKey = InlineObjectCache.Key(bucket: bucket, key: key)
         let (cached, generation) = inlineObjects.lookup(cacheKey)
         if let cached { return cached }
-        let found = try readObjectWithSegments(bucket: bucket, key: key)
+        let found = try await readObjectWithSegments(bucket: bucket, key: key)
         if let found { inlineObjects.store(found, for: cacheKey, readAt: generation) }
         return found
     }
@@ -261,8 +281,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     /// The record and its segments in one statement, so one read transaction (GET's common path).
-    private func readObjectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])? {
-        try read { c in
+    private func readObjectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])? {
+        try await read { c in
             var object: ObjectRecord?
             var segments: [Segment] = []
             try c.query("""
@@ -281,8 +301,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func isCurrent(bucket: String, key: String, version: Int64) throws -> Bool {
-        try read { c in
+    public func isCurrent(bucket: String, key: String, version: Int64) async throws -> Bool {
+        try await read { c in
             var current: Int64?
             try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(Array(key.utf8))]) { current = $0.int(0) }
             return current == version
@@ -340,8 +360,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try await write { c in try self.insertObject(c, object, segments) }
     }
 
-    public func deleteObject(bucket: String, key: String) throws -> Bool {
-        try write { c in try retireCurrent(c, bucket: bucket, key: key) }
+    public func deleteObject(bucket: String, key: String) async throws -> Bool {
+        try await write { [self] c in try retireCurrent(c, bucket: bucket, key: key) }
     }
 
     /// SQL and arguments for "key within prefix, from start" on a table with a BLOB `key` column.
@@ -362,9 +382,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return (sql, args)
     }
 
-    public func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [ObjectSummary] {
+    public func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary] {
         let (range, args) = keyRange(prefix: prefix, start: start)
-        return try read { c in
+        return try await read { c in
             var r: [ObjectSummary] = []
             r.reserveCapacity(limit)
             try c.query("SELECT key, size, etag, mtime, storage_class FROM objects WHERE bucket=?\(range) ORDER BY key LIMIT ?",
@@ -378,8 +398,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: multipart
 
-    public func createUpload(_ u: UploadRecord) throws {
-        try write { c in
+    public func createUpload(_ u: UploadRecord) async throws {
+        try await write { c in
             var bucketExists = false
             try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(u.bucket)]) { _ in bucketExists = true }
             guard bucketExists else { throw CoreError.noSuchBucket(u.bucket) }
@@ -396,8 +416,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
     private static let uploadColumns = "upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type"
 
-    public func upload(id: String) throws -> UploadRecord? {
-        try read { c in
+    public func upload(id: String) async throws -> UploadRecord? {
+        try await read { c in
             var r: UploadRecord?
             try c.query("SELECT \(Self.uploadColumns) FROM uploads WHERE upload_id=?", [.text(id)]) { r = self.uploadRecord($0) }
             return r
@@ -410,9 +430,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         guard exists else { throw CoreError.noSuchUpload(id) }
     }
 
-    public func putPart(uploadID: String, part: PartRecord) throws {
-        try write { c in
-            try requireUpload(c, uploadID)
+    public func putPart(uploadID: String, part: PartRecord) async throws {
+        try await write { c in
+            try self.requireUpload(c, uploadID)
             try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, 0 FROM parts WHERE upload_id=? AND part_number=?",
                         [.text(uploadID), .int(Int64(part.partNumber))])
             try c.query("INSERT OR REPLACE INTO parts(upload_id, part_number, blob, size, etag, mtime, checksums) VALUES(?,?,?,?,?,?,?)", [
@@ -428,8 +448,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                    checksums: row.withBytes(5) { PartChecksumsColumn.decode($0) ?? [:] } ?? [:])
     }
 
-    public func parts(uploadID: String, afterPartNumber: Int, limit: Int) throws -> [PartRecord] {
-        try read { c in
+    public func parts(uploadID: String, afterPartNumber: Int, limit: Int) async throws -> [PartRecord] {
+        try await read { c in
             var r: [PartRecord] = []
             try c.query("SELECT part_number, blob, size, etag, mtime, checksums FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
                         [.text(uploadID), .int(Int64(afterPartNumber)), .int(Int64(limit))]) { r.append(self.partRecord($0)) }
@@ -437,9 +457,10 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func completeUpload(uploadID: String, assemble: ([PartRecord]) throws -> (ObjectRecord, [Segment])) throws -> ObjectRecord {
-        try write { c in
-            try requireUpload(c, uploadID)
+    public func completeUpload(uploadID: String,
+                               assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
+        try await write { [self] c in
+            try self.requireUpload(c, uploadID)
             var parts: [PartRecord] = []
             try c.query("SELECT part_number, blob, size, etag, mtime, checksums FROM parts WHERE upload_id=? ORDER BY part_number",
                         [.text(uploadID)]) { parts.append(self.partRecord($0)) }
@@ -465,18 +486,18 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return parts.compactMap { used.contains($0.blob) ? nil : $0.blob }
     }
 
-    public func abortUpload(uploadID: String) throws {
-        try write { c in
-            try requireUpload(c, uploadID)
+    public func abortUpload(uploadID: String) async throws {
+        try await write { c in
+            try self.requireUpload(c, uploadID)
             try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, 0 FROM parts WHERE upload_id=?", [.text(uploadID)])
             try c.query("DELETE FROM parts WHERE upload_id=?", [.text(uploadID)])
             try c.query("DELETE FROM uploads WHERE upload_id=?", [.text(uploadID)])
         }
     }
 
-    public func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [UploadSummary] {
+    public func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [UploadSummary] {
         let (range, args) = keyRange(prefix: prefix, start: start)
-        return try read { c in
+        return try await read { c in
             var r: [UploadSummary] = []
             try c.query("SELECT key, upload_id, initiated, attrs FROM uploads WHERE bucket=?\(range) ORDER BY key, upload_id LIMIT ?",
                         [.text(bucket)] + args + [.int(Int64(limit))]) { row in
@@ -487,8 +508,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func uploads(initiatedBefore date: Date, limit: Int) throws -> [UploadRecord] {
-        try read { c in
+    public func uploads(initiatedBefore date: Date, limit: Int) async throws -> [UploadRecord] {
+        try await read { c in
             var r: [UploadRecord] = []
             try c.query("SELECT \(Self.uploadColumns) FROM uploads WHERE initiated < ? ORDER BY initiated LIMIT ?",
                         [.double(date.timeIntervalSince1970), .int(Int64(limit))]) { r.append(self.uploadRecord($0)) }
@@ -498,34 +519,39 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: garbage
 
-    public func garbage(limit: Int) throws -> [GarbageEntry] {
-        try read { c in
+    public func garbage(limit: Int) async throws -> [GarbageEntry] {
+        try await read { c in
             var r: [GarbageEntry] = []
             try c.query("SELECT blob, version FROM garbage LIMIT ?", [.int(Int64(limit))]) { r.append(GarbageEntry(blob: $0.text(0), version: $0.int(1))) }
             return r
         }
     }
 
-    public func forgetGarbage(_ blobs: [BlobID]) throws {
+    public func forgetGarbage(_ blobs: [BlobID]) async throws {
         guard !blobs.isEmpty else { return }
-        try write { c in
+        try await write { c in
             for b in blobs { try c.query("DELETE FROM garbage WHERE blob=?", [.text(b)]) }
         }
     }
 
-    public func references(blob: BlobID) throws -> Bool {
-        try read { c in
-            var found = false
-            for sql in ["SELECT 1 FROM segments WHERE blob=?1 AND blob != '' LIMIT 1", "SELECT 1 FROM parts WHERE blob=? LIMIT 1",
-                        "SELECT 1 FROM garbage WHERE blob=? LIMIT 1"] where !found {
-                try c.query(sql, [.text(blob)]) { _ in found = true }
+    public func unreferenced(_ blobs: [BlobID]) async throws -> [BlobID] {
+        guard !blobs.isEmpty else { return [] }
+        return try await read { c in
+            var unreferenced: [BlobID] = []
+            for blob in blobs {
+                var found = false
+                for sql in ["SELECT 1 FROM segments WHERE blob=?1 AND blob != '' LIMIT 1", "SELECT 1 FROM parts WHERE blob=? LIMIT 1",
+                            "SELECT 1 FROM garbage WHERE blob=? LIMIT 1"] where !found {
+                    try c.query(sql, [.text(blob)]) { _ in found = true }
+                }
+                if !found { unreferenced.append(blob) }
             }
-            return found
+            return unreferenced
         }
     }
 
-    public func integrityCheck() throws -> String {
-        try read { c in
+    public func integrityCheck() async throws -> String {
+        try await read { c in
             var lines: [String] = []
             try c.query("PRAGMA integrity_check") { lines.append($0.text(0)) }
             return lines.joined(separator: "\n")

@@ -10,26 +10,26 @@ extension SQLiteMetadataStore: TaskStore {
         try? JSONDecoder().decode(t, from: Data(s.utf8))
     }
 
-    public func putTask(_ task: UploadTask) throws {
+    public func putTask(_ task: UploadTask) async throws {
         let record = try encode(task)
-        try write { c in try c.query("INSERT OR REPLACE INTO upload_tasks(id, record) VALUES(?,?)", [.text(task.id), .text(record)]) }
+        try await write { c in try c.query("INSERT OR REPLACE INTO upload_tasks(id, record) VALUES(?,?)", [.text(task.id), .text(record)]) }
     }
 
-    public func task(id: String) throws -> UploadTask? {
-        try read { c in
+    public func task(id: String) async throws -> UploadTask? {
+        try await read { c in
             var r: UploadTask?
             try c.query("SELECT record FROM upload_tasks WHERE id=?", [.text(id)]) { r = self.decode(UploadTask.self, $0.text(0)) }
             return r
         }
     }
 
-    public func deleteTask(id: String) throws {
-        try write { c in try c.query("DELETE FROM upload_tasks WHERE id=?", [.text(id)]) }
+    public func deleteTask(id: String) async throws {
+        try await write { c in try c.query("DELETE FROM upload_tasks WHERE id=?", [.text(id)]) }
     }
 
-    public func putFile(_ file: StoredFile) throws {
+    public func putFile(_ file: StoredFile) async throws {
         let record = try encode(file)
-        try write { c in
+        try await write { c in
             try c.query("INSERT OR REPLACE INTO files(id, md5, sha256, expires, record) VALUES(?,?,?,?,?)", [
                 .text(file.id), .text(file.md5), .text(file.sha256),
                 file.expiresAt.map { .double($0.timeIntervalSince1970) } ?? .null, .text(record),
@@ -37,16 +37,16 @@ extension SQLiteMetadataStore: TaskStore {
         }
     }
 
-    public func file(id: String) throws -> StoredFile? {
-        try read { c in
+    public func file(id: String) async throws -> StoredFile? {
+        try await read { c in
             var r: StoredFile?
             try c.query("SELECT record FROM files WHERE id=?", [.text(id)]) { r = self.decode(StoredFile.self, $0.text(0)) }
             return r
         }
     }
 
-    public func files(hash: String) throws -> [StoredFile] {
-        try read { c in
+    public func files(hash: String) async throws -> [StoredFile] {
+        try await read { c in
             var r: [StoredFile] = []
             try c.query("SELECT record FROM files WHERE md5=? OR sha256=? ORDER BY id", [.text(hash), .text(hash)]) {
                 if let f = self.decode(StoredFile.self, $0.text(0)) { r.append(f) }
@@ -55,12 +55,12 @@ extension SQLiteMetadataStore: TaskStore {
         }
     }
 
-    public func deleteFile(id: String) throws {
-        try write { c in try c.query("DELETE FROM files WHERE id=?", [.text(id)]) }
+    public func deleteFile(id: String) async throws {
+        try await write { c in try c.query("DELETE FROM files WHERE id=?", [.text(id)]) }
     }
 
-    public func files(expiringBefore date: Date, limit: Int) throws -> [StoredFile] {
-        try read { c in
+    public func files(expiringBefore date: Date, limit: Int) async throws -> [StoredFile] {
+        try await read { c in
             var r: [StoredFile] = []
             try c.query("SELECT record FROM files WHERE expires IS NOT NULL AND expires < ? ORDER BY expires LIMIT ?",
                         [.double(date.timeIntervalSince1970), .int(Int64(limit))]) {

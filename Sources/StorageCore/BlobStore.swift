@@ -1,33 +1,45 @@
 import Foundation
+import NIOCore
 
 /// Writes one new blob. Bytes go to a temporary place; `commit` makes them durable under their
-/// final name. Owned by one task at a time.
+/// final name. Owned by one task at a time, which awaits each call before the next.
 public protocol BlobWriter: AnyObject, Sendable {
-    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Appends `bytes` (handed over by value: the writer may pass them to another thread).
+    func write(_ bytes: ByteBuffer) async throws
     var bytesWritten: Int64 { get }
     /// fsync, then move into place durably. The blob is not referenced by metadata yet.
-    func commit() throws -> BlobID
+    func commit() async throws -> BlobID
     /// Drops the temporary bytes (idempotent; safe after a failed write).
-    func discard()
+    func discard() async
 }
 
-/// Random-access reads of one committed blob.
+/// Random-access reads of one committed blob, by one task at a time.
 public protocol BlobReader: AnyObject, Sendable {
-    /// Reads up to `buffer.count` bytes at `offset`; returns the count (0 at end).
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int
+    /// Up to `count` bytes at `offset` (fewer only at the end; none past it). A store may open the blob
+    /// lazily: then a missing blob is reported by the first read.
+    func read(at offset: Int64, count: Int) async throws -> ByteBuffer
+    /// Lets go of the blob. Must not block (a file descriptor's close, a request's cancellation).
     func close()
 }
 
-/// Immutable blobs of bytes, named by opaque IDs.
+/// A committed blob, as a listing gives it.
+public struct StoredBlob: Sendable, Equatable {
+    public var id: BlobID
+    public var modified: Date
+    public init(id: BlobID, modified: Date) { self.id = id; self.modified = modified }
+}
+
+/// Immutable blobs of bytes, named by opaque IDs. Calls are async and must not block the calling
+/// thread (the file store runs its system calls on the `BlockingPool`).
 public protocol BlobStore: Sendable {
-    func makeWriter() throws -> any BlobWriter
-    func openReader(_ blob: BlobID) throws -> any BlobReader
+    func makeWriter() async throws -> any BlobWriter
+    func openReader(_ blob: BlobID) async throws -> any BlobReader
     /// Deleting a blob that does not exist is not an error.
-    func delete(_ blob: BlobID) throws
+    func delete(_ blobs: [BlobID]) async throws
     /// Removes temporaries left by a crash; returns how many.
-    func sweepTemporaries() throws -> Int
-    /// Calls `body` for every committed blob last modified before `date`.
-    func forEachBlob(modifiedBefore date: Date, _ body: (BlobID) throws -> Void) throws
+    func sweepTemporaries() async throws -> Int
+    /// Up to `limit` committed blobs in ID order, after `after` (from the first when nil).
+    func listBlobs(after: BlobID?, limit: Int) async throws -> [StoredBlob]
     /// Whether the store has room for writes (for health checks).
-    func isWritable() -> Bool
+    func isWritable() async -> Bool
 }

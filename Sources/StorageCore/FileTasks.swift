@@ -72,15 +72,15 @@ public struct StoredFile: Codable, Sendable, Equatable {
     }
 }
 
-/// Durable tasks and files, one transaction per call.
+/// Durable tasks and files, one transaction per call; async and non-blocking like `MetadataStore`.
 public protocol TaskStore: Sendable {
-    func putTask(_ task: UploadTask) throws
-    func task(id: String) throws -> UploadTask?
-    func deleteTask(id: String) throws
-    func putFile(_ file: StoredFile) throws
-    func file(id: String) throws -> StoredFile?
+    func putTask(_ task: UploadTask) async throws
+    func task(id: String) async throws -> UploadTask?
+    func deleteTask(id: String) async throws
+    func putFile(_ file: StoredFile) async throws
+    func file(id: String) async throws -> StoredFile?
     /// Files whose MD5 or SHA-256 is `hash`.
-    func files(hash: String) throws -> [StoredFile]
-    func deleteFile(id: String) throws
-    func files(expiringBefore date: Date, limit: Int) throws -> [StoredFile]
+    func files(hash: String) async throws -> [StoredFile]
+    func deleteFile(id: String) async throws
+    func files(expiringBefore date: Date, limit: Int) async throws -> [StoredFile]
 }

@@ -58,28 +58,34 @@ public struct Fsck {
         self.init(metadata: m, blobs: b)
     }
 
-    public func run(_ options: Options, progress: ProgressLine? = nil) throws -> Report {
+    public func run(_ options: Options, progress: ProgressLine? = nil) async throws -> Report {
         var r = Report()
-        r.integrity = try metadata.integrityCheck()
+        r.integrity = try await metadata.integrityCheck()
 
         // 1. Files on disk that nothing names.
         let cutoff = options.now.addingTimeInterval(-options.minAge)
-        try blobs.forEachBlobWithDate { id, modified in
-            r.blobsScanned += 1
-            if try !metadata.references(blob: id) {
-                if modified < cutoff { r.orphans.append(id) } else { r.youngUnreferenced += 1 }
+        var afterBlob: BlobID?
+        while true {
+            let page = try await blobs.listBlobs(after: afterBlob, limit: 1000)
+            let unreferenced = Set(try await metadata.unreferenced(page.map(\.id)))
+            for blob in page where unreferenced.contains(blob.id) {
+                if blob.modified < cutoff { r.orphans.append(blob.id) } else { r.youngUnreferenced += 1 }
             }
+            r.blobsScanned += page.count
             progress?.update("blobs \(r.blobsScanned), orphans \(r.orphans.count)")
+            guard page.count == 1000, let last = page.last else { break }
+            afterBlob = last.id
         }
 
         // 2. Objects whose blobs are gone.
         var after: ObjectPosition?
         repeat {
-            let page = try metadata.objectBlobs(after: after, limit: 500)
+            let page = try await metadata.objectBlobs(after: after, limit: 500)
             var seen = Set<Int64>()
-            for ref in page.blobs {
-                if seen.insert(ref.version).inserted { r.objectsScanned += 1 }
-                if !blobs.exists(ref.blob), try metadata.objectStillUses(ref), !blobs.exists(ref.blob) {
+            for ref in page.blobs where seen.insert(ref.version).inserted { r.objectsScanned += 1 }
+            let missing = try await blobs.missing(page.blobs.map(\.blob))
+            for ref in page.blobs where missing.contains(ref.blob) {
+                if try await metadata.objectStillUses(ref), try await !blobs.missing([ref.blob]).isEmpty {
                     r.missingObjectBlobs.append(ref)
                 }
             }
@@ -90,10 +96,11 @@ public struct Fsck {
         // 3. Parts whose blobs are gone.
         var partAfter: PartPosition?
         while true {
-            let page = try metadata.partBlobs(after: partAfter, limit: 1000)
-            for ref in page {
-                r.partsScanned += 1
-                if !blobs.exists(ref.blob), try metadata.partStillUses(ref), !blobs.exists(ref.blob) {
+            let page = try await metadata.partBlobs(after: partAfter, limit: 1000)
+            r.partsScanned += page.count
+            let missing = try await blobs.missing(page.map(\.blob))
+            for ref in page where missing.contains(ref.blob) {
+                if try await metadata.partStillUses(ref), try await !blobs.missing([ref.blob]).isEmpty {
                     r.missingPartBlobs.append(ref)
                 }
             }
@@ -103,21 +110,20 @@ public struct Fsck {
         }
 
         // 4. Repairs, only as asked.
-        if options.repairOrphans {
-            for id in r.orphans where try !metadata.references(blob: id) {
-                try blobs.delete(id)
-                r.orphansDeleted += 1
-            }
+        if options.repairOrphans && !r.orphans.isEmpty {
+            let still = try await metadata.unreferenced(r.orphans)   // re-checked just before
+            try await blobs.delete(still)
+            r.orphansDeleted = still.count
         }
         if options.dropMissing {
             var dropped = Set<Int64>()
             for ref in r.missingObjectBlobs where !dropped.contains(ref.version) {
-                if try metadata.dropObject(bucket: ref.bucket, key: ref.key, version: ref.version) {
+                if try await metadata.dropObject(bucket: ref.bucket, key: ref.key, version: ref.version) {
                     dropped.insert(ref.version)
                     r.objectsDropped += 1
                 }
             }
-            for ref in r.missingPartBlobs where try metadata.dropPart(uploadID: ref.uploadID, partNumber: ref.partNumber, blob: ref.blob) {
+            for ref in r.missingPartBlobs where try await metadata.dropPart(uploadID: ref.uploadID, partNumber: ref.partNumber, blob: ref.blob) {
                 r.partsDropped += 1
             }
         }

@@ -37,13 +37,13 @@ extension Storage {
     public func collectGarbageNow() async throws -> Int {
         var deleted = 0
         while true {
-            let entries = try await blocking { [metadata] in try metadata.garbage(limit: 1000) }
-            let free = entries.filter { !leases.skipIfLeased($0.version) }
+            let entries = try await metadata.garbage(limit: 1000)
+            var free: [GarbageEntry] = []
+            for e in entries where try await !leases.skipIfLeased(e.version) { free.append(e) }
             if free.isEmpty { return deleted }
-            try await blocking { [blobs, metadata] in
-                for e in free { try blobs.delete(e.blob) }
-                try metadata.forgetGarbage(free.map(\.blob))
-            }
+            let ids = free.map(\.blob)
+            try await blobs.delete(ids)
+            try await metadata.forgetGarbage(ids)
             deleted += free.count
             if entries.count < 1000 && free.count == entries.count { return deleted }
             if free.count < entries.count { return deleted }  // the rest wait for their readers
@@ -61,21 +61,23 @@ extension Storage {
     /// `progress`, when given, shows the blob scan's counts (on a terminal, see `ProgressLine`).
     public func sweep(startedAt: Date = Date(), progress: ProgressLine? = nil) async throws -> StartupReport {
         var report = StartupReport()
-        report.temporariesRemoved = try blobs.sweepTemporaries()
+        report.temporariesRemoved = try await blobs.sweepTemporaries()
         report.garbageDeleted = try await collectGarbageNow()
-        let (metadata, blobs) = (self.metadata, self.blobs)
-        report.orphansDeleted = try await blocking {
-            var orphans: [BlobID] = []
-            var scanned = 0
-            try blobs.forEachBlob(modifiedBefore: startedAt) { id in
-                if try !metadata.references(blob: id) { orphans.append(id) }
-                scanned += 1
-                progress?.update("\(scanned) blobs checked, \(orphans.count) unreferenced")
-            }
-            for id in orphans { try blobs.delete(id) }
-            progress?.finish("\(scanned) blobs checked, \(orphans.count) unreferenced removed")
-            return orphans.count
+        var orphans: [BlobID] = []
+        var scanned = 0
+        var after: BlobID?
+        while true {
+            let page = try await blobs.listBlobs(after: after, limit: 1000)
+            let old = page.filter { $0.modified < startedAt }.map(\.id)
+            if !old.isEmpty { orphans += try await metadata.unreferenced(old) }
+            scanned += page.count
+            progress?.update("\(scanned) blobs checked, \(orphans.count) unreferenced")
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.id
         }
+        try await blobs.delete(orphans)
+        progress?.finish("\(scanned) blobs checked, \(orphans.count) unreferenced removed")
+        report.orphansDeleted = orphans.count
         return report
     }
 }

@@ -2,40 +2,40 @@ import Foundation
 
 /// What operators (metrics, health checks, `tessera fsck`, the admin commands) need to see of the
 /// metadata beyond what the S3 front end uses. Kept apart from `MetadataStore` so the request path's
-/// protocol stays small; the SQLite store conforms.
+/// protocol stays small; the SQLite store conforms. Async like `MetadataStore`: the health checks and
+/// metrics call it from request handlers.
 public protocol MetadataInventory: Sendable {
     /// A trivial query: throws when the store does not answer.
-    func ping() throws
-    func counts() throws -> MetadataCounts
+    func ping() async throws
+    func counts() async throws -> MetadataCounts
     /// Objects, uploads and bytes of one bucket.
-    func usage(bucket: String) throws -> BucketUsage
+    func usage(bucket: String) async throws -> BucketUsage
     /// Parts of one upload: how many and their total size.
-    func partUsage(uploadID: String) throws -> (count: Int, bytes: Int64)
+    func partUsage(uploadID: String) async throws -> (count: Int, bytes: Int64)
     /// The blobs of up to `limit` current objects after `after`, in (bucket, key) order; `next` is where
     /// the following page starts, nil when there are no more objects.
-    func objectBlobs(after: ObjectPosition?, limit: Int) throws -> (blobs: [ObjectBlob], next: ObjectPosition?)
+    func objectBlobs(after: ObjectPosition?, limit: Int) async throws -> (blobs: [ObjectBlob], next: ObjectPosition?)
     /// The blobs of stored parts, in (upload ID, part number) order.
-    func partBlobs(after: PartPosition?, limit: Int) throws -> [PartBlob]
+    func partBlobs(after: PartPosition?, limit: Int) async throws -> [PartBlob]
     /// Whether `version` is still the current version of bucket/key and still has a segment on `blob`.
-    func objectStillUses(_ ref: ObjectBlob) throws -> Bool
-    func partStillUses(_ ref: PartBlob) throws -> Bool
+    func objectStillUses(_ ref: ObjectBlob) async throws -> Bool
+    func partStillUses(_ ref: PartBlob) async throws -> Bool
     /// Removes the object if `version` is still its current version; its blobs become garbage.
-    func dropObject(bucket: String, key: String, version: Int64) throws -> Bool
+    func dropObject(bucket: String, key: String, version: Int64) async throws -> Bool
     /// Removes one part if it still names `blob` (the blob becomes garbage).
-    func dropPart(uploadID: String, partNumber: Int, blob: BlobID) throws -> Bool
+    func dropPart(uploadID: String, partNumber: Int, blob: BlobID) async throws -> Bool
     /// Garbage entries of parts (version 0): never read by anyone, so safe to delete from any process.
-    func partGarbage(limit: Int) throws -> [BlobID]
+    func partGarbage(limit: Int) async throws -> [BlobID]
 }
 
-/// Blob-side inventory: existence, enumeration with ages, free space.
+/// Blob-side inventory: existence, free space, a write probe. (Listing is `BlobStore.listBlobs`.)
 public protocol BlobInventory: Sendable {
-    func exists(_ blob: BlobID) -> Bool
-    /// Calls `body` for every committed blob with its last modification time.
-    func forEachBlobWithDate(_ body: (BlobID, Date) throws -> Void) throws
+    /// The blobs among `blobs` that are not there.
+    func missing(_ blobs: [BlobID]) async throws -> Set<BlobID>
     /// Bytes available to the daemon and total bytes of the file system holding the data dir.
-    func diskSpace() -> (available: Int64, total: Int64)?
+    func diskSpace() async -> (available: Int64, total: Int64)?
     /// Writes and removes a small file: true when the data directory takes writes.
-    func probeWrite() -> Bool
+    func probeWrite() async -> Bool
 }
 
 public struct MetadataCounts: Sendable, Equatable {

@@ -21,7 +21,7 @@ public enum Listing {
     public static func list<Entry: Sendable>(prefix: String, delimiter: String?, start: ScanStart?, marker: String?,
                                              maxKeys: Int, key: (Entry) -> String,
                                              resumeAfter: (Entry) -> ScanStart,
-                                             fetch: (ScanStart?, Int) throws -> [Entry]) throws -> ListingPage<Entry> {
+                                             fetch: (ScanStart?, Int) async throws -> [Entry]) async throws -> ListingPage<Entry> {
         var page = ListingPage<Entry>()
         let delimiter = (delimiter?.isEmpty ?? true) ? nil : delimiter
         let prefixBytes = Array(prefix.utf8)
@@ -33,7 +33,7 @@ public enum Listing {
         var count = 0
         let batch = max(1, min(maxKeys + 1, 1000))
         scan: while true {
-            let entries = try fetch(position, batch)
+            let entries = try await fetch(position, batch)
             if entries.isEmpty { break }
             for e in entries {
                 let k = key(e)

@@ -41,56 +41,73 @@ public struct GarbageEntry: Sendable, Equatable {
 ///
 /// Every mutating call is one transaction: it happens whole or not at all. Blobs freed by a call
 /// (an overwritten object's, a replaced part's) are recorded as garbage in the same transaction,
-/// so a crash never leaks them. Calls are synchronous and thread-safe; the core runs them off the
-/// request threads. Shaped so that a PostgreSQL implementation can follow (no SQLite-isms leak).
+/// so a crash never leaks them. Calls are async and must not block the calling thread: an
+/// implementation over a blocking client (SQLite) runs it on the `BlockingPool`; one over a
+/// non-blocking client (postgres-nio) awaits it. Shaped so that a PostgreSQL implementation can follow
+/// (no SQLite-isms leak), and so that nothing in the core assumes one process per store: version
+/// numbers and read leases come from the store.
 public protocol MetadataStore: Sendable {
     // Buckets
     /// false when the bucket already exists.
-    func createBucket(_ bucket: BucketRecord) throws -> Bool
-    func bucket(named name: String) throws -> BucketRecord?
-    func listBuckets() throws -> [BucketRecord]
+    func createBucket(_ bucket: BucketRecord) async throws -> Bool
+    func bucket(named name: String) async throws -> BucketRecord?
+    func listBuckets() async throws -> [BucketRecord]
     /// Throws BucketNotEmpty when objects or uploads remain, NoSuchBucket when absent.
-    func deleteBucket(named name: String) throws
+    func deleteBucket(named name: String) async throws
     /// Bucket sub-resource documents (e.g. "lifecycle"), stored verbatim.
-    func bucketConfig(bucket: String, name: String) throws -> String?
-    func setBucketConfig(bucket: String, name: String, value: String?) throws
+    func bucketConfig(bucket: String, name: String) async throws -> String?
+    func setBucketConfig(bucket: String, name: String, value: String?) async throws
+
+    // Versions and readers
+    /// A new object version: unique among every process using the store, and larger than the versions
+    /// it made before (the SQLite store: a clock seeded from its largest version; PostgreSQL: a sequence).
+    func nextVersion() async throws -> Int64
+    /// Which versions are being read, as every process that collects this store's garbage sees them.
+    var readLeases: any ReadLeases { get }
 
     // Objects
-    /// The largest object version the store refers to (objects, garbage), 0 when none.
-    func largestVersion() throws -> Int64
-    func object(bucket: String, key: String) throws -> ObjectRecord?
-    func segments(version: Int64) throws -> [Segment]
+    func object(bucket: String, key: String) async throws -> ObjectRecord?
+    func segments(version: Int64) async throws -> [Segment]
     /// The key's current record and its segments, read together (one snapshot).
-    func objectWithSegments(bucket: String, key: String) throws -> (ObjectRecord, [Segment])?
+    func objectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])?
     /// Whether `version` is still the key's current version.
-    func isCurrent(bucket: String, key: String, version: Int64) throws -> Bool
+    func isCurrent(bucket: String, key: String, version: Int64) async throws -> Bool
     /// Makes `object` the current version of its key; the replaced version's blobs become garbage.
     /// true when some did (a collection pass is due); inline bodies go with their rows.
     func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool
     /// Deletes the key's current version, if any; true when blob files became garbage.
-    func deleteObject(bucket: String, key: String) throws -> Bool
-    func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [ObjectSummary]
+    func deleteObject(bucket: String, key: String) async throws -> Bool
+    func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary]
 
     // Multipart uploads
-    func createUpload(_ upload: UploadRecord) throws
-    func upload(id: String) throws -> UploadRecord?
+    func createUpload(_ upload: UploadRecord) async throws
+    func upload(id: String) async throws -> UploadRecord?
     /// Adds or replaces a part (the replaced blob becomes garbage). Throws NoSuchUpload if the upload is gone.
-    func putPart(uploadID: String, part: PartRecord) throws
-    func parts(uploadID: String, afterPartNumber: Int, limit: Int) throws -> [PartRecord]
+    func putPart(uploadID: String, part: PartRecord) async throws
+    func parts(uploadID: String, afterPartNumber: Int, limit: Int) async throws -> [PartRecord]
     /// One transaction: loads the upload's parts, lets `assemble` validate them and build the object,
-    /// stores it, frees unlisted parts and the replaced object, and removes the upload.
-    func completeUpload(uploadID: String, assemble: ([PartRecord]) throws -> (ObjectRecord, [Segment])) throws -> ObjectRecord
+    /// stores it, frees unlisted parts and the replaced object, and removes the upload. `assemble` is
+    /// synchronous and runs inside the transaction (between its queries), so it must not wait on anything.
+    func completeUpload(uploadID: String,
+                        assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord
     /// All of the upload's parts become garbage. Throws NoSuchUpload if the upload is gone.
-    func abortUpload(uploadID: String) throws
-    func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) throws -> [UploadSummary]
-    func uploads(initiatedBefore date: Date, limit: Int) throws -> [UploadRecord]
+    func abortUpload(uploadID: String) async throws
+    func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [UploadSummary]
+    func uploads(initiatedBefore date: Date, limit: Int) async throws -> [UploadRecord]
 
     // Garbage and consistency
-    func garbage(limit: Int) throws -> [GarbageEntry]
-    func forgetGarbage(_ blobs: [BlobID]) throws
+    func garbage(limit: Int) async throws -> [GarbageEntry]
+    func forgetGarbage(_ blobs: [BlobID]) async throws
+    /// The blobs among `blobs` that no object segment, part or garbage entry names.
+    func unreferenced(_ blobs: [BlobID]) async throws -> [BlobID]
+    func integrityCheck() async throws -> String
+}
+
+extension MetadataStore {
     /// Whether any object segment, part or garbage entry names this blob.
-    func references(blob: BlobID) throws -> Bool
-    func integrityCheck() throws -> String
+    public func references(blob: BlobID) async throws -> Bool {
+        try await unreferenced([blob]).isEmpty
+    }
 }
 
 extension Array where Element == UInt8 {

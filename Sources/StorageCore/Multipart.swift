@@ -23,14 +23,14 @@ extension Storage {
         let now = Date()
         let upload = UploadRecord(uploadID: Self.newUploadID(now: now), bucket: bucket, key: key, initiated: now,
                                   attributes: attributes, checksumAlgorithm: algorithm?.rawValue, checksumType: type?.rawValue)
-        try await blocking { [metadata] in try metadata.createUpload(upload) }
+        try await metadata.createUpload(upload)
         return upload
     }
 
     /// The upload, checked to belong to this bucket and key (S3 answers NoSuchUpload otherwise).
     /// Keys compare as bytes: String's == would take "é" for "e\u{301}", another key.
     public func upload(bucket: String, key: String, uploadID: String) async throws -> UploadRecord {
-        guard let u = try metadata.upload(id: uploadID), u.bucket == bucket, u.key.utf8.elementsEqual(key.utf8) else {
+        guard let u = try await metadata.upload(id: uploadID), u.bucket == bucket, u.key.utf8.elementsEqual(key.utf8) else {
             _ = try await self.bucket(bucket)
             throw CoreError.noSuchUpload(uploadID)
         }
@@ -73,10 +73,10 @@ extension Storage {
 
     func commitPart(_ part: PartRecord, uploadID: String) async throws {
         do {
-            try await blocking { [metadata] in try metadata.putPart(uploadID: uploadID, part: part) }
+            try await metadata.putPart(uploadID: uploadID, part: part)
         } catch {
             // Aborted or completed while the body streamed: the blob must not outlive the upload.
-            try? blobs.delete(part.blob)
+            try? await blobs.delete([part.blob])
             throw error
         }
         collectGarbage()
@@ -85,7 +85,7 @@ extension Storage {
     public func listParts(bucket: String, key: String, uploadID: String, after marker: Int, maxParts: Int) async throws
         -> (upload: UploadRecord, parts: [PartRecord], isTruncated: Bool) {
         let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
-        let parts = try metadata.parts(uploadID: uploadID, afterPartNumber: marker, limit: maxParts + 1)
+        let parts = try await metadata.parts(uploadID: uploadID, afterPartNumber: marker, limit: maxParts + 1)
         return (u, Array(parts.prefix(maxParts)), parts.count > maxParts)
     }
 
@@ -100,34 +100,34 @@ extension Storage {
         let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
         try MultipartChecksums.checkCompletionType(u, request.type)
         let validator = self.validator
-        let record = try await blocking { [metadata] in
-            try metadata.completeUpload(uploadID: uploadID) { stored in
-                let chosen = try validator.validateCompletion(requested: requested, stored: stored)
-                let objectChecksum = try MultipartChecksums.complete(upload: u, chosen: chosen, requested: request.parts)
-                try MultipartChecksums.checkExpected(request.object, computed: objectChecksum, upload: u)
-                var segments: [Segment] = []
-                segments.reserveCapacity(chosen.count)
-                var offset: Int64 = 0
-                let partValues = objectChecksum?.partValues
-                for i in chosen.indices {   // by index: no PartRecord copies
-                    segments.append(Segment(blob: chosen[i].blob, size: chosen[i].size, offset: offset, partNumber: chosen[i].partNumber,
-                                            checksum: partValues?[i]))
-                    offset += chosen[i].size
-                }
-                if let expectedSize = request.objectSize, expectedSize != offset {
-                    throw CoreError("InvalidRequest", "The provided 'x-amz-mp-object-size' header value \(expectedSize) does not match what was computed: \(offset)")
-                }
-                var attrs = u.attributes
-                attrs.checksums = objectChecksum.map { [$0.algorithm.rawValue: $0.value] } ?? [:]
-                attrs.checksumType = objectChecksum?.type.rawValue
-                if let checksumCheck {
-                    attrs.checksums = try checksumCheck(chosen)
-                }
-                let object = ObjectRecord(bucket: bucket, key: key, version: try self.newVersion(), size: offset,
-                                          etag: PartValidator.multipartETag(chosen), lastModified: Date(),
-                                          attributes: attrs, partsCount: chosen.count)
-                return (object, segments)
+        // Taken before the transaction: `assemble` runs inside it and must not wait.
+        let version = try await metadata.nextVersion()
+        let record = try await metadata.completeUpload(uploadID: uploadID) { stored in
+            let chosen = try validator.validateCompletion(requested: requested, stored: stored)
+            let objectChecksum = try MultipartChecksums.complete(upload: u, chosen: chosen, requested: request.parts)
+            try MultipartChecksums.checkExpected(request.object, computed: objectChecksum, upload: u)
+            var segments: [Segment] = []
+            segments.reserveCapacity(chosen.count)
+            var offset: Int64 = 0
+            let partValues = objectChecksum?.partValues
+            for i in chosen.indices {   // by index: no PartRecord copies
+                segments.append(Segment(blob: chosen[i].blob, size: chosen[i].size, offset: offset, partNumber: chosen[i].partNumber,
+                                        checksum: partValues?[i]))
+                offset += chosen[i].size
             }
+            if let expectedSize = request.objectSize, expectedSize != offset {
+                throw CoreError("InvalidRequest", "The provided 'x-amz-mp-object-size' header value \(expectedSize) does not match what was computed: \(offset)")
+            }
+            var attrs = u.attributes
+            attrs.checksums = objectChecksum.map { [$0.algorithm.rawValue: $0.value] } ?? [:]
+            attrs.checksumType = objectChecksum?.type.rawValue
+            if let checksumCheck {
+                attrs.checksums = try checksumCheck(chosen)
+            }
+            let object = ObjectRecord(bucket: bucket, key: key, version: version, size: offset,
+                                      etag: PartValidator.multipartETag(chosen), lastModified: Date(),
+                                      attributes: attrs, partsCount: chosen.count)
+            return (object, segments)
         }
         collectGarbage()
         return record
@@ -135,7 +135,7 @@ extension Storage {
 
     public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
         _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
-        try await blocking { [metadata] in try metadata.abortUpload(uploadID: uploadID) }
+        try await metadata.abortUpload(uploadID: uploadID)
         collectGarbage()
     }
 
@@ -152,18 +152,18 @@ extension Storage {
                 start = .afterKey(Array(keyMarker.utf8))
             }
         }
-        return try Listing.list(prefix: prefix, delimiter: delimiter, start: start, marker: keyMarker, maxKeys: maxUploads,
-                                key: { $0.key }, resumeAfter: { .afterUpload(key: Array($0.key.utf8), uploadID: $0.uploadID) },
-                                fetch: { pos, limit in try metadata.scanUploads(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
+        return try await Listing.list(prefix: prefix, delimiter: delimiter, start: start, marker: keyMarker, maxKeys: maxUploads,
+                                      key: { $0.key }, resumeAfter: { .afterUpload(key: Array($0.key.utf8), uploadID: $0.uploadID) },
+                                      fetch: { pos, limit in try await metadata.scanUploads(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
     }
 
     /// Aborts uploads initiated before `date` (the incomplete-upload sweeper); returns how many.
     public func abortUploads(initiatedBefore date: Date, where keep: (UploadRecord) -> Bool = { _ in true }) async throws -> Int {
         var n = 0
         while true {
-            let batch = try await blocking { [metadata] in try metadata.uploads(initiatedBefore: date, limit: 500) }
+            let batch = try await metadata.uploads(initiatedBefore: date, limit: 500)
             let chosen = batch.filter(keep)
-            for u in chosen { try? await blocking { [metadata] in try metadata.abortUpload(uploadID: u.uploadID) }; n += 1 }
+            for u in chosen { try? await metadata.abortUpload(uploadID: u.uploadID); n += 1 }
             if batch.count < 500 || chosen.isEmpty { break }
         }
         if n > 0 { collectGarbage() }

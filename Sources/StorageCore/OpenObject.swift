@@ -56,7 +56,7 @@ public struct ObjectChunks: AsyncSequence, Sendable {
         var segmentIndex = 0
         var reader: (any BlobReader)?
         var readerIndex = -1
-        let allocator = ByteBufferAllocator()
+        let allocator = ByteBufferAllocator()  // for inline segments
 
         init(object: OpenObject, next: Int64, end: Int64, chunkSize: Int) {
             self.object = object; self.next = next; self.end = end; self.chunkSize = chunkSize
@@ -79,13 +79,11 @@ public struct ObjectChunks: AsyncSequence, Sendable {
             }
             if readerIndex != segmentIndex {
                 reader?.close()
-                reader = try object.storage.blobs.openReader(seg.blob)
+                reader = try await object.storage.blobs.openReader(seg.blob)
                 readerIndex = segmentIndex
             }
-            var buffer = allocator.buffer(capacity: want)
-            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { p in
-                try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: p[0..<want]), at: within)
-            }
+            let buffer = try await reader!.read(at: within, count: want)
+            let got = buffer.readableBytes
             guard got > 0 else { throw CoreError.internalError("blob shorter than recorded") }
             next += Int64(got)
             return buffer

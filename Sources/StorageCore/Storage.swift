@@ -7,14 +7,17 @@ import NIOCore
 ///
 /// Invariant: nothing half-written is visible. A body streams into a temporary blob while being
 /// hashed; the blob is made durable; then one metadata transaction makes it visible.
+///
+/// Everything here is async and never blocks: the stores run their blocking work on the
+/// `BlockingPool` (or need none), so the core runs on the request's own thread. Nothing here assumes
+/// that this is the only process using the stores: versions and read leases come from the metadata store.
 public final class Storage: Sendable {
     public let metadata: any MetadataStore
     public let blobs: any BlobStore
     public let validator: PartValidator
     let logger: Logger
-    /// Object versions (see VersionClock).
-    let versions: VersionClock
-    let leases = ReadLeases()
+    /// Versions being read (the garbage collector skips their blobs), as the metadata store keeps them.
+    let leases: any ReadLeases
     let collector = GarbageCollector()
 
     public init(metadata: any MetadataStore, blobs: any BlobStore, limits: LimitProfile = .aws, logger: Logger) {
@@ -22,16 +25,14 @@ public final class Storage: Sendable {
         self.blobs = blobs
         self.validator = PartValidator(limits: limits)
         self.logger = logger
-        self.versions = VersionClock(largestStored: { [metadata] in try metadata.largestVersion() })
+        self.leases = metadata.readLeases
     }
 
     // MARK: buckets
 
     public func createBucket(_ name: String, region: String) async throws {
         try Names.validateBucket(name)
-        let created = try await blocking { [metadata] in
-            try metadata.createBucket(BucketRecord(name: name, created: Date(), region: region))
-        }
+        let created = try await metadata.createBucket(BucketRecord(name: name, created: Date(), region: region))
         if !created {
             throw CoreError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.",
                             details: [.init("BucketName", name)])
@@ -39,14 +40,14 @@ public final class Storage: Sendable {
     }
 
     public func bucket(_ name: String) async throws -> BucketRecord {
-        guard let b = try metadata.bucket(named: name) else { throw CoreError.noSuchBucket(name) }
+        guard let b = try await metadata.bucket(named: name) else { throw CoreError.noSuchBucket(name) }
         return b
     }
 
-    public func listBuckets() async throws -> [BucketRecord] { try metadata.listBuckets() }
+    public func listBuckets() async throws -> [BucketRecord] { try await metadata.listBuckets() }
 
     public func deleteBucket(_ name: String) async throws {
-        try await blocking { [metadata] in try metadata.deleteBucket(named: name) }
+        try await metadata.deleteBucket(named: name)
     }
 
     // MARK: writing bodies
@@ -69,14 +70,25 @@ public final class Storage: Sendable {
         }
     }
 
+    /// Bytes handed to a blob writer at once: each hand-off is one hop to the blocking pool (or one
+    /// request of a remote store), so network chunks (often a few KiB) are gathered first.
+    static let writeBatch = 1 << 20
+
     /// Streams `body` into a new durable blob, hashing MD5 as it goes; a body that ends within
-    /// `inlineLimit` bytes is returned instead, and no file is made. `afterBody` runs once the body
+    /// `inlineLimit` bytes is returned instead, and no blob is made. `afterBody` runs once the body
     /// has ended and before the blob is committed, with the MD5 digest: it verifies digests and may throw.
+    ///
+    /// Bytes reach the writer in batches of `writeBatch`, one batch being written while the next is
+    /// received: at most about two batches are held in memory, never a whole body.
     func receive<Body: AsyncSequence>(_ body: Body, limit: Int64, inlineLimit: Int, tooLarge: (Int64) -> CoreError,
                                       afterBody: ([UInt8]) throws -> Void) async throws -> (stored: StoredBody, size: Int64, md5: String)
     where Body.Element == ByteBuffer {
         var writer: (any BlobWriter)?
         var small: [UInt8] = []
+        /// Received for the writer, not handed over yet.
+        var batch = ByteBuffer()
+        /// The previous batch, being written.
+        var writing: Task<Void, any Error>?
         var size: Int64 = 0
         var md5 = Insecure.MD5()
         // Past this many bytes MD5 moves to its own thread (small bodies are not worth the hand-off).
@@ -93,29 +105,43 @@ public final class Storage: Sendable {
                 } else {
                     buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
                 }
-                try buffer.withUnsafeReadableBytes { bytes in
-                    if writer == nil && small.count + bytes.count <= inlineLimit {
-                        small.append(contentsOf: bytes)
-                        return
-                    }
-                    if writer == nil {
-                        writer = try blobs.makeWriter()
-                        if !small.isEmpty { try small.withUnsafeBytes { try writer!.write($0) } }
-                        small = []
-                    }
-                    try writer!.write(bytes)
-                }
                 size += Int64(buffer.readableBytes)
                 if size > limit { throw tooLarge(size) }
+                if writer == nil && small.count + buffer.readableBytes <= inlineLimit {
+                    small.append(contentsOf: buffer.readableBytesView)
+                    continue
+                }
+                if writer == nil {
+                    writer = try await blobs.makeWriter()
+                    batch = ByteBufferAllocator().buffer(capacity: Self.writeBatch + buffer.readableBytes)
+                    batch.writeBytes(small)
+                    small = []
+                }
+                if batch.readableBytes == 0 && buffer.readableBytes >= Self.writeBatch {
+                    batch = buffer  // large enough alone: no copy
+                } else {
+                    if batch.capacity == 0 { batch = ByteBufferAllocator().buffer(capacity: Self.writeBatch + buffer.readableBytes) }
+                    batch.writeImmutableBuffer(buffer)
+                }
+                if batch.readableBytes >= Self.writeBatch {
+                    try await writing?.value   // one write at a time: the writer is one task's
+                    let (full, w) = (batch, writer!)
+                    batch = ByteBuffer()
+                    writing = Task { try await w.write(full) }
+                }
             }
+            try await writing?.value
+            writing = nil
             let digest: [UInt8]
             if let background { digest = await background.finalize() } else { digest = Array(md5.finalize()) }
             try afterBody(digest)
             guard let writer else { return (.inline(small), size, hexString(digest)) }
-            let blob = try await blocking { try writer.commit() }
+            if batch.readableBytes > 0 { try await writer.write(batch) }
+            let blob = try await writer.commit()
             return (.blob(blob), size, hexString(digest))
         } catch {
-            writer?.discard()
+            _ = try? await writing?.value   // the writer is not to be discarded under a write
+            await writer?.discard()
             throw error
         }
     }
@@ -146,7 +172,7 @@ public final class Storage: Sendable {
         var attrs = attributes
         attrs.checksums.merge(checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
-        let record = ObjectRecord(bucket: bucket, key: key, version: try newVersion(), size: written.size, etag: written.md5,
+        let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size, etag: written.md5,
                                   lastModified: Date(), attributes: attrs, partsCount: nil)
         try await commit(record, segments: [written.stored.segment(size: written.size)])
         return record
@@ -158,20 +184,14 @@ public final class Storage: Sendable {
         do {
             releasedBlobs = try await metadata.putObject(record, segments: segments)  // waits for the group commit without a thread
         } catch {
-            for s in segments where s.inline == nil { try? blobs.delete(s.blob) }
+            try? await blobs.delete(segments.compactMap { $0.inline == nil ? $0.blob : nil })
             throw error
         }
         if releasedBlobs { collectGarbage() }  // a new key, or an inline body replaced, leaves no files
     }
 
-    func newVersion() throws -> Int64 { try versions.next() }
-
-    /// Reads the largest stored object version (a scan of the object table) before serving, so the
-    /// first write does not (see VersionClock).
-    public func primeVersions() throws { try versions.prime() }
-
     public func headObject(bucket: String, key: String) async throws -> ObjectRecord {
-        guard let o = try metadata.object(bucket: bucket, key: key) else {
+        guard let o = try await metadata.object(bucket: bucket, key: key) else {
             _ = try await self.bucket(bucket)
             throw CoreError.noSuchKey(key)
         }
@@ -181,18 +201,23 @@ public final class Storage: Sendable {
     /// Opens an object for reading: its blobs stay on disk until the returned handle is released.
     public func openObject(bucket: String, key: String) async throws -> OpenObject {
         for _ in 0..<5 {
-            guard let (o, segments) = try metadata.objectWithSegments(bucket: bucket, key: key) else {
+            guard let (o, segments) = try await metadata.objectWithSegments(bucket: bucket, key: key) else {
                 _ = try await self.bucket(bucket)
                 throw CoreError.noSuchKey(key)
             }
             // A body kept inline came with the record: there is no file to hold on to.
             if segments.allSatisfy({ $0.inline != nil }) { return OpenObject(record: o, segments: segments, storage: self, leased: false) }
-            leases.acquire(o.version)
+            try await leases.acquire(o.version)
             // Re-check: the version may have been replaced (and its blobs collected) before the lease.
             // A version's segments never change, so the ones read above stand if it is still current.
-            if try metadata.isCurrent(bucket: bucket, key: key, version: o.version) {
-                return OpenObject(record: o, segments: segments, storage: self, leased: true)
+            let current: Bool
+            do {
+                current = try await metadata.isCurrent(bucket: bucket, key: key, version: o.version)
+            } catch {
+                releaseLease(o.version)
+                throw error
             }
+            if current { return OpenObject(record: o, segments: segments, storage: self, leased: true) }
             releaseLease(o.version)
         }
         throw CoreError("SlowDown", "The object is being rewritten too often to read; retry.")
@@ -204,7 +229,7 @@ public final class Storage: Sendable {
 
     public func deleteObject(bucket: String, key: String) async throws {
         _ = try await self.bucket(bucket)
-        let releasedBlobs = try await blocking { [metadata] in try metadata.deleteObject(bucket: bucket, key: key) }
+        let releasedBlobs = try await metadata.deleteObject(bucket: bucket, key: key)
         if releasedBlobs { collectGarbage() }
     }
 
@@ -215,7 +240,7 @@ public final class Storage: Sendable {
         _ = try await self.bucket(bucket)
         let written = try await receive(source.chunks(range: nil), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) }, afterBody: { _ in })
-        let record = ObjectRecord(bucket: bucket, key: key, version: try newVersion(), size: written.size,
+        let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size,
                                   etag: written.md5,  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                                   lastModified: Date(), attributes: attributes, partsCount: nil)
         try await commit(record, segments: [written.stored.segment(size: written.size)])
@@ -226,9 +251,9 @@ public final class Storage: Sendable {
         _ = try await self.bucket(bucket)
         let prefixBytes = Array(prefix.utf8)
         let startPos = start.map { ScanStart.afterKey(Array($0.utf8)) }
-        return try Listing.list(prefix: prefix, delimiter: delimiter, start: startPos, marker: start, maxKeys: maxKeys,
-                                key: { $0.key }, resumeAfter: { .afterKey(Array($0.key.utf8)) },
-                                fetch: { pos, limit in try metadata.scanObjects(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
+        return try await Listing.list(prefix: prefix, delimiter: delimiter, start: startPos, marker: start, maxKeys: maxKeys,
+                                      key: { $0.key }, resumeAfter: { .afterKey(Array($0.key.utf8)) },
+                                      fetch: { pos, limit in try await metadata.scanObjects(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
     }
 }
 

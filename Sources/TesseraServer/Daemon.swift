@@ -13,16 +13,29 @@ import StorageCore
 
 /// Opens the stores, sweeps what a crash left, and serves the S3 front end until SIGTERM/SIGINT.
 public enum Daemon {
-    public static func openStorage(_ config: ServerConfiguration, logger: Logger) throws -> Storage {
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
-        let metadata = try SQLiteMetadataStore(path: config.dataDir + "/metadata.sqlite", durable: config.durable)
-        let blobs = try FileBlobStore(root: config.dataDir, durable: config.durable)
+    /// Opens the stores, their blocking work (SQLite, files, fsync) to run on `pool`.
+    public static func openStorage(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger) async throws -> Storage {
+        let blobs = try await FileBlobStore.open(root: config.dataDir, durable: config.durable, pool: pool)  // makes the data dir
+        let metadata = try await SQLiteMetadataStore.open(path: config.dataDir + "/metadata.sqlite", durable: config.durable, pool: pool)
+        // The largest stored version is read before serving (a scan of the object table), not by the first write.
+        try await metadata.primeVersions()
         return Storage(metadata: metadata, blobs: blobs, limits: config.limits, logger: logger)
     }
 
     public static func run(_ config: ServerConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let storage = try openStorage(config, logger: logger)
-        try storage.primeVersions()
+        // The process's one pool for blocking work, stopped once the daemon is done with its stores.
+        let pool = BlockingPool()
+        do {
+            try await run(config, pool: pool, logger: logger, onReady: onReady)
+        } catch {
+            try? await pool.shutdown()
+            throw error
+        }
+        try await pool.shutdown()
+    }
+
+    static func run(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) async throws {
+        let storage = try await openStorage(config, pool: pool, logger: logger)
         let report = try await storage.sweep(progress: ProgressLine("start-up sweep"))
         logger.info("start-up sweep", metadata: [
             "temporaries": "\(report.temporariesRemoved)", "garbage": "\(report.garbageDeleted)", "orphans": "\(report.orphansDeleted)",

@@ -21,7 +21,7 @@ struct UploadSweeper: Service {
             var n = try await storage.abortUploads(initiatedBefore: now.addingTimeInterval(-maxAge))
             // Bucket rules may be shorter than the server-wide age.
             for bucket in try await storage.listBuckets() {
-                guard let doc = try storage.metadata.bucketConfig(bucket: bucket.name, name: S3Service.lifecycleConfig),
+                guard let doc = try await storage.metadata.bucketConfig(bucket: bucket.name, name: S3Service.lifecycleConfig),
                       let rules = try? S3RequestXML.lifecycleConfiguration(Array(doc.utf8)) else { continue }
                 let active = rules.filter { $0.enabled && $0.abortIncompleteDays != nil }
                 guard let shortest = active.compactMap(\.abortIncompleteDays).min() else { continue }

@@ -8,9 +8,18 @@ struct DataDirOption: ParsableArguments {
     @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else ./data).")
     var dataDir: String?
 
-    func open() throws -> AdminStore.Opened {
+    /// Opens the instance's stores, runs `body` with them, and closes them (their blocking pool) again.
+    func withStore<T>(_ body: (AdminStore.Opened) async throws -> T) async throws -> T {
         let env = ProcessInfo.processInfo.environment["TESSERA_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        return try AdminStore.open(dataDir: dataDir ?? env ?? ServeOptions.defaultDataDir)
+        let opened = try await AdminStore.open(dataDir: dataDir ?? env ?? ServeOptions.defaultDataDir)
+        do {
+            let result = try await body(opened)
+            await opened.close()
+            return result
+        } catch {
+            await opened.close()
+            throw error
+        }
     }
 }
 
@@ -37,61 +46,64 @@ func table(_ rows: [[String]]) -> String {
 
 // MARK: buckets
 
-struct Buckets: ParsableCommand {
+struct Buckets: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, create and delete buckets in a data directory.",
         subcommands: [List.self, Create.self, Delete.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List buckets with their object counts and sizes.")
         @OptionGroup var store: DataDirOption
 
-        func run() throws {
-            let s = try store.open()
-            var rows = [["NAME", "CREATED", "REGION", "OBJECTS", "BYTES", "UPLOADS"]]
-            for b in try s.metadata.listBuckets() {
-                let u = try s.metadata.usage(bucket: b.name)
-                rows.append([b.name, iso(b.created), b.region, "\(u.objects)", "\(u.bytes)", "\(u.uploads)"])
+        func run() async throws {
+            try await store.withStore { s in
+                var rows = [["NAME", "CREATED", "REGION", "OBJECTS", "BYTES", "UPLOADS"]]
+                for b in try await s.metadata.listBuckets() {
+                    let u = try await s.metadata.usage(bucket: b.name)
+                    rows.append([b.name, iso(b.created), b.region, "\(u.objects)", "\(u.bytes)", "\(u.uploads)"])
+                }
+                print(table(rows))
             }
-            print(table(rows))
         }
     }
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a bucket.")
         @OptionGroup var store: DataDirOption
         @Option(help: "The bucket's region.") var region = "us-east-1"
         @Argument(help: "Bucket name (S3 rules: 3–63 of a-z 0-9 . -).") var name: String
 
-        func run() throws {
+        func run() async throws {
             do {
                 try Names.validateBucket(name)
             } catch let e as CoreError {
                 throw AdminError(e.message)
             }
-            let s = try store.open()
-            guard try s.metadata.createBucket(BucketRecord(name: name, created: Date(), region: region)) else {
-                throw AdminError("bucket \(name) exists already")
+            try await store.withStore { s in
+                guard try await s.metadata.createBucket(BucketRecord(name: name, created: Date(), region: region)) else {
+                    throw AdminError("bucket \(name) exists already")
+                }
             }
             print("created bucket \(name)")
         }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete an empty bucket (no objects, no incomplete uploads).")
         @OptionGroup var store: DataDirOption
         @Argument(help: "Bucket name.") var name: String
 
-        func run() throws {
-            let s = try store.open()
-            do {
-                try s.metadata.deleteBucket(named: name)
-            } catch let e as CoreError where e.code == "NoSuchBucket" {
-                throw AdminError("no such bucket: \(name)")
-            } catch let e as CoreError where e.code == "BucketNotEmpty" {
-                let u = try s.metadata.usage(bucket: name)
-                throw AdminError("bucket \(name) is not empty (\(u.objects) objects, \(u.uploads) incomplete uploads)")
+        func run() async throws {
+            try await store.withStore { s in
+                do {
+                    try await s.metadata.deleteBucket(named: name)
+                } catch let e as CoreError where e.code == "NoSuchBucket" {
+                    throw AdminError("no such bucket: \(name)")
+                } catch let e as CoreError where e.code == "BucketNotEmpty" {
+                    let u = try await s.metadata.usage(bucket: name)
+                    throw AdminError("bucket \(name) is not empty (\(u.objects) objects, \(u.uploads) incomplete uploads)")
+                }
             }
             print("deleted bucket \(name)")
         }
@@ -100,7 +112,7 @@ struct Buckets: ParsableCommand {
 
 // MARK: uploads
 
-struct Uploads: ParsableCommand {
+struct Uploads: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List and abort incomplete multipart uploads in a data directory.",
         subcommands: [List.self, Abort.self]
@@ -110,29 +122,30 @@ struct Uploads: ParsableCommand {
         @Option(help: "Only uploads in this bucket.") var bucket: String?
         @Option(help: "Only uploads initiated more than this many seconds ago.") var olderThan: Double?
 
-        func uploads(_ s: AdminStore.Opened, now: Date = Date()) throws -> [UploadRecord] {
+        func uploads(_ s: AdminStore.Opened, now: Date = Date()) async throws -> [UploadRecord] {
             let before = olderThan.map { now.addingTimeInterval(-$0) } ?? .distantFuture
-            return try s.metadata.uploads(initiatedBefore: before, limit: Int(Int32.max)).filter { bucket == nil || $0.bucket == bucket }
+            return try await s.metadata.uploads(initiatedBefore: before, limit: Int(Int32.max)).filter { bucket == nil || $0.bucket == bucket }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List incomplete uploads, oldest first.")
         @OptionGroup var store: DataDirOption
         @OptionGroup var selection: Selection
 
-        func run() throws {
-            let s = try store.open()
-            var rows = [["UPLOAD ID", "BUCKET", "KEY", "INITIATED", "PARTS", "BYTES"]]
-            for u in try selection.uploads(s) {
-                let p = try s.metadata.partUsage(uploadID: u.uploadID)
-                rows.append([u.uploadID, u.bucket, u.key, iso(u.initiated), "\(p.count)", "\(p.bytes)"])
+        func run() async throws {
+            try await store.withStore { s in
+                var rows = [["UPLOAD ID", "BUCKET", "KEY", "INITIATED", "PARTS", "BYTES"]]
+                for u in try await selection.uploads(s) {
+                    let p = try await s.metadata.partUsage(uploadID: u.uploadID)
+                    rows.append([u.uploadID, u.bucket, u.key, iso(u.initiated), "\(p.count)", "\(p.bytes)"])
+                }
+                print(table(rows))
             }
-            print(table(rows))
         }
     }
 
-    struct Abort: ParsableCommand {
+    struct Abort: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Abort incomplete uploads and delete their parts.",
             discussion: "Give upload IDs, or select with --older-than and/or --bucket, or --all.")
@@ -150,23 +163,24 @@ struct Uploads: ParsableCommand {
             }
         }
 
-        func run() throws {
-            let s = try store.open()
-            var ids = uploadIDs
-            if ids.isEmpty { ids = try selection.uploads(s).map(\.uploadID) }
-            var aborted = 0, missing: [String] = []
-            for id in ids {
-                do {
-                    if let bucket = selection.bucket, let u = try s.metadata.upload(id: id), u.bucket != bucket {
-                        missing.append(id); continue
+        func run() async throws {
+            let (aborted, missing, freed) = try await store.withStore { s in
+                var ids = uploadIDs
+                if ids.isEmpty { ids = try await selection.uploads(s).map(\.uploadID) }
+                var aborted = 0, missing: [String] = []
+                for id in ids {
+                    do {
+                        if let bucket = selection.bucket, let u = try await s.metadata.upload(id: id), u.bucket != bucket {
+                            missing.append(id); continue
+                        }
+                        try await s.metadata.abortUpload(uploadID: id)
+                        aborted += 1
+                    } catch let e as CoreError where e.code == "NoSuchUpload" {
+                        missing.append(id)
                     }
-                    try s.metadata.abortUpload(uploadID: id)
-                    aborted += 1
-                } catch let e as CoreError where e.code == "NoSuchUpload" {
-                    missing.append(id)
                 }
+                return (aborted, missing, try await AdminStore.collectPartGarbage(s))
             }
-            let freed = try AdminStore.collectPartGarbage(s)
             print("aborted \(aborted) upload\(aborted == 1 ? "" : "s"), deleted \(freed) part blob\(freed == 1 ? "" : "s")")
             // Uploads picked by a selection may have been completed or aborted meanwhile: only named ones must exist.
             if !missing.isEmpty && !uploadIDs.isEmpty {
@@ -178,7 +192,7 @@ struct Uploads: ParsableCommand {
 
 // MARK: fsck
 
-struct Fsck: ParsableCommand {
+struct Fsck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsck",
         abstract: "Check metadata against blobs: orphan blob files, objects and parts whose blobs are missing, SQLite integrity.",
@@ -205,13 +219,14 @@ struct Fsck: ParsableCommand {
         if minAge < 0 { throw ValidationError("--min-age must not be negative") }
     }
 
-    func run() throws {
-        let s = try store.open()
+    func run() async throws {
         var options = StorageCore.Fsck.Options()
         options.minAge = minAge
         options.repairOrphans = repair
         options.dropMissing = dropMissing
-        let r = try StorageCore.Fsck(metadata: s.metadata, blobs: s.blobs).run(options, progress: ProgressLine("fsck"))
+        let r = try await store.withStore { s in
+            try await StorageCore.Fsck(metadata: s.metadata, blobs: s.blobs).run(options, progress: ProgressLine("fsck"))
+        }
 
         let missingObjects = Dictionary(grouping: r.missingObjectBlobs) { "\($0.bucket)/\($0.key)" }
         print("integrity_check: \(r.integrity)")

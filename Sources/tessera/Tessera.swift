@@ -148,7 +148,7 @@ struct Serve: AsyncParsableCommand {
         let options = try resolve(environment: env).options
         // Swift tasks run on NIO's event loops, the ones the listeners serve on: a small request's
         // handler then runs on its connection's thread instead of hopping to Swift's pool and back.
-        // Blocking work still goes to GCD threads (`blocking {}`). TESSERA_NIO_EXECUTOR=0 turns it off.
+        // Blocking work goes to the stores' `BlockingPool`, never to these threads. TESSERA_NIO_EXECUTOR=0 turns it off.
         if env["TESSERA_NIO_EXECUTOR"] != "0" {
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }

@@ -12,22 +12,22 @@ import FileBlobs
     }
 
     @Test func findsOrphansAndMissingBlobsAndRepairsOnlyWhatIsAsked() async throws {
-        let (storage, dir) = try makeStorage()
+        let (storage, dir) = try await makeStorage()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         // Above the inline limit, so each body is a file.
         _ = try await storage.putObject(bucket: "bkt", key: "kept", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
         _ = try await storage.putObject(bucket: "bkt", key: "lost", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
-        let lostBlob = try storage.metadata.segments(version: try await storage.headObject(bucket: "bkt", key: "lost").version)[0].blob
+        let lostBlob = try await storage.metadata.segments(version: try await storage.headObject(bucket: "bkt", key: "lost").version)[0].blob
         let fsck = try #require(Fsck(storage: storage))
-        #expect(try fsck.run(Fsck.Options()).remainingProblems == 0)
+        #expect(try await fsck.run(Fsck.Options()).remainingProblems == 0)
 
         let old = "0123456789abcdef0123456789abcdef", young = "fedcba9876543210fedcba9876543210"
         try plant(dir, old, age: 3600)
         try plant(dir, young, age: 0)
         try FileManager.default.removeItem(atPath: "\(dir)/blobs/\(lostBlob.prefix(2))/\(lostBlob.dropFirst(2).prefix(2))/\(lostBlob)")
 
-        let report = try fsck.run(Fsck.Options())
+        let report = try await fsck.run(Fsck.Options())
         #expect(report.integrityOK)
         #expect(report.orphans == [old])
         #expect(report.youngUnreferenced == 1)
@@ -37,13 +37,13 @@ import FileBlobs
 
         var repair = Fsck.Options()
         repair.repairOrphans = true
-        let repaired = try fsck.run(repair)
+        let repaired = try await fsck.run(repair)
         #expect(repaired.orphansDeleted == 1)
         #expect(repaired.remainingProblems == 1)
         #expect(try await storage.headObject(bucket: "bkt", key: "lost").key == "lost")  // not dropped unless asked
 
         repair.dropMissing = true
-        let dropped = try fsck.run(repair)
+        let dropped = try await fsck.run(repair)
         #expect(dropped.objectsDropped == 1)
         #expect(dropped.remainingProblems == 0)
         await #expect(throws: CoreError.self) { _ = try await storage.headObject(bucket: "bkt", key: "lost") }
@@ -52,21 +52,21 @@ import FileBlobs
     }
 
     @Test func missingPartBlobs() async throws {
-        let (storage, dir) = try makeStorage()
+        let (storage, dir) = try await makeStorage()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         let upload = try await storage.createMultipartUpload(bucket: "bkt", key: "k", attributes: ObjectAttributes())
         _ = try await storage.uploadPart(bucket: "bkt", key: "k", uploadID: upload.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(10)))
-        let part = try storage.metadata.parts(uploadID: upload.uploadID, afterPartNumber: 0, limit: 10)[0]
+        let part = try await storage.metadata.parts(uploadID: upload.uploadID, afterPartNumber: 0, limit: 10)[0]
         try FileManager.default.removeItem(atPath: "\(dir)/blobs/\(part.blob.prefix(2))/\(part.blob.dropFirst(2).prefix(2))/\(part.blob)")
         let fsck = try #require(Fsck(storage: storage))
-        let report = try fsck.run(Fsck.Options())
+        let report = try await fsck.run(Fsck.Options())
         #expect(report.missingPartBlobs.map(\.partNumber) == [1])
         var repair = Fsck.Options()
         repair.repairOrphans = true
         repair.dropMissing = true
-        #expect(try fsck.run(repair).partsDropped == 1)
-        #expect(try storage.metadata.parts(uploadID: upload.uploadID, afterPartNumber: 0, limit: 10).isEmpty)
+        #expect(try await fsck.run(repair).partsDropped == 1)
+        #expect(try await storage.metadata.parts(uploadID: upload.uploadID, afterPartNumber: 0, limit: 10).isEmpty)
     }
 
     @Test func progressLineOnlyWhenEnabled() {

@@ -8,43 +8,43 @@ import Testing
     func cache(_ s: Storage) -> InlineObjectCache { (s.metadata as! SQLiteMetadataStore).inlineObjects }
 
     /// The object read straight from the metadata store (through its cache) when its body is inline.
-    func openInline(_ s: Storage, _ key: String) throws -> OpenObject? {
-        guard let (o, segments) = try s.metadata.objectWithSegments(bucket: "bkt", key: key),
+    func openInline(_ s: Storage, _ key: String) async throws -> OpenObject? {
+        guard let (o, segments) = try await s.metadata.objectWithSegments(bucket: "bkt", key: key),
               segments.allSatisfy({ $0.inline != nil }) else { return nil }
         return OpenObject(record: o, segments: segments, storage: s, leased: false)
     }
 
-    func inlineBody(_ s: Storage, _ key: String) throws -> [UInt8]? {
-        try openInline(s, key)?.inlineBytes(range: nil).map { Array($0.readableBytesView) }
+    func inlineBody(_ s: Storage, _ key: String) async throws -> [UInt8]? {
+        try await openInline(s, key)?.inlineBytes(range: nil).map { Array($0.readableBytesView) }
     }
 
     @Test func everyKindOfWriteReplacesTheCachedObject() async throws {
-        let (s, _) = try makeStorage(limits: MultipartTests.small)
+        let (s, _) = try await makeStorage(limits: MultipartTests.small)
         try await s.createBucket("bkt", region: "us-east-1")
         let first = randomBytes(4096)
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
-        #expect(try inlineBody(s, "k") == first)
-        #expect(try inlineBody(s, "k") == first)
+        #expect(try await inlineBody(s, "k") == first)
+        #expect(try await inlineBody(s, "k") == first)
         #expect(cache(s).count == 1)
 
         let second = randomBytes(100)   // PUT over it
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: second))
-        #expect(try inlineBody(s, "k") == second)
+        #expect(try await inlineBody(s, "k") == second)
 
         _ = try await s.putObject(bucket: "bkt", key: "src", attributes: .init(), body: TestBody(bytes: first))
         let copied = try await s.copyObject(from: try await s.openObject(bucket: "bkt", key: "src"), bucket: "bkt", key: "k",
                                             attributes: ObjectAttributes(contentType: "text/copied"))
-        #expect(try inlineBody(s, "k") == first)
-        let record = try #require(try openInline(s, "k")?.record)
+        #expect(try await inlineBody(s, "k") == first)
+        let record = try #require(try await openInline(s, "k")?.record)
         #expect((record.version, record.etag, record.attributes.contentType) == (copied.version, copied.etag, "text/copied"))
 
         try await s.deleteObject(bucket: "bkt", key: "k")
-        #expect(try openInline(s, "k") == nil)
+        #expect(try await openInline(s, "k") == nil)
         await #expect(throws: CoreError.self) { _ = try await s.openObject(bucket: "bkt", key: "k") }
 
         // Completing an upload over a cached key: the object is now in parts, not inline.
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: second))
-        #expect(try inlineBody(s, "k") == second)
+        #expect(try await inlineBody(s, "k") == second)
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "k", attributes: .init())
         let parts = [randomBytes(150), randomBytes(40)]
         var etags: [(Int, String)] = []
@@ -52,43 +52,43 @@ import Testing
             etags.append((i + 1, try await s.uploadPart(bucket: "bkt", key: "k", uploadID: u.uploadID, partNumber: i + 1, body: TestBody(bytes: p)).etag))
         }
         _ = try await s.completeMultipartUpload(bucket: "bkt", key: "k", uploadID: u.uploadID, parts: etags)
-        #expect(try openInline(s, "k") == nil)
+        #expect(try await openInline(s, "k") == nil)
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == parts.flatMap { $0 })
     }
 
     /// `tessera buckets delete` may run beside the daemon, in another process: the daemon sees the
     /// bucket gone at once (nothing about buckets is cached).
     @Test func aBucketDeletedByAnotherProcessIsGone() async throws {
-        let (s, dir) = try makeStorage()
+        let (s, dir) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         #expect(try await s.bucket("bkt").name == "bkt")
-        let other = try SQLiteMetadataStore(path: dir + "/metadata.sqlite", durable: false)  // as the admin command opens it
-        try other.deleteBucket(named: "bkt")
+        let other = try await SQLiteMetadataStore.open(path: dir + "/metadata.sqlite", durable: false, pool: testPool)  // as the admin command opens it
+        try await other.deleteBucket(named: "bkt")
         await #expect(throws: CoreError.self) { _ = try await s.bucket("bkt") }
     }
 
     /// Fsck's repair drops objects through the inventory: the cached copy goes too.
     @Test func anObjectDroppedByTheInventoryIsDropped() async throws {
-        let (s, _) = try makeStorage()
+        let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1, 2, 3]))
-        #expect(try inlineBody(s, "k") == [1, 2, 3])
+        #expect(try await inlineBody(s, "k") == [1, 2, 3])
         let store = s.metadata as! SQLiteMetadataStore
-        #expect(try store.dropObject(bucket: "bkt", key: "k", version: rec.version))
-        #expect(try openInline(s, "k") == nil)
+        #expect(try await store.dropObject(bucket: "bkt", key: "k", version: rec.version))
+        #expect(try await openInline(s, "k") == nil)
     }
 
     /// S3 keys are bytes: "é" and "e" + U+0301 are two objects, though Swift's String calls them equal.
     @Test func canonicallyEquivalentKeysStayApart() async throws {
-        let (s, _) = try makeStorage()
+        let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
         #expect(composed == decomposed)
         _ = try await s.putObject(bucket: "bkt", key: composed, attributes: .init(), body: TestBody(bytes: [1]))
         _ = try await s.putObject(bucket: "bkt", key: decomposed, attributes: .init(), body: TestBody(bytes: [2]))
         for _ in 0..<2 {
-            #expect(try inlineBody(s, composed) == [1])
-            #expect(try inlineBody(s, decomposed) == [2])
+            #expect(try await inlineBody(s, composed) == [1])
+            #expect(try await inlineBody(s, decomposed) == [2])
         }
         #expect(cache(s).count == 2)
         // The same for user metadata: each object keeps its own bytes.
@@ -99,8 +99,8 @@ import Testing
             #expect(Array(value.utf8) == Array(expected.utf8))
         }
         try await s.deleteObject(bucket: "bkt", key: decomposed)
-        #expect(try inlineBody(s, composed) == [1])
-        #expect(try inlineBody(s, decomposed) == nil)
+        #expect(try await inlineBody(s, composed) == [1])
+        #expect(try await inlineBody(s, decomposed) == nil)
     }
 
     /// A value read before a drop is not stored after it; the bounds hold.
@@ -129,7 +129,7 @@ import Testing
     /// Readers on other threads race a writer that overwrites one key: a read that starts after a
     /// write was acknowledged never returns an older body.
     @Test func noReadReturnsAnObjectOlderThanTheLastAcknowledgedWrite() async throws {
-        let (s, _) = try makeStorage()
+        let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         let acknowledged = Acknowledged()
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: Array("0".utf8)))
@@ -148,7 +148,7 @@ import Testing
                     while acknowledged.get() < writes {
                         await Task.yield()  // the writer's continuations need these threads too
                         let floor = acknowledged.get()
-                        guard let body = try openInline(s, "k")?.inlineBytes(range: nil),
+                        guard let body = try await openInline(s, "k")?.inlineBytes(range: nil),
                               let seen = Int(String(decoding: body.readableBytesView, as: UTF8.self)) else { stale += 1; continue }
                         if seen < floor { stale += 1 }
                     }
@@ -159,7 +159,7 @@ import Testing
             for try await n in group { stale += n }
             #expect(stale == 0)
         }
-        #expect(try inlineBody(s, "k") == Array(String(writes).utf8))
+        #expect(try await inlineBody(s, "k") == Array(String(writes).utf8))
     }
 
     final class Acknowledged: @unchecked Sendable {

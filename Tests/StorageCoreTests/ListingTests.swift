@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ListingTests {
     func bucketWith(_ keys: [String]) async throws -> Storage {
-        let (s, _) = try makeStorage()
+        let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), body: TestBody(bytes: [1])) }
         return s

@@ -89,7 +89,7 @@ import Testing
     func setup() async throws -> Storage {
         var limits = LimitProfile.aws
         limits.minPartSize = 1
-        let (s, _) = try makeStorage(limits: limits)
+        let (s, _) = try await makeStorage(limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
         return s
     }
@@ -198,10 +198,10 @@ import Testing
         """
         #expect(sqlite3_exec(db, old, nil, nil, nil) == SQLITE_OK)
         sqlite3_close(db)
-        let store = try SQLiteMetadataStore(path: path, durable: false)
-        let u = try #require(try store.upload(id: "0000000000000001aa"))
+        let store = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)
+        let u = try #require(try await store.upload(id: "0000000000000001aa"))
         #expect(u.checksumAlgorithm == "SHA256" && u.checksumType == nil)
         #expect(MultipartChecksums.objectType(u) == .composite)
-        _ = try SQLiteMetadataStore(path: path, durable: false)   // a second open finds the columns present
+        _ = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)   // a second open finds the columns present
     }
 }

@@ -7,7 +7,7 @@ import Testing
     static var small: LimitProfile { var p = LimitProfile.aws; p.minPartSize = 100; return p }
 
     func setup(_ limits: LimitProfile = small) async throws -> (Storage, String, UploadRecord) {
-        let (s, dir) = try makeStorage(limits: limits)
+        let (s, dir) = try await makeStorage(limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "big", attributes: ObjectAttributes(contentType: "a/b"))
         return (s, dir, u)
@@ -68,7 +68,7 @@ import Testing
     /// with gaps, and reports the same errors either way.
     /// An upload belongs to its key's bytes: a canonically equivalent key is another key.
     @Test func anUploadIsNotFoundUnderACanonicallyEquivalentKey() async throws {
-        let (s, _) = try makeStorage(limits: Self.small)
+        let (s, _) = try await makeStorage(limits: Self.small)
         try await s.createBucket("bkt", region: "us-east-1")
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "caf\u{E9}", attributes: .init())
         do {
@@ -150,7 +150,7 @@ import Testing
     }
 
     @Test func listUploadsMarkersAndDelimiter() async throws {
-        let (s, _) = try makeStorage()
+        let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         var ids: [String: [String]] = [:]
         for k in ["a/x", "a/y", "b", "b", "c"] {

@@ -51,14 +51,14 @@ import Testing
     }
 
     /// Rows as earlier versions wrote them (JSONEncoder escapes "/" as "\/") read back through the store.
-    @Test func storeReadsOldRows() throws {
+    @Test func storeReadsOldRows() async throws {
         let dir = NSTemporaryDirectory() + "tessera-pcc-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/metadata.sqlite"
-        let store = try SQLiteMetadataStore(path: path, durable: false)
-        _ = try store.createBucket(BucketRecord(name: "bkt", created: Date(), region: "us-east-1"))
-        try store.createUpload(UploadRecord(uploadID: "u1", bucket: "bkt", key: "k", initiated: Date(), attributes: ObjectAttributes(),
-                                            checksumAlgorithm: nil))
+        let store = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)
+        _ = try await store.createBucket(BucketRecord(name: "bkt", created: Date(), region: "us-east-1"))
+        try await store.createUpload(UploadRecord(uploadID: "u1", bucket: "bkt", key: "k", initiated: Date(), attributes: ObjectAttributes(),
+                                                  checksumAlgorithm: nil))
         let old = [
             1: #"{"c":{"SHA256":"VpV+bZXi3\/SlFx3FoTqfY2WEXv6H6ljOPYQVOx\/d1tE="}}"#,
             2: "{\n  \"c\" : {\n    \"CRC32\" : \"/////w==\"\n  }\n}",
@@ -70,10 +70,10 @@ import Testing
             #expect(sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK)
         }
         sqlite3_close(db)
-        try store.putPart(uploadID: "u1", part: PartRecord(partNumber: 3, blob: "b3", size: 1, etag: "e", lastModified: Date(),
-                                                           checksums: ["CRC64NVME": "ftW+pkq+STY="]))
-        try store.putPart(uploadID: "u1", part: PartRecord(partNumber: 4, blob: "b4", size: 1, etag: "e", lastModified: Date()))
-        let parts = try store.parts(uploadID: "u1", afterPartNumber: 0, limit: 10)
+        try await store.putPart(uploadID: "u1", part: PartRecord(partNumber: 3, blob: "b3", size: 1, etag: "e", lastModified: Date(),
+                                                                 checksums: ["CRC64NVME": "ftW+pkq+STY="]))
+        try await store.putPart(uploadID: "u1", part: PartRecord(partNumber: 4, blob: "b4", size: 1, etag: "e", lastModified: Date()))
+        let parts = try await store.parts(uploadID: "u1", afterPartNumber: 0, limit: 10)
         #expect(parts.map(\.checksums) == [["SHA256": "VpV+bZXi3/SlFx3FoTqfY2WEXv6H6ljOPYQVOx/d1tE="], ["CRC32": "/////w=="],
                                           ["CRC64NVME": "ftW+pkq+STY="], [:]])
         try? FileManager.default.removeItem(atPath: dir)

@@ -5,12 +5,15 @@ import NIOCore
 import SQLiteMetadata
 @testable import StorageCore
 
+/// The tests' blocking pool, as the daemon has one: every store made here runs its blocking work on it.
+let testPool = BlockingPool()
+
 /// A Storage over a fresh temporary directory (SQLite + files, fsync off for speed).
-func makeStorage(limits: LimitProfile = .aws, durable: Bool = false) throws -> (Storage, String) {
+func makeStorage(limits: LimitProfile = .aws, durable: Bool = false, pool: BlockingPool = testPool) async throws -> (Storage, String) {
     let dir = NSTemporaryDirectory() + "tessera-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let metadata = try SQLiteMetadataStore(path: dir + "/metadata.sqlite", durable: durable)
-    let blobs = try FileBlobStore(root: dir, durable: durable)
+    let metadata = try await SQLiteMetadataStore.open(path: dir + "/metadata.sqlite", durable: durable, pool: pool)
+    let blobs = try await FileBlobStore.open(root: dir, durable: durable, pool: pool)
     return (Storage(metadata: metadata, blobs: blobs, limits: limits, logger: Logger(label: "test")), dir)
 }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-@testable import StorageCore
+@testable import SQLiteMetadata
+import StorageCore
 import Testing
 
 @Suite struct VersionClockTests {
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func storageGivesEveryNewObjectALargerVersion() async throws {
-        let (storage, dir) = try makeStorage()
+        let (storage, dir) = try await makeStorage()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         var versions: [Int64] = []
@@ -53,8 +53,8 @@ import Testing
             versions.append(record.version)
         }
         #expect(versions == versions.sorted() && Set(versions).count == versions.count)
-        // A second Storage over the same database starts after what the first made.
-        let again = Storage(metadata: storage.metadata, blobs: storage.blobs, logger: Logger(label: "test"))
-        #expect(try again.newVersion() > versions.last!)
+        // A second store over the same database (the next run) starts after what the first made.
+        let again = try await SQLiteMetadataStore.open(path: dir + "/metadata.sqlite", durable: false, pool: testPool)
+        #expect(try await again.nextVersion() > versions.last!)
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Hummingbird
 import Logging
@@ -22,14 +21,14 @@ enum AdminService {
             guard let registry else {
                 return text(.notFound, "metrics are not enabled in this process\n")
             }
-            await offload { ServerMetrics.refreshGauges(storage: storage) }
+            await ServerMetrics.refreshGauges(storage: storage)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("/health/live") { _, _ in text(.ok, "ok\n") }
         router.get("/health/ready") { _, _ -> Response in
-            let checks = await offload { readiness(storage) }
+            let checks = await readiness(storage)
             let ok = checks.allSatisfy { $0.ok }
             let lines = checks.map { "\($0.name): \($0.ok ? "ok" : "FAIL \($0.detail)")" }
             return text(ok ? .ok : .serviceUnavailable, (ok ? "ready\n" : "not ready\n") + lines.joined(separator: "\n") + "\n")
@@ -50,21 +49,21 @@ enum AdminService {
         var detail = ""
     }
 
-    static func readiness(_ storage: Storage) -> [Check] {
+    static func readiness(_ storage: Storage) async -> [Check] {
         var checks: [Check] = []
         if let inventory = storage.metadata as? any MetadataInventory {
             do {
-                try inventory.ping()
+                try await inventory.ping()
                 checks.append(Check(name: "metadata", ok: true))
             } catch {
                 checks.append(Check(name: "metadata", ok: false, detail: "\(error)"))
             }
         }
         if let blobs = storage.blobs as? any BlobInventory {
-            let writable = blobs.probeWrite()
+            let writable = await blobs.probeWrite()
             checks.append(Check(name: "data-dir", ok: writable, detail: writable ? "" : "not writable"))
         } else {
-            checks.append(Check(name: "data-dir", ok: storage.blobs.isWritable(), detail: "not writable"))
+            checks.append(Check(name: "data-dir", ok: await storage.blobs.isWritable(), detail: "not writable"))
         }
         return checks
     }
@@ -73,12 +72,5 @@ enum AdminService {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    /// Runs disk or SQLite work on a GCD thread, off the cooperative pool.
-    static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { cont in
-            DispatchQueue.global().async { cont.resume(returning: work()) }
-        }
     }
 }

@@ -12,33 +12,48 @@ public enum AdminStore {
         public var storage: Storage
         public var metadata: any MetadataStore & MetadataInventory
         public var blobs: any BlobStore & BlobInventory
+        /// Runs the stores' blocking work; `close` stops it.
+        public var pool: BlockingPool
+
+        public func close() async {
+            try? await pool.shutdown()
+        }
     }
 
-    public static func open(dataDir: String, logger: Logger = Logger(label: "tessera")) throws -> Opened {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDir), isDir.boolValue else {
-            throw ConfigError("no data directory at \(dataDir)")
-        }
+    /// Opens the stores with a pool of their own; `Opened.close` when done.
+    public static func open(dataDir: String, logger: Logger = Logger(label: "tessera")) async throws -> Opened {
         let db = dataDir + "/metadata.sqlite"
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ConfigError("\(dataDir) holds no Tessera instance (no metadata.sqlite); give --data-dir")
+        let pool = BlockingPool()
+        do {
+            try await pool.run {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDir), isDir.boolValue else {
+                    throw ConfigError("no data directory at \(dataDir)")
+                }
+                guard FileManager.default.fileExists(atPath: db) else {
+                    throw ConfigError("\(dataDir) holds no Tessera instance (no metadata.sqlite); give --data-dir")
+                }
+            }
+            let metadata = try await SQLiteMetadataStore.open(path: db, durable: true, pool: pool)
+            let blobs = try await FileBlobStore.open(root: dataDir, durable: true, pool: pool)
+            return Opened(storage: Storage(metadata: metadata, blobs: blobs, logger: logger), metadata: metadata, blobs: blobs, pool: pool)
+        } catch {
+            try? await pool.shutdown()
+            throw error
         }
-        let metadata = try SQLiteMetadataStore(path: db, durable: true)
-        let blobs = try FileBlobStore(root: dataDir, durable: true)
-        return Opened(storage: Storage(metadata: metadata, blobs: blobs, logger: logger), metadata: metadata, blobs: blobs)
     }
 
     /// Deletes blobs of parts that were aborted or replaced (garbage of version 0). Parts are never
     /// read, so this is safe beside a running daemon; object garbage is left to the daemon, which
     /// knows which versions are being read. Returns how many were deleted.
     @discardableResult
-    public static func collectPartGarbage(_ opened: Opened) throws -> Int {
+    public static func collectPartGarbage(_ opened: Opened) async throws -> Int {
         var deleted = 0
         while true {
-            let batch = try opened.metadata.partGarbage(limit: 1000)
+            let batch = try await opened.metadata.partGarbage(limit: 1000)
             if batch.isEmpty { return deleted }
-            for blob in batch { try opened.blobs.delete(blob) }
-            try opened.metadata.forgetGarbage(batch)
+            try await opened.blobs.delete(batch)
+            try await opened.metadata.forgetGarbage(batch)
             deleted += batch.count
         }
     }

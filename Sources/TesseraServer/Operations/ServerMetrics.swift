@@ -39,8 +39,8 @@ enum ServerMetrics {
     }
 
     /// Store-wide gauges, refreshed just before each scrape.
-    static func refreshGauges(storage: Storage) {
-        if let inventory = storage.metadata as? any MetadataInventory, let c = try? inventory.counts() {
+    static func refreshGauges(storage: Storage) async {
+        if let inventory = storage.metadata as? any MetadataInventory, let c = try? await inventory.counts() {
             Gauge(label: MetricName.uploadsActive).record(c.uploads)
             Gauge(label: MetricName.partsStored).record(c.parts)
             Gauge(label: MetricName.partsStoredBytes).record(c.partBytes)
@@ -48,7 +48,7 @@ enum ServerMetrics {
             Gauge(label: MetricName.bucketsStored).record(c.buckets)
             Gauge(label: MetricName.garbagePending).record(c.garbage)
         }
-        if let blobs = storage.blobs as? any BlobInventory, let space = blobs.diskSpace() {
+        if let blobs = storage.blobs as? any BlobInventory, let space = await blobs.diskSpace() {
             Gauge(label: MetricName.diskFree).record(space.available)
             Gauge(label: MetricName.diskTotal).record(space.total)
         }

@@ -10,7 +10,7 @@ extension S3Service {
 
     func getBucketLifecycle(_ bucket: String) async throws -> Response {
         _ = try await storage.bucket(bucket)
-        guard let doc = try storage.metadata.bucketConfig(bucket: bucket, name: Self.lifecycleConfig) else {
+        guard let doc = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.lifecycleConfig) else {
             throw CoreError("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", details: [.init("BucketName", bucket)])
         }
         return xml(doc)
@@ -23,13 +23,13 @@ extension S3Service {
         guard !rules.isEmpty, rules.count <= 1000 else {
             throw CoreError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
         }
-        try storage.metadata.setBucketConfig(bucket: bucket, name: Self.lifecycleConfig, value: String(decoding: document, as: UTF8.self))
+        try await storage.metadata.setBucketConfig(bucket: bucket, name: Self.lifecycleConfig, value: String(decoding: document, as: UTF8.self))
         return Response(status: .ok)
     }
 
     func deleteBucketLifecycle(_ bucket: String) async throws -> Response {
         _ = try await storage.bucket(bucket)
-        try storage.metadata.setBucketConfig(bucket: bucket, name: Self.lifecycleConfig, value: nil)
+        try await storage.metadata.setBucketConfig(bucket: bucket, name: Self.lifecycleConfig, value: nil)
         return Response(status: .noContent)
     }
 }

@@ -17,9 +17,9 @@ struct FileExpirySweeper: Service {
     func sweepOnce(now: Date = Date()) async {
         do {
             var removed = 0
-            for f in try tasks.files(expiringBefore: now, limit: 1000) {
+            for f in try await tasks.files(expiringBefore: now, limit: 1000) {
                 try await storage.deleteObject(bucket: f.bucket, key: f.key)
-                try tasks.deleteFile(id: f.id)
+                try await tasks.deleteFile(id: f.id)
                 removed += 1
             }
             if removed > 0 { logger.info("removed expired files", metadata: ["count": "\(removed)"]) }

@@ -49,27 +49,30 @@ struct PlainReader: AsyncSequence, Sendable {
     static func forEachPlainBlock(storage: Storage, parts: [PartRecord], chunkSize: Int64, cipher: FileCipher?,
                                   _ body: ([UInt8]) throws -> Void) async throws {
         for p in parts {
-            let reader = try storage.blobs.openReader(p.blob)
+            let reader = try await storage.blobs.openReader(p.blob)
             defer { reader.close() }
+            // Sealed blocks are `step` bytes (the last may be shorter); reads take whole blocks, about 1 MiB.
             let step = cipher == nil ? 1 << 20 : FileCipher.blockSize + FileCipher.overhead
-            var buffer = [UInt8](repeating: 0, count: step)
+            let span = step * Swift.max(1, (1 << 20) / step)
             var offset: Int64 = 0
             var block = 0
             while offset < p.size {
-                let want = Int(Swift.min(Int64(step), p.size - offset))
-                var got = 0
-                while got < want {
-                    let n = try buffer.withUnsafeMutableBytes { try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[got..<want]), at: offset + Int64(got)) }
-                    guard n > 0 else { throw CoreError.internalError("part shorter than recorded") }
-                    got += n
+                let want = Int(Swift.min(Int64(span), p.size - offset))
+                var buffer = try await reader.read(at: offset, count: want)
+                while buffer.readableBytes < want {
+                    var more = try await reader.read(at: offset + Int64(buffer.readableBytes), count: want - buffer.readableBytes)
+                    guard more.readableBytes > 0 else { throw CoreError.internalError("part shorter than recorded") }
+                    buffer.writeBuffer(&more)
                 }
-                if let cipher {
-                    try body(try cipher.open(Array(buffer[0..<want]), chunk: p.partNumber - 1, block: block))
-                } else {
-                    try body(Array(buffer[0..<want]))
+                while let bytes = buffer.readBytes(length: Swift.min(step, buffer.readableBytes)), !bytes.isEmpty {
+                    if let cipher {
+                        try body(try cipher.open(bytes, chunk: p.partNumber - 1, block: block))
+                    } else {
+                        try body(bytes)
+                    }
+                    block += 1
                 }
                 offset += Int64(want)
-                block += 1
             }
         }
     }

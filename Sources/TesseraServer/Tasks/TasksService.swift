@@ -98,7 +98,7 @@ struct TasksService: FrontEnd {
 
         // De-duplication, never across encryption: a plain create matches plain files only; an
         // encrypted one matches only files sealed with the same password.
-        for f in try tasks.files(hash: hash) where try await storage.metadata.object(bucket: f.bucket, key: f.key) != nil {
+        for f in try await tasks.files(hash: hash) where try await storage.metadata.object(bucket: f.bucket, key: f.key) != nil {
             if let password {
                 guard let e = f.encryption, try await FileCipher.open(e, password: password) != nil else { continue }
             } else if f.encryption != nil {
@@ -136,14 +136,14 @@ struct TasksService: FrontEnd {
                               fileName: req.file_name, fileSize: req.file_size, contentType: req.content_type, poolID: req.pool_id,
                               bundleID: req.bundle_id, expiredAt: req.expired_at, chunkSize: chunkSize, chunksCount: chunksCount,
                               created: Date(), encryption: encryption, pendingKey: pendingKey)
-        try tasks.putTask(task)
+        try await tasks.putTask(task)
         return json(["file_exists": false, "task_id": task.id, "chunk_size": chunkSize, "chunks_count": chunksCount])
     }
 
     // MARK: chunks
 
     func chunk(taskID: String, index: Int, request: Request) async throws -> Response {
-        guard let task = try tasks.task(id: taskID) else { throw TaskError(.badRequest, "Unknown upload task \(taskID)") }
+        guard let task = try await tasks.task(id: taskID) else { throw TaskError(.badRequest, "Unknown upload task \(taskID)") }
         guard (0..<task.chunksCount).contains(index) else {
             throw TaskError(.badRequest, "Chunk index \(index) is out of range 0...\(task.chunksCount - 1)")
         }
@@ -179,7 +179,7 @@ struct TasksService: FrontEnd {
     // MARK: complete
 
     func complete(taskID: String) async throws -> Response {
-        guard let task = try tasks.task(id: taskID) else { throw TaskError(.badRequest, "Unknown upload task \(taskID)") }
+        guard let task = try await tasks.task(id: taskID) else { throw TaskError(.badRequest, "Unknown upload task \(taskID)") }
         let (_, parts, _) = try await storage.listParts(bucket: task.bucket, key: task.key, uploadID: task.uploadID,
                                                         after: 0, maxParts: task.chunksCount + 1)
         let have = Set(parts.map(\.partNumber))
@@ -199,7 +199,7 @@ struct TasksService: FrontEnd {
         let shaHex = sha.finalize().map { String(format: "%02x", $0) }.joined()
         guard task.hash == md5Hex || task.hash == shaHex else {
             try? await storage.abortMultipartUpload(bucket: task.bucket, key: task.key, uploadID: task.uploadID)
-            try tasks.deleteTask(id: task.id)
+            try await tasks.deleteTask(id: task.id)
             throw TaskError(.badRequest, "The uploaded content does not match hash \(task.hash); nothing was stored")
         }
         _ = try await storage.completeMultipartUpload(bucket: task.bucket, key: task.key, uploadID: task.uploadID,
@@ -208,15 +208,15 @@ struct TasksService: FrontEnd {
                               md5: md5Hex, sha256: shaHex, mimeType: task.contentType, poolID: task.poolID, bundleID: task.bundleID,
                               expiredAt: task.expiredAt, expiresAt: task.expiredAt.flatMap(Self.parseISO8601), createdAt: Date(),
                               chunkSize: task.chunkSize, encryption: task.encryption)
-        try tasks.putFile(file)
-        try tasks.deleteTask(id: task.id)
+        try await tasks.putFile(file)
+        try await tasks.deleteTask(id: task.id)
         return json(cloudFile(file))
     }
 
     // MARK: files
 
     func download(id: String, request: Request) async throws -> Response {
-        guard let file = try tasks.file(id: id) else { throw TaskError(.notFound, "File not found") }
+        guard let file = try await tasks.file(id: id) else { throw TaskError(.notFound, "File not found") }
         let object: OpenObject
         do { object = try await storage.openObject(bucket: file.bucket, key: file.key) } catch let e as CoreError where e.code == "NoSuchKey" {
             throw TaskError(.notFound, "File not found")
@@ -258,9 +258,9 @@ struct TasksService: FrontEnd {
     }
 
     func delete(id: String) async throws -> Response {
-        guard let file = try tasks.file(id: id) else { throw TaskError(.notFound, "File not found") }
+        guard let file = try await tasks.file(id: id) else { throw TaskError(.notFound, "File not found") }
         try await storage.deleteObject(bucket: file.bucket, key: file.key)
-        try tasks.deleteFile(id: id)
+        try await tasks.deleteFile(id: id)
         return Response(status: .noContent)
     }
 

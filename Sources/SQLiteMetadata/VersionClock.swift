@@ -8,6 +8,9 @@ import Foundation
 /// Microseconds since 1970 shifted left by 10 (room for 1,024 a microsecond), never less than one
 /// more than the last: unique within a run, and across runs because the first version of a run comes
 /// after the largest the store holds (databases from before hold random versions: then after those).
+///
+/// In this process's memory: unique only while one process makes versions for the database (the
+/// SQLite store's daemon; the admin commands make none). A shared store needs a shared source.
 final class VersionClock: @unchecked Sendable {
     private let lock = NSLock()
     private var last: Int64?
@@ -16,6 +19,9 @@ final class VersionClock: @unchecked Sendable {
     init(largestStored: @escaping () throws -> Int64) {
         self.largestStored = largestStored
     }
+
+    /// Whether `prime` has read the largest stored version: then `next` reads nothing.
+    var isPrimed: Bool { lock.withLock { last != nil } }
 
     /// Reads the largest stored version now (start-up), not on the first write's path.
     func prime() throws {
