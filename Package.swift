@@ -28,30 +28,33 @@ let package = Package(
 
         // CRC-64/NVME folded with PCLMULQDQ (C for the intrinsics; portable fallback in Checksums).
         .target(name: "CCRCFold"),
+        // The text forms of the wire, written once: hex, percent-encoding, ISO 8601 and HTTP dates (no dependencies).
+        .target(name: "WireFormats"),
         .target(name: "Checksums", dependencies: [
             "CZlib", "CCRCFold", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SigV4", dependencies: [
-            .product(name: "Crypto", package: "swift-crypto"),
+            "WireFormats", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "S3XML", dependencies: ["CLibXML2"]),
-        // POST policy decoding and evaluation for browser uploads (pure, no dependencies).
-        .target(name: "PostPolicy"),
+        // POST policy decoding and evaluation for browser uploads (pure: WireFormats only).
+        .target(name: "PostPolicy", dependencies: ["WireFormats"]),
         // Streaming multipart/form-data reader (RFC 7578 / RFC 2046; no dependencies).
         .target(name: "FormData"),
         .target(name: "StorageCore", dependencies: [
-            "Checksums",
+            "Checksums", "WireFormats",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .target(name: "SQLiteMetadata", dependencies: ["CSQLite", "StorageCore"]),
+        .target(name: "SQLiteMetadata", dependencies: ["CSQLite", "StorageCore", "WireFormats"]),
         .target(name: "FileBlobs", dependencies: [
             "StorageCore", "Checksums", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "TesseraServer", dependencies: [
             "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy", "FormData",
+            "WireFormats",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -67,7 +70,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "tessera", dependencies: [
-            "TesseraServer", "StorageCore",
+            "TesseraServer", "StorageCore", "WireFormats",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -76,12 +79,13 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
+        .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
-        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums", "WireFormats"]),
         .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy"]),
         .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
-        .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs"]),
+        .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs", "WireFormats"]),
     ]
 )
