@@ -914,7 +914,7 @@ def get_4kib(c: Ctx) -> None:
             ratio_bar(f"{s.name}_vs_nginx", s.sample.median, rm, 0.5, extra)
         else:
             figure(f"{s.name}_vs_nginx", s.sample.median / rm, "ratio",
-                   f"(informational, no bar: one URL repeated, which a cache of verified URLs can answer) {extra}")
+                   f"(informational, no bar: one URL repeated, which a cache of verified URLs could answer) {extra}")
     for s in subjects + [ref]:
         figure(f"{s.name}_cpu", s.cpu_us() if s is not ref else sum(r.cpu for r in ref.runs) / sum(r.requests for r in ref.runs) * 1e6,
                "cpu-us/req", f"(informational: {'nginx (master and workers)' if s is ref else 'daemon'} CPU per request)")
