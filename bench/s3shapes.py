@@ -318,14 +318,16 @@ class PlainTemplate:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-# Chromium 131 on Linux: a cross-origin fetch() of a presigned URL from a page at http://localhost:5173
-# (the header set and order Chromium sends over HTTP/1.1 for such a request).
+# A cross-origin fetch() of a presigned URL from a page at http://localhost:5173, as Debian's Chromium 156
+# sent it over HTTP/1.1 when recorded (2026-12-06, `chromium --headless=new`, a page whose script calls
+# fetch(url)): the header set, order and values, with the headless User-Agent's "HeadlessChrome" written
+# "Chrome" as a browser window sends it.
 CHROMIUM_FETCH = [
     ("Host", ""),
     ("Connection", "keep-alive"),
     ("sec-ch-ua-platform", '"Linux"'),
-    ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"),
-    ("sec-ch-ua", '"Google Chrome";v="131", "Chromium";v="131", "Not_A Brand";v="24"'),
+    ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"),
+    ("sec-ch-ua", '"Not:A-Brand";v="8", "Chromium";v="156"'),
     ("sec-ch-ua-mobile", "?0"),
     ("Accept", "*/*"),
     ("Origin", "http://localhost:5173"),
