@@ -50,7 +50,7 @@ let package = Package(
         ]),
         .target(name: "SQLiteMetadata", dependencies: ["CSQLite", "StorageCore", "WireFormats"]),
         .target(name: "FileBlobs", dependencies: [
-            "StorageCore", "Checksums", .product(name: "NIOCore", package: "swift-nio"),
+            "StorageCore", "Checksums", "WireFormats", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "TesseraServer", dependencies: [
             "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy", "FormData",

@@ -12,6 +12,7 @@
 // signature must make the same request verify (unless that changes the StringToSign itself, e.g. when
 // the Authorization header is among the SignedHeaders).
 import Foundation
+import WireFormats
 
 let fuzzAccessKey = "AKIAIOSFODNN7EXAMPLE"
 let fuzzSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

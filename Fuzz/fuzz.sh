@@ -11,7 +11,8 @@
 # toolchain (swiftc with -sanitize=fuzzer,address; libFuzzer ships with it), pkg-config + libxml2-dev (as
 # the package does), and the objects of the package's own build for what the targets link but do not
 # fuzz: swift-crypto (sigv4, chunked) and SwiftNIO's NIOCore (formdata), which this script makes with
-# `swift build [-c CONFIG] --target SigV4` / `--target StorageCore` (no-ops when up to date).
+# `swift build [-c CONFIG] --target SigV4` / `--target StorageCore` (no-ops when up to date). Sources/WireFormats
+# (no dependencies; imported by SigV4 and PostPolicy) is compiled here, instrumented like the code under test.
 # Environment:
 #   FUZZ_SANITIZE   address (default: -sanitize=fuzzer,address; binaries in .build-fuzz/bin, logs
 #                   .build-fuzz/logs/TARGET.log) or none (-sanitize=fuzzer only, for long runs: about 4x
@@ -112,6 +113,15 @@ nio_flags() {
     done
 }
 
+wireformats_flags() {
+    # Sources/WireFormats as a module of its own (SigV4 and PostPolicy import it), instrumented like the rest.
+    local dir=$OUT/modules$SUFFIX
+    mkdir -p "$dir"
+    $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name WireFormats -emit-module -emit-module-path \
+        "$dir/WireFormats.swiftmodule" -c Sources/WireFormats/*.swift -o "$dir/WireFormats.o" || return 1
+    WIRE=(-I "$dir" "$dir/WireFormats.o")
+}
+
 build() {
     local t=$1
     mkdir -p "$BIN" "$OUT/src"
@@ -124,10 +134,11 @@ build() {
             Sources/S3XML/*.swift Fuzz/Support.swift Fuzz/XMLFuzz.swift -o "$BIN/xml-fuzz" ;;
     sigv4 | chunked)
         [ ${#CRYPTO[@]} -gt 0 ] || crypto_flags || return 1
+        [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
         local harness=Fuzz/SigV4Fuzz.swift
         [ "$t" = chunked ] && harness=Fuzz/ChunkedFuzz.swift
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name SigV4 Sources/SigV4/*.swift Fuzz/Support.swift "$harness" \
-            "${CRYPTO[@]}" -o "$BIN/$t-fuzz" ;;
+            "${WIRE[@]}" "${CRYPTO[@]}" -o "$BIN/$t-fuzz" ;;
     range)
         # GetObject.swift imports Hummingbird: compile only its pure `enum ByteRange`, extracted afresh
         # from the current source on every build (nothing is copied into the repository).
@@ -203,6 +214,7 @@ run() {
 
 CRYPTO=()
 NIO=()
+WIRE=()
 cmd=${1:-}
 shift || true
 case $cmd in

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import StorageCore
+import WireFormats
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,8 +40,7 @@ public final class FileBlobStore: BlobStore, @unchecked Sendable {
 
     static func newID() -> BlobID {
         var g = SystemRandomNumberGenerator()
-        let a = g.next() as UInt64, b = g.next() as UInt64
-        return String(format: "%016llx%016llx", a, b)
+        return Hex.fixedWidth(g.next()) + Hex.fixedWidth(g.next())
     }
 
     func isValidID(_ id: BlobID) -> Bool {

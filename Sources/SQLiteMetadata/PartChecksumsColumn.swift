@@ -1,4 +1,5 @@
 import Foundation
+import WireFormats
 
 /// The `parts.checksums` column: JSON of the shape `{"c":{"CRC64NVME":"ftW+pkq+STY="}}`, as JSONEncoder
 /// wrote it for every earlier version (NULL when a part has no checksum).
@@ -33,14 +34,13 @@ enum PartChecksumsColumn {
     }
 
     static func appendJSONString(_ s: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
                 out.append(UInt8(ascii: "\\")); out.append(b)
             case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+                out.append(contentsOf: #"\u00"#.utf8); Hex.append(CollectionOfOne(b), to: &out)
             default:
                 out.append(b)
             }

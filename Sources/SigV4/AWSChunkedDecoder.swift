@@ -1,4 +1,5 @@
 import Crypto
+import WireFormats
 
 /// Incremental aws-chunked decoder: constant memory, chunk boundaries need not align with input slices.
 ///
@@ -151,7 +152,7 @@ public struct AWSChunkedDecoder {
         guard semicolon > 0, semicolon <= 15 else { throw AuthError.malformedChunk("invalid chunk size") }
         var size = 0
         for byte in line[0..<semicolon] {
-            guard let digit = ASCII.hexValue(byte) else { throw AuthError.malformedChunk("invalid chunk size") }
+            guard let digit = Hex.value(byte) else { throw AuthError.malformedChunk("invalid chunk size") }
             size = size << 4 | Int(digit)
         }
         var signature: String?

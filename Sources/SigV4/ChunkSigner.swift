@@ -1,4 +1,5 @@
 import Crypto
+import WireFormats
 
 /// Computes the signatures S3 expects on the chunks and trailer of a signed aws-chunked
 /// body. Each signature chains the previous one, starting from the request's (seed) signature.

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// The S3 errors this module produces, with S3's codes, statuses and wording,
 /// kept in one place so the messages stay consistent.
 extension AuthError {
@@ -87,15 +89,12 @@ extension AuthError {
 
     /// S3 echoes the exact bytes it signed, as space-separated hex pairs.
     static func spacedHex(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 3)
-        var first = true
         for byte in text.utf8 {
-            if !first { out.append(" ") }
-            first = false
-            out.append(Character(Unicode.Scalar(Hex.digits[Int(byte >> 4)])))
-            out.append(Character(Unicode.Scalar(Hex.digits[Int(byte & 0x0f)])))
+            if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            Hex.append(CollectionOfOne(byte), to: &out)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`
 extension Verifier {
     func verifyHeaderV4(_ request: IncomingRequest, authorization: String, query: QueryString) throws(AuthError)

@@ -1,4 +1,5 @@
 import Crypto
+import WireFormats
 
 /// Streaming SHA-256 of a request body, for checking `PayloadMode.sha256` as the body arrives.
 public struct PayloadSHA256 {

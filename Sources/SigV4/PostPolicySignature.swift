@@ -1,3 +1,5 @@
+import WireFormats
+
 /// Browser-based uploads (S3 PostObject): the request has no Authorization header; the form's
 /// `policy` field (base64 JSON) is what the bucket owner signed, and the credentials are form fields.
 ///

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// The part of SigV4 verification shared by the Authorization header and presigned URLs.
 struct SigV4Claim {
     var credential: CredentialScope

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WireFormats
 
 /// The HMAC and hash primitives SigV4 is built from (all from swift-crypto).
 enum Primitives {

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// AWS's UriEncode: every byte but A-Z a-z 0-9 - . _ ~ becomes %XX (uppercase).
 /// '/' is encoded too, as SigV4 requires for query names and values.
 enum URIEncoding {
@@ -41,7 +43,7 @@ enum URIEncoding {
         while i < end {
             let byte = bytes[i]
             if byte == 0x25, end - i >= 3,
-                let hi = ASCII.hexValue(bytes[i + 1]), let lo = ASCII.hexValue(bytes[i + 2])
+                let hi = Hex.value(bytes[i + 1]), let lo = Hex.value(bytes[i + 2])
             {
                 out.append(hi << 4 | lo)
                 i += 3

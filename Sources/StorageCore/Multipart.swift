@@ -1,6 +1,7 @@
 import Checksums
 import Foundation
 import NIOCore
+import WireFormats
 
 /// Multipart uploads: create, upload parts, list, complete (a manifest — no data is copied), abort.
 extension Storage {
@@ -10,7 +11,7 @@ extension Storage {
     static func newUploadID(now: Date) -> String {
         let micros = UInt64(max(0, now.timeIntervalSince1970 * 1_000_000))
         var g = SystemRandomNumberGenerator()
-        return String(format: "%016llx%016llx%016llx", micros, g.next() as UInt64, g.next() as UInt64)
+        return Hex.fixedWidth(micros) + Hex.fixedWidth(g.next()) + Hex.fixedWidth(g.next())
     }
 
     /// - Parameters:

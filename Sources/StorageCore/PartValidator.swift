@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WireFormats
 
 /// The one multipart validator every front end uses. Part-number and maximum-size checks happen
 /// at UploadPart; order, existence, ETag, minimum and equal-size rules at Complete — where S3
@@ -134,28 +135,8 @@ public struct PartValidator: Sendable {
         // The MD5s side by side in one buffer, hashed once (not one array and one update per part).
         var binary: [UInt8] = []
         binary.reserveCapacity(parts.count * 16)
-        for p in parts { appendHexBytes(p.etag, to: &binary) }
-        return Insecure.MD5.hash(data: binary).map { String(format: "%02x", $0) }.joined() + "-\(parts.count)"
-    }
-
-    static func hexBytes(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        appendHexBytes(hex, to: &out)
-        return out
-    }
-
-    /// Appends the bytes of `hex`'s digit pairs (a trailing odd digit is ignored, a non-digit counts as 0).
-    static func appendHexBytes(_ hex: String, to out: inout [UInt8]) {
-        var it = hex.utf8.makeIterator()
-        func nib(_ c: UInt8) -> UInt8 {
-            switch c {
-            case 48...57: return c - 48
-            case 97...102: return c - 87
-            case 65...70: return c - 55
-            default: return 0
-            }
-        }
-        while let a = it.next(), let b = it.next() { out.append(nib(a) << 4 | nib(b)) }
+        // Part ETags are the hex MD5s this store wrote.
+        for p in parts { _ = Hex.decode(p.etag, appendingTo: &binary) }
+        return Hex.encode(Insecure.MD5.hash(data: binary)) + "-\(parts.count)"
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
+import WireFormats
 
 /// The storage core: buckets and objects over a MetadataStore and a BlobStore.
 ///
@@ -135,10 +136,10 @@ public final class Storage: Sendable {
             let digest: [UInt8]
             if let background { digest = await background.finalize() } else { digest = Array(md5.finalize()) }
             try afterBody(digest)
-            guard let writer else { return (.inline(small), size, hexString(digest)) }
+            guard let writer else { return (.inline(small), size, Hex.encode(digest)) }
             if batch.readableBytes > 0 { try await writer.write(batch) }
             let blob = try await writer.commit()
-            return (.blob(blob), size, hexString(digest))
+            return (.blob(blob), size, Hex.encode(digest))
         } catch {
             _ = try? await writing?.value   // the writer is not to be discarded under a write
             await writer?.discard()
@@ -255,11 +256,4 @@ public final class Storage: Sendable {
                                       key: { $0.key }, resumeAfter: { .afterKey(Array($0.key.utf8)) },
                                       fetch: { pos, limit in try await metadata.scanObjects(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
     }
-}
-
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-    return String(decoding: out, as: UTF8.self)
 }

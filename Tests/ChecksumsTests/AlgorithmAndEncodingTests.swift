@@ -27,9 +27,4 @@ import Testing
     func base64RejectsNonCanonical(_ s: String) {
         #expect(Base64.decode(s) == nil)
     }
-
-    @Test func hexIsLowercase() {
-        #expect(hex([0x00, 0xAB, 0xFF]) == "00abff")
-        #expect(hex([]) == "")
-    }
 }

@@ -1,6 +1,7 @@
 import Checksums
 import Dispatch
 import Testing
+import WireFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,7 +24,7 @@ import Darwin
             data.withUnsafeBytes { hasher.update($0) }
             let digest = hasher.finalize()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            print("throughput \(algorithm.rawValue): \(Int(Double(size) / 1_048_576 / seconds)) MiB/s (\(hex(digest)))")
+            print("throughput \(algorithm.rawValue): \(Int(Double(size) / 1_048_576 / seconds)) MiB/s (\(Hex.encode(digest)))")
         }
     }
 }

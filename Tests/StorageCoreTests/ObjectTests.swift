@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOCore
 import Testing
+import WireFormats
 @testable import StorageCore
 
 @Suite struct ObjectTests {
@@ -10,7 +11,7 @@ import Testing
         try await s.createBucket("bkt", region: "us-east-1")
         let data = randomBytes(300_000)
         let rec = try await s.putObject(bucket: "bkt", key: "a/b.bin", attributes: ObjectAttributes(contentType: "x/y"), body: TestBody(bytes: data))
-        #expect(rec.etag == Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: data)))
         let o = try await s.openObject(bucket: "bkt", key: "a/b.bin")
         #expect(o.record.attributes.contentType == "x/y")
         #expect(try await readAll(o) == data)
@@ -179,7 +180,7 @@ import Testing
         let small = randomBytes(Storage.inlineLimit)        // at the limit: inline
         let large = randomBytes(Storage.inlineLimit + 1)    // one byte over: a file
         let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: small, chunk: 1000))
-        #expect(rec.etag == hexString(Insecure.MD5.hash(data: small)))
+        #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: small)))
         #expect(blobFileCount(dir) == 0)
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")).isEmpty)
         let segments = try await s.metadata.segments(version: rec.version)
@@ -216,7 +217,7 @@ import Testing
         try await s.createBucket("bkt", region: "us-east-1")
         let body = (0..<(40 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 11)) }
         let rec = try await s.putObject(bucket: "bkt", key: "big", attributes: .init(), body: TestBody(bytes: body, chunk: 256 << 10))
-        #expect(rec.etag == hexString(Insecure.MD5.hash(data: body)))
+        #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: body)))
         #expect(rec.size == Int64(body.count))
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "big")) == body)
         #expect(blobFileCount(dir) == 1)
@@ -233,7 +234,7 @@ import Testing
             let body = (0..<size).map { UInt8(truncatingIfNeeded: ($0 &* 131) ^ ($0 >> 13) ^ i) }
             let rec = try await s.putObject(bucket: "bkt", key: "k\(i)", attributes: .init(), body: TestBody(bytes: body, chunk: 65_537))
             #expect(rec.size == Int64(size))
-            #expect(rec.etag == hexString(Insecure.MD5.hash(data: body)))
+            #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: body)))
             #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k\(i)")) == body, "size \(size)")
         }
     }

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import SigV4
 import StorageCore
+import WireFormats
 
 /// The request body as the storage core sees it: aws-chunked framing removed, and every digest
 /// the client declared (signed SHA-256, Content-MD5, x-amz-checksum-* as header or trailer)
@@ -123,7 +124,7 @@ final class RequestBodyPipeline: @unchecked Sendable {
             throw CoreError.incompleteBody
         }
         if let expectedSHA256, let sha = sha256 {
-            let computed = Checksums.hex(sha.finalize())
+            let computed = Hex.encode(sha.finalize())
             if computed != expectedSHA256.lowercased() { throw sha256Mismatch(computed: computed) }
         }
         if let contentMD5, let md5, contentMD5 != md5 {

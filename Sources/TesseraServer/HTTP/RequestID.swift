@@ -1,4 +1,5 @@
 import Synchronization
+import WireFormats
 
 /// Request IDs: 16 uppercase hex characters, unique per process run. A random start, then each ID is
 /// a bijective mix (SplitMix64's finalizer) of a counter: distinct without a getrandom(2) per request.
@@ -6,7 +7,7 @@ enum RequestID {
     private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
 
     static func next() -> String {
-        FixedWidth.hex16(mix(counter.wrappingAdd(1, ordering: .relaxed).newValue), uppercase: true)
+        Hex.fixedWidth(mix(counter.wrappingAdd(1, ordering: .relaxed).newValue), uppercase: true)
     }
 
     static func mix(_ value: UInt64) -> UInt64 {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WireFormats
 
 /// One request's access-log fields, as `AccessRecord` has them when the request ends.
 struct AccessLine {
@@ -72,7 +73,7 @@ struct AccessLine {
         // Numbers and timestamps need neither quotes (logfmt) nor escapes.
         func number(_ n: StaticString, _ v: Int64) {
             name(n)
-            if v >= 0 { FixedWidth.append(Int(v), to: &out) } else { out.append(contentsOf: String(v).utf8) }  // rare, and exact
+            if v >= 0 { DecimalDigits.append(Int(v), to: &out) } else { out.append(contentsOf: String(v).utf8) }  // rare, and exact
             if json { out.append(UInt8(ascii: "\"")) }
         }
 
@@ -85,9 +86,9 @@ struct AccessLine {
         number("bytes-out", bytesOut)
         name("duration-ms")
         let thousandths = Int((max(0, milliseconds) * 1000).rounded())
-        FixedWidth.append(thousandths / 1000, to: &out)
+        DecimalDigits.append(thousandths / 1000, to: &out)
         out.append(UInt8(ascii: "."))
-        FixedWidth.append(thousandths % 1000, width: 3, to: &out)
+        DecimalDigits.append(thousandths % 1000, width: 3, to: &out)
         if json { out.append(UInt8(ascii: "\"")) }
         if let error { text("error", error) }
         text("key", key)

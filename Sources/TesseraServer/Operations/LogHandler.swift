@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WireFormats
 
 public enum LogFormat: String, Sendable, CaseIterable {
     case json, logfmt
@@ -131,7 +132,7 @@ public struct TesseraLogHandler: LogHandler {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7F: out += String(format: "\\u%04x", u.value)
+            case _ where u.value < 0x20 || u.value == 0x7F: out += "\\u00" + Hex.encode(CollectionOfOne(UInt8(u.value)))
             default: out.unicodeScalars.append(u)
             }
         }

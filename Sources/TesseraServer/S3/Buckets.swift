@@ -4,6 +4,7 @@ import Hummingbird
 import S3XML
 import SigV4
 import StorageCore
+import WireFormats
 
 /// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, and the
 /// sub-resources clients probe (answered as S3 does for a bucket without that configuration).
@@ -97,7 +98,7 @@ enum S3Time {
         var tmv = tm()
         var tt = t
         gmtime_r(&tt, &tmv)
-        let d = FixedWidth.append
+        let d = DecimalDigits.append
         d(Int(tmv.tm_year) + 1900, 4, &out); out.append(UInt8(ascii: "-"))
         d(Int(tmv.tm_mon) + 1, 2, &out); out.append(UInt8(ascii: "-"))
         d(Int(tmv.tm_mday), 2, &out); out.append(UInt8(ascii: "T"))
@@ -117,7 +118,7 @@ enum S3Time {
         gmtime_r(&tt, &tmv)
         var out: [UInt8] = []
         out.reserveCapacity(29)
-        let d = FixedWidth.append
+        let d = DecimalDigits.append
         let day = Int(tmv.tm_wday) * 3, month = Int(tmv.tm_mon) * 3
         out.append(contentsOf: days[day..<(day + 3)]); out.append(contentsOf: ", ".utf8)
         d(Int(tmv.tm_mday), 2, &out); out.append(UInt8(ascii: " "))

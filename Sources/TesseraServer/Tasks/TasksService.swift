@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import StorageCore
+import WireFormats
 
 /// The task-based chunk upload API (seed 003) on its own listener, bound to one bucket:
 /// create a task (de-duplicated by content hash), upload chunks as multipart/form-data, complete;
@@ -195,8 +196,8 @@ struct TasksService: FrontEnd {
             md5.update(data: bytes)
             sha.update(data: bytes)
         }
-        let md5Hex = md5.finalize().map { String(format: "%02x", $0) }.joined()
-        let shaHex = sha.finalize().map { String(format: "%02x", $0) }.joined()
+        let md5Hex = Hex.encode(md5.finalize())
+        let shaHex = Hex.encode(sha.finalize())
         guard task.hash == md5Hex || task.hash == shaHex else {
             try? await storage.abortMultipartUpload(bucket: task.bucket, key: task.key, uploadID: task.uploadID)
             try await tasks.deleteTask(id: task.id)
@@ -302,7 +303,7 @@ struct TasksService: FrontEnd {
 
     static func newID() -> String {
         var g = SystemRandomNumberGenerator()
-        return String(format: "%016llx%016llx", g.next() as UInt64, g.next() as UInt64)
+        return Hex.fixedWidth(g.next()) + Hex.fixedWidth(g.next())
     }
 
     static func parseISO8601(_ s: String) -> Date? {
