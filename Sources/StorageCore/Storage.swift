@@ -136,6 +136,7 @@ public final class Storage: Sendable {
             let digest: [UInt8]
             if let background { digest = await background.finalize() } else { digest = Array(md5.finalize()) }
             try afterBody(digest)
+            if writer == nil && inlineLimit < 0 { writer = try await blobs.makeWriter() }  // an empty part is a blob too
             guard let writer else { return (.inline(small), size, Hex.encode(digest)) }
             if batch.readableBytes > 0 { try await writer.write(batch) }
             let blob = try await writer.commit()

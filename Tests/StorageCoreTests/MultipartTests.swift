@@ -41,6 +41,19 @@ import WireFormats
         await #expect(throws: CoreError.self) { _ = try await s.listParts(bucket: "bkt", key: "big", uploadID: u.uploadID, after: 0, maxParts: 10) }
     }
 
+    /// S3 accepts an empty part (as the last part, or the only one); it is stored as an empty blob.
+    @Test func anEmptyPartIsStoredAndCompletes() async throws {
+        let (s, _, u) = try await setup()
+        let first = randomBytes(150)
+        let p1 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: first))
+        let p2 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: []))
+        #expect(p2.etag == "d41d8cd98f00b204e9800998ecf8427e" && p2.size == 0)
+        let rec = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID,
+                                                      parts: [(1, p1.etag), (2, p2.etag)])
+        #expect(rec.size == 150 && rec.partsCount == 2)
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "big")) == first)
+    }
+
     @Test func validatorErrors() async throws {
         let (s, _, u) = try await setup()
         let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(50)))

@@ -605,6 +605,9 @@ def check_s3_answer(op: str, size: int, shape: Shape, r: Response) -> None:
         error(416, "InvalidRange")
     elif op == "if-none-match-etag":
         assert r.status == 304 and r.body == b""
+        # S3 (and RFC 9110 §15.4.5) send the validators a 200 would carry, and no error document's type.
+        assert r.header("etag") == etag and HTTP_DATE.match(r.header("last-modified") or "")
+        assert r.header("content-type") is None
     elif op == "if-match-mismatch":
         error(412, "PreconditionFailed")
     elif op == "bad-signature":

@@ -9,7 +9,15 @@ extension S3Service {
     func getObject(_ bucket: String, _ key: String, s3: S3Request, head: Bool) async throws -> Response {
         let object = try await storage.openObject(bucket: bucket, key: key)
         let record = object.record
-        try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
+        do {
+            try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
+        } catch let e as CoreError where e.code == "NotModified" {
+            // As S3 does (and RFC 9110 §15.4.5 asks): a 304 carries the validators a 200 would have.
+            var headers = HTTPFields()
+            headers[.eTag] = "\"\(record.etag)\""
+            headers[.lastModified] = S3Time.http(record.lastModified)
+            return Response(status: .notModified, headers: headers)
+        }
 
         var headers = Self.objectHeaders(record)
         // A stored checksum describes the whole object: S3 returns it only when the whole object is sent,
