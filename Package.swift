@@ -80,10 +80,10 @@ let package = Package(
         ]),
 
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "WireFormats"]),
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums", "WireFormats"]),
-        .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy"]),
+        .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy", "WireFormats"]),
         .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs", "WireFormats"]),

@@ -14,9 +14,10 @@
 //   5: a file size (decimal)
 //   6+: form fields "name:value"
 import Foundation
+import WireFormats
 
 /// Just after 2026-11-21T16:25Z, when the recorded PostObject fixtures' policies were still valid.
-let postNow = PostPolicyDocument.parseISO8601("2026-11-21T16:30:00Z")!
+let postNow = ISO8601Time.parse("2026-11-21T16:30:00Z")!
 
 func checkDocument(_ policy: PostPolicyDocument, form: PostForm, bucket: String, size: Int64) {
     for condition in policy.conditions {

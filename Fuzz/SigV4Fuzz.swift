@@ -17,7 +17,7 @@ import WireFormats
 let fuzzAccessKey = "AKIAIOSFODNN7EXAMPLE"
 let fuzzSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 /// 2026-11-21T16:30:00Z: minutes after the recorded fixtures (Fixtures/wire), so their dates pass the skew check.
-let fuzzNow = Double(AmzDate.parseISO8601Basic("20261121T163000Z")!)
+let fuzzNow = Double(ISO8601Time.parseBasic("20261121T163000Z")!)
 
 /// As the daemon configures it, and the fixture-replay variant (no clock checks, any region).
 let fuzzVerifiers = [

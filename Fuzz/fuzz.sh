@@ -146,21 +146,23 @@ build() {
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name ByteRangeFuzz "$OUT/src/ByteRange.swift" Fuzz/Support.swift \
             Fuzz/RangeFuzz.swift -o "$BIN/range-fuzz" ;;
     postpolicy)
+        [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name PostPolicy Sources/PostPolicy/*.swift Fuzz/Support.swift \
-            Fuzz/PostPolicyFuzz.swift -o "$BIN/postpolicy-fuzz" ;;
+            Fuzz/PostPolicyFuzz.swift "${WIRE[@]}" -o "$BIN/postpolicy-fuzz" ;;
     formdata)
         # The multipart/form-data parser (Sources/FormData, no dependencies) and the readers over it of
         # the task API's chunk endpoint (FormFieldStream) and of PostObject (PostFormReader), extracted
         # afresh from their sources (they sit in files that import Hummingbird; Fuzz/FormDataFuzz.swift
         # stands in for RequestBody and CoreError). NIOCore: the readers hand on ByteBuffers.
         [ ${#NIO[@]} -gt 0 ] || nio_flags || return 1
+        [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
         extract FormFieldStream 'final class FormFieldStream' Sources/TesseraServer/Tasks/FormFieldStream.swift \
             'static func boundary' 'NIOCore' || return 1
         extract PostFormReader 'final class PostFormReader' Sources/TesseraServer/S3/PostObject.swift \
             'func nextFileChunk' 'NIOCore' || return 1
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name FormDataFuzz "${NIO[@]}" Sources/PostPolicy/*.swift \
             Sources/FormData/*.swift "$OUT/src/FormFieldStream.swift" \
-            "$OUT/src/PostFormReader.swift" Fuzz/Support.swift Fuzz/FormDataFuzz.swift "${NIO_OBJECTS[@]}" \
+            "$OUT/src/PostFormReader.swift" Fuzz/Support.swift Fuzz/FormDataFuzz.swift "${WIRE[@]}" "${NIO_OBJECTS[@]}" \
             -o "$BIN/formdata-fuzz" ;;
     *)
         echo "fuzz.sh: unknown target $t (targets: ${ALL_TARGETS[*]})" >&2; return 2 ;;

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormats
 
 /// An S3 POST policy: the base64 JSON document a browser upload carries in its `policy` field,
 /// signed by the bucket owner, that says until when and with which form fields an upload is allowed.
@@ -71,7 +72,7 @@ public struct PostPolicyDocument: Sendable, Equatable {
         }
         guard case .object(let top) = root else { throw .invalidPolicy("Invalid Policy: Invalid JSON.") }
         guard let exp = top["expiration"] else { throw .invalidPolicy("Invalid Policy: Policy missing expiration.") }
-        guard case .string(let expText) = exp, let seconds = Self.parseISO8601(expText) else {
+        guard case .string(let expText) = exp, let seconds = ISO8601Time.parse(expText) else {
             throw .invalidPolicy("Invalid Policy: Invalid 'expiration' value: '\(exp.text)'")
         }
         guard let list = top["conditions"] else { throw .invalidPolicy("Invalid Policy: Policy missing conditions.") }
@@ -178,44 +179,6 @@ public struct PostPolicyDocument: Sendable, Equatable {
         guard let limits = sizeLimits else { return }
         if size > limits.max { throw .entityTooLarge(size, max: limits.max) }
         if size < limits.min { throw .entityTooSmall(size, min: limits.min) }
-    }
-
-    // MARK: dates
-
-    /// `2007-12-01T12:00:00.000Z` or `2007-12-01T12:00:00Z` to seconds since 1970.
-    public static func parseISO8601(_ text: String) -> Double? {
-        let b = Array(text.utf8)
-        guard b.count >= 20, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a, b[16] == 0x3a, b.last == 0x5a,
-              let year = digits(b, 0, 4), let month = digits(b, 5, 2), let day = digits(b, 8, 2),
-              let hour = digits(b, 11, 2), let minute = digits(b, 14, 2), let second = digits(b, 17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var fraction = 0.0
-        if b.count > 20 {
-            guard b[19] == 0x2e, b.count > 21 else { return nil }
-            var scale = 0.1
-            for c in b[20..<(b.count - 1)] {
-                guard c >= 0x30 && c <= 0x39 else { return nil }
-                fraction += Double(c - 0x30) * scale
-                scale /= 10
-            }
-        }
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
-        return Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction
-    }
-
-    private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
-        var v = 0
-        for i in start..<(start + count) {
-            guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
-            v = v * 10 + Int(b[i] - 0x30)
-        }
-        return v
     }
 }
 

@@ -51,7 +51,7 @@ extension AuthError {
             status: 403,
             details: [
                 ("RequestTime", requestTime),
-                ("ServerTime", AmzDate.formatISO8601(serverTime)),
+                ("ServerTime", ISO8601Time.format(serverTime)),
                 ("MaxAllowedSkewMilliseconds", String(Int64(maxSkew * 1000))),
             ])
     }

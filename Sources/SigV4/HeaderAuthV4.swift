@@ -21,7 +21,7 @@ extension Verifier {
                 name: "x-amz-content-sha256", value: payloadHash)
         }
 
-        let (amzDate, requestTime) = try Self.requestDate(request)
+        let (amzDate, requestTime) = try Self.requestDate(request, now: currentTime())
         let day = String(amzDate.prefix(8))
         if credential.date != day {
             throw AuthError.headerMalformed(
@@ -94,13 +94,14 @@ extension Verifier {
     }
 
     /// x-amz-date wins over Date, as in S3; the result is in the form the string to sign uses.
-    static func requestDate(_ request: IncomingRequest) throws(AuthError) -> (amzDate: String, time: Int64) {
+    /// `now` (seconds since 1970) places a Date header's two-digit year (RFC 850 form).
+    static func requestDate(_ request: IncomingRequest, now: Int64) throws(AuthError) -> (amzDate: String, time: Int64) {
         if let sent = request.header("x-amz-date").map(ASCII.trimmed) {
-            guard let time = AmzDate.parseISO8601Basic(sent) else { throw AuthError.missingDate }
+            guard let time = ISO8601Time.parseBasic(sent) else { throw AuthError.missingDate }
             return (sent, time)
         }
-        if let sent = request.header("date"), let time = AmzDate.parseHTTPDate(ASCII.trimmed(sent)) {
-            return (AmzDate.formatISO8601Basic(time), time)
+        if let sent = request.header("date"), let time = HTTPDate.parse(sent, now: now) {
+            return (ISO8601Time.formatBasic(time), time)
         }
         throw AuthError.missingDate
     }

@@ -29,7 +29,7 @@ extension Verifier {
                 throw Self.credentialMalformed(presigned: true)
             }
             try checkScope(credential, presigned: true)
-            guard AmzDate.parseISO8601Basic(amzDate) != nil else {
+            guard ISO8601Time.parseBasic(amzDate) != nil else {
                 throw AuthError.invalidArgument(
                     "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"", name: "x-amz-date",
                     value: amzDate)

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// Presigned SigV4 URLs: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature.
 extension Verifier {
     /// S3's upper bound for X-Amz-Expires: seven days.
@@ -18,7 +20,7 @@ extension Verifier {
             throw Self.credentialMalformed(presigned: true)
         }
         try checkScope(credential, presigned: true)
-        guard let requestTime = AmzDate.parseISO8601Basic(amzDate) else {
+        guard let requestTime = ISO8601Time.parseBasic(amzDate) else {
             throw AuthError.queryMalformed("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         }
         guard let expires = Int64(expiresText) else {
@@ -72,14 +74,14 @@ extension Verifier {
                 "Request has expired",
                 [
                     ("X-Amz-Expires", String(expires)),
-                    ("Expires", AmzDate.formatISO8601(requestTime + expires)),
-                    ("ServerTime", AmzDate.formatISO8601(server)),
+                    ("Expires", ISO8601Time.format(requestTime + expires)),
+                    ("ServerTime", ISO8601Time.format(server)),
                 ])
         }
         if Double(requestTime - server) > maxSkew {
             throw AuthError.accessDenied(
                 "Request is not valid yet",
-                [("X-Amz-Date", AmzDate.formatISO8601(requestTime)), ("ServerTime", AmzDate.formatISO8601(server))])
+                [("X-Amz-Date", ISO8601Time.format(requestTime)), ("ServerTime", ISO8601Time.format(server))])
         }
     }
 }

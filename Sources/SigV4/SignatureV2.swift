@@ -1,3 +1,5 @@
+import WireFormats
+
 /// SigV2: `Authorization: AWS AKID:base64sig` and `?AWSAccessKeyId=&Signature=&Expires=`.
 extension Verifier {
     /// Query parameters that are part of the SigV2 CanonicalizedResource: S3's documented
@@ -29,9 +31,9 @@ extension Verifier {
         let date = request.header("date").map(ASCII.trimmed)
         let sent: String
         let time: Int64
-        if let amzDate, let t = AmzDate.parseHTTPDate(amzDate) ?? AmzDate.parseISO8601Basic(amzDate) {
+        if let amzDate, let t = HTTPDate.parse(amzDate, now: currentTime()) ?? ISO8601Time.parseBasic(amzDate) {
             (sent, time) = (amzDate, t)
-        } else if amzDate == nil, let date, let t = AmzDate.parseHTTPDate(date) {
+        } else if amzDate == nil, let date, let t = HTTPDate.parse(date, now: currentTime()) {
             (sent, time) = (date, t)
         } else {
             throw AuthError.missingDate
@@ -60,7 +62,7 @@ extension Verifier {
             if server > expires {
                 throw AuthError.accessDenied(
                     "Request has expired",
-                    [("Expires", AmzDate.formatISO8601(expires)), ("ServerTime", AmzDate.formatISO8601(server))])
+                    [("Expires", ISO8601Time.format(expires)), ("ServerTime", ISO8601Time.format(server))])
             }
         }
         // Base64 has '+'; a client that left it unescaped meant '+', not a space.

@@ -23,13 +23,7 @@ public enum ISO8601Time {
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'`, as SigV4's string to sign wants it.
-    public static func formatBasic(_ seconds: Int64) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        append(CivilTime(secondsSince1970: seconds), separated: false, to: &out)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func formatBasic(_ seconds: Int64) -> String { format(seconds, separated: false) }
 
     /// RFC 3339's date-time to seconds since 1970: `yyyy-MM-dd'T'HH:mm:ss`, an optional fraction of a second
     /// (`.` and any number of digits), then `Z` or an offset `±hh:mm` (also `±hhmm` or `±hh`); `t` and `z` may
@@ -74,10 +68,12 @@ public enum ISO8601Time {
     }
 
     /// `yyyy-MM-dd'T'HH:mm:ss'Z'`, as S3 writes times in error details.
-    public static func format(_ seconds: Int64) -> String {
+    public static func format(_ seconds: Int64) -> String { format(seconds, separated: true) }
+
+    private static func format(_ seconds: Int64, separated: Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(20)
-        append(CivilTime(secondsSince1970: seconds), separated: true, to: &out)
+        append(CivilTime(secondsSince1970: seconds), separated: separated, to: &out)
         out.append(UInt8(ascii: "Z"))
         return String(decoding: out, as: UTF8.self)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StorageCore
 import TesseraServer
+import WireFormats
 
 /// Admin commands over an instance's data directory, safe on a stopped or a running instance.
 struct DataDirOption: ParsableArguments {
@@ -29,10 +30,8 @@ struct AdminError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-func iso(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    return f.string(from: date)
-}
+/// `2009-10-12T17:50:30Z`
+func iso(_ date: Date) -> String { ISO8601Time.format(Int64(date.timeIntervalSince1970.rounded(.down))) }
 
 func table(_ rows: [[String]]) -> String {
     guard let first = rows.first else { return "" }

@@ -44,7 +44,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             for k in try options.file().keys() {
-                print("\(k.accessKey)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(ISO8601DateFormatter().string(from: k.created))")
+                print("\(k.accessKey)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(iso(k.created))")
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import PostPolicy
 import Testing
+import WireFormats
 
 /// POST policy decoding and evaluation (browser form uploads), without a server.
 @Suite struct PostPolicyTests {
@@ -26,7 +27,7 @@ import Testing
 
     @Test func decodesBotoV4Policy() throws {
         let p = try PostPolicyDocument(base64: Self.botoV4Policy)
-        #expect(p.expiration == PostPolicyDocument.parseISO8601("2026-11-21T17:24:57Z"))
+        #expect(p.expiration == ISO8601Time.parse("2026-11-21T17:24:57Z"))
         #expect(p.conditions == [
             .equals(field: "bucket", value: "wire-bucket"),
             .equals(field: "key", value: "boto3/presigned-post-s3v4.txt"),
@@ -40,7 +41,7 @@ import Testing
             ("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20261121/us-east-1/s3/aws4_request"),
             ("x-amz-date", "20261121T162457Z"), ("policy", Self.botoV4Policy), ("x-amz-signature", "88749f"),
         ])
-        try p.check(form, bucket: "wire-bucket", now: PostPolicyDocument.parseISO8601("2026-11-21T16:24:57Z")!)
+        try p.check(form, bucket: "wire-bucket", now: ISO8601Time.parse("2026-11-21T16:24:57Z")!)
         #expect(Self.error { try p.check(form, bucket: "other", now: 0) }?.message
             == "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$bucket\", \"wire-bucket\"]")
     }
@@ -87,13 +88,18 @@ import Testing
         #expect(Self.error { _ = try PostPolicyDocument(base64: "!!!!") }?.code == "InvalidPolicyDocument")
     }
 
-    @Test func parsesExpirationTimes() {
-        #expect(PostPolicyDocument.parseISO8601("1970-01-01T00:00:00Z") == 0)
-        #expect(PostPolicyDocument.parseISO8601("2007-12-01T12:00:00.000Z") == 1_196_510_400)
-        #expect(PostPolicyDocument.parseISO8601("2007-12-01T12:00:00.5Z") == 1_196_510_400.5)
-        #expect(PostPolicyDocument.parseISO8601("2007-12-01T12:00:00") == nil)
-        #expect(PostPolicyDocument.parseISO8601("2007-13-01T12:00:00Z") == nil)
-        #expect(PostPolicyDocument.parseISO8601("2007-12-01T12:00:00.Z") == nil)
+    /// The expiration is an RFC 3339 time, read by WireFormats' ISO8601Time (whose own tests cover the format).
+    @Test func parsesExpirationTimes() throws {
+        func expiration(_ text: String) throws -> Double {
+            try Self.policy(#"{"expiration": "\#(text)", "conditions": []}"#).expiration
+        }
+        #expect(try expiration("1970-01-01T00:00:00Z") == 0)
+        #expect(try expiration("2007-12-01T12:00:00.000Z") == 1_196_510_400)
+        #expect(try expiration("2007-12-01T12:00:00.5Z") == 1_196_510_400.5)
+        #expect(try expiration("2007-12-01T13:00:00+01:00") == 1_196_510_400)
+        for bad in ["2007-12-01T12:00:00", "2007-13-01T12:00:00Z", "2007-12-01T12:00:00.Z", "2007-02-30T12:00:00Z"] {
+            #expect(Self.error { _ = try expiration(bad) }?.message == "Invalid Policy: Invalid 'expiration' value: '\"\(bad)\"'")
+        }
     }
 
     // MARK: evaluation

@@ -1,6 +1,7 @@
 import Foundation
 import SigV4
 import Testing
+import WireFormats
 
 /// Replays the recorded client requests in Fixtures/wire through the verifier.
 @Suite struct FixtureReplayTests {
@@ -107,7 +108,7 @@ import Testing
     @Test func clockSkewIsEnforced() throws {
         let record = try #require(try Fixtures.load("rclone-1.60.1-DEV_http.jsonl").first { $0.authKind == .v4Header })
         let sent = try #require(record.header("x-amz-date"))
-        let time = try #require(Self.parseAmzDate(sent))
+        let time = Double(try #require(ISO8601Time.parseBasic(sent)))
         let atSendTime = Verifier(
             region: "us-east-1", credentials: { _ in Fixtures.secret }, now: { Date(timeIntervalSince1970: time + 30) })
         #expect(throws: Never.self) { try atSendTime.verify(record.request) }
@@ -132,14 +133,6 @@ import Testing
             #expect(error?.message == "Request has expired")
             #expect(error?.status == 403)
         }
-    }
-
-    static func parseAmzDate(_ text: String) -> Double? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.date(from: text)?.timeIntervalSince1970
     }
 }
 

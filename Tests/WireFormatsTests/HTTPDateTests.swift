@@ -37,6 +37,11 @@ import WireFormats
         #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT", now: 0) == Self.rfcExample)  // from 1970: 1994
     }
 
+    @Test func sigV2Examples() {
+        #expect(Self.parse("Fri, 24 May 2013 00:00:00 GMT") == 1_369_353_600)
+        #expect(Self.parse("Tue, 27 Mar 2007 19:36:42 +0000") == 1_175_024_202)  // AWS's SigV2 documentation
+    }
+
     @Test func leapDays() {
         #expect(Self.parse("Thu, 29 Feb 2024 00:00:00 GMT") == 1_709_164_800)
         #expect(Self.parse("Tue, 29 Feb 2000 00:00:00 GMT") == 951_782_400)

@@ -4,7 +4,6 @@ import Hummingbird
 import S3XML
 import SigV4
 import StorageCore
-import WireFormats
 
 /// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, and the
 /// sub-resources clients probe (answered as S3 does for a bucket without that configuration).
@@ -78,67 +77,5 @@ extension S3Service {
         default:
             throw CoreError("NotImplemented", "A header or query you provided requested a function that is not implemented. (?\(subresource))")
         }
-    }
-}
-
-/// S3's two time formats.
-enum S3Time {
-    /// 2006-02-03T16:45:09.000Z, for XML.
-    static func iso8601(_ date: Date) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
-        appendISO8601(date, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `iso8601(date)`'s bytes appended to `out` (the access log writes bytes).
-    static func appendISO8601(_ date: Date, to out: inout [UInt8]) {
-        let t = time_t(date.timeIntervalSince1970.rounded(.down))
-        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000)
-        var tmv = tm()
-        var tt = t
-        gmtime_r(&tt, &tmv)
-        let d = DecimalDigits.append
-        d(Int(tmv.tm_year) + 1900, 4, &out); out.append(UInt8(ascii: "-"))
-        d(Int(tmv.tm_mon) + 1, 2, &out); out.append(UInt8(ascii: "-"))
-        d(Int(tmv.tm_mday), 2, &out); out.append(UInt8(ascii: "T"))
-        d(Int(tmv.tm_hour), 2, &out); out.append(UInt8(ascii: ":"))
-        d(Int(tmv.tm_min), 2, &out); out.append(UInt8(ascii: ":"))
-        d(Int(tmv.tm_sec), 2, &out); out.append(UInt8(ascii: "."))
-        d(min(ms, 999), 3, &out); out.append(UInt8(ascii: "Z"))
-    }
-
-    private static let days = Array("SunMonTueWedThuFriSat".utf8)
-    private static let months = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
-
-    /// Wed, 12 Oct 2009 17:50:00 GMT, for headers.
-    static func http(_ date: Date) -> String {
-        var tt = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tmv = tm()
-        gmtime_r(&tt, &tmv)
-        var out: [UInt8] = []
-        out.reserveCapacity(29)
-        let d = DecimalDigits.append
-        let day = Int(tmv.tm_wday) * 3, month = Int(tmv.tm_mon) * 3
-        out.append(contentsOf: days[day..<(day + 3)]); out.append(contentsOf: ", ".utf8)
-        d(Int(tmv.tm_mday), 2, &out); out.append(UInt8(ascii: " "))
-        out.append(contentsOf: months[month..<(month + 3)]); out.append(UInt8(ascii: " "))
-        d(Int(tmv.tm_year) + 1900, 4, &out); out.append(UInt8(ascii: " "))
-        d(Int(tmv.tm_hour), 2, &out); out.append(UInt8(ascii: ":"))
-        d(Int(tmv.tm_min), 2, &out); out.append(UInt8(ascii: ":"))
-        d(Int(tmv.tm_sec), 2, &out); out.append(contentsOf: " GMT".utf8)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Parses an HTTP date (RFC 1123; also RFC 850 and asctime, as HTTP requires).
-    static func parseHTTP(_ s: String) -> Date? {
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "GMT")
-            f.dateFormat = format
-            if let d = f.date(from: s) { return d }
-        }
-        return nil
     }
 }

@@ -92,7 +92,7 @@ struct TasksService: FrontEnd {
         }
         guard req.file_size >= 0 else { throw TaskError(.badRequest, "file_size must not be negative") }
         guard !req.file_name.isEmpty else { throw TaskError(.badRequest, "file_name must not be empty") }
-        if let e = req.expired_at, Self.parseISO8601(e) == nil {
+        if let e = req.expired_at, ISO8601Time.parse(e) == nil {
             throw TaskError(.badRequest, "expired_at must be an ISO 8601 date-time")
         }
         let password = req.encrypt_password.flatMap { $0.isEmpty ? nil : $0 }
@@ -207,7 +207,7 @@ struct TasksService: FrontEnd {
                                                       parts: parts.map { (partNumber: $0.partNumber, etag: $0.etag) })
         let file = StoredFile(id: task.fileID, bucket: task.bucket, key: task.key, name: task.fileName, size: task.fileSize, hash: task.hash,
                               md5: md5Hex, sha256: shaHex, mimeType: task.contentType, poolID: task.poolID, bundleID: task.bundleID,
-                              expiredAt: task.expiredAt, expiresAt: task.expiredAt.flatMap(Self.parseISO8601), createdAt: Date(),
+                              expiredAt: task.expiredAt, expiresAt: task.expiredAt.flatMap(ISO8601Time.parse).map(Date.init(timeIntervalSince1970:)), createdAt: Date(),
                               chunkSize: task.chunkSize, encryption: task.encryption)
         try await tasks.putFile(file)
         try await tasks.deleteTask(id: task.id)
@@ -270,7 +270,7 @@ struct TasksService: FrontEnd {
     func cloudFile(_ f: StoredFile) -> [String: any Sendable] {
         var d: [String: any Sendable] = [
             "id": f.id, "name": f.name, "size": f.size, "hash": f.hash, "md5": f.md5, "sha256": f.sha256,
-            "created_at": Self.iso8601(f.createdAt), "has_password": f.encryption != nil,
+            "created_at": S3Time.iso8601(f.createdAt), "has_password": f.encryption != nil,
         ]
         d["mime_type"] = f.mimeType ?? NSNull()
         d["pool_id"] = f.poolID ?? NSNull()
@@ -304,19 +304,5 @@ struct TasksService: FrontEnd {
     static func newID() -> String {
         var g = SystemRandomNumberGenerator()
         return Hex.fixedWidth(g.next()) + Hex.fixedWidth(g.next())
-    }
-
-    static func parseISO8601(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
-    }
-
-    static func iso8601(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: d)
     }
 }
