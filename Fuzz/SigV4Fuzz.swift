@@ -92,7 +92,7 @@ func replacingQueryParameter(_ raw: String, _ name: String, with value: String) 
     var pieces = ASCII.split(raw, 0x26).map(String.init)
     for (i, piece) in pieces.enumerated() where !piece.isEmpty {
         let rawName = ASCII.firstIndex(of: 0x3d, in: piece[...]).map { piece[..<$0] } ?? piece[...]
-        if URIEncoding.decode(Array(rawName.utf8), plusAsSpace: true) == key {
+        if PercentEncoding.decodeLeniently(rawName.utf8, plusIsSpace: true) == key {
             pieces[i] = rawName + "=" + value
             return pieces.joined(separator: "&")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormats
 
 /// The text fields of a browser upload (S3 PostObject), in the order they arrived, up to the `file` part.
 ///
@@ -126,16 +127,6 @@ public struct ContentDisposition: Sendable, Equatable {
     static func decodeExtended(_ value: String) -> String? {
         let parts = value.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].lowercased() == "utf-8" else { return nil }
-        var bytes: [UInt8] = []
-        var it = parts[2].utf8.makeIterator()
-        while let c = it.next() {
-            if c == UInt8(ascii: "%") {
-                guard let h = it.next(), let l = it.next(), let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) else { return nil }
-                bytes.append(v)
-            } else {
-                bytes.append(c)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        return PercentEncoding.decodeUTF8(parts[2].utf8, plusIsSpace: false)
     }
 }

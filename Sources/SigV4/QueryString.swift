@@ -1,11 +1,13 @@
 import Foundation
+import WireFormats
 
 /// One `name[=value]` pair of a raw query string.
 struct QueryParameter {
     /// Bytes as received (still percent-encoded).
     var rawName: Substring
     var rawValue: Substring
-    /// Percent-decoded, '+' as space.
+    /// Percent-decoded, '+' as space; a '%' not followed by two hex digits stays literal, so a sloppy
+    /// client's query canonicalizes the way it would have signed it (aws-sdk-go v1 sends '+' for ' ').
     var name: [UInt8]
     var value: [UInt8]
 
@@ -34,8 +36,8 @@ struct QueryString {
             parameters.append(
                 QueryParameter(
                     rawName: rawName, rawValue: rawValue,
-                    name: URIEncoding.decode(Array(rawName.utf8), plusAsSpace: true),
-                    value: URIEncoding.decode(Array(rawValue.utf8), plusAsSpace: true)))
+                    name: PercentEncoding.decodeLeniently(rawName.utf8, plusIsSpace: true),
+                    value: PercentEncoding.decodeLeniently(rawValue.utf8, plusIsSpace: true)))
         }
     }
 
@@ -56,7 +58,7 @@ struct QueryString {
         var pairs: [(name: [UInt8], value: [UInt8])] = []
         pairs.reserveCapacity(parameters.count)
         for p in parameters where skip == nil || p.name != skip! {
-            pairs.append((URIEncoding.encode(p.name), URIEncoding.encode(p.value)))
+            pairs.append((PercentEncoding.encode(p.name), PercentEncoding.encode(p.value)))
         }
         pairs.sort { a, b in
             if a.name != b.name { return a.name.lexicographicallyPrecedes(b.name) }

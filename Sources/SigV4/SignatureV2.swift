@@ -67,7 +67,7 @@ extension Verifier {
         }
         // Base64 has '+'; a client that left it unescaped meant '+', not a space.
         let signature = String(
-            decoding: URIEncoding.decode(Array(signatureParam.rawValue.utf8), plusAsSpace: false), as: UTF8.self)
+            decoding: PercentEncoding.decodeLeniently(signatureParam.rawValue.utf8, plusIsSpace: false), as: UTF8.self)
         let stringToSign = Self.stringToSignV2(request, query: query, dateLine: expiresText)
         try checkSignatureV2(stringToSign, provided: signature, accessKey: accessKey, secret: secret)
         return VerifiedAuth(accessKey: accessKey, version: 2, presigned: true, payload: .unsigned)
@@ -124,7 +124,7 @@ extension Verifier {
         for p in query.parameters {
             let name = p.nameString
             guard v2SubResources.contains(name) else { continue }
-            let value = String(decoding: URIEncoding.decode(Array(p.rawValue.utf8), plusAsSpace: false), as: UTF8.self)
+            let value = String(decoding: PercentEncoding.decodeLeniently(p.rawValue.utf8, plusIsSpace: false), as: UTF8.self)
             subresources.append((name, value))
         }
         guard !subresources.isEmpty else { return out }

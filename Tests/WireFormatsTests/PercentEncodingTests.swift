@@ -6,6 +6,7 @@ import WireFormats
         #expect(PercentEncoding.encode("AZaz09-._~") == "AZaz09-._~")
         #expect(PercentEncoding.encode("a b/c+d=e&f") == "a%20b%2Fc%2Bd%3De%26f")
         #expect(PercentEncoding.encode("a b/c", keepingSlash: true) == "a%20b/c")
+        #expect(PercentEncoding.encode("a b/ä+~", keepingSlash: true) == "a%20b/%C3%A4%2B~")  // S3's encoding-type=url
         #expect(PercentEncoding.encode("naïve") == "na%C3%AFve")
         #expect(PercentEncoding.encode([0x00, 0xff]) == Array("%00%FF".utf8))
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import S3XML
 import StorageCore
+import WireFormats
 
 /// ListObjects (v1: marker/NextMarker) and ListObjectsV2 (continuation-token, start-after, fetch-owner).
 extension S3Service {
@@ -27,7 +28,8 @@ extension S3Service {
             start = m
         }
         let page = try await storage.listObjects(bucket: bucket, prefix: prefix, delimiter: delimiter, start: start, maxKeys: maxKeys)
-        let enc: (String) -> String = { urlEncode ? URLEncoding.s3($0) : $0 }
+        // encoding-type=url: all but unreserved characters and "/" percent-encoded, as S3 does and the SDKs decode.
+        let enc: (String) -> String = { urlEncode ? PercentEncoding.encode($0, keepingSlash: true) : $0 }
         let fetchOwner = !v2 || s3.query["fetch-owner"] == "true"
 
         var w = XMLWriter(root: "ListBucketResult")
@@ -79,22 +81,5 @@ enum ContinuationToken {
         let b64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         guard let d = Data(base64Encoded: b64) else { return nil }
         return String(data: d, encoding: .utf8)
-    }
-}
-
-enum URLEncoding {
-    /// encoding-type=url: percent-encode all but unreserved characters and "/", as S3 does and the SDKs decode.
-    static func s3(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
-                out.unicodeScalars.append(UnicodeScalar(b))
-            default:
-                out += String(format: "%%%02X", b)
-            }
-        }
-        return out
     }
 }

@@ -7,6 +7,7 @@ import PostPolicy
 import S3XML
 import SigV4
 import StorageCore
+import WireFormats
 
 /// PostObject: browser-based form upload (`POST /bucket`, multipart/form-data), as made by
 /// boto3's `generate_presigned_post` and HTML forms.
@@ -77,13 +78,13 @@ extension S3Service {
         let etag = "\"\(record.etag)\""
         var headers = HTTPFields()
         headers[.eTag] = etag
-        let path = s3.virtualHosted ? "/" + Self.formURIEncode(record.key, keepSlash: true)
-            : "/" + Self.formURIEncode(record.bucket, keepSlash: false) + "/" + Self.formURIEncode(record.key, keepSlash: true)
+        let path = s3.virtualHosted ? "/" + PercentEncoding.encode(record.key, keepingSlash: true)
+            : "/" + PercentEncoding.encode(record.bucket) + "/" + PercentEncoding.encode(record.key, keepingSlash: true)
         let location = "http://" + s3.host + path
         let redirect = form.value("success_action_redirect") ?? form.value("redirect")
         if let redirect, !redirect.isEmpty, let url = URLComponents(string: redirect), url.scheme != nil, url.host != nil {
-            let query = "bucket=" + Self.formURIEncode(record.bucket, keepSlash: false) + "&key="
-                + Self.formURIEncode(record.key, keepSlash: false) + "&etag=" + Self.formURIEncode(etag, keepSlash: false)
+            let query = "bucket=" + PercentEncoding.encode(record.bucket) + "&key="
+                + PercentEncoding.encode(record.key) + "&etag=" + PercentEncoding.encode(etag)
             var target = redirect
             if let hash = target.firstIndex(of: "#") { target = String(target[..<hash]) }
             target += (url.percentEncodedQuery.map { $0.isEmpty ? "" : "&" } ?? "?") + query
@@ -104,23 +105,6 @@ extension S3Service {
         default:
             return Response(status: .noContent, headers: headers)
         }
-    }
-
-    /// RFC 3986 unreserved characters stay; everything else is %XX (UTF-8).
-    static func formURIEncode(_ s: String, keepSlash: Bool) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            case UInt8(ascii: "/") where keepSlash:
-                out += "/"
-            default:
-                out += String(format: "%%%02X", b)
-            }
-        }
-        return out
     }
 }
 

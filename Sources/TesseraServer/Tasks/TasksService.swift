@@ -234,7 +234,7 @@ struct TasksService: FrontEnd {
         headers[.contentType] = file.mimeType ?? "application/octet-stream"
         headers[.acceptRanges] = "bytes"
         headers[.eTag] = "\"\(file.md5)\""
-        headers[.contentDisposition] = "attachment; filename*=UTF-8''" + URLEncoding.s3(file.name)
+        headers[.contentDisposition] = "attachment; filename*=UTF-8''" + PercentEncoding.encode(file.name, keepingSlash: true)
         var range: ClosedRange<Int64>? = file.size > 0 ? 0...(file.size - 1) : nil
         var status = HTTPResponse.Status.ok
         if let raw = request.headers[.range] {

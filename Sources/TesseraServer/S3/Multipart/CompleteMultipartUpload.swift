@@ -4,6 +4,7 @@ import Hummingbird
 import S3XML
 import SigV4
 import StorageCore
+import WireFormats
 
 /// CompleteMultipartUpload: POST /b/k?uploadId=U with the part list. The object becomes a manifest
 /// of the part blobs: no data is copied, whatever the part sizes. Its checksum (COMPOSITE, or FULL_OBJECT
@@ -18,7 +19,7 @@ extension S3Service {
         let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
                                                                checksums: try completionChecksums(entries, s3: s3))
         var w = XMLWriter(root: "CompleteMultipartUploadResult")
-        w.element("Location", "http://\(s3.host)/\(bucket)/\(URLEncoding.s3(key))")
+        w.element("Location", "http://\(s3.host)/\(bucket)/\(PercentEncoding.encode(key, keepingSlash: true))")
         w.element("Bucket", bucket)
         w.element("Key", key)
         w.element("ETag", "\"\(record.etag)\"")

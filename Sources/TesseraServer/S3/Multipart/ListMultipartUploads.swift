@@ -1,6 +1,7 @@
 import Hummingbird
 import S3XML
 import StorageCore
+import WireFormats
 
 /// ListMultipartUploads: GET /b?uploads with prefix, delimiter, key-marker, upload-id-marker, max-uploads.
 /// Markers are positions in (key, upload ID) order; they need not name an existing upload.
@@ -12,7 +13,7 @@ extension S3Service {
         let uploadIDMarker = keyMarker.isEmpty ? "" : (s3.query["upload-id-marker"] ?? "")
         let maxUploads = try queryInt(s3, "max-uploads", default: 1000, range: 0...1000)
         let urlEncode = try encodingType(s3)
-        let enc: (String) -> String = { urlEncode ? URLEncoding.s3($0) : $0 }
+        let enc: (String) -> String = { urlEncode ? PercentEncoding.encode($0, keepingSlash: true) : $0 }
         let page = try await storage.listMultipartUploads(bucket: bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
                                                           uploadIDMarker: uploadIDMarker, maxUploads: maxUploads)
         var w = XMLWriter(root: "ListMultipartUploadsResult")
