@@ -1,7 +1,5 @@
-// libFuzzer target: the Range header parser, `ByteRange.parse` (Sources/TesseraServer/S3/GetObject.swift).
-// GetObject.swift imports Hummingbird, so it cannot be compiled here; Fuzz/fuzz.sh extracts the
-// `enum ByteRange` declaration from it at build time (no copy is kept in the repository), and this
-// harness is compiled together with that extract.
+// libFuzzer target: the Range header parser, `ByteRange.parse` (Sources/TesseraServer/S3/ByteRange.swift,
+// which needs only Foundation: Fuzz/fuzz.sh compiles it together with this harness).
 //
 // Input: byte 0 < 0x80: the object size is that byte (0...127, where the edge cases are);
 //        otherwise the next 8 bytes (little endian, sign bit cleared) are the size.

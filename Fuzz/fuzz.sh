@@ -140,11 +140,9 @@ build() {
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name SigV4 Sources/SigV4/*.swift Fuzz/Support.swift "$harness" \
             "${WIRE[@]}" "${CRYPTO[@]}" -o "$BIN/$t-fuzz" ;;
     range)
-        # GetObject.swift imports Hummingbird: compile only its pure `enum ByteRange`, extracted afresh
-        # from the current source on every build (nothing is copied into the repository).
-        extract ByteRange 'enum ByteRange' Sources/TesseraServer/S3/GetObject.swift 'static func parse' '' || return 1
-        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name ByteRangeFuzz "$OUT/src/ByteRange.swift" Fuzz/Support.swift \
-            Fuzz/RangeFuzz.swift -o "$BIN/range-fuzz" ;;
+        # `enum ByteRange` has a file of its own (Foundation only).
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name ByteRangeFuzz Sources/TesseraServer/S3/ByteRange.swift \
+            Fuzz/Support.swift Fuzz/RangeFuzz.swift -o "$BIN/range-fuzz" ;;
     postpolicy)
         [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name PostPolicy Sources/PostPolicy/*.swift Fuzz/Support.swift \
