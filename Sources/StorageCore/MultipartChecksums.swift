@@ -105,21 +105,20 @@ public enum MultipartChecksums {
         case .crc64nvme: (poly, width) = (CRC64NVME.reflectedPoly, 64)
         case .sha1, .sha256: return nil
         }
-        // The CRC of nothing is 0 for all three, and combine(0, b, n) == b. Parts share a size (all but
-        // the last), so each size's shift operator is built once: 10,000 parts cost 10,000 cheap steps.
-        var operators: [Int64: CRCShiftOperator] = [:]
-        var last: (size: Int64, shift: CRCShiftOperator)?
+        // The CRC of nothing is 0 for all three, and combine(0, b, n) == b. Parts mostly share a size (all
+        // but the last under the aws profile), so the factor of the previous part's size is reused.
+        let arithmetic = CRCPolynomialArithmetic(reflectedPoly: poly, width: width)
+        var last: (size: Int64, factor: UInt64)?
         var crc: UInt64 = 0
         for p in parts {
-            let shift: CRCShiftOperator
+            let factor: UInt64
             if let last, last.size == p.size {
-                shift = last.shift
+                factor = last.factor
             } else {
-                shift = operators[p.size] ?? CRCShiftOperator(lengthOfB: p.size, reflectedPoly: poly, width: width)
-                operators[p.size] = shift
-                last = (p.size, shift)
+                factor = arithmetic.zeroBytesFactor(p.size)
+                last = (p.size, factor)
             }
-            crc = shift.combine(crc, be(p.checksum))
+            crc = arithmetic.combine(crc, be(p.checksum), factorOfB: factor)
         }
         let bytes = (0..<algorithm.digestLength).map { UInt8(truncatingIfNeeded: crc >> (8 * UInt64(algorithm.digestLength - 1 - $0))) }
         return Base64.encode(bytes)

@@ -63,19 +63,37 @@ import Testing
     }
 }
 
-@Suite struct ShiftOperatorTests {
-    @Test func operatorCombineEqualsDirectCombine() {
+@Suite struct PolynomialArithmeticTests {
+    /// The polynomial product method agrees with the GF(2) matrix method (and so with zlib) for all
+    /// three CRCs, over random registers and lengths from 0 to 2^40, and for lengths near 2^63.
+    @Test func combineEqualsTheMatrixMethod() {
         var g = SystemRandomNumberGenerator()
-        for _ in 0..<50 {
-            let a = UInt64.random(in: 0...UInt64.max, using: &g), b = UInt64.random(in: 0...UInt64.max, using: &g)
-            let len = Int64.random(in: 0...(1 << 40), using: &g)
-            let op64 = CRCShiftOperator(lengthOfB: len, reflectedPoly: CRC64NVME.reflectedPoly, width: 64)
-            #expect(op64.combine(a, b) == CRC64NVME.combine(a, b, lengthOfB: len))
+        let crc64 = CRCPolynomialArithmetic(reflectedPoly: CRC64NVME.reflectedPoly, width: 64)
+        let crc32c = CRCPolynomialArithmetic(reflectedPoly: UInt64(CRC32C.reflectedPoly), width: 32)
+        let crc32 = CRCPolynomialArithmetic(reflectedPoly: 0xEDB8_8320, width: 32)
+        var lengths: [Int64] = [0, 1, 2, 7, 8, 5 << 20, Int64.max, Int64.max - 1, 1 << 62]
+        for _ in 0..<200 { lengths.append(Int64.random(in: 0...(1 << 40), using: &g)) }
+        for len in lengths {
+            // B's CRC is a real one: an empty B's is 0 (the matrix method returns crc(A) for len 0 whatever B).
+            let a = UInt64.random(in: 0...UInt64.max, using: &g), b = len == 0 ? 0 : UInt64.random(in: 0...UInt64.max, using: &g)
+            #expect(crc64.combine(a, b, factorOfB: crc64.zeroBytesFactor(len)) == CRC64NVME.combine(a, b, lengthOfB: len), "\(len)")
             let (a32, b32) = (UInt32(truncatingIfNeeded: a), UInt32(truncatingIfNeeded: b))
-            let opC = CRCShiftOperator(lengthOfB: len, reflectedPoly: UInt64(CRC32C.reflectedPoly), width: 32)
-            #expect(UInt32(opC.combine(UInt64(a32), UInt64(b32))) == CRC32C.combine(a32, b32, lengthOfB: len))
-            let op32 = CRCShiftOperator(lengthOfB: len, reflectedPoly: 0xEDB8_8320, width: 32)
-            #expect(UInt32(op32.combine(UInt64(a32), UInt64(b32))) == CRC32.combine(a32, b32, lengthOfB: len))
+            #expect(UInt32(crc32c.combine(UInt64(a32), UInt64(b32), factorOfB: crc32c.zeroBytesFactor(len)))
+                == CRC32C.combine(a32, b32, lengthOfB: len), "\(len)")
+            #expect(UInt32(crc32.combine(UInt64(a32), UInt64(b32), factorOfB: crc32.zeroBytesFactor(len)))
+                == CRC32.combine(a32, b32, lengthOfB: len), "\(len)")
         }
+    }
+
+    /// The CRC of a real concatenation, from its pieces' CRCs: the identity the combine rests on.
+    @Test func combinedPiecesEqualTheWholeMessage() {
+        var g = SystemRandomNumberGenerator()
+        let arithmetic = CRCPolynomialArithmetic(reflectedPoly: CRC64NVME.reflectedPoly, width: 64)
+        let pieces = (0..<6).map { _ in (0..<Int.random(in: 0...5000, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) } }
+        var crc: UInt64 = 0
+        for piece in pieces {
+            crc = arithmetic.combine(crc, CRC64NVME.checksum(piece), factorOfB: arithmetic.zeroBytesFactor(Int64(piece.count)))
+        }
+        #expect(crc == CRC64NVME.checksum(pieces.flatMap { $0 }))
     }
 }
