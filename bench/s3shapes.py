@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -62,29 +63,15 @@ def uuid4() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
-_PATHS: dict[str, str] = {}
-
-
+@functools.lru_cache(maxsize=100_000)
 def uri_path(path: str) -> str:
     """botocore's S3 path encoding (no double encoding, '/' and '~' kept)."""
-    e = _PATHS.get(path)
-    if e is None:
-        e = quote(path, safe="/~")
-        if len(_PATHS) < 100_000:
-            _PATHS[path] = e
-    return e
+    return quote(path, safe="/~")
 
 
-_VALUES: dict[str, str] = {}
-
-
+@functools.lru_cache(maxsize=100_000)
 def uri_value(v: str) -> str:
-    e = _VALUES.get(v)
-    if e is None:
-        e = quote(v, safe="-_.~")
-        if len(_VALUES) < 100_000:
-            _VALUES[v] = e
-    return e
+    return quote(v, safe="-_.~")
 
 
 class SigningKeys:
