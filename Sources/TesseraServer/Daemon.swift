@@ -71,7 +71,8 @@ public enum Daemon {
         }
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads()],
+            additionalChannelHandlers: [HTTP10Persistence.Installer(), ConnectionLimiter(counter: connections), ContinueHandler(),
+                                        LargeReads()],
             idleTimeout: .seconds(120))
         return Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
@@ -93,7 +94,7 @@ public enum Daemon {
         let service = WorkerService(storage: storage, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous, scopes: scopes, logger: logger)
         return Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
-            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
             onServerRunning: { channel in logger.info("worker JSON API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
             logger: logger
@@ -109,7 +110,7 @@ public enum Daemon {
                                    scopes: scopes, logger: logger)
         let app = Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
-            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
             onServerRunning: { channel in logger.info("task upload API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
             logger: logger
