@@ -110,6 +110,12 @@ def test_metrics_count_requests_by_operation_and_status(tmp_path):
             s3.get_object(Bucket="metrics", Key="missing")
         up = s3.create_multipart_upload(Bucket="metrics", Key="mp")
         s3.upload_part(Bucket="metrics", Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=b"x" * 1000)
+        # A request whose signature fails is still counted under its operation, not "Unknown".
+        import boto3
+        forger = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                              aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY + "x")
+        with pytest.raises(forger.exceptions.ClientError):
+            forger.get_object(Bucket="metrics", Key="a")
 
         after = scrape(admin)
         inc = lambda name, **l: value(after, name, **l) - value(before, name, **l)  # noqa: E731
@@ -117,12 +123,13 @@ def test_metrics_count_requests_by_operation_and_status(tmp_path):
         assert inc("tessera_s3_requests_total", operation="PutObject", status="200") == 1
         assert inc("tessera_s3_requests_total", operation="GetObject", status="200") == 1
         assert inc("tessera_s3_requests_total", operation="GetObject", status="404") == 1
+        assert inc("tessera_s3_requests_total", operation="GetObject", status="403") == 1
         assert inc("tessera_s3_requests_total", operation="UploadPart", status="200") == 1
         assert inc("tessera_s3_received_bytes_total", operation="PutObject") == len(body)
         assert inc("tessera_s3_received_bytes_total", operation="UploadPart") == 1000
         assert inc("tessera_s3_sent_bytes_total", operation="GetObject") >= len(body)
         assert inc("tessera_s3_request_duration_seconds_count", operation="PutObject") == 1
-        assert value(after, "tessera_s3_request_duration_seconds_bucket", operation="GetObject", le="+Inf") == 2
+        assert value(after, "tessera_s3_request_duration_seconds_bucket", operation="GetObject", le="+Inf") == 3  # 200, 404, 403
         assert value(after, "tessera_s3_requests_in_flight") == 0
         assert value(after, "tessera_multipart_uploads_active") == 1
         assert value(after, "tessera_multipart_parts_stored") == 1

@@ -24,12 +24,15 @@ struct S3Service: FrontEnd {
         var context = context
         let s3 = try S3Request(request, domain: domain)
         (context.access.bucket, context.access.key) = (s3.bucket ?? "", s3.key ?? "")
+        // Resolved before authentication, so that the access line names the operation of a request
+        // that fails it; a malformed parameter is reported only once the signature has been checked.
+        let resolved = Result { try S3Endpoint.resolve(s3, maxParts: storage.validator.limits.maxParts) }
+        if case .success(let endpoint) = resolved { context.access.operation = endpoint.name }
         // PostObject's credentials are form fields: its handler verifies the policy signature.
         let isPostObject = S3Endpoint.isPostObject(s3)
         let auth = isPostObject ? Self.formUploadAuth : try authenticate(s3)
         if !isPostObject { context.authenticated(as: auth.accessKey) }
-        let endpoint = try S3Endpoint.resolve(s3, maxParts: storage.validator.limits.maxParts)
-        context.access.operation = endpoint.name
+        let endpoint = try resolved.get()
         if !isPostObject { try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access) }
         return try await dispatch(endpoint, s3, body: request.body, auth: auth)
     }
