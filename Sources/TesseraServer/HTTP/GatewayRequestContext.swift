@@ -12,9 +12,9 @@ struct GatewayRequestContext: RequestContext {
     /// Method and bytes in are set by `AccessLogMiddleware`; operation, bucket, key and key ID by the
     /// front end as it parses and authenticates.
     let access: AccessRecord
-    /// The access key whose signature was verified; nil before authentication, for anonymous
-    /// requests, and on the bearer-token front ends.
-    var identity: String?
+    /// The access key whose signature was verified (kept by the access record, which logs it); nil
+    /// before authentication, for anonymous requests, and on the bearer-token front ends.
+    var identity: String? { access.keyID == AccessRecord.noKey || access.keyID.isEmpty ? nil : access.keyID }
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -23,8 +23,5 @@ struct GatewayRequestContext: RequestContext {
     }
 
     /// Records the verified identity, for the handlers and the access line.
-    mutating func authenticated(as accessKey: String) {
-        identity = accessKey
-        access.keyID = accessKey
-    }
+    func authenticated(as accessKey: String) { access.keyID = accessKey }
 }

@@ -101,7 +101,9 @@ final class AccessRecord: @unchecked Sendable {
     let start = ContinuousClock.now
     var logger: Logger
     var operation = "Unknown"
-    var keyID = "-"
+    /// The key ID written for a request no key signed.
+    static let noKey = "-"
+    var keyID = noKey
     var bucket = ""
     var key = ""
     var status = 0
@@ -159,7 +161,7 @@ final class AccessRecord: @unchecked Sendable {
         if sent > 0 { meters.sent.increment(by: sent) }
 
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        AccessLine(requestID: requestID, keyID: keyID.isEmpty ? "-" : keyID, operation: operation, method: method, bucket: bucket,
+        AccessLine(requestID: requestID, keyID: keyID.isEmpty ? Self.noKey : keyID, operation: operation, method: method, bucket: bucket,
                    key: key, status: status, bytesIn: bytesIn, bytesOut: sent, milliseconds: ms,
                    error: error.map { "\(type(of: $0))" }).log(to: logger)
     }

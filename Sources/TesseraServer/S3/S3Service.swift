@@ -21,7 +21,6 @@ struct S3Service: FrontEnd {
     let maxXMLBody = 4 << 20
 
     func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
-        var context = context
         let s3 = try S3Request(request, domain: domain)
         (context.access.bucket, context.access.key) = (s3.bucket ?? "", s3.key ?? "")
         // Resolved before authentication, so that the access line names the operation of a request
@@ -49,7 +48,7 @@ struct S3Service: FrontEnd {
             core = .internalError(String(describing: type(of: error)))
         }
         let access = context.access
-        let resource = access.bucket.isEmpty ? String((request.head.path ?? "/").prefix { $0 != "?" })
+        let resource = access.bucket.isEmpty ? RequestTarget(request.head.path ?? "/").rawPath
             : "/" + access.bucket + (access.key.isEmpty ? "" : "/" + access.key)
         return S3ErrorResponse.response(core, resource: resource, requestID: context.requestID, isHead: request.method == .head)
     }
