@@ -50,9 +50,9 @@ public struct CRC32C: ChecksumHasher {
 
     /// CRC of A||B from crc(A), crc(B) and len(B).
     public static func combine(_ a: UInt32, _ b: UInt32, lengthOfB: Int64) -> UInt32 {
-        UInt32(truncatingIfNeeded: gf2CombineReflected(UInt64(a), UInt64(b), lengthOfB: lengthOfB,
-                                                       reflectedPoly: UInt64(reflectedPoly), width: 32))
+        UInt32(truncatingIfNeeded: arithmetic.combine(UInt64(a), UInt64(b), factorOfB: arithmetic.zeroBytesFactor(lengthOfB)))
     }
+    static let arithmetic = CRCPolynomialArithmetic(reflectedPoly: UInt64(reflectedPoly), width: 32)
 
     public static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
         var h = CRC32C()

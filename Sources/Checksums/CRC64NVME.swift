@@ -49,8 +49,9 @@ public struct CRC64NVME: ChecksumHasher {
 
     /// CRC of A||B from crc(A), crc(B) and len(B).
     public static func combine(_ a: UInt64, _ b: UInt64, lengthOfB: Int64) -> UInt64 {
-        gf2CombineReflected(a, b, lengthOfB: lengthOfB, reflectedPoly: reflectedPoly, width: 64)
+        arithmetic.combine(a, b, factorOfB: arithmetic.zeroBytesFactor(lengthOfB))
     }
+    static let arithmetic = CRCPolynomialArithmetic(reflectedPoly: reflectedPoly, width: 64)
 
     public static func checksum(_ bytes: some Collection<UInt8>) -> UInt64 {
         var h = CRC64NVME()
