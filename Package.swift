@@ -80,6 +80,11 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // The bench's reference for the framework's own cost: Hummingbird answering 4 KiB, nothing else.
+        .executableTarget(name: "tessera-framework-floor", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
 
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "WireFormats"]),
