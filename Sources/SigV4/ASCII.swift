@@ -38,7 +38,19 @@ enum ASCII {
 
     /// Splits on an ASCII byte without grapheme breaking, which dominates Character-based split.
     static func split(_ text: Substring, _ separator: UInt8) -> [Substring] {
-        text.utf8.split(separator: separator, omittingEmptySubsequences: false).map { Substring($0) }
+        var pieces: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == separator {
+                pieces.append(Substring(utf8[start..<i]))
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        pieces.append(Substring(utf8[start..<utf8.endIndex]))
+        return pieces
     }
 
     static func split(_ text: String, _ separator: UInt8) -> [Substring] { split(text[...], separator) }

@@ -43,8 +43,7 @@ struct QueryString {
 
     /// First parameter whose decoded name is exactly `name`.
     func parameter(_ name: String) -> QueryParameter? {
-        let key = Array(name.utf8)
-        return parameters.first { $0.name == key }
+        parameters.first { $0.name.elementsEqual(name.utf8) }
     }
 
     func value(_ name: String) -> String? { parameter(name)?.valueString }

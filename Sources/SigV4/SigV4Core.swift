@@ -1,3 +1,4 @@
+import Crypto
 import WireFormats
 
 /// The part of SigV4 verification shared by the Authorization header and presigned URLs.
@@ -43,16 +44,18 @@ extension Verifier {
     func checkSignature(_ claim: SigV4Claim, request: IncomingRequest, secret: String) throws(AuthError) -> [UInt8] {
         let canonicalRequest = CanonicalRequest.build(
             method: request.method, path: request.path, canonicalQuery: claim.canonicalQuery,
-            canonicalHeaders: CanonicalRequest.canonicalHeaders(claim.signedHeaders, in: request),
-            signedHeaders: claim.signedHeaders.joined(separator: ";"), payloadHash: claim.payloadHash)
-        let scope = claim.credential.scope
+            signedHeaders: claim.signedHeaders, in: request, payloadHash: claim.payloadHash)
         let stringToSign = CanonicalRequest.stringToSign(
-            amzDate: claim.amzDate, scope: scope, canonicalRequest: canonicalRequest)
+            amzDate: claim.amzDate, scope: claim.credential, canonicalRequest: canonicalRequest)
         let key = keyCache.signingKey(
             secret: secret, date: claim.credential.date, region: claim.credential.region,
             service: claim.credential.service)
-        let expected = Hex.encode(Primitives.hmacSHA256(key: key, stringToSign))
-        guard ConstantTime.equals(expected, ASCII.lowercased(claim.signature)) else {
+        var expected: [UInt8] = []
+        expected.reserveCapacity(64)
+        Hex.append(HMAC<SHA256>.authenticationCode(for: stringToSign, using: SymmetricKey(data: key)), to: &expected)
+        guard ConstantTime.equals(expected, hexIgnoringCase: claim.signature) else {
+            let stringToSign = String(decoding: stringToSign, as: UTF8.self)
+            let canonicalRequest = String(decoding: canonicalRequest, as: UTF8.self)
             throw AuthError.signatureDoesNotMatch([
                 ("AWSAccessKeyId", claim.credential.accessKey),
                 ("StringToSign", stringToSign),
