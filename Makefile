@@ -41,6 +41,7 @@ loadtest: release
 ## Performance figures and their ratios to references measured in the same run (loopback only; not part of test).
 ## BENCH_FULL=1 adds the 10 GiB multipart case. See docs/performance.md.
 bench: release
+	$(SWIFT) build -c release --product tessera-framework-floor
 	TESSERA_BIN=$(BIN) $(PYTHON) bench/run.py
 
 clean:

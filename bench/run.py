@@ -63,6 +63,7 @@ REGION = "us-east-1"
 AK, SK = "benchaccesskey", "benchsecretkey-0123456789abcdef"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("TESSERA_BIN") or os.path.join(ROOT, ".build", "release", "tessera")
+FLOOR_BIN = os.environ.get("TESSERA_FLOOR_BIN") or os.path.join(os.path.dirname(BIN), "tessera-framework-floor")
 FULL = os.environ.get("BENCH_FULL") == "1"
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
@@ -241,6 +242,8 @@ def ensure_tools() -> None:
              "CRC64NVME checksums as botocore computes them with awscrt, will fail")
     if not os.access(BIN, os.X_OK):
         raise RuntimeError(f"no daemon binary at {BIN}: run `make bench` (it builds release first)")
+    if not os.access(FLOOR_BIN, os.X_OK):
+        raise RuntimeError(f"no framework floor at {FLOOR_BIN}: run `make bench` (it builds it)")
 
 
 def nginx_bin() -> str:
@@ -675,6 +678,44 @@ http {{
             self.proc = None
 
 
+class FrameworkFloor:
+    """tessera-framework-floor (Sources/tessera-framework-floor): Hummingbird on the daemon's HTTP/1 settings
+    answering every request with the same 4 KiB and doing nothing else. What a small GET costs in the
+    framework alone, whatever Tessera does on top."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = os.path.join(TMP, "framework-floor.log")
+
+    def start(self) -> "FrameworkFloor":
+        self.proc = spawn([FLOOR_BIN, str(self.port)], self.log)
+        wait_port(self.port, self.proc, 30, self.log)
+        return self
+
+    def stop(self) -> None:
+        if self.proc:
+            end(self.proc, signal.SIGTERM, 20)
+            self.proc = None
+
+    def subject(self, name: str, pool: "Pool") -> "Subject":
+        return Subject(name, pool, self.port, self.proc.pid)
+
+
+def report_floor(floor: "Subject", subjects: list["Subject"], unit: str, what: str) -> None:
+    """The floor's figure, its ratio to the nginx runs next to it, and each subject's share of it."""
+    fs = floor.sample
+    figure(floor.name, fs.median, unit, f"({fs.spread(unit, what='wrk runs')}; Hummingbird alone on the daemon's "
+                                        f"HTTP/1 settings: {what}; no routing, signature, store or access line)")
+    figure(f"{floor.name}_vs_nginx", fs.median / floor.ref_sample.median, "ratio",
+           f"(informational: the ceiling of any answer given through the framework; vs {fmt(floor.ref_sample.median)} "
+           f"{unit}, the median of the {len(floor.refs)} nginx runs next to its runs)")
+    for s in subjects:
+        figure(f"{s.name}_vs_framework_floor", s.sample.median / fs.median, "ratio",
+               "(informational: the share of the framework's own rate that the daemon keeps)")
+    figure(f"{floor.name}_cpu", floor.cpu_us(), "cpu-us/req", "(informational: the framework floor's CPU per request)")
+
+
 # ---------------------------------------------------------------------------------------------
 # Figures against the main daemon (default flags: fsync on)
 
@@ -904,7 +945,14 @@ def get_4kib(c: Ctx) -> None:
     ]
     ref = Subject("ref_nginx_get_4kib", Pool("ref_nginx_get_4kib", body_length=body, fixed=[
         (sh.curl_get.build("GET", path(k), nhost), b"") for k in range(N_KEYS)]), c.nginx.port, c.nginx.proc.pid)
-    interleaved(ref, subjects)
+    floor = FrameworkFloor().start()
+    try:
+        fhost = f"{HOST}:{floor.port}"
+        floor_subject = floor.subject("ref_framework_floor_get_4kib", Pool("ref_framework_floor_get_4kib", body_length=body, fixed=[
+            (sh.curl_get.build("GET", path(k), fhost), b"") for k in range(N_KEYS)]))
+        interleaved(ref, subjects + [floor_subject])
+    finally:
+        floor.stop()
     report_series(ref, subjects, "req/s", "nginx's static files of the same 2,000 keys, curl's headers; "
                                           "one run right before and after every run below")
     for s in subjects:
@@ -915,6 +963,7 @@ def get_4kib(c: Ctx) -> None:
         else:
             figure(f"{s.name}_vs_nginx", s.sample.median / rm, "ratio",
                    f"(informational, no bar: one URL repeated, which a cache of verified URLs could answer) {extra}")
+    report_floor(floor_subject, subjects, "req/s", "the same 4 KiB for every GET of the same 2,000 paths")
     for s in subjects + [ref]:
         figure(f"{s.name}_cpu", s.cpu_us() if s is not ref else sum(r.cpu for r in ref.runs) / sum(r.requests for r in ref.runs) * 1e6,
                "cpu-us/req", f"(informational: {'nginx (master and workers)' if s is ref else 'daemon'} CPU per request)")
@@ -947,9 +996,17 @@ def put_4kib(c: Ctx) -> None:
     ref = Subject("ref_nginx_put_4kib", Pool("ref_nginx_put_4kib", tail=tail, statuses="201,204", fixed=[
         (sh.curl_get.build("PUT", f"/bench/put4k/{k:04d}", nhost, 4 * KiB), b"%016x" % k) for k in range(N_KEYS)]),
         c.nginx.port, c.nginx.proc.pid)
-    interleaved(ref, [ours])
+    floor = FrameworkFloor().start()
+    try:
+        fhost = f"{HOST}:{floor.port}"
+        floor_subject = floor.subject("ref_framework_floor_put_4kib", Pool("ref_framework_floor_put_4kib", tail=tail, fixed=[
+            (sh.curl_get.build("PUT", f"/bench/put4k/{k:04d}", fhost, 4 * KiB), b"%016x" % k) for k in range(N_KEYS)]))
+        interleaved(ref, [ours, floor_subject])
+    finally:
+        floor.stop()
     report_series(ref, [ours], "ops/s", "nginx WebDAV PUT (dav_methods PUT, no fsync) of the same 2,000 names, "
                                         "curl's headers; one run right before and after every run below")
+    report_floor(floor_subject, [ours], "ops/s", "each 4 KiB PUT body read and answered with an empty 200, nothing stored")
     m = ours.sample.median
     ratio_bar("put_4kib_vs_nginx", m, ours.ref_sample.median, 1.5,
               f"(vs {fmt(ours.ref_sample.median)} ops/s, the median of the {len(ours.refs)} nginx runs next to its runs)")
