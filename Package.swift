@@ -1,6 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// What every front end (S3API, WorkerAPI, TasksAPI) imports: the shared request path, the keys, the core, Hummingbird.
+let frontEndDependencies: [Target.Dependency] = [
+    "GatewayHTTP", "AccessKeys", "StorageCore",
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+]
+
 let package = Package(
     name: "tessera",
     platforms: [.macOS(.v14)],
@@ -52,27 +61,51 @@ let package = Package(
         .target(name: "FileBlobs", dependencies: [
             "StorageCore", "Checksums", "WireFormats", .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .target(name: "TesseraServer", dependencies: [
-            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML", "Checksums", "PostPolicy", "FormData",
-            "WireFormats",
+        // The one request path every front end shares: request context, access line and metrics, error
+        // mapping, target decoding, the channel handlers, object headers, the log handler.
+        .target(name: "GatewayHTTP", dependencies: [
+            "StorageCore", "WireFormats",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Access keys: the keys file (`tessera keys`) and what each key may do (KeyScopes).
+        .target(name: "AccessKeys", dependencies: ["StorageCore"]),
+        // The S3 REST/XML front end: S3Service, S3Endpoint, S3Request, one file per operation.
+        .target(name: "S3API", dependencies: frontEndDependencies + [
+            "SigV4", "S3XML", "Checksums", "PostPolicy", "FormData", "WireFormats", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The Worker-style JSON multipart front end (seeds 000/001).
+        .target(name: "WorkerAPI", dependencies: frontEndDependencies),
+        // The task-based chunk upload front end (seed 003) and its file expiry sweeper.
+        .target(name: "TasksAPI", dependencies: frontEndDependencies + [
+            "FormData", "WireFormats",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The daemon: composes the listeners, layers the configuration, the admin listener, the upload sweeper.
+        .target(name: "TesseraServer", dependencies: [
+            "GatewayHTTP", "AccessKeys", "S3API", "WorkerAPI", "TasksAPI",
+            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "tessera", dependencies: [
-            "TesseraServer", "StorageCore", "WireFormats",
+            "TesseraServer", "GatewayHTTP", "AccessKeys", "StorageCore", "WireFormats",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -92,6 +125,11 @@ let package = Package(
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums", "WireFormats"]),
         .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy", "WireFormats"]),
         .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
+        .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "S3APITests", dependencies: [
+            "S3API", "GatewayHTTP", "StorageCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .testTarget(name: "TasksAPITests", dependencies: ["TasksAPI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
         .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs", "WireFormats"]),
     ]

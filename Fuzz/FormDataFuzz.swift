@@ -1,8 +1,8 @@
 // libFuzzer target: the streaming multipart/form-data parser (Sources/FormData, MultipartFormParser) and
 // the two readers over it that see untrusted request bodies (see Fuzz/fuzz.sh):
-//   - FormFieldStream (Sources/TesseraServer/Tasks/FormFieldStream.swift): the task API's chunk
+//   - FormFieldStream (Sources/TasksAPI/FormFieldStream.swift): the task API's chunk
 //     endpoint, POST /api/files/upload/chunk/<task>/<index>, which streams the field `chunk`;
-//   - PostFormReader (Sources/TesseraServer/S3/PostObject.swift): PostObject (presigned POST), which
+//   - PostFormReader (Sources/S3API/PostObject.swift): PostObject (presigned POST), which
 //     keeps the fields before the `file` part and then streams the file.
 // Both classes are extracted from their sources at build time; this file stands in for what they use
 // from Hummingbird and StorageCore (`RequestBody`, `CoreError`).

@@ -1,4 +1,4 @@
-// libFuzzer target: the Range header parser, `ByteRange.parse` (Sources/TesseraServer/S3/ByteRange.swift,
+// libFuzzer target: the Range header parser, `ByteRange.parse` (Sources/GatewayHTTP/ByteRange.swift,
 // which needs only Foundation: Fuzz/fuzz.sh compiles it together with this harness).
 //
 // Input: byte 0 < 0x80: the object size is that byte (0...127, where the edge cases are);

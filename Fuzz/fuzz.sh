@@ -140,8 +140,8 @@ build() {
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name SigV4 Sources/SigV4/*.swift Fuzz/Support.swift "$harness" \
             "${WIRE[@]}" "${CRYPTO[@]}" -o "$BIN/$t-fuzz" ;;
     range)
-        # `enum ByteRange` has a file of its own (Foundation only).
-        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name ByteRangeFuzz Sources/TesseraServer/S3/ByteRange.swift \
+        # `enum ByteRange` has a file of its own (Foundation only; declared `package`, hence -package-name).
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name ByteRangeFuzz -package-name tessera Sources/GatewayHTTP/ByteRange.swift \
             Fuzz/Support.swift Fuzz/RangeFuzz.swift -o "$BIN/range-fuzz" ;;
     postpolicy)
         [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
@@ -154,9 +154,9 @@ build() {
         # stands in for RequestBody and CoreError). NIOCore: the readers hand on ByteBuffers.
         [ ${#NIO[@]} -gt 0 ] || nio_flags || return 1
         [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
-        extract FormFieldStream 'final class FormFieldStream' Sources/TesseraServer/Tasks/FormFieldStream.swift \
+        extract FormFieldStream 'final class FormFieldStream' Sources/TasksAPI/FormFieldStream.swift \
             'static func boundary' 'NIOCore' || return 1
-        extract PostFormReader 'final class PostFormReader' Sources/TesseraServer/S3/PostObject.swift \
+        extract PostFormReader 'final class PostFormReader' Sources/S3API/PostObject.swift \
             'func nextFileChunk' 'NIOCore' || return 1
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name FormDataFuzz "${NIO[@]}" Sources/PostPolicy/*.swift \
             Sources/FormData/*.swift "$OUT/src/FormFieldStream.swift" \

@@ -1,15 +1,20 @@
+import AccessKeys
 import FileBlobs
 import Foundation
+import GatewayHTTP
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import S3API
 import SQLiteMetadata
 import ServiceLifecycle
 import SigV4
 import StorageCore
+import TasksAPI
+import WorkerAPI
 
 /// Opens the stores, sweeps what a crash left, and serves the S3 front end until SIGTERM/SIGINT.
 public enum Daemon {

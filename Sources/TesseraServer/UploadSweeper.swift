@@ -1,5 +1,7 @@
 import Foundation
+import GatewayHTTP
 import Logging
+import S3API
 import S3XML
 import ServiceLifecycle
 import StorageCore
@@ -37,20 +39,5 @@ struct UploadSweeper: Service {
             logger.error("upload sweeper failed", metadata: ["error": "\(error)"])
             ServerMetrics.sweeperRun("uploads", failed: true)
         }
-    }
-}
-
-/// Runs `pass` now and then every `interval` seconds until the service group shuts down.
-func runPeriodically(every interval: TimeInterval, _ pass: () async -> Void) async {
-    while !Task.isShuttingDownGracefully && !Task.isCancelled {
-        await pass()
-        try? await gracefulShutdownAwareSleep(interval)
-    }
-}
-
-/// Sleeps, waking early when graceful shutdown starts.
-func gracefulShutdownAwareSleep(_ seconds: TimeInterval) async throws {
-    try await cancelWhenGracefulShutdown {
-        try await Task.sleep(for: .seconds(seconds))
     }
 }

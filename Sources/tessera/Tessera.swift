@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayHTTP
 import Logging
 import Metrics
 import NIOCore

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayHTTP
 import StorageCore
 
 /// Every `tessera serve` setting, each optional: one value per layer (flags, environment, config

@@ -1,0 +1,50 @@
+import Foundation
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import S3XML
+import StorageCore
+
+/// CopyObject (x-amz-copy-source, metadata directive COPY/REPLACE, copy-source conditionals).
+extension S3Service {
+    /// Parses x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded, optional ?versionId).
+    func copySource(_ s3: S3Request) throws -> (bucket: String, key: String) {
+        guard var raw = s3.header("x-amz-copy-source") else { throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey") }
+        if let q = raw.firstIndex(of: "?") { raw = String(raw[..<q]) }
+        let decoded = try PercentDecoding.decode(Substring(raw))
+        let path = decoded.hasPrefix("/") ? decoded.dropFirst() : Substring(decoded)
+        guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
+            throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw)
+        }
+        return (String(path[..<slash]), String(path[path.index(after: slash)...]))
+    }
+
+    /// Opens the copy source and applies its x-amz-copy-source-if-* conditions.
+    func openCopySource(_ s3: S3Request) async throws -> OpenObject {
+        let (bucket, key) = try copySource(s3)
+        let source = try await storage.openObject(bucket: bucket, key: key)
+        try Conditionals.check(s3, etag: source.record.etag, lastModified: source.record.lastModified, forRead: false, prefix: "x-amz-copy-source-")
+        return source
+    }
+
+    func copyObject(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
+        let source = try await openCopySource(s3)
+        let directive = s3.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
+        guard directive == "COPY" || directive == "REPLACE" else {
+            throw CoreError.invalidArgument("Unknown metadata directive.", name: "x-amz-metadata-directive", value: directive)
+        }
+        var attributes = directive == "REPLACE" ? try ObjectHeaders.attributes(from: s3) : source.record.attributes
+        if directive == "COPY", let sc = s3.header("x-amz-storage-class") { attributes.storageClass = sc == "STANDARD" ? nil : sc }
+        let (srcBucket, srcKey) = try copySource(s3)
+        if srcBucket == bucket && srcKey == key && directive == "COPY" && s3.header("x-amz-storage-class") == nil {
+            throw CoreError("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+        }
+        attributes.checksums = [:]
+        attributes.checksumType = nil
+        let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes)
+        var w = XMLWriter(root: "CopyObjectResult")
+        w.element("LastModified", S3Time.iso8601(record.lastModified))
+        w.element("ETag", "\"\(record.etag)\"")
+        return xml(w.finish())
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import StorageCore
+
+/// GetObject and HeadObject: conditionals, a single byte Range, ?partNumber=N, response-* overrides,
+/// and a body streamed across the object's segments.
+extension S3Service {
+    func getObject(_ bucket: String, _ key: String, s3: S3Request, head: Bool) async throws -> Response {
+        let object = try await storage.openObject(bucket: bucket, key: key)
+        let record = object.record
+        do {
+            try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
+        } catch let e as CoreError where e.code == "NotModified" {
+            // As S3 does (and RFC 9110 §15.4.5 asks): a 304 carries the validators a 200 would have.
+            var headers = HTTPFields()
+            headers[.eTag] = "\"\(record.etag)\""
+            headers[.lastModified] = S3Time.http(record.lastModified)
+            return Response(status: .notModified, headers: headers)
+        }
+
+        var headers = Self.objectHeaders(record)
+        // A stored checksum describes the whole object: S3 returns it only when the whole object is sent,
+        // or, with ?partNumber, the part's own checksum (composite multipart objects keep one per part).
+        if s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && s3.header("range") == nil {
+            if let raw = s3.query["partNumber"] {
+                if let checksums = Self.partChecksums(object, partNumber: raw) {
+                    ObjectHeaders.addChecksums(checksums, to: &headers, type: record.attributes.checksumType)
+                }
+            } else {
+                ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
+            }
+        }
+        for (param, header) in Self.overrides {
+            if let v = s3.query[param] { headers[header] = v }
+        }
+
+        var range: ClosedRange<Int64>? = nil
+        var status = HTTPResponse.Status.ok
+        if let raw = s3.query["partNumber"] {
+            guard let n = Int(raw), n >= 1, n <= 10_000 else {
+                throw CoreError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: raw)
+            }
+            guard let r = object.partRange(n) else {
+                if record.size == 0 && n == 1 && record.partsCount == nil {
+                    return finish(object, range: nil, status: .ok, headers: headers, head: head)
+                }
+                throw CoreError("InvalidPartNumber", "The requested partnumber is not satisfiable",
+                                details: [.init("PartNumberRequested", raw), .init("ActualPartCount", String(record.partsCount ?? 1))])
+            }
+            range = r
+            status = .partialContent
+            headers[HTTPField.Name("x-amz-mp-parts-count")!] = String(record.partsCount ?? 1)
+        } else if let rangeHeader = s3.header("range") {
+            switch ByteRange.parse(rangeHeader, size: record.size) {
+            case .none: break
+            case .unsatisfiable:
+                throw CoreError("InvalidRange", "The requested range is not satisfiable",
+                                details: [.init("RangeRequested", rangeHeader), .init("ActualObjectSize", String(record.size))])
+            case .range(let r):
+                range = r
+                status = .partialContent
+            }
+        }
+        if let range {
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
+        }
+        return finish(object, range: range, status: status, headers: headers, head: head)
+    }
+
+    /// The headers every GET and HEAD of `record` carries (stored metadata, ETag, Last-Modified).
+    static func objectHeaders(_ record: ObjectRecord) -> HTTPFields {
+        var headers = HTTPFields()
+        ObjectHeaders.add(record.attributes, to: &headers)
+        headers[.eTag] = "\"\(record.etag)\""
+        headers[.lastModified] = S3Time.http(record.lastModified)
+        headers[.acceptRanges] = "bytes"
+        return headers
+    }
+
+    /// The checksum of part `raw` of `object`: the whole object's for part 1 of a single-part object,
+    /// the part's own for a COMPOSITE multipart object; nil otherwise (FULL_OBJECT has none per part).
+    static func partChecksums(_ object: OpenObject, partNumber raw: String) -> [String: String]? {
+        let record = object.record
+        guard let n = Int(raw), let alg = record.attributes.checksums.keys.first else { return nil }
+        if record.partsCount == nil { return n == 1 ? record.attributes.checksums : nil }
+        guard record.attributes.checksumType == ChecksumType.composite.rawValue,
+              let value = object.segments.first(where: { $0.partNumber == n })?.checksum else { return nil }
+        return [alg: value]
+    }
+
+    private func finish(_ object: OpenObject, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, head: Bool) -> Response {
+        var headers = headers
+        let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? object.record.size
+        headers[.contentLength] = String(length)
+        if head { return Response(status: status, headers: headers, body: .init()) }
+        if let bytes = object.inlineBytes(range: range) {
+            // Head and body leave in one write (Hummingbird's path for a single buffer).
+            return Response(status: status, headers: headers, body: FixedResponseBody.body(bytes))
+        }
+        let chunks = object.chunks(range: range)
+        return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
+            try await writer.write(chunks)
+            try await writer.finish(nil)
+        })
+    }
+
+    static let overrides: [(String, HTTPField.Name)] = [
+        ("response-content-type", .contentType), ("response-content-language", .contentLanguage),
+        ("response-expires", HTTPField.Name("Expires")!), ("response-cache-control", .cacheControl),
+        ("response-content-disposition", .contentDisposition), ("response-content-encoding", .contentEncoding),
+    ]
+}
+
+/// If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, in RFC 7232's order (as S3 applies them).
+enum Conditionals {
+    /// - Parameters:
+    ///   - prefix: "" for the object itself, "x-amz-copy-source-" for a copy source.
+    ///   - forRead: a failed If-None-Match / If-Modified-Since is 304 on GET/HEAD, 412 otherwise.
+    static func check(_ s3: S3Request, etag: String, lastModified: Date, forRead: Bool, prefix: String = "") throws {
+        let modified = lastModified.timeIntervalSince1970.rounded(.down)
+        func matches(_ list: String) -> Bool {
+            list.split(separator: ",").contains { tag in
+                let t = tag.trimmingCharacters(in: .whitespaces)
+                return t == "*" || PartValidator.normalizeETag(t) == etag
+            }
+        }
+        let ifMatch = s3.header(prefix + "if-match")
+        let ifNoneMatch = s3.header(prefix + "if-none-match")
+        let failed = CoreError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                               details: [.init("Condition", prefix.isEmpty ? "If-Match" : "x-amz-copy-source-If-Match")])
+        let notModified = forRead ? CoreError("NotModified", "Not Modified") : failed
+        if let ifMatch {
+            if !matches(ifMatch) { throw failed }
+        } else if let raw = s3.header(prefix + "if-unmodified-since"), let date = S3Time.parseHTTP(raw) {
+            if modified > date.timeIntervalSince1970 { throw failed }
+        }
+        if let ifNoneMatch {
+            if matches(ifNoneMatch) { throw notModified }
+        } else if let raw = s3.header(prefix + "if-modified-since"), let date = S3Time.parseHTTP(raw) {
+            if modified <= date.timeIntervalSince1970 { throw notModified }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import S3XML
+import StorageCore
+import WireFormats
+
+/// ListObjects (v1: marker/NextMarker) and ListObjectsV2 (continuation-token, start-after, fetch-owner).
+extension S3Service {
+    func listObjects(_ bucket: String, s3: S3Request, v2: Bool) async throws -> Response {
+        let prefix = s3.query["prefix"] ?? ""
+        let delimiter = s3.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let maxKeys = try queryInt(s3, "max-keys", default: 1000, range: 0...1000)
+        let urlEncode = try encodingType(s3)
+        var start: String?
+        var token: String?
+        if v2 {
+            if let t = s3.query["continuation-token"] {
+                guard let decoded = ContinuationToken.decode(t) else {
+                    throw CoreError.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: t)
+                }
+                token = t
+                start = decoded
+            } else if let sa = s3.query["start-after"], !sa.isEmpty {
+                start = sa
+            }
+        } else if let m = s3.query["marker"], !m.isEmpty {
+            start = m
+        }
+        let page = try await storage.listObjects(bucket: bucket, prefix: prefix, delimiter: delimiter, start: start, maxKeys: maxKeys)
+        // encoding-type=url: all but unreserved characters and "/" percent-encoded, as S3 does and the SDKs decode.
+        let enc: (String) -> String = { urlEncode ? PercentEncoding.encode($0, keepingSlash: true) : $0 }
+        let fetchOwner = !v2 || s3.query["fetch-owner"] == "true"
+
+        var w = XMLWriter(root: "ListBucketResult")
+        w.element("Name", bucket)
+        w.element("Prefix", enc(prefix))
+        if v2 {
+            w.element("KeyCount", page.entries.count + page.commonPrefixes.count)
+            if let token { w.element("ContinuationToken", token) }
+            if let sa = s3.query["start-after"] { w.element("StartAfter", enc(sa)) }
+            if page.isTruncated, let next = page.nextMarker { w.element("NextContinuationToken", ContinuationToken.encode(next)) }
+        } else {
+            w.element("Marker", enc(s3.query["marker"] ?? ""))
+            // S3 returns NextMarker only with a delimiter; clients use the last key otherwise.
+            if page.isTruncated, delimiter != nil, let next = page.nextMarker { w.element("NextMarker", enc(next)) }
+        }
+        w.element("MaxKeys", maxKeys)
+        if let delimiter { w.element("Delimiter", enc(delimiter)) }
+        if urlEncode { w.element("EncodingType", "url") }
+        w.element("IsTruncated", page.isTruncated)
+        for o in page.entries {
+            w.group("Contents") { c in
+                c.element("Key", enc(o.key))
+                c.element("LastModified", S3Time.iso8601(o.lastModified))
+                c.element("ETag", "\"\(o.etag)\"")
+                c.element("Size", o.size)
+                if fetchOwner { c.group("Owner") { $0.element("ID", "tessera"); $0.element("DisplayName", "tessera") } }
+                c.element("StorageClass", o.storageClass ?? "STANDARD")
+            }
+        }
+        for p in page.commonPrefixes {
+            w.group("CommonPrefixes") { $0.element("Prefix", enc(p)) }
+        }
+        return xml(w.finish())
+    }
+
+    func encodingType(_ s3: S3Request) throws -> Bool {
+        guard let e = s3.query["encoding-type"] else { return false }
+        guard e.lowercased() == "url" else { throw CoreError.invalidArgument("Invalid Encoding Method specified in Request", name: "encoding-type", value: e) }
+        return true
+    }
+}
+
+/// V2 continuation tokens: the last returned key or prefix, base64url so they are opaque and URL-safe.
+enum ContinuationToken {
+    static func encode(_ key: String) -> String {
+        Data(key.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+    static func decode(_ token: String) -> String? {
+        let b64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard let d = Data(base64Encoded: b64) else { return nil }
+        return String(data: d, encoding: .utf8)
+    }
+}

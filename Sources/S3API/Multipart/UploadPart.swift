@@ -1,0 +1,47 @@
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import S3XML
+import SigV4
+import StorageCore
+
+/// UploadPart (PUT ?partNumber=N&uploadId=U) and UploadPartCopy (the same with x-amz-copy-source).
+extension S3Service {
+    func uploadPart(_ bucket: String, _ key: String, partNumber n: Int, uploadID id: String, s3: S3Request, body: RequestBody,
+                    auth: VerifiedAuth) async throws -> Response {
+        try requireLength(s3)
+        if let raw = s3.header("content-length"), let length = Int64(raw) { try storage.validator.checkPartSize(length) }
+        // Every part gets a checksum in the upload's algorithm (CRC64NVME when it has none), sent or not;
+        // a checksum the client sends must use that algorithm.
+        try storage.validator.checkPartNumber(n)
+        let upload = try await storage.upload(bucket: bucket, key: key, uploadID: id)
+        let algorithm = MultipartChecksums.partAlgorithm(upload)
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: algorithm.map { .always($0) } ?? .none)
+        try MultipartChecksums.checkPartAlgorithm(upload, declared: pipeline.declaredAlgorithm)
+        let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: id, partNumber: n, body: pipeline.wrap(body),
+                                                afterBody: { md5 in try pipeline.finish(md5: md5) })
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(part.etag)\""
+        ObjectHeaders.addChecksums(part.checksums, to: &headers)
+        return Response(status: .ok, headers: headers)
+    }
+
+    func uploadPartCopy(_ bucket: String, _ key: String, partNumber n: Int, uploadID id: String, s3: S3Request) async throws -> Response {
+        let source = try await openCopySource(s3)
+        var range: ClosedRange<Int64>? = nil
+        if let raw = s3.header("x-amz-copy-source-range") {
+            guard case .range(let r) = ByteRange.parse(raw, size: source.record.size), raw.contains("-"),
+                  !raw.dropFirst(6).hasPrefix("-") else {
+                throw CoreError("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+                                details: [.init("ArgumentName", "x-amz-copy-source-range"), .init("ArgumentValue", raw)])
+            }
+            range = r
+        }
+        let part = try await storage.uploadPartCopy(bucket: bucket, key: key, uploadID: id, partNumber: n, source: source, range: range)
+        var w = XMLWriter(root: "CopyPartResult")
+        w.element("LastModified", S3Time.iso8601(part.lastModified))
+        w.element("ETag", "\"\(part.etag)\"")
+        for (alg, value) in part.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
+        return xml(w.finish())
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import SigV4
+import StorageCore
+
+/// PutObject: streams the body through the digest pipeline into the core.
+extension S3Service {
+    func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
+        let attributes = try ObjectHeaders.attributes(from: s3)
+        try requireLength(s3)
+        // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
+        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
+                                                 afterBody: { md5 in try pipeline.finish(md5: md5) })
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(record.etag)\""
+        ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// S3 needs the body's length up front: Content-Length, or aws-chunked's decoded length.
+    func requireLength(_ s3: S3Request) throws {
+        if s3.header("content-length") == nil && s3.header("x-amz-decoded-content-length") == nil {
+            throw CoreError("MissingContentLength", "You must provide the Content-Length HTTP header.")
+        }
+    }
+}
+
+extension ObjectHeaders {
+    static func attributes(from s3: S3Request) throws -> ObjectAttributes {
+        var metadata: [(name: String, value: String)] = []
+        for f in s3.headers where f.name.canonicalName.hasPrefix("x-amz-meta-") { metadata.append((f.name.canonicalName, f.value)) }
+        // A header sent twice is one comma-joined value, as HTTP folds it.
+        return try attributes(value: { s3.header($0) }, metadata: metadata, repeated: { $0 + "," + $1 })
+    }
+}

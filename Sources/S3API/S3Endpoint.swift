@@ -1,0 +1,198 @@
+import AccessKeys
+import StorageCore
+
+/// Every S3 operation the gateway answers, with the parameters it acts on, resolved from the request
+/// once (method, bucket, key, query, headers). Reading this enum tells a newcomer what the S3 front end
+/// supports; each case's handler lives in a file named for the operation (or its family).
+enum S3Endpoint: Equatable {
+    // Service
+    case listBuckets
+    // Buckets
+    case createBucket(bucket: String)
+    case headBucket(bucket: String)
+    case deleteBucket(bucket: String)
+    case getBucketLocation(bucket: String)
+    case listObjects(bucket: String)
+    case listObjectsV2(bucket: String)
+    case deleteObjects(bucket: String)
+    case listMultipartUploads(bucket: String)
+    case getBucketLifecycle(bucket: String)
+    case putBucketLifecycle(bucket: String)
+    case deleteBucketLifecycle(bucket: String)
+    /// Bucket sub-resources answered as S3 does for a bucket without that configuration.
+    case getBucketDefault(bucket: String, subresource: String)
+    // Objects
+    case putObject(bucket: String, key: String)
+    case copyObject(bucket: String, key: String)
+    case getObject(bucket: String, key: String)
+    case headObject(bucket: String, key: String)
+    case deleteObject(bucket: String, key: String)
+    case getObjectAcl(bucket: String, key: String)
+    case putObjectAcl(bucket: String, key: String)
+    case getObjectTagging(bucket: String, key: String)
+    /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
+    case postObject(bucket: String)
+    // Multipart
+    case createMultipartUpload(bucket: String, key: String)
+    case uploadPart(bucket: String, key: String, partNumber: Int, uploadID: String)
+    case uploadPartCopy(bucket: String, key: String, partNumber: Int, uploadID: String)
+    case listParts(bucket: String, key: String, uploadID: String)
+    case completeMultipartUpload(bucket: String, key: String, uploadID: String)
+    case abortMultipartUpload(bucket: String, key: String, uploadID: String)
+    case notImplemented(String)
+
+    /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
+    static let bucketDefaults: Set<String> = [
+        "acl", "versioning", "policy", "policyStatus", "cors", "tagging", "website", "encryption", "logging", "notification",
+        "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
+        "analytics", "inventory", "metrics", "intelligent-tiering",
+    ]
+
+    /// Whether the request is a browser form upload, whose credentials are form fields (its handler
+    /// verifies the policy signature); known before anything else is parsed.
+    static func isPostObject(_ s3: S3Request) -> Bool {
+        s3.method == "POST" && s3.bucket != nil && s3.key == nil && s3.query["delete"] == nil
+            && (s3.header("content-type")?.lowercased().hasPrefix("multipart/form-data") ?? false)
+    }
+
+    /// The operation and its parameters. Throws S3's error for a parameter that is malformed
+    /// (partNumber not an integer, an empty uploadId); ranges are the validator's.
+    static func resolve(_ s3: S3Request, maxParts: Int) throws -> S3Endpoint {
+        let query = s3.query
+        let has = { (name: String) in query[name] != nil }
+        guard let bucket = s3.bucket else {
+            return s3.method == "GET" ? .listBuckets : .notImplemented("\(s3.method) /")
+        }
+        guard let key = s3.key else {
+            switch s3.method {
+            case "PUT":
+                if has("lifecycle") { return .putBucketLifecycle(bucket: bucket) }
+                if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
+                return .createBucket(bucket: bucket)
+            case "HEAD": return .headBucket(bucket: bucket)
+            case "DELETE":
+                if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
+                if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
+                return .deleteBucket(bucket: bucket)
+            case "POST":
+                if has("delete") { return .deleteObjects(bucket: bucket) }
+                if isPostObject(s3) { return .postObject(bucket: bucket) }
+                return .notImplemented("POST bucket")
+            case "GET":
+                if has("location") { return .getBucketLocation(bucket: bucket) }
+                if has("uploads") { return .listMultipartUploads(bucket: bucket) }
+                if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
+                if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
+                if has("versions") { return .notImplemented("ListObjectVersions") }
+                if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
+                return .listObjects(bucket: bucket)
+            default: return .notImplemented(s3.method)
+            }
+        }
+        switch s3.method {
+        case "PUT":
+            if has("uploadId") || has("partNumber") {
+                let (n, id) = (try partNumber(query, maxParts: maxParts), try uploadID(query))
+                return s3.header("x-amz-copy-source") != nil
+                    ? .uploadPartCopy(bucket: bucket, key: key, partNumber: n, uploadID: id)
+                    : .uploadPart(bucket: bucket, key: key, partNumber: n, uploadID: id)
+            }
+            if has("acl") { return .putObjectAcl(bucket: bucket, key: key) }
+            if has("tagging") || has("retention") || has("legal-hold") { return .notImplemented("PUT object sub-resource") }
+            return s3.header("x-amz-copy-source") != nil ? .copyObject(bucket: bucket, key: key) : .putObject(bucket: bucket, key: key)
+        case "GET":
+            if has("uploadId") { return .listParts(bucket: bucket, key: key, uploadID: try uploadID(query)) }
+            if has("acl") { return .getObjectAcl(bucket: bucket, key: key) }
+            if has("tagging") { return .getObjectTagging(bucket: bucket, key: key) }
+            if has("attributes") || has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
+            return .getObject(bucket: bucket, key: key)
+        case "HEAD": return .headObject(bucket: bucket, key: key)
+        case "DELETE":
+            if has("uploadId") { return .abortMultipartUpload(bucket: bucket, key: key, uploadID: try uploadID(query)) }
+            if has("tagging") { return .notImplemented("DeleteObjectTagging") }
+            return .deleteObject(bucket: bucket, key: key)
+        case "POST":
+            if has("uploads") { return .createMultipartUpload(bucket: bucket, key: key) }
+            if has("uploadId") { return .completeMultipartUpload(bucket: bucket, key: key, uploadID: try uploadID(query)) }
+            return .notImplemented("POST object")
+        default: return .notImplemented(s3.method)
+        }
+    }
+
+    private static func partNumber(_ query: [String: String], maxParts: Int) throws -> Int {
+        guard let raw = query["partNumber"], let n = Int(raw) else {
+            throw CoreError.invalidArgument("Part number must be an integer between 1 and \(maxParts), inclusive",
+                                            name: "partNumber", value: query["partNumber"] ?? "")
+        }
+        return n
+    }
+
+    private static func uploadID(_ query: [String: String]) throws -> String {
+        guard let id = query["uploadId"], !id.isEmpty else { throw CoreError.noSuchUpload("") }
+        return id
+    }
+
+    /// What the caller's key must be allowed to do.
+    var access: AccessKind {
+        switch self {
+        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listMultipartUploads,
+             .getBucketLifecycle, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
+            return .read
+        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
+             .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
+            return .write
+        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle:
+            return .owner
+        }
+    }
+
+    /// The bucket the operation acts on (nil for ListBuckets and unsupported requests).
+    var bucket: String? {
+        switch self {
+        case .listBuckets, .notImplemented: return nil
+        case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
+             .listObjectsV2(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
+             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketDefault(let b, _), .postObject(let b),
+             .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
+             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
+             .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
+             .completeMultipartUpload(let b, _, _), .abortMultipartUpload(let b, _, _):
+            return b
+        }
+    }
+
+    /// The name used in logs, metrics and the compatibility table.
+    var name: String {
+        switch self {
+        case .listBuckets: return "ListBuckets"
+        case .createBucket: return "CreateBucket"
+        case .headBucket: return "HeadBucket"
+        case .deleteBucket: return "DeleteBucket"
+        case .getBucketLocation: return "GetBucketLocation"
+        case .listObjects: return "ListObjects"
+        case .listObjectsV2: return "ListObjectsV2"
+        case .deleteObjects: return "DeleteObjects"
+        case .listMultipartUploads: return "ListMultipartUploads"
+        case .getBucketLifecycle: return "GetBucketLifecycle"
+        case .putBucketLifecycle: return "PutBucketLifecycle"
+        case .deleteBucketLifecycle: return "DeleteBucketLifecycle"
+        case .getBucketDefault(_, let s): return "GetBucket(\(s))"
+        case .putObject: return "PutObject"
+        case .copyObject: return "CopyObject"
+        case .getObject: return "GetObject"
+        case .headObject: return "HeadObject"
+        case .deleteObject: return "DeleteObject"
+        case .getObjectAcl: return "GetObjectAcl"
+        case .putObjectAcl: return "PutObjectAcl"
+        case .getObjectTagging: return "GetObjectTagging"
+        case .postObject: return "PostObject"
+        case .createMultipartUpload: return "CreateMultipartUpload"
+        case .uploadPart: return "UploadPart"
+        case .uploadPartCopy: return "UploadPartCopy"
+        case .listParts: return "ListParts"
+        case .completeMultipartUpload: return "CompleteMultipartUpload"
+        case .abortMultipartUpload: return "AbortMultipartUpload"
+        case .notImplemented(let s): return "NotImplemented(\(s))"
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import StorageCore
+
+/// An S3 request with its addressing resolved: bucket and key (path or virtual-hosted style), the
+/// raw path and query as sent (for signatures), and the decoded query.
+struct S3Request {
+    let method: String
+    let rawPath: String
+    let rawQuery: String
+    let query: [String: String]
+    let host: String
+    let bucket: String?
+    let key: String?
+    let headers: HTTPFields
+    /// The bucket came from the Host header (SigV2 signs "/bucket" + path then).
+    let virtualHosted: Bool
+
+    /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
+    init(_ request: Request, domain: String?) throws {
+        try self.init(head: request.head, domain: domain)
+    }
+
+    init(head request: HTTPRequest, domain: String?) throws {
+        method = request.method.rawValue
+        let target = RequestTarget(request.path ?? "/")
+        (rawPath, rawQuery) = (target.rawPath, target.rawQuery)
+        headers = request.headerFields
+        host = request.authority ?? ""
+        query = try target.decodedQuery()
+
+        var hostBucket: String?
+        if let domain, !domain.isEmpty {
+            let name = host.split(separator: ":", maxSplits: 1).first.map(String.init)?.lowercased() ?? ""
+            if name.hasSuffix("." + domain.lowercased()) {
+                hostBucket = String(name.dropLast(domain.count + 1))
+            }
+        }
+        guard rawPath.hasPrefix("/") else { throw PercentDecoding.invalidURI }
+        let path = rawPath.dropFirst()
+        virtualHosted = hostBucket != nil
+        if let hostBucket {
+            bucket = hostBucket
+            key = path.isEmpty ? nil : try PercentDecoding.decode(path)
+        } else if path.isEmpty {
+            bucket = nil
+            key = nil
+        } else if let slash = path.firstIndex(of: "/") {
+            bucket = try PercentDecoding.decode(path[..<slash])
+            let rest = path[path.index(after: slash)...]
+            key = rest.isEmpty ? nil : try PercentDecoding.decode(rest)
+        } else {
+            bucket = try PercentDecoding.decode(path)
+            key = nil
+        }
+    }
+
+    func header(_ name: String) -> String? {
+        guard let n = HTTPField.Name(name) else { return nil }
+        return headers[n]
+    }
+
+    /// "/bucket/key" for error documents.
+    var resource: String {
+        var r = "/"
+        if let bucket { r += bucket }
+        if let key { r += "/" + key }
+        return r
+    }
+}

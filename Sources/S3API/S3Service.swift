@@ -1,0 +1,161 @@
+import AccessKeys
+import Foundation
+import GatewayHTTP
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import S3XML
+import SigV4
+import StorageCore
+
+/// The S3 REST/XML front end: parse → authenticate → resolve the endpoint → check the key's scope →
+/// dispatch to one handler per operation (in the files beside this one). Request IDs, the access line
+/// and error documents are the shared pipeline's (`FrontEndResponder`); errors are rendered as S3's XML.
+package struct S3Service: FrontEnd {
+    let storage: Storage
+    let verifier: Verifier
+    let scopes: KeyScopes
+    let region: String
+    let domain: String?
+    let logger: Logger
+    /// Largest XML request body accepted (CompleteMultipartUpload with 10,000 parts is ~1 MiB).
+    let maxXMLBody = 4 << 20
+
+    package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger) {
+        self.storage = storage
+        self.verifier = verifier
+        self.scopes = scopes
+        self.region = region
+        self.domain = domain
+        self.logger = logger
+    }
+
+    package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+        let s3 = try S3Request(request, domain: domain)
+        (context.access.bucket, context.access.key) = (s3.bucket ?? "", s3.key ?? "")
+        // Resolved before authentication, so that the access line names the operation of a request
+        // that fails it; a malformed parameter is reported only once the signature has been checked.
+        let resolved = Result { try S3Endpoint.resolve(s3, maxParts: storage.validator.limits.maxParts) }
+        if case .success(let endpoint) = resolved { context.access.operation = endpoint.name }
+        // PostObject's credentials are form fields: its handler verifies the policy signature.
+        let isPostObject = S3Endpoint.isPostObject(s3)
+        let auth = isPostObject ? Self.formUploadAuth : try authenticate(s3)
+        if !isPostObject { context.authenticated(as: auth.accessKey) }
+        let endpoint = try resolved.get()
+        if !isPostObject { try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access) }
+        return try await dispatch(endpoint, s3, body: request.body, auth: auth)
+    }
+
+    /// S3's error document: code, message, details, the resource and the request ID.
+    package func response(for error: any Error, to request: Request, context: GatewayRequestContext) -> Response {
+        let core: CoreError
+        switch error {
+        case let e as CoreError: core = e
+        case let e as AuthError: core = CoreError(authError: e)
+        case let e as S3XMLError: core = CoreError(e.code, e.message)
+        default:
+            logger.error("request failed", metadata: ["request-id": "\(context.requestID)", "error": "\(error)"])
+            core = .internalError(String(describing: type(of: error)))
+        }
+        let access = context.access
+        let resource = access.bucket.isEmpty ? RequestTarget(request.head.path ?? "/").rawPath
+            : "/" + access.bucket + (access.key.isEmpty ? "" : "/" + access.key)
+        return S3ErrorResponse.response(core, resource: resource, requestID: context.requestID, isHead: request.method == .head)
+    }
+
+    func authenticate(_ s3: S3Request) throws -> VerifiedAuth {
+        var headers: [(name: String, value: String)] = [("host", s3.host)]
+        for f in s3.headers { headers.append((f.name.rawName, f.value)) }
+        let incoming = IncomingRequest(method: s3.method, path: s3.rawPath, query: s3.rawQuery, headers: headers,
+                                       virtualHostBucket: s3.virtualHosted ? s3.bucket : nil)
+        guard let auth = try verifier.verify(incoming) else {
+            throw CoreError("AccessDenied", "Access Denied")
+        }
+        return auth
+    }
+
+    func dispatch(_ endpoint: S3Endpoint, _ s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
+        switch endpoint {
+        case .listBuckets: return try await listBuckets(visibleTo: scopes.buckets(of: auth.accessKey))
+        case .createBucket(let bucket): return try await createBucket(bucket, s3: s3, body: body, auth: auth)
+        case .headBucket(let bucket): return try await headBucket(bucket)
+        case .deleteBucket(let bucket): return try await deleteBucket(bucket)
+        case .getBucketLocation(let bucket): return try await getBucketLocation(bucket)
+        case .getBucketDefault(let bucket, let sub): return try await getBucketDefault(bucket, subresource: sub)
+        case .getBucketLifecycle(let bucket): return try await getBucketLifecycle(bucket)
+        case .putBucketLifecycle(let bucket): return try await putBucketLifecycle(bucket, s3: s3, body: body, auth: auth)
+        case .deleteBucketLifecycle(let bucket): return try await deleteBucketLifecycle(bucket)
+        case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
+        case .listObjectsV2(let bucket): return try await listObjects(bucket, s3: s3, v2: true)
+        case .deleteObjects(let bucket): return try await deleteObjects(bucket, s3: s3, body: body, auth: auth)
+        case .listMultipartUploads(let bucket): return try await listMultipartUploads(bucket, s3: s3)
+        case .putObject(let bucket, let key): return try await putObject(bucket, key, s3: s3, body: body, auth: auth)
+        case .postObject(let bucket): return try await postObject(bucket, s3: s3, body: body)
+        case .copyObject(let bucket, let key): return try await copyObject(bucket, key, s3: s3)
+        case .getObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: false)
+        case .headObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: true)
+        case .deleteObject(let bucket, let key): return try await deleteObject(bucket, key)
+        case .getObjectAcl(let bucket, let key):
+            _ = try await storage.headObject(bucket: bucket, key: key)
+            return xml(AccessControl.policyDocument(owner: auth.accessKey))
+        case .putObjectAcl(let bucket, let key):
+            _ = try await storage.headObject(bucket: bucket, key: key)
+            return Response(status: .ok)
+        case .getObjectTagging(let bucket, let key):
+            _ = try await storage.headObject(bucket: bucket, key: key)
+            var w = XMLWriter(root: "Tagging")
+            w.open("TagSet"); w.close()
+            return xml(w.finish())
+        case .createMultipartUpload(let bucket, let key): return try await createMultipartUpload(bucket, key, s3: s3)
+        case .uploadPart(let bucket, let key, let n, let id):
+            return try await uploadPart(bucket, key, partNumber: n, uploadID: id, s3: s3, body: body, auth: auth)
+        case .uploadPartCopy(let bucket, let key, let n, let id):
+            return try await uploadPartCopy(bucket, key, partNumber: n, uploadID: id, s3: s3)
+        case .listParts(let bucket, let key, let id): return try await listParts(bucket, key, uploadID: id, s3: s3, auth: auth)
+        case .completeMultipartUpload(let bucket, let key, let id):
+            return try await completeMultipartUpload(bucket, key, uploadID: id, s3: s3, body: body, auth: auth)
+        case .abortMultipartUpload(let bucket, let key, let id): return try await abortMultipartUpload(bucket, key, uploadID: id)
+        case .notImplemented(let what):
+            throw CoreError("NotImplemented", "A header or query you provided requested a function that is not implemented. (\(what))")
+        }
+    }
+
+    // MARK: helpers shared by the handlers
+
+    func xml(_ document: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/xml"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document)))
+    }
+
+    /// Reads a small request body (XML documents) with a cap, verifying its signed SHA-256.
+    /// - Parameter flexibleChecksums: false where x-amz-checksum-* headers describe an object, not this
+    ///   body (CompleteMultipartUpload).
+    func readSmallBody(_ body: RequestBody, s3: S3Request, auth: VerifiedAuth, flexibleChecksums: Bool = true) async throws -> [UInt8] {
+        let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, flexibleChecksums: flexibleChecksums)
+        var out: [UInt8] = []
+        for try await chunk in pipeline.wrap(body) {
+            if out.count + chunk.readableBytes > maxXMLBody {
+                throw CoreError("MaxMessageLengthExceeded", "Your request was too big.")
+            }
+            out.append(contentsOf: chunk.readableBytesView)
+        }
+        _ = try pipeline.finish(md5: nil)
+        return out
+    }
+
+    func queryInt(_ s3: S3Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let raw = s3.query[name] else { return value }
+        guard let n = Int(raw), n >= 0 else {
+            throw CoreError.invalidArgument("Provided \(name) not an integer or within integer range", name: name, value: raw)
+        }
+        return min(max(n, range.lowerBound), range.upperBound)
+    }
+}
+
+extension CoreError {
+    init(authError e: AuthError) {
+        self.init(e.code, e.message, details: e.details.map { Detail($0.name, $0.value) })
+    }
+}

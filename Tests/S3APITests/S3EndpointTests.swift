@@ -1,0 +1,85 @@
+import HTTPTypes
+import StorageCore
+import Testing
+@testable import GatewayHTTP
+@testable import S3API
+
+@Suite struct S3EndpointTests {
+    /// The endpoint of a request with this method and target ("/bucket/key?query"), as S3Service resolves it.
+    func resolve(_ method: String, _ target: String, copy: Bool = false) throws -> S3Endpoint {
+        var fields = HTTPFields()
+        if copy { fields[HTTPField.Name("x-amz-copy-source")!] = "/src/k" }
+        let head = HTTPRequest(method: HTTPRequest.Method(method)!, scheme: "http", authority: "127.0.0.1:9000", path: target,
+                               headerFields: fields)
+        return try S3Endpoint.resolve(S3Request(head: head, domain: nil), maxParts: 10_000)
+    }
+
+    @Test func everyOperationHasOneRouteWithItsParameters() throws {
+        #expect(try resolve("GET", "/") == .listBuckets)
+        #expect(try resolve("PUT", "/b") == .createBucket(bucket: "b"))
+        #expect(try resolve("GET", "/b?list-type=2") == .listObjectsV2(bucket: "b"))
+        #expect(try resolve("GET", "/b?delimiter=&prefix=") == .listObjects(bucket: "b"))
+        #expect(try resolve("GET", "/b?uploads") == .listMultipartUploads(bucket: "b"))
+        #expect(try resolve("GET", "/b?location") == .getBucketLocation(bucket: "b"))
+        #expect(try resolve("GET", "/b?versioning") == .getBucketDefault(bucket: "b", subresource: "versioning"))
+        #expect(try resolve("POST", "/b?delete") == .deleteObjects(bucket: "b"))
+        #expect(try resolve("POST", "/b/k?uploads") == .createMultipartUpload(bucket: "b", key: "k"))
+        #expect(try resolve("PUT", "/b/k%20x?partNumber=7&uploadId=u") == .uploadPart(bucket: "b", key: "k x", partNumber: 7, uploadID: "u"))
+        #expect(try resolve("PUT", "/b/k?uploadId=u&partNumber=1", copy: true)
+            == .uploadPartCopy(bucket: "b", key: "k", partNumber: 1, uploadID: "u"))
+        #expect(try resolve("GET", "/b/k?uploadId=u") == .listParts(bucket: "b", key: "k", uploadID: "u"))
+        #expect(try resolve("POST", "/b/k?uploadId=u") == .completeMultipartUpload(bucket: "b", key: "k", uploadID: "u"))
+        #expect(try resolve("DELETE", "/b/k?uploadId=u") == .abortMultipartUpload(bucket: "b", key: "k", uploadID: "u"))
+        #expect(try resolve("PUT", "/b/k", copy: true) == .copyObject(bucket: "b", key: "k"))
+        #expect(try resolve("HEAD", "/b/k") == .headObject(bucket: "b", key: "k"))
+        if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
+        if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
+    }
+
+    /// Parameters are validated once, when the endpoint is resolved, with S3's errors.
+    @Test func malformedParametersAreRefusedAtResolution() throws {
+        #expect { try resolve("PUT", "/b/k?partNumber=x&uploadId=u") } throws: { ($0 as? CoreError)?.code == "InvalidArgument" }
+        #expect { try resolve("PUT", "/b/k?partNumber=&uploadId=u") } throws: { ($0 as? CoreError)?.code == "InvalidArgument" }
+        #expect { try resolve("PUT", "/b/k?partNumber=1&uploadId=") } throws: { ($0 as? CoreError)?.code == "NoSuchUpload" }
+        #expect { try resolve("GET", "/b/k?uploadId=") } throws: { ($0 as? CoreError)?.code == "NoSuchUpload" }
+    }
+
+    /// Scopes are checked against the operation's declared kind, not the HTTP method.
+    @Test func accessKinds() throws {
+        #expect(try resolve("GET", "/b/k").access == .read)
+        #expect(try resolve("HEAD", "/b").access == .read)
+        #expect(try resolve("GET", "/b/k?uploadId=u").access == .read)
+        #expect(try resolve("PUT", "/b/k").access == .write)
+        #expect(try resolve("POST", "/b?delete").access == .write)      // a POST that deletes
+        #expect(try resolve("POST", "/b/k?uploadId=u").access == .write)
+        #expect(try resolve("PUT", "/b").access == .owner)
+        #expect(try resolve("DELETE", "/b").access == .owner)
+        #expect(try resolve("PUT", "/b?lifecycle").access == .owner)
+        #expect(try resolve("GET", "/b?lifecycle").access == .read)
+        #expect(try resolve("GET", "/").bucket == nil)
+        #expect(try resolve("DELETE", "/b/k?uploadId=u").bucket == "b")
+    }
+
+    @Test func queryAndPathDecoding() throws {
+        #expect(try PercentDecoding.query("uploads=&prefix=a%2Fb+c&x") == ["uploads": "", "prefix": "a/b c", "x": ""])
+        #expect(try PercentDecoding.decode("odd%20key/%C3%A4%20b%2Bc%3Dd%26e~%281%29.txt") == "odd key/ä b+c=d&e~(1).txt")
+        #expect(throws: (any Error).self) { try PercentDecoding.decode("%zz") }
+        #expect(throws: (any Error).self) { try PercentDecoding.decode("%C3%28") }  // invalid UTF-8
+    }
+
+    @Test func rangeHeaders() {
+        #expect(ByteRange.parse("bytes=0-9", size: 100) == .range(0...9))
+        #expect(ByteRange.parse("bytes=90-200", size: 100) == .range(90...99))
+        #expect(ByteRange.parse("bytes=-10", size: 100) == .range(90...99))
+        #expect(ByteRange.parse("bytes=100-", size: 100) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=5-1", size: 100) == .none)
+        #expect(ByteRange.parse("bytes=0-1,3-4", size: 100) == .none)
+        #expect(ByteRange.parse("items=0-1", size: 100) == .none)
+        #expect(ByteRange.parse("bytes=abc-", size: 100) == .none)
+    }
+
+    @Test func continuationTokens() {
+        for key in ["a", "ä/b c", "x+y=z&", ""] { #expect(ContinuationToken.decode(ContinuationToken.encode(key)) == key) }
+        #expect(ContinuationToken.decode("!!!") == nil)
+    }
+}
