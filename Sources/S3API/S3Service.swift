@@ -23,12 +23,8 @@ package struct S3Service: FrontEnd {
     let maxXMLBody = 4 << 20
 
     package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger) {
-        self.storage = storage
-        self.verifier = verifier
-        self.scopes = scopes
-        self.region = region
-        self.domain = domain
-        self.logger = logger
+        (self.storage, self.verifier, self.scopes) = (storage, verifier, scopes)
+        (self.region, self.domain, self.logger) = (region, domain, logger)
     }
 
     package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {

@@ -16,22 +16,13 @@ import WireFormats
 package struct TasksService: FrontEnd {
     let storage: Storage
     let tasks: any TaskStore
-    let bucket: String
-    let tokens: Set<String>
-    let anonymous: Bool
-    let scopes: KeyScopes
+    let access: BearerAccess
     let logger: Logger
     static let defaultChunkSize: Int64 = 5 << 20
+    var bucket: String { access.bucket }
 
-    package init(storage: Storage, tasks: any TaskStore, bucket: String, tokens: Set<String>, anonymous: Bool, scopes: KeyScopes,
-                 logger: Logger) {
-        self.storage = storage
-        self.tasks = tasks
-        self.bucket = bucket
-        self.tokens = tokens
-        self.anonymous = anonymous
-        self.scopes = scopes
-        self.logger = logger
+    package init(storage: Storage, tasks: any TaskStore, access: BearerAccess, logger: Logger) {
+        (self.storage, self.tasks, self.access, self.logger) = (storage, tasks, access, logger)
     }
 
     /// Its access line names the operation "Tasks:<step>".
@@ -39,7 +30,9 @@ package struct TasksService: FrontEnd {
         let parts = RequestTarget(request.head.path ?? "/").rawPath.split(separator: "/").map(String.init)
         let step = parts.count >= 4 && parts[2] == "upload" ? parts[3] : request.method == .delete ? "delete" : "get"
         (context.access.bucket, context.access.operation) = (bucket, "Tasks:" + step)
-        guard anonymous || authorized(request, write: request.method != .get) else { return error(.unauthorized, "Unauthorized") }
+        guard access.allows(authorization: request.headers[.authorization], write: request.method != .get) else {
+            return error(.unauthorized, "Unauthorized")
+        }
         switch (request.method, parts.count) {
         case (.post, 4) where parts[0...3] == ["api", "files", "upload", "create"]:
             return try await create(request)
@@ -72,12 +65,6 @@ package struct TasksService: FrontEnd {
         var status: HTTPResponse.Status
         var message: String
         init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
-    }
-
-    func authorized(_ request: Request, write: Bool) -> Bool {
-        guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else { return false }
-        let token = auth.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return scopes.acceptsToken(token, configured: tokens, bucket: bucket, write: write)
     }
 
     // MARK: create

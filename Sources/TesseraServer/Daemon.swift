@@ -96,7 +96,7 @@ public enum Daemon {
     /// The Worker JSON API listener; its bucket is created if missing.
     static func makeWorkerApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, logger: Logger) async throws -> some Service {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
-        let service = WorkerService(storage: storage, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous, scopes: scopes, logger: logger)
+        let service = WorkerService(storage: storage, access: fe.access(scopes), logger: logger)
         return Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
@@ -111,8 +111,7 @@ public enum Daemon {
                                      logger: Logger) async throws -> [any Service] {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
         guard let taskStore = storage.metadata as? any TaskStore else { throw CoreError.internalError("metadata store keeps no tasks") }
-        let service = TasksService(storage: storage, tasks: taskStore, bucket: fe.bucket, tokens: fe.tokens, anonymous: fe.anonymous,
-                                   scopes: scopes, logger: logger)
+        let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), logger: logger)
         let app = Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),

@@ -1,3 +1,4 @@
+import AccessKeys
 import Foundation
 import Prometheus
 import StorageCore
@@ -44,6 +45,11 @@ public struct ServerConfiguration: Sendable {
         public var anonymous: Bool
         public init(host: String, port: Int, bucket: String, tokens: Set<String>, anonymous: Bool) {
             self.host = host; self.port = port; self.bucket = bucket; self.tokens = tokens; self.anonymous = anonymous
+        }
+
+        /// Who may use this front end: its tokens, or an access key's secret within the key's scopes.
+        func access(_ scopes: KeyScopes) -> BearerAccess {
+            BearerAccess(bucket: bucket, tokens: tokens, anonymous: anonymous, scopes: scopes)
         }
     }
 

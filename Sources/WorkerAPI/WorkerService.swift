@@ -13,21 +13,13 @@ import StorageCore
 /// written here are ordinary objects of the bucket, served by the S3 front end too.
 package struct WorkerService: FrontEnd {
     let storage: Storage
-    let bucket: String
-    /// Bearer tokens accepted; empty with `anonymous` opens the API deliberately.
-    let tokens: Set<String>
-    let anonymous: Bool
-    let scopes: KeyScopes
+    let access: BearerAccess
     let logger: Logger
     let maxJSONBody = 2 << 20
+    var bucket: String { access.bucket }
 
-    package init(storage: Storage, bucket: String, tokens: Set<String>, anonymous: Bool, scopes: KeyScopes, logger: Logger) {
-        self.storage = storage
-        self.bucket = bucket
-        self.tokens = tokens
-        self.anonymous = anonymous
-        self.scopes = scopes
-        self.logger = logger
+    package init(storage: Storage, access: BearerAccess, logger: Logger) {
+        (self.storage, self.access, self.logger) = (storage, access, logger)
     }
 
     /// Its access line names the operation "Worker:<action>".
@@ -100,10 +92,7 @@ package struct WorkerService: FrontEnd {
     }
 
     func authorized(_ request: Request, write: Bool) -> Bool {
-        if anonymous { return true }
-        guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else { return false }
-        let token = auth.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return scopes.acceptsToken(token, configured: tokens, bucket: bucket, write: write)
+        access.allows(authorization: request.headers[.authorization], write: write)
     }
 
     func create(_ key: String, request: Request) async throws -> Response {
