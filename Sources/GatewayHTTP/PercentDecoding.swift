@@ -7,8 +7,8 @@ package enum PercentDecoding {
     package static let invalidURI = CoreError("InvalidURI", "Couldn't parse the specified URI.")
 
     /// A query's parameters, decoded ("+" is a space); the first of a repeated name counts.
-    static func query(_ raw: String) throws -> [String: String] {
-        var q: [String: String] = [:]
+    static func query(_ raw: String) throws -> QueryParameters {
+        var q = QueryParameters()
         var raw = raw
         // On UTF-8 bytes: splitting a String by Character runs grapheme breaking on every byte (~4% of a GET).
         try raw.withUTF8 { bytes in
@@ -21,7 +21,7 @@ package enum PercentDecoding {
                     let eq = pair.firstIndex(of: UInt8(ascii: "="))
                     let name = try decode(bytes: pair[..<(eq ?? end)], plusIsSpace: true)
                     let value = try eq.map { try decode(bytes: pair[($0 + 1)...], plusIsSpace: true) } ?? ""
-                    if q[name] == nil { q[name] = value }
+                    q.add(name, value)
                 }
                 start = end + 1
             }

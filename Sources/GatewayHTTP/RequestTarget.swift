@@ -19,5 +19,5 @@ package struct RequestTarget {
     package func decodedPath() throws -> String { try PercentDecoding.decode(rawPath[...]) }
 
     /// The query's parameters, decoded ("+" is a space); the first of a repeated name counts.
-    package func decodedQuery() throws -> [String: String] { try PercentDecoding.query(rawQuery) }
+    package func decodedQuery() throws -> QueryParameters { try PercentDecoding.query(rawQuery) }
 }

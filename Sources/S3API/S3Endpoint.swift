@@ -1,4 +1,5 @@
 import AccessKeys
+import GatewayHTTP
 import StorageCore
 
 /// Every S3 operation the gateway answers, with the parameters it acts on, resolved from the request
@@ -119,7 +120,7 @@ enum S3Endpoint: Equatable {
         }
     }
 
-    private static func partNumber(_ query: [String: String], maxParts: Int) throws -> Int {
+    private static func partNumber(_ query: QueryParameters, maxParts: Int) throws -> Int {
         guard let raw = query["partNumber"], let n = Int(raw) else {
             throw CoreError.invalidArgument("Part number must be an integer between 1 and \(maxParts), inclusive",
                                             name: "partNumber", value: query["partNumber"] ?? "")
@@ -127,7 +128,7 @@ enum S3Endpoint: Equatable {
         return n
     }
 
-    private static func uploadID(_ query: [String: String]) throws -> String {
+    private static func uploadID(_ query: QueryParameters) throws -> String {
         guard let id = query["uploadId"], !id.isEmpty else { throw CoreError.noSuchUpload("") }
         return id
     }

@@ -10,7 +10,7 @@ struct S3Request {
     let method: String
     let rawPath: String
     let rawQuery: String
-    let query: [String: String]
+    let query: QueryParameters
     let host: String
     let bucket: String?
     let key: String?

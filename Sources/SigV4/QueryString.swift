@@ -43,7 +43,8 @@ struct QueryString {
 
     /// First parameter whose decoded name is exactly `name`.
     func parameter(_ name: String) -> QueryParameter? {
-        parameters.first { $0.name.elementsEqual(name.utf8) }
+        var name = name
+        return name.withUTF8 { key in parameters.first { $0.name.withUnsafeBufferPointer { $0.elementsEqual(key) } } }
     }
 
     func value(_ name: String) -> String? { parameter(name)?.valueString }

@@ -16,7 +16,7 @@ import StorageCore
 import TasksAPI
 import WorkerAPI
 
-/// Opens the stores, sweeps what a crash left, and serves the S3 front end until SIGTERM/SIGINT.
+/// Opens the stores, sweeps what a crash left, and serves the S3 front end (and the Worker and task APIs, when configured) until SIGTERM/SIGINT.
 public enum Daemon {
     /// Opens the stores, their blocking work (SQLite, files, fsync) to run on `pool`.
     public static func openStorage(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger) async throws -> Storage {

@@ -40,7 +40,7 @@ package struct WorkerService: FrontEnd {
         return text(.internalServerError, "Internal error")
     }
 
-    func handle(_ request: Request, key: String, query: [String: String]) async throws -> Response {
+    func handle(_ request: Request, key: String, query: QueryParameters) async throws -> Response {
         guard authorized(request, write: !(request.method == .get && query["action"] == "get")) else {
             var r = text(.unauthorized, "Unauthorized")
             r.headers[.wwwAuthenticate] = "Bearer"
