@@ -28,6 +28,9 @@ public enum Daemon {
     }
 
     public static func run(_ config: ServerConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        // One daemon per data directory: taken before anything is opened or swept, held until return.
+        let lock = try DataDirectoryLock(dataDir: config.dataDir)
+        defer { withExtendedLifetime(lock) {} }
         // The process's one pool for blocking work, stopped once the daemon is done with its stores.
         let pool = BlockingPool()
         do {
