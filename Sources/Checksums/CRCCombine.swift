@@ -26,20 +26,18 @@ public struct CRCPolynomialArithmetic: Sendable {
         powersOfTwo = table
     }
 
-    /// a · b mod P: b is multiplied by x once per term of a, from x⁰ upwards, and added where a has the term.
+    /// a · b mod P: b is multiplied by x once per term of a, from x⁰ upwards, and added where a has the
+    /// term. Branch-free (masks instead of ifs): a's terms are random bits, and a mispredicted branch per
+    /// term cost more than the arithmetic (a 10,000-part completion makes ~90,000 of these products).
     @inline(__always)
     static func product(_ a: UInt64, _ b: UInt64, poly: UInt64, one: UInt64) -> UInt64 {
         var sum: UInt64 = 0
-        var rest = a
-        var term = one
         var multiple = b   // b · x^i for the current term x^i
-        while rest != 0 {
-            if rest & term != 0 {
-                sum ^= multiple
-                rest ^= term
-            }
-            term >>= 1
-            multiple = multiple & 1 != 0 ? (multiple >> 1) ^ poly : multiple >> 1
+        var bit = one.trailingZeroBitCount   // x⁰ is the top bit
+        while bit >= 0 {
+            sum ^= multiple & (0 &- ((a >> UInt64(bit)) & 1))
+            multiple = (multiple >> 1) ^ (poly & (0 &- (multiple & 1)))
+            bit -= 1
         }
         return sum
     }
