@@ -65,15 +65,23 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                                                   password: location.password, database: location.database, tls: clientTLS(location.sslMode))
         config.options.maximumConnections = poolSize
         config.options.minimumConnections = 0
-        return PostgresMetadataStore(location: location, client: PostgresClient(configuration: config, backgroundLogger: logger),
-                                     leaseTTL: leaseTTL, logger: logger)
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        // The pool serves only while run() runs: start it before the first query (which would warn otherwise).
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let runTask = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return PostgresMetadataStore(location: location, client: client, runTask: runTask, leaseTTL: leaseTTL, logger: logger)
     }
 
-    private init(location: PostgresLocation, client: PostgresClient, leaseTTL: Duration, logger: Logger) {
+    private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, leaseTTL: Duration, logger: Logger) {
         self.location = location
         self.client = client
         self.logger = logger
-        runTask = Task { await client.run() }
+        self.runTask = runTask
         leases = PostgresReadLeases(client: client, logger: logger, ttl: leaseTTL)
         leases.startRefreshing()
     }
