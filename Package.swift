@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries, through pkg-config (Debian: libsqlite3-dev, libxml2-dev, zlib1g-dev).
@@ -58,6 +59,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "SQLiteMetadata", dependencies: ["CSQLite", "StorageCore", "WireFormats"]),
+        // The shared MetadataStore over PostgreSQL (postgres-nio), for several gateways on one database.
+        .target(name: "PostgresMetadata", dependencies: [
+            "StorageCore", "WireFormats",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(name: "FileBlobs", dependencies: [
             "StorageCore", "Checksums", "WireFormats", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -131,6 +140,9 @@ let package = Package(
         ]),
         .testTarget(name: "TasksAPITests", dependencies: ["TasksAPI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
-        .testTarget(name: "StorageCoreTests", dependencies: ["StorageCore", "SQLiteMetadata", "FileBlobs", "WireFormats"]),
+        .testTarget(name: "StorageCoreTests", dependencies: [
+            "StorageCore", "SQLiteMetadata", "PostgresMetadata", "FileBlobs", "WireFormats",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
     ]
 )

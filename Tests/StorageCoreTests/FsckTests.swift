@@ -11,8 +11,8 @@ import FileBlobs
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: "\(path)/\(id)")
     }
 
-    @Test func findsOrphansAndMissingBlobsAndRepairsOnlyWhatIsAsked() async throws {
-        let (storage, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func findsOrphansAndMissingBlobsAndRepairsOnlyWhatIsAsked(_ kind: StoreKind) async throws {
+        let (storage, dir) = try await makeStorage(kind)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         // Above the inline limit, so each body is a file.
@@ -51,8 +51,8 @@ import FileBlobs
         #expect(FileManager.default.fileExists(atPath: "\(dir)/blobs/fe/dc/\(young)"))  // too young to touch
     }
 
-    @Test func missingPartBlobs() async throws {
-        let (storage, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func missingPartBlobs(_ kind: StoreKind) async throws {
+        let (storage, dir) = try await makeStorage(kind)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         let upload = try await storage.createMultipartUpload(bucket: "bkt", key: "k", attributes: ObjectAttributes())

@@ -3,16 +3,16 @@ import Testing
 @testable import StorageCore
 
 @Suite struct ListingTests {
-    func bucketWith(_ keys: [String]) async throws -> Storage {
-        let (s, _) = try await makeStorage()
+    func bucketWith(_ kind: StoreKind, _ keys: [String]) async throws -> Storage {
+        let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), body: TestBody(bytes: [1])) }
         return s
     }
 
-    @Test func delimiterRollsUpAndPaginatesExactly() async throws {
+    @Test(arguments: StoreKind.allCases) func delimiterRollsUpAndPaginatesExactly(_ kind: StoreKind) async throws {
         let keys = ["a/1", "a/2", "a/3", "b", "c/x/y", "c/z", "d", "é", "z/"]
-        let s = try await bucketWith(keys)
+        let s = try await bucketWith(kind, keys)
         let all = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: "/", start: nil, maxKeys: 1000)
         #expect(all.entries.map(\.key) == ["b", "d", "é"])
         #expect(all.commonPrefixes == ["a/", "c/", "z/"])
@@ -29,8 +29,8 @@ import Testing
         #expect(seen == ["a/", "b", "c/", "d", "z/", "é"])
     }
 
-    @Test func prefixAndMarkersBetweenKeys() async throws {
-        let s = try await bucketWith(["p/a", "p/b", "p/c", "pa", "q"])
+    @Test(arguments: StoreKind.allCases) func prefixAndMarkersBetweenKeys(_ kind: StoreKind) async throws {
+        let s = try await bucketWith(kind, ["p/a", "p/b", "p/c", "pa", "q"])
         let page = try await s.listObjects(bucket: "bkt", prefix: "p/", delimiter: nil, start: "p/aa", maxKeys: 10)
         #expect(page.entries.map(\.key) == ["p/b", "p/c"])
         let nested = try await s.listObjects(bucket: "bkt", prefix: "p", delimiter: "/", start: nil, maxKeys: 10)
@@ -42,8 +42,8 @@ import Testing
         #expect(cut.isTruncated && cut.nextMarker == "pa")
     }
 
-    @Test func byteOrderNotLocale() async throws {
-        let s = try await bucketWith(["B", "a", "Z", "ä", "~", "_"])
+    @Test(arguments: StoreKind.allCases) func byteOrderNotLocale(_ kind: StoreKind) async throws {
+        let s = try await bucketWith(kind, ["B", "a", "Z", "ä", "~", "_"])
         let page = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: nil, start: nil, maxKeys: 10)
         #expect(page.entries.map(\.key) == ["B", "Z", "_", "a", "~", "ä"])
     }

@@ -86,16 +86,16 @@ import Testing
         return out
     }
 
-    func setup() async throws -> Storage {
+    func setup(_ kind: StoreKind) async throws -> Storage {
         var limits = LimitProfile.aws
         limits.minPartSize = 1
-        let (s, _) = try await makeStorage(limits: limits)
+        let (s, _) = try await makeStorage(kind, limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
         return s
     }
 
-    @Test func compositeAndFullObjectThroughStorage() async throws {
-        let s = try await setup()
+    @Test(arguments: StoreKind.allCases) func compositeAndFullObjectThroughStorage(_ kind: StoreKind) async throws {
+        let s = try await setup(kind)
         for (alg, type) in [(ChecksumAlgorithm.crc32, ChecksumType.fullObject), (.crc32c, .fullObject), (.crc64nvme, .fullObject),
                             (.crc32, .composite), (.crc32c, .composite), (.sha1, .composite), (.sha256, .composite)] {
             let key = "k-\(alg.rawValue)-\(type.rawValue)"
@@ -116,8 +116,8 @@ import Testing
         }
     }
 
-    @Test func noAlgorithmMeansFullObjectCRC64NVME() async throws {
-        let s = try await setup()
+    @Test(arguments: StoreKind.allCases) func noAlgorithmMeansFullObjectCRC64NVME(_ kind: StoreKind) async throws {
+        let s = try await setup(kind)
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "d", attributes: ObjectAttributes())
         #expect(u.checksumAlgorithm == nil && MultipartChecksums.partAlgorithm(u) == .crc64nvme)
         let listed = try await upload(s, u, Self.parts)
@@ -126,8 +126,8 @@ import Testing
         #expect(rec.attributes.checksumType == "FULL_OBJECT")
     }
 
-    @Test func completionChecks() async throws {
-        let s = try await setup()
+    @Test(arguments: StoreKind.allCases) func completionChecks(_ kind: StoreKind) async throws {
+        let s = try await setup(kind)
         func code(_ alg: ChecksumAlgorithm, _ type: ChecksumType, _ checksums: (inout CompletionChecksums) -> Void) async throws -> String {
             let key = "c-" + UUID().uuidString
             let u = try await s.createMultipartUpload(bucket: "bkt", key: key, attributes: ObjectAttributes(),
@@ -170,8 +170,8 @@ import Testing
         try MultipartChecksums.checkPartAlgorithm(none, declared: .crc32)
     }
 
-    @Test func uploadPartCopyGetsTheUploadsChecksum() async throws {
-        let s = try await setup()
+    @Test(arguments: StoreKind.allCases) func uploadPartCopyGetsTheUploadsChecksum(_ kind: StoreKind) async throws {
+        let s = try await setup(kind)
         let data = randomBytes(5000)
         _ = try await s.putObject(bucket: "bkt", key: "src", attributes: ObjectAttributes(), body: TestBody(bytes: data))
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "dst", attributes: ObjectAttributes(), checksumAlgorithm: "CRC32C")

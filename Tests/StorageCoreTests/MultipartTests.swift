@@ -7,15 +7,15 @@ import WireFormats
 @Suite struct MultipartTests {
     static var small: LimitProfile { var p = LimitProfile.aws; p.minPartSize = 100; return p }
 
-    func setup(_ limits: LimitProfile = small) async throws -> (Storage, String, UploadRecord) {
-        let (s, dir) = try await makeStorage(limits: limits)
+    func setup(_ kind: StoreKind, _ limits: LimitProfile = small) async throws -> (Storage, String, UploadRecord) {
+        let (s, dir) = try await makeStorage(kind, limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "big", attributes: ObjectAttributes(contentType: "a/b"))
         return (s, dir, u)
     }
 
-    @Test func completeIsAManifestAndETagIsMD5OfMD5s() async throws {
-        let (s, dir, u) = try await setup()
+    @Test(arguments: StoreKind.allCases) func completeIsAManifestAndETagIsMD5OfMD5s(_ kind: StoreKind) async throws {
+        let (s, dir, u) = try await setup(kind)
         let parts = [randomBytes(150), randomBytes(150), randomBytes(40)]
         // Upload out of order, and part 2 twice (last writer wins).
         var etags: [Int: String] = [:]
@@ -42,8 +42,8 @@ import WireFormats
     }
 
     /// S3 accepts an empty part (as the last part, or the only one); it is stored as an empty blob.
-    @Test func anEmptyPartIsStoredAndCompletes() async throws {
-        let (s, _, u) = try await setup()
+    @Test(arguments: StoreKind.allCases) func anEmptyPartIsStoredAndCompletes(_ kind: StoreKind) async throws {
+        let (s, _, u) = try await setup(kind)
         let first = randomBytes(150)
         let p1 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: first))
         let p2 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: []))
@@ -54,8 +54,8 @@ import WireFormats
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "big")) == first)
     }
 
-    @Test func validatorErrors() async throws {
-        let (s, _, u) = try await setup()
+    @Test(arguments: StoreKind.allCases) func validatorErrors(_ kind: StoreKind) async throws {
+        let (s, _, u) = try await setup(kind)
         let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(50)))
         let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(50)))
         func code(_ parts: [(Int, String)]) async -> String? {
@@ -81,8 +81,8 @@ import WireFormats
     /// The validator finds parts in a stored list in any order (ascending is walked, others looked up),
     /// with gaps, and reports the same errors either way.
     /// An upload belongs to its key's bytes: a canonically equivalent key is another key.
-    @Test func anUploadIsNotFoundUnderACanonicallyEquivalentKey() async throws {
-        let (s, _) = try await makeStorage(limits: Self.small)
+    @Test(arguments: StoreKind.allCases) func anUploadIsNotFoundUnderACanonicallyEquivalentKey(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind, limits: Self.small)
         try await s.createBucket("bkt", region: "us-east-1")
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "caf\u{E9}", attributes: .init())
         do {
@@ -134,9 +134,9 @@ import WireFormats
         }
     }
 
-    @Test func r2ProfileRequiresEqualParts() async throws {
+    @Test(arguments: StoreKind.allCases) func r2ProfileRequiresEqualParts(_ kind: StoreKind) async throws {
         var p = LimitProfile.r2; p.minPartSize = 10
-        let (s, _, u) = try await setup(p)
+        let (s, _, u) = try await setup(kind, p)
         let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(20)))
         let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(30)))
         let c = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 3, body: TestBody(bytes: randomBytes(5)))
@@ -146,8 +146,8 @@ import WireFormats
         } catch let e as CoreError { #expect(e.code == "InvalidPart") }
     }
 
-    @Test func abortFreesPartsAndRacesEndConsistently() async throws {
-        let (s, dir, u) = try await setup()
+    @Test(arguments: StoreKind.allCases) func abortFreesPartsAndRacesEndConsistently(_ kind: StoreKind) async throws {
+        let (s, dir, u) = try await setup(kind)
         let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(200)))
         async let complete: ObjectRecord? = try? s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: [(1, p.etag)])
         async let abort: Void? = try? s.abortMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID)
@@ -163,8 +163,8 @@ import WireFormats
         #expect(blobFileCount(dir) == (c != nil ? 1 : 0))
     }
 
-    @Test func listUploadsMarkersAndDelimiter() async throws {
-        let (s, _) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func listUploadsMarkersAndDelimiter(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         var ids: [String: [String]] = [:]
         for k in ["a/x", "a/y", "b", "b", "c"] {

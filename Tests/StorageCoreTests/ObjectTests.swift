@@ -6,8 +6,8 @@ import WireFormats
 @testable import StorageCore
 
 @Suite struct ObjectTests {
-    @Test func putGetRoundTripAndETag() async throws {
-        let (s, _) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func putGetRoundTripAndETag(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let data = randomBytes(300_000)
         let rec = try await s.putObject(bucket: "bkt", key: "a/b.bin", attributes: ObjectAttributes(contentType: "x/y"), body: TestBody(bytes: data))
@@ -18,8 +18,8 @@ import WireFormats
         #expect(try await readAll(o, range: 1000...1999, chunkSize: 333) == Array(data[1000...1999]))
     }
 
-    @Test func hostileKeysStayKeys() async throws {
-        let (s, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func hostileKeysStayKeys(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let keys = ["../../etc/passwd", "a\u{0}b", "ä b+c=d&e~(1).txt", String(repeating: "k", count: 1024), "//x//", ".."]
         for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), body: TestBody(bytes: Array(k.utf8))) }
@@ -37,8 +37,8 @@ import WireFormats
         }
     }
 
-    @Test func overwriteFreesOldBlobAndDeleteIsIdempotent() async throws {
-        let (s, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func overwriteFreesOldBlobAndDeleteIsIdempotent(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         // Above the inline limit: these bodies are files.
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1000)))
@@ -53,8 +53,8 @@ import WireFormats
         #expect(blobFileCount(dir) == 0)
     }
 
-    @Test func readerKeepsBlobAcrossOverwrite() async throws {
-        let (s, _) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func readerKeepsBlobAcrossOverwrite(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let first = randomBytes(50_000)
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
@@ -64,8 +64,8 @@ import WireFormats
         #expect(try await readAll(reader) == first)
     }
 
-    @Test func inlineReaderHasItsBytesAcrossOverwriteAndDelete() async throws {
-        let (s, _) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func inlineReaderHasItsBytesAcrossOverwriteAndDelete(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let first = randomBytes(4096)
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
@@ -85,8 +85,8 @@ import WireFormats
         #expect(try await readAll(fileReader) == large)
     }
 
-    @Test func overwriteAndDeleteStartTheCollectorWhenTheyReleaseFiles() async throws {
-        let (s, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func overwriteAndDeleteStartTheCollectorWhenTheyReleaseFiles(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         // The collector deletes a pass's files, then forgets their garbage rows: done when both are.
         func eventually(_ files: Int) async throws {
@@ -108,8 +108,8 @@ import WireFormats
         #expect(try await s.metadata.garbage(limit: 10).isEmpty)
     }
 
-    @Test func lastReaderReleaseFreesTheSkippedBlob() async throws {
-        let (s, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func lastReaderReleaseFreesTheSkippedBlob(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
         var readers: [OpenObject] = [try await s.openObject(bucket: "bkt", key: "k"), try await s.openObject(bucket: "bkt", key: "k")]
@@ -125,9 +125,9 @@ import WireFormats
         #expect(blobFileCount(dir) == 1)
     }
 
-    @Test func failedBodyLeavesNothing() async throws {
+    @Test(arguments: StoreKind.allCases) func failedBodyLeavesNothing(_ kind: StoreKind) async throws {
         struct Boom: Error {}
-        let (s, dir) = try await makeStorage()
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         await #expect(throws: Boom.self) {
             _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(10_000)),
@@ -138,8 +138,8 @@ import WireFormats
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")).isEmpty)
     }
 
-    @Test func bucketRules() async throws {
-        let (s, _) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func bucketRules(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind)
         for bad in ["Bad_Name", "ab", "a..b", "-abc", "192.168.1.1", String(repeating: "a", count: 64), "xn--abc"] {
             await #expect(throws: CoreError.self) { try await s.createBucket(bad, region: "us-east-1") }
         }
@@ -156,8 +156,8 @@ import WireFormats
         do { _ = try await s.bucket("good.name-1"); Issue.record("bucket still there") } catch let e as CoreError { #expect(e.code == "NoSuchBucket") }
     }
 
-    @Test func startupSweepRemovesOrphansAndTemporaries() async throws {
-        let (s, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func startupSweepRemovesOrphansAndTemporaries(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let kept = randomBytes(Storage.inlineLimit + 1)
         _ = try await s.putObject(bucket: "bkt", key: "kept", attributes: .init(), body: TestBody(bytes: kept))
@@ -174,8 +174,8 @@ import WireFormats
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "kept")) == kept)
     }
 
-    @Test func smallBodiesLiveInlineAndSwitchWithFilesOnOverwrite() async throws {
-        let (s, dir) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func smallBodiesLiveInlineAndSwitchWithFilesOnOverwrite(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let small = randomBytes(Storage.inlineLimit)        // at the limit: inline
         let large = randomBytes(Storage.inlineLimit + 1)    // one byte over: a file
@@ -239,8 +239,8 @@ import WireFormats
         }
     }
 
-    @Test func concurrentWritersShareCommitsAndAFailureStaysItsOwn() async throws {
-        let (s, _) = try await makeStorage()
+    @Test(arguments: StoreKind.allCases) func concurrentWritersShareCommitsAndAFailureStaysItsOwn(_ kind: StoreKind) async throws {
+        let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         // 64 writers at once (group committed), with every 8th naming a bucket that does not exist:
         // those fail alone, inside the shared transaction, and everyone else's object stands.

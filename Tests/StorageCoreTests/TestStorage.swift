@@ -2,17 +2,31 @@ import FileBlobs
 import Foundation
 import Logging
 import NIOCore
+import PostgresMetadata
 import SQLiteMetadata
+import Testing
 @testable import StorageCore
 
 /// The tests' blocking pool, as the daemon has one: every store made here runs its blocking work on it.
 let testPool = BlockingPool()
 
-/// A Storage over a fresh temporary directory (SQLite + files, fsync off for speed).
-func makeStorage(limits: LimitProfile = .aws, durable: Bool = false, pool: BlockingPool = testPool) async throws -> (Storage, String) {
+/// The metadata stores the behavioural suites run over.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// A Storage over a fresh temporary directory (files, fsync off for speed) and fresh metadata: a SQLite
+/// database in that directory, or a new database on the tests' PostgreSQL (see `TestPostgres`).
+func makeStorage(_ kind: StoreKind = .sqlite, limits: LimitProfile = .aws, durable: Bool = false,
+                 pool: BlockingPool = testPool) async throws -> (Storage, String) {
     let dir = NSTemporaryDirectory() + "tessera-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let metadata = try await SQLiteMetadataStore.open(path: dir + "/metadata.sqlite", durable: durable, pool: pool)
+    let metadata: any MetadataStore
+    switch kind {
+    case .sqlite: metadata = try await SQLiteMetadataStore.open(path: dir + "/metadata.sqlite", durable: durable, pool: pool)
+    case .postgres: metadata = try await TestPostgres.freshStore().0
+    }
     let blobs = try await FileBlobStore.open(root: dir, durable: durable, pool: pool)
     return (Storage(metadata: metadata, blobs: blobs, limits: limits, logger: Logger(label: "test")), dir)
 }

@@ -1,0 +1,674 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import StorageCore
+
+/// The shared MetadataStore: one PostgreSQL database that several gateway processes use at once.
+/// Not yet selectable from the daemon (the SQLite store is what it runs).
+///
+/// Same semantics as `SQLiteMetadataStore`, call by call (that store is the reference): keys are
+/// `bytea` and compare, list and page as raw bytes; every mutating call is one transaction on one pooled
+/// connection (`PostgresClient`), with the blobs it frees recorded as garbage in it; `completeUpload`
+/// runs `assemble` inside its transaction, between loading the parts and writing the object.
+///
+/// Across processes:
+/// - Rows that two calls may change at once are locked in the transaction: a completion or abort takes
+///   its upload row `FOR UPDATE` (the loser of two finds it gone: NoSuchUpload), a part write takes it
+///   `FOR SHARE` (so it lands before, or fails after, a completion); writes into a bucket take its row
+///   `FOR KEY SHARE` and a bucket delete `FOR UPDATE`; an object or part that exists is replaced under
+///   its row lock, one that does not is inserted `ON CONFLICT DO NOTHING` and retried as a replacement
+///   when another process inserted it first. Deadlocks are retried, the whole transaction.
+/// - Version numbers come from the sequence `object_versions`: unique among all processes, and
+///   increasing within each.
+/// - Read leases are rows of `read_leases` (see `PostgresReadLeases`): a version leased by any process
+///   is skipped by every process's collector; a lease's row expires `leaseTTL` after its process last
+///   refreshed it, so a crashed gateway's leases lapse.
+/// - The schema is versioned (`tessera_schema`); `open` migrates it under an advisory lock and refuses a
+///   database that a newer binary migrated.
+///
+/// Rows are decoded strictly: a NULL where a value belongs, a negative size, or attributes or checksums
+/// that are not the JSON this store writes throw (InternalError), never read as empty.
+public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
+    public let location: PostgresLocation
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    let logger: Logger
+    private let leases: PostgresReadLeases
+    public var readLeases: any ReadLeases { leases }
+
+    /// Opens the database at `url` (see `PostgresLocation`), migrating its schema first.
+    public static func open(url: String, poolSize: Int = 8, leaseTTL: Duration = .seconds(30),
+                            logger: Logger = Logger(label: "tessera.postgres")) async throws -> PostgresMetadataStore {
+        try await open(location: PostgresLocation(url: url), poolSize: poolSize, leaseTTL: leaseTTL, logger: logger)
+    }
+
+    /// Opens the database, migrating its schema first on a connection of its own (so a wrong address or
+    /// password fails here, with the server's error); then serves from a pool of up to `poolSize` connections.
+    public static func open(location: PostgresLocation, poolSize: Int = 8, leaseTTL: Duration = .seconds(30),
+                            logger: Logger = Logger(label: "tessera.postgres")) async throws -> PostgresMetadataStore {
+        precondition(poolSize >= 1, "poolSize must be at least 1")
+        let tls = try tlsConfiguration(location.sslMode)
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: location.host, port: location.port, username: location.username,
+                                 password: location.password, database: location.database, tls: tls),
+            id: 0, logger: logger)
+        do {
+            try await migrate(connection, logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        var config = PostgresClient.Configuration(host: location.host, port: location.port, username: location.username,
+                                                  password: location.password, database: location.database, tls: clientTLS(location.sslMode))
+        config.options.maximumConnections = poolSize
+        config.options.minimumConnections = 0
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        // The pool serves only while run() runs: start it before the first query (which would warn otherwise).
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let runTask = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return PostgresMetadataStore(location: location, client: client, runTask: runTask, leaseTTL: leaseTTL, logger: logger)
+    }
+
+    private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, leaseTTL: Duration, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.logger = logger
+        self.runTask = runTask
+        leases = PostgresReadLeases(client: client, logger: logger, ttl: leaseTTL)
+        leases.startRefreshing()
+    }
+
+    /// Drops this process's read leases and closes the pool. The store is unusable afterwards.
+    public func close() async {
+        await leases.stop()
+        runTask.cancel()
+    }
+
+    deinit { runTask.cancel() }
+
+    /// Tests: this process stops refreshing its leases and leaves their rows, as a crashed process would.
+    func stopRefreshingForTests() async { leases.stopRefreshing() }
+
+    private static func tlsConfiguration(_ mode: PostgresLocation.SSLMode) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+
+    private static func clientTLS(_ mode: PostgresLocation.SSLMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(.makeClientConfiguration())
+        case .require: return .require(.makeClientConfiguration())
+        }
+    }
+
+    // MARK: schema
+
+    /// Brings the schema to `PostgresSchema.current`, one process at a time.
+    static func migrate(_ c: PostgresConnection, logger: Logger) async throws {
+        try await c.query("BEGIN", logger: logger)
+        do {
+            try await c.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS tessera_schema(version integer NOT NULL)", logger: logger)
+            let rows = try await c.query("SELECT version FROM tessera_schema", logger: logger).collect()
+            guard rows.count <= 1 else {
+                throw PostgresMetadataError.badSchemaVersion("tessera_schema has \(rows.count) rows, not one")
+            }
+            let version = try rows.first.map { try $0.decode(Int.self) } ?? 0
+            guard version >= 0 else { throw PostgresMetadataError.badSchemaVersion("version \(version)") }
+            guard version <= PostgresSchema.current else {
+                throw PostgresMetadataError.schemaTooNew(database: version, binary: PostgresSchema.current)
+            }
+            for v in version..<PostgresSchema.current {
+                for statement in PostgresSchema.migrations[v] {
+                    try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await c.query("DELETE FROM tessera_schema", logger: logger)
+                try await c.query("INSERT INTO tessera_schema(version) VALUES(\(v + 1))", logger: logger)
+                logger.info("PostgreSQL metadata schema migrated", metadata: ["version": "\(v + 1)"])
+            }
+            try await c.query("COMMIT", logger: logger)
+        } catch {
+            _ = try? await c.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// The schema version recorded in the database (for tests and diagnostics).
+    public func schemaVersion() async throws -> Int {
+        let rows = try await client.query("SELECT version FROM tessera_schema", logger: logger).collect()
+        guard rows.count == 1 else { throw PostgresMetadataError.badSchemaVersion("tessera_schema has \(rows.count) rows") }
+        return try rows[0].decode(Int.self)
+    }
+
+    // MARK: connection handling
+
+    /// Runs `body` in a transaction on one pooled connection: committed when it returns, rolled back when
+    /// it throws (its error is rethrown as it is). A deadlock or serialization failure runs it again.
+    @discardableResult
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { c in
+                    try await c.query("BEGIN", logger: logger)
+                    do {
+                        let value = try await body(c)
+                        try await c.query("COMMIT", logger: logger)
+                        return value
+                    } catch {
+                        _ = try? await c.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let e as PSQLError where attempt < 10 && Self.isRetryable(e) {
+                attempt += 1
+                logger.debug("metadata transaction retried", metadata: ["sqlState": "\(e.serverInfo?[.sqlState] ?? "")"])
+            }
+        }
+    }
+
+    private static func isRetryable(_ e: PSQLError) -> Bool {
+        guard let state = e.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"   // deadlock_detected, serialization_failure
+    }
+
+    /// All rows of a read (one statement: one snapshot).
+    func rows(_ q: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(q, logger: logger).collect()
+    }
+
+    // MARK: columns
+
+    static func bytes(_ s: String) -> ByteBuffer { ByteBuffer(bytes: s.utf8) }
+    static func bytes(_ b: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: b) }
+    static func string(_ b: ByteBuffer) -> String { String(decoding: b.readableBytesView, as: UTF8.self) }
+
+    static func corrupt(_ what: String) -> CoreError { .internalError("corrupt metadata row: \(what)") }
+
+    static func encodeAttributes(_ a: ObjectAttributes) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return String(decoding: try e.encode(a), as: UTF8.self)
+    }
+
+    static func decodeAttributes(_ text: String, _ row: @autoclosure () -> String) throws -> ObjectAttributes {
+        do { return try JSONDecoder().decode(ObjectAttributes.self, from: Data(text.utf8)) } catch {
+            throw corrupt("\(row()): attrs is not ObjectAttributes JSON")
+        }
+    }
+
+    static func encodeChecksums(_ c: [String: String]) throws -> String? {
+        guard !c.isEmpty else { return nil }
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return String(decoding: try e.encode(c), as: UTF8.self)
+    }
+
+    static func decodeChecksums(_ text: String?, _ row: @autoclosure () -> String) throws -> [String: String] {
+        guard let text else { return [:] }
+        do { return try JSONDecoder().decode([String: String].self, from: Data(text.utf8)) } catch {
+            throw corrupt("\(row()): checksums is not a JSON object of strings")
+        }
+    }
+
+    static func nonNegative(_ n: Int64, _ what: @autoclosure () -> String) throws -> Int64 {
+        guard n >= 0 else { throw corrupt("\(what()) is negative (\(n))") }
+        return n
+    }
+
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+
+    // MARK: buckets
+
+    public func createBucket(_ bucket: BucketRecord) async throws -> Bool {
+        try await transaction { c in
+            let rows = try await c.query("""
+                INSERT INTO buckets(name, created, region) VALUES(\(bucket.name), \(bucket.created.timeIntervalSince1970), \(bucket.region))
+                ON CONFLICT (name) DO NOTHING RETURNING 1
+                """, logger: logger).collect()
+            return !rows.isEmpty
+        }
+    }
+
+    private func bucketRecord(_ row: PostgresRow) throws -> BucketRecord {
+        let (name, created, region) = try row.decode((String, Double, String).self)
+        return BucketRecord(name: name, created: Self.date(created), region: region)
+    }
+
+    public func bucket(named name: String) async throws -> BucketRecord? {
+        try await rows("SELECT name, created, region FROM buckets WHERE name = \(name)").first.map(bucketRecord)
+    }
+
+    public func listBuckets() async throws -> [BucketRecord] {
+        try await rows("SELECT name, created, region FROM buckets ORDER BY name").map(bucketRecord)
+    }
+
+    public func deleteBucket(named name: String) async throws {
+        try await transaction { c in
+            // FOR UPDATE waits for writers into the bucket (they hold FOR KEY SHARE), then sees what they wrote.
+            guard try await !c.query("SELECT 1 FROM buckets WHERE name = \(name) FOR UPDATE", logger: logger).collect().isEmpty else {
+                throw CoreError.noSuchBucket(name)
+            }
+            let busy = try await c.query("""
+                SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = \(name)) OR EXISTS(SELECT 1 FROM uploads WHERE bucket = \(name))
+                """, logger: logger).collect()
+            if try busy.first?.decode(Bool.self) == true {
+                throw CoreError("BucketNotEmpty", "The bucket you tried to delete is not empty", details: [.init("BucketName", name)])
+            }
+            try await c.query("DELETE FROM bucket_config WHERE bucket = \(name)", logger: logger)
+            try await c.query("DELETE FROM buckets WHERE name = \(name)", logger: logger)
+        }
+    }
+
+    public func bucketConfig(bucket: String, name: String) async throws -> String? {
+        try await rows("SELECT value FROM bucket_config WHERE bucket = \(bucket) AND name = \(name)").first?.decode(String.self)
+    }
+
+    public func setBucketConfig(bucket: String, name: String, value: String?) async throws {
+        try await transaction { c in
+            if let value {
+                try await c.query("""
+                    INSERT INTO bucket_config(bucket, name, value) VALUES(\(bucket), \(name), \(value))
+                    ON CONFLICT (bucket, name) DO UPDATE SET value = EXCLUDED.value
+                    """, logger: logger)
+            } else {
+                try await c.query("DELETE FROM bucket_config WHERE bucket = \(bucket) AND name = \(name)", logger: logger)
+            }
+        }
+    }
+
+    // MARK: versions
+
+    public func nextVersion() async throws -> Int64 {
+        guard let row = try await rows("SELECT nextval('object_versions')").first else {
+            throw CoreError.internalError("nextval returned no row")
+        }
+        return try row.decode(Int64.self)
+    }
+
+    // MARK: objects
+
+    private static let objectColumns = "bucket, key, version, size, etag, mtime, attrs, parts_count"
+
+    /// An object from the first eight columns of `row` (`objectColumns`).
+    private func objectRecord(_ row: PostgresRow) throws -> ObjectRecord {
+        let (bucket, keyBytes, version, size, etag, mtime, attrs, partsCount) =
+            try row.decode((String, ByteBuffer, Int64, Int64, String, Double, String, Int?).self)
+        let key = Self.string(keyBytes)
+        return ObjectRecord(bucket: bucket, key: key, version: version, size: try Self.nonNegative(size, "objects \(bucket)/\(key): size"),
+                            etag: etag, lastModified: Self.date(mtime),
+                            attributes: try Self.decodeAttributes(attrs, "objects \(bucket)/\(key)"), partsCount: partsCount)
+    }
+
+    private static let segmentColumns = "blob, size, byte_offset, part_number, checksum, data"
+
+    private static func segment(blob: String, size: Int64, offset: Int64, partNumber: Int?, checksum: String?, data: ByteBuffer?,
+                                version: Int64) throws -> Segment {
+        let what = "segments version \(version) offset \(offset)"
+        let size = try nonNegative(size, "\(what): size")
+        let offset = try nonNegative(offset, "\(what): offset")
+        let inline = data.map { Array($0.readableBytesView) }
+        if let inline, Int64(inline.count) != size { throw corrupt("\(what): \(inline.count) inline bytes for size \(size)") }
+        if inline == nil && blob.isEmpty { throw corrupt("\(what): neither a blob nor inline data") }
+        return Segment(blob: blob, size: size, offset: offset, partNumber: partNumber, checksum: checksum, inline: inline)
+    }
+
+    public func object(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await rows("""
+            SELECT \(unescaped: Self.objectColumns) FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key))
+            """).first.map(objectRecord)
+    }
+
+    public func segments(version: Int64) async throws -> [Segment] {
+        try await rows("SELECT \(unescaped: Self.segmentColumns) FROM segments WHERE version = \(version) ORDER BY byte_offset").map { row in
+            let (blob, size, offset, partNumber, checksum, data) = try row.decode((String, Int64, Int64, Int?, String?, ByteBuffer?).self)
+            return try Self.segment(blob: blob, size: size, offset: offset, partNumber: partNumber, checksum: checksum, data: data,
+                                    version: version)
+        }
+    }
+
+    /// One statement, so one snapshot.
+    public func objectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])? {
+        let rows = try await rows("""
+            SELECT o.bucket, o.key, o.version, o.size, o.etag, o.mtime, o.attrs, o.parts_count,
+                   s.blob, s.size, s.byte_offset, s.part_number, s.checksum, s.data
+            FROM objects o LEFT JOIN segments s ON s.version = o.version
+            WHERE o.bucket = \(bucket) AND o.key = \(Self.bytes(key)) ORDER BY s.byte_offset
+            """)
+        guard let first = rows.first else { return nil }
+        let object = try objectRecord(first)
+        var segments: [Segment] = []
+        for row in rows {
+            let (_, _, _, _, _, _, _, _, blob, size, offset, partNumber, checksum, data) = try row.decode(
+                (String, ByteBuffer, Int64, Int64, String, Double, String, Int?, String?, Int64?, Int64?, Int?, String?, ByteBuffer?).self)
+            guard let blob else { continue }   // no segments (LEFT JOIN)
+            guard let size, let offset else { throw Self.corrupt("segments version \(object.version): NULL size or offset") }
+            segments.append(try Self.segment(blob: blob, size: size, offset: offset, partNumber: partNumber, checksum: checksum,
+                                              data: data, version: object.version))
+        }
+        return (object, segments)
+    }
+
+    public func isCurrent(bucket: String, key: String, version: Int64) async throws -> Bool {
+        let current = try await rows("SELECT version FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key))")
+            .first?.decode(Int64.self)
+        return current == version
+    }
+
+    /// In a transaction: `version`'s segments go; its blob files become garbage (inline bodies go with
+    /// their rows). true when some did.
+    func retireSegments(_ c: PostgresConnection, version: Int64) async throws -> Bool {
+        let freed = try await c.query("""
+            INSERT INTO garbage(blob, version) SELECT blob, version FROM segments WHERE version = \(version) AND data IS NULL
+            ON CONFLICT (blob) DO NOTHING RETURNING 1
+            """, logger: logger).collect()
+        try await c.query("DELETE FROM segments WHERE version = \(version)", logger: logger)
+        return !freed.isEmpty
+    }
+
+    /// In a transaction: makes `o` the current version of its key. true when the replaced version's blob
+    /// files became garbage.
+    private func insertObject(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment]) async throws -> Bool {
+        guard try await !c.query("SELECT 1 FROM buckets WHERE name = \(o.bucket) FOR KEY SHARE", logger: logger).collect().isEmpty else {
+            throw CoreError.noSuchBucket(o.bucket)
+        }
+        let key = Self.bytes(o.key)
+        let attrs = try Self.encodeAttributes(o.attributes)
+        let mtime = o.lastModified.timeIntervalSince1970
+        var released = false
+        while true {
+            let inserted = try await c.query("""
+                INSERT INTO objects(\(unescaped: Self.objectColumns), storage_class)
+                VALUES(\(o.bucket), \(key), \(o.version), \(o.size), \(o.etag), \(mtime), \(attrs), \(o.partsCount), \(o.attributes.storageClass))
+                ON CONFLICT (bucket, key) DO NOTHING RETURNING 1
+                """, logger: logger).collect()
+            if !inserted.isEmpty { break }
+            // The key has a current version (perhaps just committed by another process): replace it under its row lock.
+            let old = try await c.query("SELECT version FROM objects WHERE bucket = \(o.bucket) AND key = \(key) FOR UPDATE",
+                                        logger: logger).collect()
+            guard let oldVersion = try old.first?.decode(Int64.self) else { continue }   // deleted meanwhile: insert again
+            released = try await retireSegments(c, version: oldVersion)
+            try await c.query("""
+                UPDATE objects SET version = \(o.version), size = \(o.size), etag = \(o.etag), mtime = \(mtime), attrs = \(attrs),
+                    parts_count = \(o.partsCount), storage_class = \(o.attributes.storageClass)
+                WHERE bucket = \(o.bucket) AND key = \(key)
+                """, logger: logger)
+            break
+        }
+        try await insertSegments(c, version: o.version, segments)
+        return released
+    }
+
+    /// Multi-row INSERTs of up to 1,000 segments each (10,000 for a large multipart object).
+    private func insertSegments(_ c: PostgresConnection, version: Int64, _ segments: [Segment]) async throws {
+        var start = 0
+        while start < segments.count {
+            let chunk = segments[start..<min(start + 1000, segments.count)]
+            var sql = "INSERT INTO segments(version, byte_offset, size, blob, part_number, checksum, data) VALUES"
+            var binds = PostgresBindings(capacity: chunk.count * 7)
+            for (i, s) in chunk.enumerated() {
+                let n = i * 7
+                sql += i == 0 ? "" : ","
+                sql += "($\(n + 1),$\(n + 2),$\(n + 3),$\(n + 4),$\(n + 5),$\(n + 6),$\(n + 7))"
+                binds.append(version)
+                binds.append(s.offset)
+                binds.append(s.size)
+                binds.append(s.blob)
+                binds.append(s.partNumber)
+                binds.append(s.checksum)
+                binds.append(s.inline.map { ByteBuffer(bytes: $0) })
+            }
+            try await c.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            start += chunk.count
+        }
+    }
+
+    public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool {
+        try await transaction { c in try await insertObject(c, object, segments) }
+    }
+
+    public func deleteObject(bucket: String, key: String) async throws -> Bool {
+        try await transaction { c in
+            let deleted = try await c.query("DELETE FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key)) RETURNING version",
+                                            logger: logger).collect()
+            guard let version = try deleted.first?.decode(Int64.self) else { return false }
+            return try await retireSegments(c, version: version)
+        }
+    }
+
+    /// " AND …" conditions for "key within prefix, from start", with their binds appended to `binds`.
+    private func keyRange(prefix: [UInt8], start: ScanStart?, binds: inout PostgresBindings) -> String {
+        var sql = ""
+        func bind(_ b: [UInt8]) -> String { binds.append(Self.bytes(b)); return "$\(binds.count)" }
+        if !prefix.isEmpty {
+            sql += " AND key >= \(bind(prefix))"
+            if let end = prefix.prefixSuccessor { sql += " AND key < \(bind(end))" }
+        }
+        switch start {
+        case .none: break
+        case .afterKey(let k): sql += " AND key > \(bind(k))"
+        case .atOrAfterKey(let k): sql += " AND key >= \(bind(k))"
+        case .afterUpload(let k, let id):
+            let key = bind(k)
+            binds.append(id)
+            sql += " AND (key > \(key) OR (key = \(key) AND upload_id > $\(binds.count)))"
+        }
+        return sql
+    }
+
+    public func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary] {
+        var binds = PostgresBindings()
+        binds.append(bucket)
+        let range = keyRange(prefix: prefix, start: start, binds: &binds)
+        binds.append(limit)
+        let sql = "SELECT key, size, etag, mtime, storage_class FROM objects WHERE bucket = $1\(range) ORDER BY key LIMIT $\(binds.count)"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+            let (keyBytes, size, etag, mtime, storageClass) = try row.decode((ByteBuffer, Int64, String, Double, String?).self)
+            let key = Self.string(keyBytes)
+            return ObjectSummary(key: key, size: try Self.nonNegative(size, "objects \(bucket)/\(key): size"), etag: etag,
+                                 lastModified: Self.date(mtime), storageClass: storageClass)
+        }
+    }
+
+    // MARK: multipart
+
+    public func createUpload(_ u: UploadRecord) async throws {
+        let attrs = try Self.encodeAttributes(u.attributes)
+        try await transaction { c in
+            guard try await !c.query("SELECT 1 FROM buckets WHERE name = \(u.bucket) FOR KEY SHARE", logger: logger).collect().isEmpty else {
+                throw CoreError.noSuchBucket(u.bucket)
+            }
+            try await c.query("""
+                INSERT INTO uploads(upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type)
+                VALUES(\(u.uploadID), \(u.bucket), \(Self.bytes(u.key)), \(u.initiated.timeIntervalSince1970), \(attrs),
+                       \(u.checksumAlgorithm), \(u.checksumType))
+                """, logger: logger)
+        }
+    }
+
+    private static let uploadColumns = "upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type"
+
+    private func uploadRecord(_ row: PostgresRow) throws -> UploadRecord {
+        let (id, bucket, key, initiated, attrs, algorithm, type) =
+            try row.decode((String, String, ByteBuffer, Double, String, String?, String?).self)
+        return UploadRecord(uploadID: id, bucket: bucket, key: Self.string(key), initiated: Self.date(initiated),
+                            attributes: try Self.decodeAttributes(attrs, "uploads \(id)"), checksumAlgorithm: algorithm,
+                            checksumType: type)
+    }
+
+    public func upload(id: String) async throws -> UploadRecord? {
+        try await rows("SELECT \(unescaped: Self.uploadColumns) FROM uploads WHERE upload_id = \(id)").first.map(uploadRecord)
+    }
+
+    private static let partColumns = "part_number, blob, size, etag, mtime, checksums"
+
+    private func partRecord(_ row: PostgresRow, uploadID: String) throws -> PartRecord {
+        let (number, blob, size, etag, mtime, checksums) = try row.decode((Int, String, Int64, String, Double, String?).self)
+        let what = "parts \(uploadID)/\(number)"
+        return PartRecord(partNumber: number, blob: blob, size: try Self.nonNegative(size, "\(what): size"), etag: etag,
+                          lastModified: Self.date(mtime), checksums: try Self.decodeChecksums(checksums, what))
+    }
+
+    public func putPart(uploadID: String, part: PartRecord) async throws {
+        let checksums = try Self.encodeChecksums(part.checksums)
+        let mtime = part.lastModified.timeIntervalSince1970
+        try await transaction { c in
+            // FOR SHARE: parts of one upload land side by side, and before (or fail after) its completion or abort.
+            guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR SHARE", logger: logger).collect().isEmpty else {
+                throw CoreError.noSuchUpload(uploadID)
+            }
+            while true {
+                let inserted = try await c.query("""
+                    INSERT INTO parts(upload_id, part_number, blob, size, etag, mtime, checksums)
+                    VALUES(\(uploadID), \(part.partNumber), \(part.blob), \(part.size), \(part.etag), \(mtime), \(checksums))
+                    ON CONFLICT (upload_id, part_number) DO NOTHING RETURNING 1
+                    """, logger: logger).collect()
+                if !inserted.isEmpty { return }
+                let old = try await c.query("""
+                    SELECT blob FROM parts WHERE upload_id = \(uploadID) AND part_number = \(part.partNumber) FOR UPDATE
+                    """, logger: logger).collect()
+                guard let oldBlob = try old.first?.decode(String.self) else { continue }
+                try await c.query("INSERT INTO garbage(blob, version) VALUES(\(oldBlob), 0) ON CONFLICT (blob) DO NOTHING", logger: logger)
+                try await c.query("""
+                    UPDATE parts SET blob = \(part.blob), size = \(part.size), etag = \(part.etag), mtime = \(mtime), checksums = \(checksums)
+                    WHERE upload_id = \(uploadID) AND part_number = \(part.partNumber)
+                    """, logger: logger)
+                return
+            }
+        }
+    }
+
+    public func parts(uploadID: String, afterPartNumber: Int, limit: Int) async throws -> [PartRecord] {
+        try await rows("""
+            SELECT \(unescaped: Self.partColumns) FROM parts WHERE upload_id = \(uploadID) AND part_number > \(afterPartNumber)
+            ORDER BY part_number LIMIT \(limit)
+            """).map { try partRecord($0, uploadID: uploadID) }
+    }
+
+    public func completeUpload(uploadID: String,
+                               assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
+        try await transaction { c in
+            // The upload row's lock makes concurrent completions and aborts take turns: the later ones find it gone.
+            guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR UPDATE", logger: logger).collect().isEmpty else {
+                throw CoreError.noSuchUpload(uploadID)
+            }
+            let parts = try await c.query("""
+                SELECT \(unescaped: Self.partColumns) FROM parts WHERE upload_id = \(uploadID) ORDER BY part_number
+                """, logger: logger).collect().map { try partRecord($0, uploadID: uploadID) }
+            let (object, segments) = try assemble(parts)
+            try await c.query("DELETE FROM parts WHERE upload_id = \(uploadID)", logger: logger)
+            try await c.query("DELETE FROM uploads WHERE upload_id = \(uploadID)", logger: logger)
+            _ = try await insertObject(c, object, segments)   // the collector runs after a completion anyway
+            // Parts the object does not use are freed; the used ones now belong to the object.
+            let unused = Self.unusedBlobs(parts, segments)
+            if !unused.isEmpty {
+                try await c.query("""
+                    INSERT INTO garbage(blob, version) SELECT b, 0 FROM unnest(\(unused)::text[]) AS b ON CONFLICT (blob) DO NOTHING
+                    """, logger: logger)
+            }
+            return object
+        }
+    }
+
+    /// The parts' blobs no segment uses.
+    private static func unusedBlobs(_ parts: [PartRecord], _ segments: [Segment]) -> [BlobID] {
+        if parts.count == segments.count && zip(parts, segments).allSatisfy({ $0.blob == $1.blob }) { return [] }
+        let used = Set(segments.map(\.blob))
+        return parts.compactMap { used.contains($0.blob) ? nil : $0.blob }
+    }
+
+    public func abortUpload(uploadID: String) async throws {
+        try await transaction { c in
+            guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR UPDATE", logger: logger).collect().isEmpty else {
+                throw CoreError.noSuchUpload(uploadID)
+            }
+            try await c.query("""
+                INSERT INTO garbage(blob, version) SELECT blob, 0 FROM parts WHERE upload_id = \(uploadID) ON CONFLICT (blob) DO NOTHING
+                """, logger: logger)
+            try await c.query("DELETE FROM parts WHERE upload_id = \(uploadID)", logger: logger)
+            try await c.query("DELETE FROM uploads WHERE upload_id = \(uploadID)", logger: logger)
+        }
+    }
+
+    public func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [UploadSummary] {
+        var binds = PostgresBindings()
+        binds.append(bucket)
+        let range = keyRange(prefix: prefix, start: start, binds: &binds)
+        binds.append(limit)
+        let sql = "SELECT key, upload_id, initiated, attrs FROM uploads WHERE bucket = $1\(range) ORDER BY key, upload_id LIMIT $\(binds.count)"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+            let (key, id, initiated, attrs) = try row.decode((ByteBuffer, String, Double, String).self)
+            return UploadSummary(key: Self.string(key), uploadID: id, initiated: Self.date(initiated),
+                                 storageClass: try Self.decodeAttributes(attrs, "uploads \(id)").storageClass)
+        }
+    }
+
+    public func uploads(initiatedBefore date: Date, limit: Int) async throws -> [UploadRecord] {
+        try await rows("""
+            SELECT \(unescaped: Self.uploadColumns) FROM uploads WHERE initiated < \(date.timeIntervalSince1970)
+            ORDER BY initiated LIMIT \(limit)
+            """).map(uploadRecord)
+    }
+
+    // MARK: garbage
+
+    public func garbage(limit: Int) async throws -> [GarbageEntry] {
+        try await rows("SELECT blob, version FROM garbage ORDER BY blob LIMIT \(limit)").map { row in
+            let (blob, version) = try row.decode((String, Int64).self)
+            return GarbageEntry(blob: blob, version: version)
+        }
+    }
+
+    public func forgetGarbage(_ blobs: [BlobID]) async throws {
+        guard !blobs.isEmpty else { return }
+        try await transaction { c in
+            try await c.query("DELETE FROM garbage WHERE blob = ANY(\(blobs)::text[])", logger: logger)
+        }
+    }
+
+    public func unreferenced(_ blobs: [BlobID]) async throws -> [BlobID] {
+        guard !blobs.isEmpty else { return [] }
+        return try await rows("""
+            SELECT b FROM unnest(\(blobs)::text[]) WITH ORDINALITY AS t(b, i)
+            WHERE NOT EXISTS (SELECT 1 FROM segments WHERE blob = t.b AND blob <> '')
+              AND NOT EXISTS (SELECT 1 FROM parts WHERE blob = t.b)
+              AND NOT EXISTS (SELECT 1 FROM garbage WHERE blob = t.b)
+            ORDER BY i
+            """).map { try $0.decode(String.self) }
+    }
+
+    /// "ok", as SQLite's `PRAGMA integrity_check` says it, or one line per kind of inconsistency found:
+    /// segments of no object, objects whose segments do not add up to their size, inline bodies of the
+    /// wrong length, parts of no upload, negative sizes.
+    public func integrityCheck() async throws -> String {
+        let checks: [(String, PostgresQuery)] = [
+            ("segments of no object", "SELECT count(*) FROM segments s WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.version = s.version)"),
+            ("objects whose segments do not add up to their size", """
+                SELECT count(*) FROM objects o
+                WHERE o.size <> COALESCE((SELECT sum(s.size) FROM segments s WHERE s.version = o.version), 0)
+                """),
+            ("inline segments of the wrong length", "SELECT count(*) FROM segments WHERE data IS NOT NULL AND length(data) <> size"),
+            ("segments with neither a blob nor inline data", "SELECT count(*) FROM segments WHERE data IS NULL AND blob = ''"),
+            ("parts of no upload", "SELECT count(*) FROM parts p WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.upload_id = p.upload_id)"),
+            ("negative sizes", "SELECT (SELECT count(*) FROM segments WHERE size < 0 OR byte_offset < 0) + (SELECT count(*) FROM parts WHERE size < 0)"),
+        ]
+        var problems: [String] = []
+        for (what, query) in checks {
+            let n = try await rows(query).first?.decode(Int64.self) ?? 0
+            if n > 0 { problems.append("\(what): \(n)") }
+        }
+        return problems.isEmpty ? "ok" : problems.joined(separator: "\n")
+    }
+}

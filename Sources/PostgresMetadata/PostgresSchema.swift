@@ -1,0 +1,56 @@
+/// The PostgreSQL store's schema, as numbered migrations: `migrations[i]` takes a database from version
+/// i to i + 1. Applied at open, one process at a time (`pg_advisory_xact_lock`), each in the
+/// transaction that records its version in `tessera_schema`. Never edit a released migration: add one.
+///
+/// Keys are `bytea` (they compare as raw bytes, like SQLite's BLOB keys: no collation, no Unicode
+/// normalization); names that are ordered or compared (`buckets.name`, `upload_id`) are `text COLLATE "C"`.
+/// Times are seconds since 1970 as `double precision`, as SQLite stores them (exact round trip of `Date`).
+enum PostgresSchema {
+    /// An arbitrary constant: the advisory lock that serializes migrations across processes.
+    static let migrationLock: Int64 = 0x7465_7373_6572_6131   // "tessera1"
+
+    static let migrations: [[String]] = [
+        // 1: everything.
+        [
+            "CREATE SEQUENCE object_versions AS bigint START 1",
+            """
+            CREATE TABLE buckets(name text COLLATE "C" PRIMARY KEY, created double precision NOT NULL, region text NOT NULL)
+            """,
+            """
+            CREATE TABLE bucket_config(bucket text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL, value text NOT NULL,
+                PRIMARY KEY(bucket, name))
+            """,
+            """
+            CREATE TABLE objects(bucket text COLLATE "C" NOT NULL, key bytea NOT NULL, version bigint NOT NULL UNIQUE,
+                size bigint NOT NULL CHECK (size >= 0), etag text NOT NULL, mtime double precision NOT NULL, attrs text NOT NULL,
+                parts_count integer, storage_class text, PRIMARY KEY(bucket, key))
+            """,
+            """
+            CREATE TABLE segments(version bigint NOT NULL, byte_offset bigint NOT NULL, size bigint NOT NULL, blob text NOT NULL,
+                part_number integer, checksum text, data bytea, PRIMARY KEY(version, byte_offset))
+            """,
+            "CREATE INDEX segments_by_blob ON segments(blob) WHERE blob <> ''",
+            """
+            CREATE TABLE uploads(upload_id text COLLATE "C" PRIMARY KEY, bucket text COLLATE "C" NOT NULL, key bytea NOT NULL,
+                initiated double precision NOT NULL, attrs text NOT NULL, checksum_algorithm text, checksum_type text)
+            """,
+            "CREATE INDEX uploads_by_key ON uploads(bucket, key, upload_id)",
+            "CREATE INDEX uploads_by_age ON uploads(initiated)",
+            """
+            CREATE TABLE parts(upload_id text COLLATE "C" NOT NULL, part_number integer NOT NULL, blob text NOT NULL,
+                size bigint NOT NULL, etag text NOT NULL, mtime double precision NOT NULL, checksums text,
+                PRIMARY KEY(upload_id, part_number))
+            """,
+            "CREATE INDEX parts_by_blob ON parts(blob)",
+            "CREATE TABLE garbage(blob text COLLATE \"C\" PRIMARY KEY, version bigint NOT NULL)",
+            """
+            CREATE TABLE read_leases(holder uuid NOT NULL, version bigint NOT NULL, generation bigint NOT NULL,
+                expires_at timestamptz NOT NULL, PRIMARY KEY(holder, version))
+            """,
+            "CREATE INDEX read_leases_by_version ON read_leases(version)",
+        ],
+    ]
+
+    /// The schema version this binary writes and reads.
+    static var current: Int { migrations.count }
+}
