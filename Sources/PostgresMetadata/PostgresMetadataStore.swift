@@ -189,6 +189,18 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         try await client.query(q, logger: logger).collect()
     }
 
+    /// One page of a bucket's keys in `table` (objects or uploads): `columns` of the rows within `prefix`
+    /// from `start`, in `order`, at most `limit`. Table, columns and order are this file's constants.
+    private func page(_ columns: String, of table: String, orderedBy order: String, bucket: String, prefix: [UInt8],
+                      start: ScanStart?, limit: Int) async throws -> [PostgresRow] {
+        var binds = PostgresBindings()
+        binds.append(bucket)
+        let range = keyRange(prefix: prefix, start: start, binds: &binds)
+        binds.append(limit)
+        let sql = "SELECT \(columns) FROM \(table) WHERE bucket = $1\(range) ORDER BY \(order) LIMIT $\(binds.count)"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds))
+    }
+
     // MARK: columns
 
     static func bytes(_ s: String) -> ByteBuffer { ByteBuffer(bytes: s.utf8) }
@@ -469,12 +481,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary] {
-        var binds = PostgresBindings()
-        binds.append(bucket)
-        let range = keyRange(prefix: prefix, start: start, binds: &binds)
-        binds.append(limit)
-        let sql = "SELECT key, size, etag, mtime, storage_class FROM objects WHERE bucket = $1\(range) ORDER BY key LIMIT $\(binds.count)"
-        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+        try await page("key, size, etag, mtime, storage_class", of: "objects", orderedBy: "key", bucket: bucket,
+                       prefix: prefix, start: start, limit: limit).map { row in
             let (keyBytes, size, etag, mtime, storageClass) = try row.decode((ByteBuffer, Int64, String, Double, String?).self)
             let key = Self.string(keyBytes)
             return ObjectSummary(key: key, size: try Self.nonNegative(size, "objects \(bucket)/\(key): size"), etag: etag,
@@ -603,12 +611,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [UploadSummary] {
-        var binds = PostgresBindings()
-        binds.append(bucket)
-        let range = keyRange(prefix: prefix, start: start, binds: &binds)
-        binds.append(limit)
-        let sql = "SELECT key, upload_id, initiated, attrs FROM uploads WHERE bucket = $1\(range) ORDER BY key, upload_id LIMIT $\(binds.count)"
-        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+        try await page("key, upload_id, initiated, attrs", of: "uploads", orderedBy: "key, upload_id", bucket: bucket,
+                       prefix: prefix, start: start, limit: limit).map { row in
             let (key, id, initiated, attrs) = try row.decode((ByteBuffer, String, Double, String).self)
             return UploadSummary(key: Self.string(key), uploadID: id, initiated: Self.date(initiated),
                                  storageClass: try Self.decodeAttributes(attrs, "uploads \(id)").storageClass)

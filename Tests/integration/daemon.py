@@ -22,6 +22,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_listening(port: int, proc: subprocess.Popen, describe=lambda: "", timeout: float = 30) -> None:
+    """Until something accepts connections on 127.0.0.1:port; fails if `proc` exits first (with `describe()`)."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert proc.poll() is None, describe()
+            assert time.time() < deadline, "daemon did not start"
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def own_daemon(tmp_path: Path, *extra: str, fsync: bool = False):
     """Yields the port of a fresh daemon (fixture credentials, data under tmp_path); stops it with SIGTERM.
@@ -33,15 +46,7 @@ def own_daemon(tmp_path: Path, *extra: str, fsync: bool = False):
          "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, *([] if fsync else ["--no-fsync"]), *extra],
         stdout=subprocess.DEVNULL, stderr=open(stderr, "wb"))
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, stderr.read_text()
-                assert time.time() < deadline, "daemon did not start"
-                time.sleep(0.1)
+        wait_listening(port, proc, stderr.read_text)
         yield port
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, own_daemon
+from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, own_daemon, wait_listening
 
 pytestmark = pytest.mark.core
 
 
-def serve(data: Path, port: int, **kw) -> list[str]:
+def serve(data: Path, port: int) -> list[str]:
     return [BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data),
             "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--no-fsync"]
 
@@ -75,14 +75,7 @@ def test_the_lock_goes_with_its_holder_even_after_kill_9(tmp_path):
     first = subprocess.Popen(serve(data, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              stdin=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert first.poll() is None and time.time() < deadline, "first daemon did not start"
-                time.sleep(0.1)
+        wait_listening(port, first)
         client(port).create_bucket(Bucket="survives")
     finally:
         first.send_signal(signal.SIGKILL)
