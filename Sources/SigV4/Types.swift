@@ -29,15 +29,6 @@ public struct IncomingRequest: Sendable {
         self.virtualHostBucket = virtualHostBucket
     }
 
-    /// All values of a header, in order. `lowercasedName` must be lowercase.
-    func headerValues(_ lowercasedName: String) -> [String] {
-        var values: [String] = []
-        for header in headers where ASCII.equalsIgnoringCase(header.name, lowercasedName) {
-            values.append(header.value)
-        }
-        return values
-    }
-
     /// First value of a header. `lowercasedName` must be lowercase.
     func header(_ lowercasedName: String) -> String? {
         for header in headers where ASCII.equalsIgnoringCase(header.name, lowercasedName) {
