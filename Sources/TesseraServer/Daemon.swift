@@ -27,14 +27,7 @@ public enum Daemon {
         if let shared = config.postgres {
             // `location` prints without its password.
             logger.info("metadata in PostgreSQL", metadata: ["database": "\(shared.location)", "pool": "\(shared.poolSize)"])
-            do {
-                metadata = try await PostgresMetadataStore.open(location: shared.location, poolSize: shared.poolSize, logger: logger)
-            } catch let e as PostgresMetadataError {
-                throw e
-            } catch {
-                // postgres-nio's errors describe themselves generically; their reflection has the cause (never the password).
-                throw ConfigError("cannot open the PostgreSQL metadata database \(shared.location): \(String(reflecting: error))")
-            }
+            metadata = try await openPostgres(shared.location, poolSize: shared.poolSize, logger: logger)
         } else {
             let sqlite = try await SQLiteMetadataStore.open(path: config.dataDir + "/metadata.sqlite", durable: config.durable, pool: pool)
             // The largest stored version is read before serving (a scan of the object table), not by the first write.
@@ -42,6 +35,18 @@ public enum Daemon {
             metadata = sqlite
         }
         return Storage(metadata: metadata, blobs: blobs, limits: config.limits, logger: logger)
+    }
+
+    /// The PostgreSQL store, with an error that names the database (without its password) and the cause.
+    static func openPostgres(_ location: PostgresLocation, poolSize: Int, logger: Logger) async throws -> PostgresMetadataStore {
+        do {
+            return try await PostgresMetadataStore.open(location: location, poolSize: poolSize, logger: logger)
+        } catch let e as PostgresMetadataError {
+            throw e
+        } catch {
+            // postgres-nio's errors describe themselves generically; their reflection has the cause (never the password).
+            throw ConfigError("cannot open the PostgreSQL metadata database \(location): \(String(reflecting: error))")
+        }
     }
 
     public static func run(_ config: ServerConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {

@@ -42,7 +42,7 @@ public enum AdminStore {
             }
             let metadata: any MetadataStore & MetadataInventory
             if let location {
-                metadata = try await PostgresMetadataStore.open(location: location, poolSize: 2, logger: logger)
+                metadata = try await Daemon.openPostgres(location, poolSize: 2, logger: logger)
             } else {
                 metadata = try await SQLiteMetadataStore.open(path: db, durable: true, pool: pool)
             }
