@@ -103,7 +103,7 @@ let package = Package(
         // The daemon: composes the listeners, layers the configuration, the admin listener, the upload sweeper.
         .target(name: "TesseraServer", dependencies: [
             "GatewayHTTP", "AccessKeys", "S3API", "WorkerAPI", "TasksAPI",
-            "StorageCore", "SQLiteMetadata", "FileBlobs", "SigV4", "S3XML",
+            "StorageCore", "SQLiteMetadata", "PostgresMetadata", "FileBlobs", "SigV4", "S3XML",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -81,16 +81,26 @@ public final class FileBlobStore: BlobStore, @unchecked Sendable {
         }
     }
 
-    /// Every temporary counts as a crash's: called at start-up, when no other process writes here.
-    public func sweepTemporaries() async throws -> Int {
+    /// Without a cutoff every temporary counts as a crash's (start-up, when no other process writes here);
+    /// with one, only those last modified before it (several gateways share the directory).
+    public func sweepTemporaries(olderThan cutoff: Date?) async throws -> Int {
         try await pool.run { [self] in
             offPoolCalls.check("sweep temporaries")
             var n = 0
             for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] where name.hasSuffix(".tmp") {
-                if unlink(tmpDir + "/" + name) == 0 { n += 1 }
+                let path = tmpDir + "/" + name
+                if let cutoff {
+                    var st = stat()
+                    guard stat(path, &st) == 0, Self.modified(st) < cutoff else { continue }
+                }
+                if unlink(path) == 0 { n += 1 }
             }
             return n
         }
+    }
+
+    static func modified(_ st: stat) -> Date {
+        Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
     }
 
     public func listBlobs(after: BlobID?, limit: Int) async throws -> [StoredBlob] {
@@ -113,8 +123,7 @@ public final class FileBlobStore: BlobStore, @unchecked Sendable {
                 for id in ids.sorted() {
                     var st = stat()
                     guard stat(dir + "/" + id, &st) == 0 else { continue }
-                    let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-                    out.append(StoredBlob(id: id, modified: Date(timeIntervalSince1970: mtime)))
+                    out.append(StoredBlob(id: id, modified: Self.modified(st)))
                     if out.count == limit { return out }
                 }
             }

@@ -6,7 +6,7 @@ import PostgresNIO
 import StorageCore
 
 /// The shared MetadataStore: one PostgreSQL database that several gateway processes use at once.
-/// Not yet selectable from the daemon (the SQLite store is what it runs).
+/// Selected by `tessera serve --metadata-url` (the daemon runs the SQLite store otherwise).
 ///
 /// Same semantics as `SQLiteMetadataStore`, call by call (that store is the reference): keys are
 /// `bytea` and compare, list and page as raw bytes; every mutating call is one transaction on one pooled

@@ -36,8 +36,9 @@ public protocol BlobStore: Sendable {
     func openReader(_ blob: BlobID) async throws -> any BlobReader
     /// Deleting a blob that does not exist is not an error.
     func delete(_ blobs: [BlobID]) async throws
-    /// Removes temporaries left by a crash; returns how many.
-    func sweepTemporaries() async throws -> Int
+    /// Removes temporaries left by a crash; returns how many. With a cutoff, only those last modified
+    /// before it (others may be another process's writes in flight); without, every one.
+    func sweepTemporaries(olderThan cutoff: Date?) async throws -> Int
     /// Up to `limit` committed blobs in ID order, after `after` (from the first when nil).
     func listBlobs(after: BlobID?, limit: Int) async throws -> [StoredBlob]
     /// Whether the store has room for writes (for health checks).

@@ -63,19 +63,13 @@ public struct Fsck {
         r.integrity = try await metadata.integrityCheck()
 
         // 1. Files on disk that nothing names.
-        let cutoff = options.now.addingTimeInterval(-options.minAge)
-        var afterBlob: BlobID?
-        while true {
-            let page = try await blobs.listBlobs(after: afterBlob, limit: 1000)
-            let unreferenced = Set(try await metadata.unreferenced(page.map(\.id)))
-            for blob in page where unreferenced.contains(blob.id) {
-                if blob.modified < cutoff { r.orphans.append(blob.id) } else { r.youngUnreferenced += 1 }
-            }
-            r.blobsScanned += page.count
-            progress?.update("blobs \(r.blobsScanned), orphans \(r.orphans.count)")
-            guard page.count == 1000, let last = page.last else { break }
-            afterBlob = last.id
+        let unreferenced = try await UnreferencedBlobs.scan(blobs: blobs, metadata: metadata,
+                                                            cutoff: options.now.addingTimeInterval(-options.minAge)) {
+            progress?.update("blobs \($0.scanned), orphans \($0.old.count)")
         }
+        r.orphans = unreferenced.old
+        r.youngUnreferenced = unreferenced.young
+        r.blobsScanned = unreferenced.scanned
 
         // 2. Objects whose blobs are gone.
         var after: ObjectPosition?

@@ -58,26 +58,52 @@ extension Storage {
 
     /// Start-up sweep: temporaries from a crash, pending garbage, and blobs no metadata names
     /// (written but never committed). Only blobs older than `startedAt` are considered orphans.
+    ///
+    /// `minAge`: nil when no other process writes into the blob store (every temporary is a crash's);
+    /// when several gateways share it, only temporaries and unreferenced blobs last modified more than
+    /// `minAge` before `startedAt` are removed: younger ones may be another gateway's writes in flight.
     /// `progress`, when given, shows the blob scan's counts (on a terminal, see `ProgressLine`).
-    public func sweep(startedAt: Date = Date(), progress: ProgressLine? = nil) async throws -> StartupReport {
+    public func sweep(startedAt: Date = Date(), minAge: TimeInterval? = nil, progress: ProgressLine? = nil) async throws -> StartupReport {
         var report = StartupReport()
-        report.temporariesRemoved = try await blobs.sweepTemporaries()
+        let cutoff = startedAt.addingTimeInterval(-(minAge ?? 0))
+        report.temporariesRemoved = try await blobs.sweepTemporaries(olderThan: minAge == nil ? nil : cutoff)
         report.garbageDeleted = try await collectGarbageNow()
-        var orphans: [BlobID] = []
-        var scanned = 0
+        let scan = try await UnreferencedBlobs.scan(blobs: blobs, metadata: metadata, cutoff: cutoff) {
+            progress?.update("\($0.scanned) blobs checked, \($0.old.count) unreferenced")
+        }
+        try await blobs.delete(scan.old)
+        progress?.finish("\(scan.scanned) blobs checked, \(scan.old.count) unreferenced removed")
+        report.orphansDeleted = scan.old.count
+        return report
+    }
+}
+
+/// Blob files that no metadata names, split at a cutoff: the scan the start-up sweep and `fsck` share.
+/// A blob is written before the metadata that names it, so an unreferenced blob modified since the
+/// cutoff may be a write in flight.
+public struct UnreferencedBlobs: Sendable {
+    /// Unreferenced and last modified before the cutoff.
+    public var old: [BlobID] = []
+    /// Unreferenced but modified since the cutoff (left alone).
+    public var young = 0
+    /// Blob files listed.
+    public var scanned = 0
+
+    /// Lists every blob, page by page, asking metadata which of each page it names; `page` after each.
+    public static func scan(blobs: any BlobStore, metadata: any MetadataStore, cutoff: Date,
+                            page onPage: (UnreferencedBlobs) -> Void = { _ in }) async throws -> UnreferencedBlobs {
+        var r = UnreferencedBlobs()
         var after: BlobID?
         while true {
             let page = try await blobs.listBlobs(after: after, limit: 1000)
-            let old = page.filter { $0.modified < startedAt }.map(\.id)
-            if !old.isEmpty { orphans += try await metadata.unreferenced(old) }
-            scanned += page.count
-            progress?.update("\(scanned) blobs checked, \(orphans.count) unreferenced")
-            guard page.count == 1000, let last = page.last else { break }
+            let unreferenced = page.isEmpty ? [] : Set(try await metadata.unreferenced(page.map(\.id)))
+            for blob in page where unreferenced.contains(blob.id) {
+                if blob.modified < cutoff { r.old.append(blob.id) } else { r.young += 1 }
+            }
+            r.scanned += page.count
+            onPage(r)
+            guard page.count == 1000, let last = page.last else { return r }
             after = last.id
         }
-        try await blobs.delete(orphans)
-        progress?.finish("\(scanned) blobs checked, \(orphans.count) unreferenced removed")
-        report.orphansDeleted = orphans.count
-        return report
     }
 }

@@ -8,6 +8,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import PostgresMetadata
 import S3API
 import SQLiteMetadata
 import ServiceLifecycle
@@ -18,18 +19,40 @@ import WorkerAPI
 
 /// Opens the stores, sweeps what a crash left, and serves the S3 front end (and the Worker and task APIs, when configured) until SIGTERM/SIGINT.
 public enum Daemon {
-    /// Opens the stores, their blocking work (SQLite, files, fsync) to run on `pool`.
+    /// Opens the stores, their blocking work (SQLite, files, fsync) to run on `pool`: blobs under the data
+    /// directory, metadata in SQLite there or, with `config.postgres`, in the shared PostgreSQL database.
     public static func openStorage(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger) async throws -> Storage {
         let blobs = try await FileBlobStore.open(root: config.dataDir, durable: config.durable, pool: pool)  // makes the data dir
-        let metadata = try await SQLiteMetadataStore.open(path: config.dataDir + "/metadata.sqlite", durable: config.durable, pool: pool)
-        // The largest stored version is read before serving (a scan of the object table), not by the first write.
-        try await metadata.primeVersions()
+        let metadata: any MetadataStore
+        if let shared = config.postgres {
+            // `location` prints without its password.
+            logger.info("metadata in PostgreSQL", metadata: ["database": "\(shared.location)", "pool": "\(shared.poolSize)"])
+            metadata = try await openPostgres(shared.location, poolSize: shared.poolSize, logger: logger)
+        } else {
+            let sqlite = try await SQLiteMetadataStore.open(path: config.dataDir + "/metadata.sqlite", durable: config.durable, pool: pool)
+            // The largest stored version is read before serving (a scan of the object table), not by the first write.
+            try await sqlite.primeVersions()
+            metadata = sqlite
+        }
         return Storage(metadata: metadata, blobs: blobs, limits: config.limits, logger: logger)
     }
 
+    /// The PostgreSQL store, with an error that names the database (without its password) and the cause.
+    static func openPostgres(_ location: PostgresLocation, poolSize: Int, logger: Logger) async throws -> PostgresMetadataStore {
+        do {
+            return try await PostgresMetadataStore.open(location: location, poolSize: poolSize, logger: logger)
+        } catch let e as PostgresMetadataError {
+            throw e
+        } catch {
+            // postgres-nio's errors describe themselves generically; their reflection has the cause (never the password).
+            throw ConfigError("cannot open the PostgreSQL metadata database \(location): \(String(reflecting: error))")
+        }
+    }
+
     public static func run(_ config: ServerConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        // One daemon per data directory: taken before anything is opened or swept, held until return.
-        let lock = try DataDirectoryLock(dataDir: config.dataDir)
+        // One daemon per data directory with the embedded store: taken before anything is opened or swept, held
+        // until return. With PostgreSQL several gateways share the (blob) directory by design: no lock.
+        let lock = config.postgres == nil ? try DataDirectoryLock(dataDir: config.dataDir) : nil
         defer { withExtendedLifetime(lock) {} }
         // The process's one pool for blocking work, stopped once the daemon is done with its stores.
         let pool = BlockingPool()
@@ -44,7 +67,19 @@ public enum Daemon {
 
     static func run(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) async throws {
         let storage = try await openStorage(config, pool: pool, logger: logger)
-        let report = try await storage.sweep(progress: ProgressLine("start-up sweep"))
+        do {
+            try await serve(config, storage: storage, logger: logger, onReady: onReady)
+        } catch {
+            await (storage.metadata as? PostgresMetadataStore)?.close()
+            throw error
+        }
+        await (storage.metadata as? PostgresMetadataStore)?.close()
+    }
+
+    static func serve(_ config: ServerConfiguration, storage: Storage, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) async throws {
+        // Shared blob directory: leave what other gateways may be writing right now (see `sharedSweepMinAge`).
+        let minAge = config.postgres == nil ? nil : ServerConfiguration.sharedSweepMinAge
+        let report = try await storage.sweep(minAge: minAge, progress: ProgressLine("start-up sweep"))
         logger.info("start-up sweep", metadata: [
             "temporaries": "\(report.temporariesRemoved)", "garbage": "\(report.garbageDeleted)", "orphans": "\(report.orphansDeleted)",
         ])
@@ -112,8 +147,10 @@ public enum Daemon {
     /// The task API listener and its expiry sweeper; its bucket is created if missing.
     static func makeTasksApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, sweepInterval: TimeInterval,
                                      logger: Logger) async throws -> [any Service] {
+        guard let taskStore = storage.metadata as? any TaskStore else {
+            throw ConfigError("the task API (tasks-listen) needs a metadata store that keeps tasks: the embedded SQLite one, not PostgreSQL (metadata-url)")
+        }
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
-        guard let taskStore = storage.metadata as? any TaskStore else { throw CoreError.internalError("metadata store keeps no tasks") }
         let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), logger: logger)
         let app = Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),

@@ -1,5 +1,6 @@
 import AccessKeys
 import Foundation
+import PostgresMetadata
 import Prometheus
 import StorageCore
 
@@ -7,7 +8,21 @@ import StorageCore
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 9000
+    /// Blobs (and, without `postgres`, the SQLite metadata); with `postgres`, the blob directory every gateway shares.
     public var dataDir = "./data"
+    /// Metadata in a PostgreSQL database that several gateways share; nil: the embedded SQLite store in `dataDir`.
+    public var postgres: SharedMetadata?
+
+    public struct SharedMetadata: Sendable {
+        public var location: PostgresLocation
+        /// Most pooled connections to the database.
+        public var poolSize: Int
+        public init(location: PostgresLocation, poolSize: Int = 8) { self.location = location; self.poolSize = poolSize }
+    }
+
+    /// With shared metadata, the start-up sweep removes only temporaries and unreferenced blobs last
+    /// modified longer ago than this: younger ones may be another gateway's writes in flight.
+    public static let sharedSweepMinAge: TimeInterval = 3600
     public var region = "us-east-1"
     /// Enables virtual-hosted style under this domain (e.g. "localhost" → bucket.localhost).
     public var domain: String?

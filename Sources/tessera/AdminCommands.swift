@@ -9,10 +9,15 @@ struct DataDirOption: ParsableArguments {
     @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else ./data).")
     var dataDir: String?
 
+    @Option(help: ArgumentHelp("The instance's PostgreSQL metadata database, when it keeps metadata there (else $TESSERA_METADATA_URL); --data-dir is then its shared blob directory.", valueName: "url"))
+    var metadataUrl: String?
+
     /// Opens the instance's stores, runs `body` with them, and closes them (their blocking pool) again.
     func withStore<T>(_ body: (AdminStore.Opened) async throws -> T) async throws -> T {
-        let env = ProcessInfo.processInfo.environment["TESSERA_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        let opened = try await AdminStore.open(dataDir: dataDir ?? env ?? ServeOptions.defaultDataDir)
+        let environment = ProcessInfo.processInfo.environment
+        func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let opened = try await AdminStore.open(dataDir: dataDir ?? env("TESSERA_DATA_DIR") ?? ServeOptions.defaultDataDir,
+                                               metadataURL: metadataUrl ?? env("TESSERA_METADATA_URL"))
         do {
             let result = try await body(opened)
             await opened.close()

@@ -117,6 +117,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Serve /metrics (Prometheus), /health/live and /health/ready on HOST:PORT (off by default). Unauthenticated: keep it on loopback or a private network.")
     var adminListen: String?
 
+    @Option(help: ArgumentHelp("Keep metadata in PostgreSQL (postgres://USER:PASS@HOST:PORT/DB[?sslmode=disable|prefer|require]) instead of SQLite in --data-dir, so several gateways can share it; --data-dir is then the blob directory they all share. See docs/operator-guide.md, \"Several gateways\".", valueName: "url"))
+    var metadataUrl: String?
+
+    @Option(help: "Most connections to the PostgreSQL metadata database (default 8; only with --metadata-url).")
+    var metadataPoolSize: Int?
+
     /// The flags layer: only what was given on the command line.
     var flagLayer: ServeOptions {
         var o = ServeOptions()
@@ -129,6 +135,7 @@ struct Serve: AsyncParsableCommand {
         o.maxConnections = maxConnections; o.sweepInterval = sweepInterval; o.maxClockSkew = maxClockSkew
         o.logLevel = logLevel; o.logFormat = logFormat; o.tlsCert = tlsCert; o.tlsKey = tlsKey; o.fsync = fsync
         o.adminListen = adminListen
+        o.metadataUrl = metadataUrl; o.metadataPoolSize = metadataPoolSize
         return o
     }
 
@@ -184,7 +191,7 @@ struct Serve: AsyncParsableCommand {
         try await Daemon.run(config, logger: logger) { port in
             // The banner (stdout) shows a secret only when the daemon made it up: a configured one is the operator's already.
             print("""
-            Tessera listening on \(scheme)://\(c.host):\(port)  (data: \(c.dataDir), region: \(c.region), limits: \(c.limits.name))
+            Tessera listening on \(scheme)://\(c.host):\(port)  (data: \(c.dataDir)\(c.postgres.map { ", metadata: \($0.location)" } ?? ""), region: \(c.region), limits: \(c.limits.name))
               access key: \(c.accessKey)
               secret key: \(generated ? c.secretKey : "(as configured)")
               try: aws --endpoint-url \(scheme)://\(c.host):\(port) s3 ls

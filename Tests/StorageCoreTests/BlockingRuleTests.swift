@@ -175,7 +175,7 @@ final class CountingBlobStore: BlobStore, @unchecked Sendable {
     func makeWriter() async throws -> any BlobWriter { Writer(base: try await base.makeWriter(), store: self) }
     func openReader(_ blob: BlobID) async throws -> any BlobReader { try await base.openReader(blob) }
     func delete(_ blobs: [BlobID]) async throws { try await base.delete(blobs) }
-    func sweepTemporaries() async throws -> Int { try await base.sweepTemporaries() }
+    func sweepTemporaries(olderThan cutoff: Date?) async throws -> Int { try await base.sweepTemporaries(olderThan: cutoff) }
     func listBlobs(after: BlobID?, limit: Int) async throws -> [StoredBlob] { try await base.listBlobs(after: after, limit: limit) }
     func isWritable() async -> Bool { await base.isWritable() }
 

@@ -136,6 +136,34 @@ import Testing
         #expect(check(o, .flag) == "no error")
     }
 
+    @Test func metadataURLIsValidatedWithoutShowingItsPassword() {
+        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
+        var o = ServeOptions()
+        o.metadataUrl = "mysql://u:hunter2@db/x"
+        let bad = check(o)
+        #expect(bad.hasPrefix("metadata-url (from --metadata-url): bad PostgreSQL URL"))
+        #expect(!bad.contains("hunter2"))
+        o.metadataUrl = "postgres://u:hunter2@db:5433/tessera"
+        #expect(check(o) == "no error")
+        o.tasksListen = "127.0.0.1:0"
+        #expect(check(o).hasPrefix("tasks-listen (from --tasks-listen): the task API keeps its tasks in the embedded SQLite store"))
+        o.tasksListen = nil
+        o.metadataPoolSize = 0
+        #expect(check(o).hasPrefix("metadata-pool-size (from --metadata-pool-size): must be 1 to 1000"))
+        o.metadataUrl = nil
+        o.metadataPoolSize = 4
+        #expect(check(o).contains("only with metadata-url"))
+
+        o = ServeOptions()
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").postgres == nil)
+        o.metadataUrl = "postgres://u:hunter2@db:5433/tessera"
+        let shared = o.serverConfiguration(accessKey: "a", secretKey: "s").postgres
+        #expect(shared?.location.host == "db" && shared?.location.port == 5433 && shared?.poolSize == 8)
+        #expect(!"\(shared!.location)".contains("hunter2"))
+        o.metadataPoolSize = 3
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").postgres?.poolSize == 3)
+    }
+
     @Test func hostPort() {
         #expect(ServeOptions.parseHostPort("127.0.0.1:9000")! == ("127.0.0.1", 9000))
         #expect(ServeOptions.parseHostPort(":9000")! == ("0.0.0.0", 9000))

@@ -1,6 +1,7 @@
 import FileBlobs
 import Foundation
 import Logging
+import PostgresMetadata
 import SQLiteMetadata
 import StorageCore
 
@@ -16,13 +17,18 @@ public enum AdminStore {
         public var pool: BlockingPool
 
         public func close() async {
+            await (metadata as? PostgresMetadataStore)?.close()
             try? await pool.shutdown()
         }
     }
 
-    /// Opens the stores with a pool of their own; `Opened.close` when done.
-    public static func open(dataDir: String, logger: Logger = Logger(label: "tessera")) async throws -> Opened {
+    /// Opens the stores with a pool of their own; `Opened.close` when done. With `metadataURL` the metadata
+    /// is that PostgreSQL database's and `dataDir` the (shared) blob directory.
+    public static func open(dataDir: String, metadataURL: String? = nil, logger: Logger = Logger(label: "tessera")) async throws -> Opened {
         let db = dataDir + "/metadata.sqlite"
+        let location = try metadataURL.map { url in
+            do { return try PostgresLocation(url: url) } catch { throw ConfigError("--metadata-url: \(error)") }  // without the URL: it may hold a password
+        }
         let pool = BlockingPool()
         do {
             try await pool.run {
@@ -30,11 +36,16 @@ public enum AdminStore {
                 guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDir), isDir.boolValue else {
                     throw ConfigError("no data directory at \(dataDir)")
                 }
-                guard FileManager.default.fileExists(atPath: db) else {
-                    throw ConfigError("\(dataDir) holds no Tessera instance (no metadata.sqlite); give --data-dir")
+                guard location != nil || FileManager.default.fileExists(atPath: db) else {
+                    throw ConfigError("\(dataDir) holds no Tessera instance (no metadata.sqlite); give --data-dir (and --metadata-url for PostgreSQL)")
                 }
             }
-            let metadata = try await SQLiteMetadataStore.open(path: db, durable: true, pool: pool)
+            let metadata: any MetadataStore & MetadataInventory
+            if let location {
+                metadata = try await Daemon.openPostgres(location, poolSize: 2, logger: logger)
+            } else {
+                metadata = try await SQLiteMetadataStore.open(path: db, durable: true, pool: pool)
+            }
             let blobs = try await FileBlobStore.open(root: dataDir, durable: true, pool: pool)
             return Opened(storage: Storage(metadata: metadata, blobs: blobs, logger: logger), metadata: metadata, blobs: blobs, pool: pool)
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayHTTP
+import PostgresMetadata
 import StorageCore
 
 /// Every `tessera serve` setting, each optional: one value per layer (flags, environment, config
@@ -38,6 +39,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var tlsKey: String?
     public var fsync: Bool?
     public var adminListen: String?
+    public var metadataUrl: String?
+    public var metadataPoolSize: Int?
 
     public init() {}
 
@@ -69,6 +72,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case tlsKey = "tls-key"
         case fsync
         case adminListen = "admin-listen"
+        case metadataUrl = "metadata-url"
+        case metadataPoolSize = "metadata-pool-size"
 
         public enum Kind: String, Sendable {
             case string, integer, number, boolean
@@ -130,6 +135,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .tlsKey: return .string(\.tlsKey)
             case .fsync: return .bool(\.fsync)
             case .adminListen: return .string(\.adminListen)
+            case .metadataUrl: return .string(\.metadataUrl)
+            case .metadataPoolSize: return .int(\.metadataPoolSize)
             }
         }
 
@@ -367,6 +374,18 @@ extension ServeOptions {
         if let l = o.logLevel, !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(l) {
             throw fail(.logLevel, "must be trace, debug, info, notice, warning, error or critical, got \"\(l)\"")
         }
+        if let url = o.metadataUrl {
+            // The message leaves the URL out: it may hold a password.
+            do { _ = try PostgresLocation(url: url) } catch { throw fail(.metadataUrl, "\(error)") }
+            if o.tasksListen != nil {
+                throw fail(.tasksListen, "the task API keeps its tasks in the embedded SQLite store; the PostgreSQL store "
+                           + "(metadata-url) does not keep tasks yet: drop one of tasks-listen and metadata-url")
+            }
+        }
+        if let n = o.metadataPoolSize {
+            if o.metadataUrl == nil { throw fail(.metadataPoolSize, "applies only with metadata-url (PostgreSQL)") }
+            if n < 1 || n > 1000 { throw fail(.metadataPoolSize, "must be 1 to 1000, got \(n)") }
+        }
         if let f = o.logFormat, LogFormat(rawValue: f) == nil { throw fail(.logFormat, "must be json or logfmt, got \"\(f)\"") }
         if (o.tlsCert == nil) != (o.tlsKey == nil) {
             throw fail(o.tlsCert == nil ? .tlsKey : .tlsCert, "give both tls-cert and tls-key, or neither")
@@ -413,6 +432,9 @@ extension ServeOptions {
         config.tlsKeyPath = tlsKey
         if let adminListen, let (host, port) = Self.parseHostPort(adminListen) {
             config.admin = .init(host: host, port: port)
+        }
+        if let metadataUrl, let location = try? PostgresLocation(url: metadataUrl) {  // validated
+            config.postgres = .init(location: location, poolSize: metadataPoolSize ?? 8)
         }
         return config
     }

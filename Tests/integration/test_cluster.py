@@ -1,0 +1,306 @@
+"""Several gateways over one PostgreSQL and one blob directory (issue 15, first slice).
+
+A throwaway PostgreSQL (Tests/postgres/throwaway-postgres.sh, owned by this pytest process) and three
+``tessera serve --metadata-url … --data-dir <shared>`` processes on loopback ports, for the whole module;
+boto3 and the aws CLI as clients. What one gateway acknowledges, every other one sees; two gateways
+racing on one upload leave one object and no orphan blob; a gateway starting on the shared directory
+leaves the others' writes in flight alone; the URL's password appears in no log.
+
+PostgreSQL's server binaries are required: without them these tests fail (they never skip).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import http.client
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from conftest import Server
+from daemon import ACCESS_KEY, BIN, REPO, SECRET_KEY, client, free_port, wait_listening
+from itutil import KiB, MiB, random_bytes
+
+pytestmark = pytest.mark.cluster
+
+THROWAWAY = REPO / "Tests" / "postgres" / "throwaway-postgres.sh"
+PASSWORD = "pw-" + uuid.uuid4().hex  # trust auth ignores it; it must show up nowhere
+
+
+class Gateway:
+    """One `tessera serve` on the shared directory and database."""
+
+    def __init__(self, root: Path, name: str, url: str, shared: Path, *extra: str):
+        self.root = root / name
+        self.root.mkdir(parents=True)
+        self.port = free_port()
+        self.log = self.root / "stderr.log"
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(shared), "--metadata-url", url,
+             "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--no-fsync", *extra],
+            stdout=open(self.root / "stdout.log", "wb"), stderr=open(self.log, "wb"), stdin=subprocess.DEVNULL)
+        wait_listening(self.port, self.proc, self.log.read_text)
+        self.s3 = client(self.port)
+        self.cli = Server(endpoint=f"http://127.0.0.1:{self.port}", access_key=ACCESS_KEY, secret_key=SECRET_KEY,
+                          region="us-east-1", data_dir=shared, domain=None, root=self.root)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        assert self.proc.wait(timeout=40) == 0, self.log.read_text()[-4000:]
+
+    def output(self) -> str:
+        return self.log.read_text() + (self.root / "stdout.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """The URL (with a password in it) of a throwaway PostgreSQL, stopped after the module."""
+    start = subprocess.run(["bash", str(THROWAWAY), "start", str(os.getpid())],
+                           capture_output=True, text=True, timeout=180)
+    if start.returncode != 0:
+        pytest.fail("the cluster tests need a PostgreSQL server of their own and could not start one "
+                    f"({THROWAWAY.name} exit {start.returncode}): {start.stderr.strip()}", pytrace=False)
+    directory, url = start.stdout.split()
+    try:
+        yield url.replace("postgres://postgres@", f"postgres://postgres:{PASSWORD}@", 1)
+    finally:
+        subprocess.run(["bash", str(THROWAWAY), "stop", directory], timeout=120)
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres, tmp_path_factory):
+    root = tmp_path_factory.mktemp("cluster")
+    shared = root / "shared"
+    gateways: list[Gateway] = []
+    try:
+        for i in range(3):
+            extra = ("--admin-listen", f"127.0.0.1:{free_port()}") if i == 0 else ()
+            gateways.append(Gateway(root, f"gw{i + 1}", postgres, shared, *extra))
+        yield root, shared, postgres, gateways
+    finally:
+        for g in gateways:
+            g.stop()
+
+
+def new_bucket(g: Gateway) -> str:
+    name = "cluster-" + uuid.uuid4().hex[:12]
+    g.s3.create_bucket(Bucket=name)
+    return name
+
+
+def error_code(call) -> str:
+    with pytest.raises(ClientError) as e:
+        call()
+    return e.value.response["Error"]["Code"]
+
+
+def test_bucket_made_on_one_gateway_is_listed_by_another(cluster):
+    _, _, _, (g1, _, g3) = cluster
+    name = "cluster-" + uuid.uuid4().hex[:12]
+    g1.cli.aws("s3", "mb", f"s3://{name}")
+    assert name in [b["Name"] for b in g3.s3.list_buckets()["Buckets"]]
+    assert name in [b["Name"] for b in g3.cli.aws_json("s3api", "list-buckets")["Buckets"]]
+
+
+def test_multipart_across_gateways(cluster):
+    _, _, _, (g1, g2, g3) = cluster
+    bucket = new_bucket(g1)
+    upload = g1.s3.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+    parts = [random_bytes(5 * MiB), random_bytes(5 * MiB), random_bytes(5 * MiB), random_bytes(1 * MiB + 17)]
+
+    def send(n: int):
+        g = (g1, g2)[n % 2]
+        return n, g.s3.upload_part(Bucket=bucket, Key="big", UploadId=upload, PartNumber=n, Body=parts[n - 1])["ETag"]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        etags = dict(pool.map(send, range(1, len(parts) + 1)))
+    done = g3.s3.complete_multipart_upload(
+        Bucket=bucket, Key="big", UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]})
+    digests = b"".join(hashlib.md5(p).digest() for p in parts)
+    expected_etag = f'"{hashlib.md5(digests).hexdigest()}-{len(parts)}"'
+    assert done["ETag"] == expected_etag
+    got = g1.s3.get_object(Bucket=bucket, Key="big")
+    assert got["ETag"] == expected_etag
+    assert hashlib.sha256(got["Body"].read()).hexdigest() == hashlib.sha256(b"".join(parts)).hexdigest()
+
+
+@pytest.mark.parametrize("size", [100, 20 * KiB, 1 * MiB], ids=["100B", "20KiB-inline", "1MiB"])
+def test_overwrite_is_seen_at_once_by_another_gateway(cluster, size):
+    _, _, _, (g1, g2, _) = cluster
+    bucket = new_bucket(g2)
+    base = bytearray(random_bytes(size))
+    for i in range(200):
+        base[:8] = i.to_bytes(8, "big")  # every round a different body
+        body = bytes(base)
+        g2.s3.put_object(Bucket=bucket, Key="k", Body=body)
+        got = g1.s3.get_object(Bucket=bucket, Key="k")
+        assert got["ETag"] == f'"{hashlib.md5(body).hexdigest()}"', f"round {i}: a stale ETag"
+        assert got["Body"].read() == body, f"round {i}: stale bytes"
+
+
+def test_delete_on_one_gateway_is_404_on_another(cluster, tmp_path):
+    _, _, _, (g1, _, g3) = cluster
+    bucket = new_bucket(g1)
+    for key, size in (("small", 10), ("large", 100 * KiB)):
+        g1.s3.put_object(Bucket=bucket, Key=key, Body=random_bytes(size))
+        g1.s3.head_object(Bucket=bucket, Key=key)
+        g3.cli.aws("s3", "rm", f"s3://{bucket}/{key}")
+        assert error_code(lambda: g1.s3.head_object(Bucket=bucket, Key=key)) == "404"
+        assert error_code(lambda: g1.s3.get_object(Bucket=bucket, Key=key)) == "NoSuchKey"
+
+
+def test_key_created_with_the_cli_works_on_every_gateway(cluster):
+    _, shared, _, gateways = cluster
+    bucket = new_bucket(gateways[0])
+    for round in range(2):  # a second key, made while the gateways hold the first in their caches
+        out = subprocess.run([BIN, "keys", "create", "--bucket", bucket, "--data-dir", str(shared)],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        ak = re.search(r"access key: (\S+)", out.stdout).group(1)
+        sk = re.search(r"secret key: (\S+)", out.stdout).group(1)
+        for i, g in enumerate(gateways):
+            scoped = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{g.port}", region_name="us-east-1",
+                                  aws_access_key_id=ak, aws_secret_access_key=sk, config=Config(retries={"total_max_attempts": 1}))
+            scoped.put_object(Bucket=bucket, Key=f"by-{round}-{i}", Body=b"x" * i)
+            assert scoped.get_object(Bucket=bucket, Key=f"by-{round}-{i}")["Body"].read() == b"x" * i
+        other = new_bucket(gateways[0])
+        assert error_code(lambda: scoped.put_object(Bucket=other, Key="no", Body=b"")) == "AccessDenied"
+
+
+def test_list_multipart_uploads_agrees_on_every_node(cluster):
+    _, _, _, gateways = cluster
+    bucket = new_bucket(gateways[0])
+    made = {(f"key-{i}", g.s3.create_multipart_upload(Bucket=bucket, Key=f"key-{i}")["UploadId"])
+            for i, g in enumerate(gateways)}
+    for g in gateways:
+        listed = g.cli.aws_json("s3api", "list-multipart-uploads", "--bucket", bucket)
+        assert {(u["Key"], u["UploadId"]) for u in listed.get("Uploads", [])} == made
+    for key, upload in made:
+        gateways[0].s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)
+    for g in gateways:
+        assert g.s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def fsck(shared: Path, url: str) -> subprocess.CompletedProcess:
+    return subprocess.run([BIN, "fsck", "--data-dir", str(shared), "--metadata-url", url, "--min-age", "0"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_racing_completions_one_wins_and_nothing_is_orphaned(cluster):
+    _, shared, url, (g1, g2, g3) = cluster
+    bucket = new_bucket(g1)
+    for round in range(5):
+        key = f"raced-{round}"
+        upload = g1.s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        parts = [random_bytes(5 * MiB), random_bytes(100 * KiB)]
+        etags = [g1.s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n + 1, Body=p)["ETag"]
+                 for n, p in enumerate(parts)]
+        spec = {"Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]}
+
+        def complete(g):
+            try:
+                return g.s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload=spec)["ETag"]
+            except ClientError as e:
+                return e.response["Error"]["Code"]
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(complete, (g2, g3)))
+        # S3 has no idempotent retry of a completed upload here: the store locks the upload row, the loser finds it gone.
+        assert sorted(o == "NoSuchUpload" for o in outcomes) == [False, True], outcomes
+        assert g1.s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"".join(parts)
+    r = fsck(shared, url)
+    assert r.returncode == 0 and "fsck: no problems" in r.stdout, r.stdout + r.stderr
+    assert "orphan(s)" in r.stdout and " 0 orphan(s)" in r.stdout, r.stdout
+
+
+def signed_put(port: int, bucket: str, key: str, body: bytes) -> tuple[http.client.HTTPConnection, dict]:
+    """The headers of a SigV4-signed PUT of `body` (its sha256 signed), to send by hand."""
+    url = f"http://127.0.0.1:{port}/{bucket}/{key}"
+    req = AWSRequest(method="PUT", url=url, data=body, headers={"Content-Length": str(len(body))})
+    S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(req)
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=60), dict(req.headers.items())
+
+
+def test_starting_gateway_leaves_another_gateways_write_in_flight_alone(cluster):
+    root, shared, url, (g1, _, _) = cluster
+    bucket = new_bucket(g1)
+    body = random_bytes(4 * MiB)
+    conn, headers = signed_put(g1.port, bucket, "slow", body)
+    conn.putrequest("PUT", f"/{bucket}/slow", skip_accept_encoding=True)
+    for k, v in headers.items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    half = len(body) // 2
+    for i in range(0, half, 64 * KiB):
+        conn.send(body[i:i + 64 * KiB])
+    deadline = time.time() + 10
+    while not list((shared / "tmp").glob("*.tmp")):
+        assert time.time() < deadline, "gateway 1 wrote no temporary"
+        time.sleep(0.05)
+    g4 = Gateway(root, "gw4", url, shared)  # its start-up sweep has run once it listens
+    try:
+        assert list((shared / "tmp").glob("*.tmp")), "gateway 4's start-up sweep removed gateway 1's temporary"
+        for i in range(half, len(body), 64 * KiB):
+            conn.send(body[i:i + 64 * KiB])
+        response = conn.getresponse()
+        assert response.status == 200, response.read()
+        assert response.getheader("ETag") == f'"{hashlib.md5(body).hexdigest()}"'
+        assert g4.s3.get_object(Bucket=bucket, Key="slow")["Body"].read() == body
+        assert re.search(r"start-up sweep.*temporaries=0", g4.log.read_text()), g4.log.read_text()
+    finally:
+        conn.close()
+        g4.stop()
+
+
+def test_serve_refuses_the_task_api_with_postgres(cluster, tmp_path):
+    _, _, url, _ = cluster
+    r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{free_port()}", "--data-dir", str(tmp_path / "d"),
+                        "--metadata-url", url, "--tasks-listen", f"127.0.0.1:{free_port()}",
+                        "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode != 0
+    assert "tasks-listen" in r.stderr and "PostgreSQL" in r.stderr, r.stderr
+    assert PASSWORD not in r.stderr + r.stdout
+
+
+def test_bad_or_unreachable_database_fails_without_the_password(tmp_path):
+    for bad in (f"postgres://u:{PASSWORD}@127.0.0.1:{free_port()}/db",   # nothing listens there
+                f"postgres://u:{PASSWORD}@127.0.0.1:5432/db?sslmode=maybe",
+                f"mysql://u:{PASSWORD}@127.0.0.1/db"):
+        r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{free_port()}", "--data-dir", str(tmp_path / "d"),
+                            "--metadata-url", bad, "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY],
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert r.returncode != 0, bad
+        assert r.stderr.strip(), bad
+        assert PASSWORD not in r.stderr + r.stdout, r.stderr
+        r = subprocess.run([BIN, "fsck", "--data-dir", str(tmp_path), "--metadata-url", bad], capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and "PostgreSQL" in r.stderr, r.stderr
+        assert PASSWORD not in r.stderr + r.stdout, r.stderr
+
+
+def test_password_appears_in_no_log_nor_metrics(cluster):
+    _, _, _, gateways = cluster
+    g1 = gateways[0]
+    admin_port = g1.proc.args[g1.proc.args.index("--admin-listen") + 1].rsplit(":", 1)[1]
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=10).read().decode()
+    assert PASSWORD not in metrics
+    for g in gateways:
+        out = g.output()
+        assert "metadata in PostgreSQL" in out and "postgres:***@" in out, out[-2000:]
+        assert PASSWORD not in out
