@@ -86,7 +86,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Access keys: the keys file (`tessera keys`) and what each key may do (KeyScopes).
-        .target(name: "AccessKeys", dependencies: ["StorageCore"]),
+        .target(name: "AccessKeys", dependencies: ["StorageCore", .product(name: "Logging", package: "swift-log")]),
         // The S3 REST/XML front end: S3Service, S3Endpoint, S3Request, one file per operation.
         .target(name: "S3API", dependencies: frontEndDependencies + [
             "SigV4", "S3XML", "Checksums", "PostPolicy", "FormData", "WireFormats", .product(name: "Crypto", package: "swift-crypto"),

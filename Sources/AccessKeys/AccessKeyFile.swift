@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import StorageCore
 #if canImport(Glibc)
 import Glibc
@@ -29,19 +30,53 @@ public struct AccessKeyRecord: Codable, Sendable, Equatable {
 
 /// The keys file, `<data-dir>/keys.json` (mode 0600): written by `tessera keys` with an exclusive
 /// lock and an atomic rename, re-read by a running daemon whenever it changes.
+///
+/// A file that is not the JSON `tessera keys` writes is refused, never read as empty or replaced:
+/// `load` and `update` throw `Corrupt` (so `serve` does not start and `tessera keys` writes nothing);
+/// a daemon whose file turns corrupt while it runs logs an error and keeps the keys it read before.
+/// An absent file means no keys.
 public final class AccessKeyFile: @unchecked Sendable {
     public let path: String
+    private let logger: Logger?
     private let lock = NSLock()
     private var cached: [String: AccessKeyRecord] = [:]
     private var stamp: (mtime: timespec, size: off_t, ino: ino_t)?
 
-    public init(dataDir: String) { path = dataDir + "/keys.json" }
+    public init(dataDir: String, logger: Logger? = nil) {
+        path = dataDir + "/keys.json"
+        self.logger = logger
+    }
 
+    /// The keys file holds something other than the keys `tessera keys` writes.
+    public struct Corrupt: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String {
+            "\(path) is not a valid keys file (\(reason)); fix it or move it away: it is never read as empty or replaced"
+        }
+    }
+
+    /// The file's keys as they are now: none when it is absent; `Corrupt` when it cannot be read as keys.
+    public func load() throws -> [AccessKeyRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) { throw Corrupt(path: path, reason: "cannot be read") }
+            return []
+        }
+        do {
+            return try Self.decoder.decode([AccessKeyRecord].self, from: data)
+        } catch {
+            throw Corrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    /// A key by its ID, from the keys last read successfully (the request path: no throw, no parse unless changed).
     public func key(id: String) -> AccessKeyRecord? { current()[id] }
 
+    /// Every key, from the keys last read successfully.
     public func keys() -> [AccessKeyRecord] { current().values.sorted { $0.accessKey < $1.accessKey } }
 
-    /// The file's keys, re-read only when its inode, size or mtime changed.
+    /// The file's keys, re-read only when its inode, size or mtime changed; a corrupt new version is
+    /// logged and the keys read before stay in force.
     private func current() -> [String: AccessKeyRecord] {
         var st = stat()
         guard stat(path, &st) == 0 else { return [:] }
@@ -49,9 +84,12 @@ public final class AccessKeyFile: @unchecked Sendable {
         if let s = stamp, s.mtime.tv_sec == st.st_mtim.tv_sec, s.mtime.tv_nsec == st.st_mtim.tv_nsec, s.size == st.st_size, s.ino == st.st_ino {
             return cached
         }
-        let list = (FileManager.default.contents(atPath: path)).flatMap { try? Self.decoder.decode([AccessKeyRecord].self, from: $0) } ?? []
-        cached = Dictionary(list.map { ($0.accessKey, $0) }, uniquingKeysWith: { a, _ in a })
         stamp = (st.st_mtim, st.st_size, st.st_ino)
+        do {
+            cached = Dictionary(try load().map { ($0.accessKey, $0) }, uniquingKeysWith: { a, _ in a })
+        } catch {
+            logger?.error("keys file refused; the keys read before stay in force", metadata: ["error": "\(error)"])
+        }
         return cached
     }
 
@@ -61,7 +99,7 @@ public final class AccessKeyFile: @unchecked Sendable {
         guard lockFD >= 0 else { throw CoreError.internalError("cannot open \(path).lock") }
         defer { close(lockFD) }
         flock(lockFD, LOCK_EX)
-        var list = (FileManager.default.contents(atPath: path)).flatMap { try? Self.decoder.decode([AccessKeyRecord].self, from: $0) } ?? []
+        var list = try load()
         try change(&list)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -57,6 +57,8 @@ public enum Daemon {
         // The process's one pool for blocking work, stopped once the daemon is done with its stores.
         let pool = BlockingPool()
         do {
+            // A corrupt keys file stops the start: it is never read as empty.
+            _ = try await pool.run { try AccessKeyFile(dataDir: config.dataDir).load() }
             try await run(config, pool: pool, logger: logger, onReady: onReady)
         } catch {
             try? await pool.shutdown()
@@ -91,10 +93,10 @@ public enum Daemon {
             services.append(AdminService.makeApplication(admin, storage: storage, registry: config.metricsRegistry, logger: logger))
         }
         if let worker = config.worker {
-            services.append(try await makeWorkerApplication(worker, storage: storage, scopes: keyScopes(config), logger: logger))
+            services.append(try await makeWorkerApplication(worker, storage: storage, scopes: keyScopes(config, logger: logger), logger: logger))
         }
         if let tasks = config.tasks {
-            services += try await makeTasksApplication(tasks, storage: storage, scopes: keyScopes(config), sweepInterval: config.sweepInterval, logger: logger)
+            services += try await makeTasksApplication(tasks, storage: storage, scopes: keyScopes(config, logger: logger), sweepInterval: config.sweepInterval, logger: logger)
         }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, but never wait forever.
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -104,7 +106,7 @@ public enum Daemon {
 
     static func makeApplication(_ config: ServerConfiguration, storage: Storage, logger: Logger,
                                 onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
-        let scopes = keyScopes(config)
+        let scopes = keyScopes(config, logger: logger)
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
         let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger)
@@ -127,8 +129,9 @@ public enum Daemon {
         )
     }
 
-    static func keyScopes(_ config: ServerConfiguration) -> KeyScopes {
-        KeyScopes(mainAccessKey: config.accessKey, mainSecretKey: config.secretKey, file: AccessKeyFile(dataDir: config.dataDir))
+    /// The key scopes of a listener; a keys file that turns corrupt while serving is logged through `logger`.
+    static func keyScopes(_ config: ServerConfiguration, logger: Logger) -> KeyScopes {
+        KeyScopes(mainAccessKey: config.accessKey, mainSecretKey: config.secretKey, file: AccessKeyFile(dataDir: config.dataDir, logger: logger))
     }
 
     /// The Worker JSON API listener; its bucket is created if missing.

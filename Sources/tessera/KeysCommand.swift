@@ -44,7 +44,7 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            for k in try options.file().keys() {
+            for k in try options.file().load().sorted(by: { $0.accessKey < $1.accessKey }) {
                 print("\(k.accessKey)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(iso(k.created))")
             }
         }

@@ -1,3 +1,4 @@
+import AccessKeys
 import ArgumentParser
 import Foundation
 import GatewayHTTP
@@ -208,15 +209,24 @@ struct Credentials: Codable {
 
     static func loadOrCreate(in dataDir: String) throws -> Credentials {
         let path = dataDir + "/credentials.json"
-        if let data = FileManager.default.contents(atPath: path), let c = try? JSONDecoder().decode(Credentials.self, from: data) {
+        // A pair is generated only when there is none: a file that exists must be the pair, else it is
+        // refused (never replaced, which would lock every client out).
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            let c: Credentials
+            do {
+                c = try JSONDecoder().decode(Credentials.self, from: data)
+            } catch {
+                throw ValidationError("\(path) is not a valid credentials file (\(error)); fix it or move it away: "
+                                      + "a new key pair is generated only when there is none")
+            }
+            guard !c.accessKey.isEmpty, !c.secretKey.isEmpty else {
+                throw ValidationError("\(path) holds an empty key; fix it or move it away: a new key pair is generated only when there is none")
+            }
             return c
         }
-        var g = SystemRandomNumberGenerator()
-        let alnum = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        let b64 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        let access = "TK" + String((0..<18).map { _ in alnum[Int(g.next() % UInt64(alnum.count))] })
-        let secret = String((0..<40).map { _ in b64[Int(g.next() % UInt64(b64.count))] })
-        let c = Credentials(accessKey: access, secretKey: secret)
+        let pair = AccessKeyRecord.generate(buckets: nil, readOnly: false)
+        let c = Credentials(accessKey: pair.accessKey, secretKey: pair.secretKey)
         let data = try JSONEncoder().encode(c)
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw ValidationError("cannot write \(path)")

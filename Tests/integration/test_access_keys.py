@@ -73,3 +73,51 @@ def test_read_only_key_cannot_write(tmp_path):
         assert code(lambda: ro.upload_part(Bucket="docs", Key="m", UploadId=up, PartNumber=1, Body=b"x")) == "AccessDenied"
         assert admin.get_object(Bucket="docs", Key="a.txt")["Body"].read() == b"A"
         assert "read-only" in keys(tmp_path, "list")
+
+
+# ---------------------------------------------------------------- corrupt state files
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+
+def test_a_corrupt_keys_file_is_refused_and_left_as_it_is(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    garbage = b'[{"accessKey": "TKHALF", "secretKey": '
+    (data / "keys.json").write_bytes(garbage)
+    for args in (["keys", "create"], ["keys", "list"], ["keys", "delete", "TKHALF"]):
+        r = run(*args, "--data-dir", str(data))
+        assert r.returncode != 0, (args, r.stdout)
+        assert "keys.json is not a valid keys file" in r.stderr, (args, r.stderr)
+        assert (data / "keys.json").read_bytes() == garbage, args
+    port = free_port()
+    r = run("serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data),
+            "--access-key", "AKIAIOSFODNN7EXAMPLE", "--secret-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    assert r.returncode != 0 and "keys.json is not a valid keys file" in r.stderr, r.stderr
+    assert (data / "keys.json").read_bytes() == garbage
+
+
+def test_a_keys_file_corrupted_while_serving_keeps_the_keys_read_before(tmp_path):
+    with own_daemon(tmp_path) as port:
+        client(port).create_bucket(Bucket="kept")
+        printed = keys(tmp_path, "create")
+        ak = re.search(r"access key: (\S+)", printed).group(1)
+        sk = re.search(r"secret key: (\S+)", printed).group(1)
+        user = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                            aws_access_key_id=ak, aws_secret_access_key=sk, config=Config(retries={"total_max_attempts": 1}))
+        user.put_object(Bucket="kept", Key="a", Body=b"a")
+        (tmp_path / "data" / "keys.json").write_bytes(b"not json at all")
+        assert user.get_object(Bucket="kept", Key="a")["Body"].read() == b"a"
+        assert "keys file refused" in (tmp_path / "daemon.stderr").read_text()
+
+
+def test_a_corrupt_credentials_file_is_refused_not_replaced(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for garbage in (b"", b"{}", b'{"accessKey": "TKX", "secretKey": ""}', b"\x00\x01garbage"):
+        (data / "credentials.json").write_bytes(garbage)
+        r = run("serve", "--listen", f"127.0.0.1:{free_port()}", "--data-dir", str(data))
+        assert r.returncode != 0, (garbage, r.stdout)
+        assert "credentials.json" in r.stderr and "fix it or move it away" in r.stderr, (garbage, r.stderr)
+        assert (data / "credentials.json").read_bytes() == garbage
