@@ -18,6 +18,4 @@ package struct QueryParameters: Sendable {
 
     /// `==` is quick and true for byte-equal strings, but also for canonically equivalent ones: the bytes decide.
     static func sameBytes(_ a: String, _ b: String) -> Bool { a == b && a.utf8.elementsEqual(b.utf8) }
-
-    package var isEmpty: Bool { pairs.isEmpty }
 }

@@ -11,7 +11,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from daemon import BIN, client, free_port, own_daemon
+from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, own_daemon
 
 pytestmark = pytest.mark.core
 
@@ -93,7 +93,7 @@ def test_a_corrupt_keys_file_is_refused_and_left_as_it_is(tmp_path):
         assert (data / "keys.json").read_bytes() == garbage, args
     port = free_port()
     r = run("serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data),
-            "--access-key", "AKIAIOSFODNN7EXAMPLE", "--secret-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY)
     assert r.returncode != 0 and "keys.json is not a valid keys file" in r.stderr, r.stderr
     assert (data / "keys.json").read_bytes() == garbage
 
