@@ -1,6 +1,8 @@
 /// The PostgreSQL store's schema, as numbered migrations: `migrations[i]` takes a database from version
 /// i to i + 1. Applied at open, one process at a time (`pg_advisory_xact_lock`), each in the
 /// transaction that records its version in `tessera_schema`. Never edit a released migration: add one.
+/// A migration only adds (tables, indexes, columns that have defaults or may be NULL), so gateways still
+/// running the previous release keep working beside the new schema during a rolling upgrade.
 ///
 /// Keys are `bytea` (they compare as raw bytes, like SQLite's BLOB keys: no collation, no Unicode
 /// normalization); names that are ordered or compared (`buckets.name`, `upload_id`) are `text COLLATE "C"`.
@@ -48,6 +50,17 @@ enum PostgresSchema {
                 expires_at timestamptz NOT NULL, PRIMARY KEY(holder, version))
             """,
             "CREATE INDEX read_leases_by_version ON read_leases(version)",
+        ],
+        // 2: the task API's tasks and files (PostgresTaskStore).
+        [
+            "CREATE TABLE upload_tasks(id text COLLATE \"C\" PRIMARY KEY, record text NOT NULL)",
+            """
+            CREATE TABLE files(id text COLLATE "C" PRIMARY KEY, md5 text NOT NULL, sha256 text NOT NULL,
+                expires double precision, record text NOT NULL)
+            """,
+            "CREATE INDEX files_by_md5 ON files(md5)",
+            "CREATE INDEX files_by_sha256 ON files(sha256)",
+            "CREATE INDEX files_by_expiry ON files(expires) WHERE expires IS NOT NULL",
         ],
     ]
 

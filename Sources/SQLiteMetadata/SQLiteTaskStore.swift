@@ -1,13 +1,16 @@
 import Foundation
 import StorageCore
 
-/// Tasks and files of the chunk upload API, as JSON records beside a few indexed columns.
+/// Tasks and files of the chunk upload API, as JSON records beside a few indexed columns. A record that
+/// is not the JSON this store writes is refused (InternalError), never read as "no such task".
 extension SQLiteMetadataStore: TaskStore {
     private func encode<T: Encodable>(_ v: T) throws -> String {
         String(decoding: try JSONEncoder().encode(v), as: UTF8.self)
     }
-    private func decode<T: Decodable>(_ t: T.Type, _ s: String) -> T? {
-        try? JSONDecoder().decode(t, from: Data(s.utf8))
+    private func decode<T: Decodable>(_ t: T.Type, _ s: String, _ what: @autoclosure () -> String) throws -> T {
+        do { return try JSONDecoder().decode(t, from: Data(s.utf8)) } catch {
+            throw CoreError.internalError("corrupt metadata row: \(what()): record is not \(t) JSON")
+        }
     }
 
     public func putTask(_ task: UploadTask) async throws {
@@ -18,7 +21,7 @@ extension SQLiteMetadataStore: TaskStore {
     public func task(id: String) async throws -> UploadTask? {
         try await read { c in
             var r: UploadTask?
-            try c.query("SELECT record FROM upload_tasks WHERE id=?", [.text(id)]) { r = self.decode(UploadTask.self, $0.text(0)) }
+            try c.query("SELECT record FROM upload_tasks WHERE id=?", [.text(id)]) { r = try self.decode(UploadTask.self, $0.text(0), "upload_tasks \(id)") }
             return r
         }
     }
@@ -40,7 +43,7 @@ extension SQLiteMetadataStore: TaskStore {
     public func file(id: String) async throws -> StoredFile? {
         try await read { c in
             var r: StoredFile?
-            try c.query("SELECT record FROM files WHERE id=?", [.text(id)]) { r = self.decode(StoredFile.self, $0.text(0)) }
+            try c.query("SELECT record FROM files WHERE id=?", [.text(id)]) { r = try self.decode(StoredFile.self, $0.text(0), "files \(id)") }
             return r
         }
     }
@@ -49,7 +52,7 @@ extension SQLiteMetadataStore: TaskStore {
         try await read { c in
             var r: [StoredFile] = []
             try c.query("SELECT record FROM files WHERE md5=? OR sha256=? ORDER BY id", [.text(hash), .text(hash)]) {
-                if let f = self.decode(StoredFile.self, $0.text(0)) { r.append(f) }
+                r.append(try self.decode(StoredFile.self, $0.text(0), "files with hash \(hash)"))
             }
             return r
         }
@@ -64,7 +67,7 @@ extension SQLiteMetadataStore: TaskStore {
             var r: [StoredFile] = []
             try c.query("SELECT record FROM files WHERE expires IS NOT NULL AND expires < ? ORDER BY expires LIMIT ?",
                         [.double(date.timeIntervalSince1970), .int(Int64(limit))]) {
-                if let f = self.decode(StoredFile.self, $0.text(0)) { r.append(f) }
+                r.append(try self.decode(StoredFile.self, $0.text(0), "files expiring"))
             }
             return r
         }

@@ -151,7 +151,7 @@ public enum Daemon {
     static func makeTasksApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, sweepInterval: TimeInterval,
                                      logger: Logger) async throws -> [any Service] {
         guard let taskStore = storage.metadata as? any TaskStore else {
-            throw ConfigError("the task API (tasks-listen) needs a metadata store that keeps tasks: the embedded SQLite one, not PostgreSQL (metadata-url)")
+            throw ConfigError("the task API (tasks-listen) needs a metadata store that keeps tasks")
         }
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
         let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), logger: logger)

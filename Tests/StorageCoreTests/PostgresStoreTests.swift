@@ -147,7 +147,7 @@ import Testing
 
     @Test func aNewerSchemaIsRefusedAndMigrationIsIdempotent() async throws {
         let (a, location) = try await TestPostgres.freshStore()
-        #expect(try await a.schemaVersion() == 1)
+        #expect(try await a.schemaVersion() == PostgresSchema.current)
         // Several processes opening at once: the migration runs once, under the advisory lock.
         let fresh = try await TestPostgres.freshDatabase()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -161,8 +161,8 @@ import Testing
             _ = try await PostgresMetadataStore.open(location: location, poolSize: 1, logger: TestPostgres.logger)
             Issue.record("a database of schema 99 was opened")
         } catch let e as PostgresMetadataError {
-            #expect(e == .schemaTooNew(database: 99, binary: 1))
-            #expect("\(e)".contains("99") && "\(e)".contains(" 1"))
+            #expect(e == .schemaTooNew(database: 99, binary: PostgresSchema.current))
+            #expect("\(e)".contains("99") && "\(e)".contains(" \(PostgresSchema.current)"))
         }
         try await TestPostgres.execute(location, "INSERT INTO tessera_schema VALUES (1)")
         await #expect(throws: PostgresMetadataError.self) {

@@ -268,17 +268,6 @@ def test_starting_gateway_leaves_another_gateways_write_in_flight_alone(cluster)
         g4.stop()
 
 
-def test_serve_refuses_the_task_api_with_postgres(cluster, tmp_path):
-    _, _, url, _ = cluster
-    r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{free_port()}", "--data-dir", str(tmp_path / "d"),
-                        "--metadata-url", url, "--tasks-listen", f"127.0.0.1:{free_port()}",
-                        "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY],
-                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    assert r.returncode != 0
-    assert "tasks-listen" in r.stderr and "PostgreSQL" in r.stderr, r.stderr
-    assert PASSWORD not in r.stderr + r.stdout
-
-
 def test_bad_or_unreachable_database_fails_without_the_password(tmp_path):
     for bad in (f"postgres://u:{PASSWORD}@127.0.0.1:{free_port()}/db",   # nothing listens there
                 f"postgres://u:{PASSWORD}@127.0.0.1:5432/db?sslmode=maybe",

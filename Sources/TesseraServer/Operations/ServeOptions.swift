@@ -377,10 +377,6 @@ extension ServeOptions {
         if let url = o.metadataUrl {
             // The message leaves the URL out: it may hold a password.
             do { _ = try PostgresLocation(url: url) } catch { throw fail(.metadataUrl, "\(error)") }
-            if o.tasksListen != nil {
-                throw fail(.tasksListen, "the task API keeps its tasks in the embedded SQLite store; the PostgreSQL store "
-                           + "(metadata-url) does not keep tasks yet: drop one of tasks-listen and metadata-url")
-            }
         }
         if let n = o.metadataPoolSize {
             if o.metadataUrl == nil { throw fail(.metadataPoolSize, "applies only with metadata-url (PostgreSQL)") }
