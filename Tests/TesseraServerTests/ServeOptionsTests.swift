@@ -146,7 +146,7 @@ import Testing
         o.metadataUrl = "postgres://u:hunter2@db:5433/tessera"
         #expect(check(o) == "no error")
         o.tasksListen = "127.0.0.1:0"
-        #expect(check(o).hasPrefix("tasks-listen (from --tasks-listen): the task API keeps its tasks in the embedded SQLite store"))
+        #expect(check(o) == "no error")   // the task API keeps its tasks in PostgreSQL too
         o.tasksListen = nil
         o.metadataPoolSize = 0
         #expect(check(o).hasPrefix("metadata-pool-size (from --metadata-pool-size): must be 1 to 1000"))
