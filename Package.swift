@@ -140,6 +140,7 @@ let package = Package(
         ]),
         .testTarget(name: "TasksAPITests", dependencies: ["TasksAPI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
+        .testTarget(name: "AccessKeysTests", dependencies: ["AccessKeys", "StorageCore"]),
         .testTarget(name: "StorageCoreTests", dependencies: [
             "StorageCore", "SQLiteMetadata", "PostgresMetadata", "FileBlobs", "WireFormats",
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -29,22 +29,35 @@ public struct AccessKeyRecord: Codable, Sendable, Equatable {
 }
 
 /// The keys file, `<data-dir>/keys.json` (mode 0600): written by `tessera keys` with an exclusive
-/// lock and an atomic rename, re-read by a running daemon whenever it changes.
+/// lock and an atomic rename, re-read by a running daemon when it changes.
 ///
 /// A file that is not the JSON `tessera keys` writes is refused, never read as empty or replaced:
 /// `load` and `update` throw `Corrupt` (so `serve` does not start and `tessera keys` writes nothing);
 /// a daemon whose file turns corrupt while it runs logs an error and keeps the keys it read before.
 /// An absent file means no keys.
+///
+/// A daemon's requests read the keys from memory (`key(id:)`, `keys()`): the file is looked at (a
+/// `stat`, and a read when it changed) only by `refresh`, on the blocking pool, never on an event loop:
+/// it may sit on a network file system shared by several gateways. `KeyScopes` asks for a check in the
+/// background at most once a second (so a deleted key stops working within about a second), and waits
+/// for one that starts after a request named a key it does not know (so a new key works at once).
 public final class AccessKeyFile: @unchecked Sendable {
     public let path: String
     private let logger: Logger?
+    private let pool: BlockingPool?
     private let lock = NSLock()
     private var cached: [String: AccessKeyRecord] = [:]
     private var stamp: (mtime: timespec, size: off_t, ino: ino_t)?
+    /// When the last finished check started; nil before the first.
+    private var checkedFrom: ContinuousClock.Instant?
+    /// The check under way, and when it started.
+    private var running: (started: ContinuousClock.Instant, task: Task<Void, Never>)?
 
-    public init(dataDir: String, logger: Logger? = nil) {
+    /// `pool` runs the file checks; without one (commands, tests) they run on the caller's thread.
+    public init(dataDir: String, logger: Logger? = nil, pool: BlockingPool? = nil) {
         path = dataDir + "/keys.json"
         self.logger = logger
+        self.pool = pool
     }
 
     /// The keys file holds something other than the keys `tessera keys` writes.
@@ -69,28 +82,71 @@ public final class AccessKeyFile: @unchecked Sendable {
         }
     }
 
-    /// A key by its ID, from the keys last read successfully (the request path: no throw, no parse unless changed).
-    public func key(id: String) -> AccessKeyRecord? { current()[id] }
+    /// A key by its ID, from the keys last read successfully (memory only).
+    public func key(id: String) -> AccessKeyRecord? { lock.withLock { cached[id] } }
 
-    /// Every key, from the keys last read successfully.
-    public func keys() -> [AccessKeyRecord] { current().values.sorted { $0.accessKey < $1.accessKey } }
+    /// Every key, from the keys last read successfully (memory only).
+    public func keys() -> [AccessKeyRecord] { lock.withLock { cached.values }.sorted { $0.accessKey < $1.accessKey } }
 
-    /// The file's keys, re-read only when its inode, size or mtime changed; a corrupt new version is
-    /// logged and the keys read before stay in force.
-    private func current() -> [String: AccessKeyRecord] {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return [:] }
-        lock.lock(); defer { lock.unlock() }
-        if let s = stamp, s.mtime.tv_sec == st.st_mtim.tv_sec, s.mtime.tv_nsec == st.st_mtim.tv_nsec, s.size == st.st_size, s.ino == st.st_ino {
-            return cached
+    /// Returns once a check of the file that started at or after `since` has finished: at once when one
+    /// has; else it joins the check under way if that started late enough, or starts the next one.
+    /// Concurrent callers share checks, and one check runs at a time.
+    public func refresh(since: ContinuousClock.Instant) async {
+        while let task = lock.withLock({ () -> Task<Void, Never>? in
+            if let from = checkedFrom, from >= since { return nil }
+            return running?.task ?? startCheck()
+        }) {
+            await task.value
         }
-        stamp = (st.st_mtim, st.st_size, st.st_ino)
+    }
+
+    /// Starts a check in the background when none ran for `interval` and none is under way; never waits.
+    public func refreshInBackground(every interval: Duration) {
+        lock.withLock {
+            guard running == nil else { return }
+            if let from = checkedFrom, from.duration(to: .now) < interval { return }
+            _ = startCheck()
+        }
+    }
+
+    /// Under `lock`: the next check, recorded as running.
+    private func startCheck() -> Task<Void, Never> {
+        let started = ContinuousClock.now
+        let task = Task { [self] in
+            if let pool {
+                _ = try? await pool.run { [self] in checkFile() }
+            } else {
+                checkFile()
+            }
+            lock.withLock {
+                checkedFrom = started
+                running = nil
+            }
+        }
+        running = (started, task)
+        return task
+    }
+
+    /// Re-reads the file when its inode, size or mtime changed; a corrupt new version is logged and the
+    /// keys read before stay in force. Blocking: on the pool.
+    private func checkFile() {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            lock.withLock { cached = [:]; stamp = nil }
+            return
+        }
+        let unchanged = lock.withLock {
+            guard let s = stamp else { return false }
+            return s.mtime.tv_sec == st.st_mtim.tv_sec && s.mtime.tv_nsec == st.st_mtim.tv_nsec && s.size == st.st_size && s.ino == st.st_ino
+        }
+        if unchanged { return }
         do {
-            cached = Dictionary(try load().map { ($0.accessKey, $0) }, uniquingKeysWith: { a, _ in a })
+            let keys = Dictionary(try load().map { ($0.accessKey, $0) }, uniquingKeysWith: { a, _ in a })
+            lock.withLock { cached = keys; stamp = (st.st_mtim, st.st_size, st.st_ino) }
         } catch {
+            lock.withLock { stamp = (st.st_mtim, st.st_size, st.st_ino) }
             logger?.error("keys file refused; the keys read before stay in force", metadata: ["error": "\(error)"])
         }
-        return cached
     }
 
     /// Applies `change` to the file's keys under an exclusive lock, replacing the file atomically.

@@ -16,10 +16,10 @@ package struct BearerAccess: Sendable {
 
     /// Whether a request whose Authorization header is `authorization` may read the bucket (or write
     /// it, when `write`): anonymous front ends allow everything; others want `Bearer <token>`.
-    package func allows(authorization: String?, write: Bool) -> Bool {
+    package func allows(authorization: String?, write: Bool) async -> Bool {
         if anonymous { return true }
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { return false }
         let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        return scopes.acceptsToken(token, configured: tokens, bucket: bucket, write: write)
+        return await scopes.acceptsToken(token, configured: tokens, bucket: bucket, write: write)
     }
 }

@@ -13,6 +13,14 @@ package struct KeyScopes: Sendable {
         self.file = file
     }
 
+    /// Starts a background check of the keys file when the last is a second old (never waits): what
+    /// every request does first, so that keys deleted or changed stop working within about a second.
+    package func keepFresh() { file?.refreshInBackground(every: .seconds(1)) }
+
+    /// Waits for a check of the keys file that starts now, off the event loop: after a request named a
+    /// key (or a bearer token) that the keys in memory do not hold, so a key made a moment ago works.
+    package func reload() async { await file?.refresh(since: .now) }
+
     /// The secret for an access key (the verifier's credentials lookup).
     package func secret(for accessKey: String) -> String? {
         if accessKey == mainAccessKey { return mainSecretKey }
@@ -38,9 +46,17 @@ package struct KeyScopes: Sendable {
 
     /// Bearer tokens for a JSON front end bound to `bucket`: its configured tokens, or the secret of
     /// any access key allowed on that bucket (read-only keys only for reads).
-    package func acceptsToken(_ token: String, configured: Set<String>, bucket: String, write: Bool) -> Bool {
+    package func acceptsToken(_ token: String, configured: Set<String>, bucket: String, write: Bool) async -> Bool {
         if configured.contains(where: { constantTimeEqual($0, token) }) { return true }
-        return (file?.keys() ?? []).contains {
+        guard let file else { return false }
+        keepFresh()
+        if keyAccepts(token, in: file, bucket: bucket, write: write) { return true }
+        await reload()
+        return keyAccepts(token, in: file, bucket: bucket, write: write)
+    }
+
+    private func keyAccepts(_ token: String, in file: AccessKeyFile, bucket: String, write: Bool) -> Bool {
+        file.keys().contains {
             $0.allows(bucket: bucket) && (!write || !$0.readOnly) && constantTimeEqual($0.secretKey, token)
         }
     }

@@ -33,8 +33,13 @@ extension S3Service {
         form.substituteFilename(reader.fileName)
 
         let auth: VerifiedAuth?
+        var verified = Result { () throws(AuthError) in try verifier.verifyPostPolicy(field: { form.value($0) }) }
+        if case .failure(let e) = verified, e.code == "InvalidAccessKeyId" {
+            await scopes.reload()   // a key made a moment ago (see S3Service.authenticate)
+            verified = Result { () throws(AuthError) in try verifier.verifyPostPolicy(field: { form.value($0) }) }
+        }
         do {
-            auth = try verifier.verifyPostPolicy(field: { form.value($0) })
+            auth = try verified.get()
         } catch {
             throw CoreError(authError: error)
         }

@@ -36,7 +36,8 @@ package struct S3Service: FrontEnd {
         if case .success(let endpoint) = resolved { context.access.operation = endpoint.name }
         // PostObject's credentials are form fields: its handler verifies the policy signature.
         let isPostObject = S3Endpoint.isPostObject(s3)
-        let auth = isPostObject ? Self.formUploadAuth : try authenticate(s3)
+        scopes.keepFresh()
+        let auth = isPostObject ? Self.formUploadAuth : try await authenticate(s3)
         if !isPostObject { context.authenticated(as: auth.accessKey) }
         let endpoint = try resolved.get()
         if !isPostObject { try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access) }
@@ -60,14 +61,19 @@ package struct S3Service: FrontEnd {
         return S3ErrorResponse.response(core, resource: resource, requestID: context.requestID, isHead: request.method == .head)
     }
 
-    func authenticate(_ s3: S3Request) throws -> VerifiedAuth {
+    /// The request's verified signature. A key the keys in memory do not hold is looked up once more,
+    /// in a fresh read of the keys file (off the event loop), before InvalidAccessKeyId.
+    func authenticate(_ s3: S3Request) async throws -> VerifiedAuth {
         var headers: [(name: String, value: String)] = [("host", s3.host)]
         for f in s3.headers { headers.append((f.name.rawName, f.value)) }
         let incoming = IncomingRequest(method: s3.method, path: s3.rawPath, query: s3.rawQuery, headers: headers,
                                        virtualHostBucket: s3.virtualHosted ? s3.bucket : nil)
-        guard let auth = try verifier.verify(incoming) else {
-            throw CoreError("AccessDenied", "Access Denied")
+        var verified = Result { () throws(AuthError) in try verifier.verify(incoming) }
+        if case .failure(let e) = verified, e.code == "InvalidAccessKeyId" {
+            await scopes.reload()
+            verified = Result { () throws(AuthError) in try verifier.verify(incoming) }
         }
+        guard let auth = try verified.get() else { throw CoreError("AccessDenied", "Access Denied") }
         return auth
     }
 

@@ -30,7 +30,7 @@ package struct TasksService: FrontEnd {
         let parts = RequestTarget(request.head.path ?? "/").rawPath.split(separator: "/").map(String.init)
         let step = parts.count >= 4 && parts[2] == "upload" ? parts[3] : request.method == .delete ? "delete" : "get"
         (context.access.bucket, context.access.operation) = (bucket, "Tasks:" + step)
-        guard access.allows(authorization: request.headers[.authorization], write: request.method != .get) else {
+        guard await access.allows(authorization: request.headers[.authorization], write: request.method != .get) else {
             return error(.unauthorized, "Unauthorized")
         }
         switch (request.method, parts.count) {

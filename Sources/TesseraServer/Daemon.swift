@@ -70,7 +70,7 @@ public enum Daemon {
     static func run(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) async throws {
         let storage = try await openStorage(config, pool: pool, logger: logger)
         do {
-            try await serve(config, storage: storage, logger: logger, onReady: onReady)
+            try await serve(config, storage: storage, pool: pool, logger: logger, onReady: onReady)
         } catch {
             await (storage.metadata as? PostgresMetadataStore)?.close()
             throw error
@@ -78,7 +78,8 @@ public enum Daemon {
         await (storage.metadata as? PostgresMetadataStore)?.close()
     }
 
-    static func serve(_ config: ServerConfiguration, storage: Storage, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) async throws {
+    static func serve(_ config: ServerConfiguration, storage: Storage, pool: BlockingPool, logger: Logger,
+                      onReady: @escaping @Sendable (Int) -> Void) async throws {
         // Shared blob directory: leave what other gateways may be writing right now (see `sharedSweepMinAge`).
         let minAge = config.postgres == nil ? nil : ServerConfiguration.sharedSweepMinAge
         let report = try await storage.sweep(minAge: minAge, progress: ProgressLine("start-up sweep"))
@@ -87,16 +88,19 @@ public enum Daemon {
         ])
         ServerMetrics.sweeperRun("startup", removed: ["temporaries": report.temporariesRemoved, "garbage": report.garbageDeleted,
                                                       "orphans": report.orphansDeleted])
-        let app = try makeApplication(config, storage: storage, logger: logger, onReady: onReady)
+        // One view of the keys file for every front end; its checks run on the pool.
+        let scopes = KeyScopes(mainAccessKey: config.accessKey, mainSecretKey: config.secretKey,
+                               file: AccessKeyFile(dataDir: config.dataDir, logger: logger, pool: pool))
+        let app = try makeApplication(config, storage: storage, scopes: scopes, logger: logger, onReady: onReady)
         var services: [any Service] = [app]
         if let admin = config.admin {
             services.append(AdminService.makeApplication(admin, storage: storage, registry: config.metricsRegistry, logger: logger))
         }
         if let worker = config.worker {
-            services.append(try await makeWorkerApplication(worker, storage: storage, scopes: keyScopes(config, logger: logger), logger: logger))
+            services.append(try await makeWorkerApplication(worker, storage: storage, scopes: scopes, logger: logger))
         }
         if let tasks = config.tasks {
-            services += try await makeTasksApplication(tasks, storage: storage, scopes: keyScopes(config, logger: logger), sweepInterval: config.sweepInterval, logger: logger)
+            services += try await makeTasksApplication(tasks, storage: storage, scopes: scopes, sweepInterval: config.sweepInterval, logger: logger)
         }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, but never wait forever.
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -104,9 +108,8 @@ public enum Daemon {
         try await ServiceGroup(configuration: group).run()
     }
 
-    static func makeApplication(_ config: ServerConfiguration, storage: Storage, logger: Logger,
+    static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes, logger: Logger,
                                 onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
-        let scopes = keyScopes(config, logger: logger)
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
         let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger)
@@ -127,11 +130,6 @@ public enum Daemon {
             onServerRunning: { channel in onReady(channel.localAddress?.port ?? config.port) },
             logger: logger
         )
-    }
-
-    /// The key scopes of a listener; a keys file that turns corrupt while serving is logged through `logger`.
-    static func keyScopes(_ config: ServerConfiguration, logger: Logger) -> KeyScopes {
-        KeyScopes(mainAccessKey: config.accessKey, mainSecretKey: config.secretKey, file: AccessKeyFile(dataDir: config.dataDir, logger: logger))
     }
 
     /// The Worker JSON API listener; its bucket is created if missing.

@@ -41,7 +41,7 @@ package struct WorkerService: FrontEnd {
     }
 
     func handle(_ request: Request, key: String, query: QueryParameters) async throws -> Response {
-        guard authorized(request, write: !(request.method == .get && query["action"] == "get")) else {
+        guard await authorized(request, write: !(request.method == .get && query["action"] == "get")) else {
             var r = text(.unauthorized, "Unauthorized")
             r.headers[.wwwAuthenticate] = "Bearer"
             return r
@@ -91,8 +91,8 @@ package struct WorkerService: FrontEnd {
         }
     }
 
-    func authorized(_ request: Request, write: Bool) -> Bool {
-        access.allows(authorization: request.headers[.authorization], write: write)
+    func authorized(_ request: Request, write: Bool) async -> Bool {
+        await access.allows(authorization: request.headers[.authorization], write: write)
     }
 
     func create(_ key: String, request: Request) async throws -> Response {

@@ -5,7 +5,7 @@ import TesseraServer
 
 /// `tessera keys create|list|delete`: access keys beside the daemon's own, optionally limited to
 /// some buckets and to reads. They live in `<data-dir>/keys.json` (0600); a running daemon picks up
-/// changes on its next request.
+/// a new key on its first request with it, and deletions and changes within about a second.
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage access keys (optionally scoped to buckets).",
