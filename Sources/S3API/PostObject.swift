@@ -67,14 +67,8 @@ extension S3Service {
             return Array(d)
         }
 
-        let record = try await storage.putObject(
-            bucket: bucket, key: key, attributes: attributes, body: PostFileBody(reader: reader, policy: policy),
-            afterBody: { md5 in
-                if let contentMD5, contentMD5 != md5 {
-                    throw CoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
-                }
-                return [:]
-            })
+        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes,
+                                                 body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5))
         return postResponse(record, form: form, s3: s3)
     }
 

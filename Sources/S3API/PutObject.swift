@@ -12,8 +12,7 @@ extension S3Service {
         try requireLength(s3)
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
-        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
-                                                 afterBody: { md5 in try pipeline.finish(md5: md5) })
+        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body))
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
         ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)

@@ -8,9 +8,11 @@ import StorageCore
 import WireFormats
 
 /// The request body as the storage core sees it: aws-chunked framing removed, and every digest
-/// the client declared (signed SHA-256, Content-MD5, x-amz-checksum-* as header or trailer)
-/// computed in the same pass and verified by `finish` before anything is committed.
-/// The server may compute one more checksum for itself (`ExtraChecksum`), in the same pass.
+/// computed in the same pass (the payload's MD5 for the ETag, the signed SHA-256, Content-MD5 and
+/// x-amz-checksum-* as header or trailer) and verified once, when the body ends (`finish`, run by
+/// `PipelineBody`'s iterator): the core receives the finished, verified digests, and nothing is
+/// committed for a body that fails them. The server may compute one more checksum for itself
+/// (`ExtraChecksum`), in the same pass.
 final class RequestBodyPipeline: @unchecked Sendable {
     /// A checksum the server stores besides the one the client declared.
     enum ExtraChecksum {
@@ -29,6 +31,10 @@ final class RequestBodyPipeline: @unchecked Sendable {
     private let contentMD5: [UInt8]?
     private let decodedLength: Int64?
     private(set) var bytesOut: Int64 = 0
+    /// The payload's MD5 (the ETag), hashed as the body is read.
+    let md5 = PayloadMD5()
+    /// What `finish` verified, once the body has ended.
+    let finished = DigestsBox()
 
     /// - Parameters:
     ///   - flexibleChecksums: false when x-amz-checksum-* headers describe something other than this body
@@ -116,8 +122,8 @@ final class RequestBodyPipeline: @unchecked Sendable {
     }
 
     /// Verifies every digest once the body has ended; returns the checksums to store
-    /// (algorithm name -> base64). `md5` is the payload MD5 the core computed, when it has one.
-    func finish(md5: [UInt8]?) throws -> [String: String] {
+    /// (algorithm name -> base64). `md5` is the payload's MD5.
+    func finish(md5: [UInt8]) throws -> [String: String] {
         var trailers: [String: String] = [:]
         if decoder != nil { trailers = try decoder!.finish() }
         if let decodedLength, decodedLength != bytesOut {
@@ -127,7 +133,7 @@ final class RequestBodyPipeline: @unchecked Sendable {
             let computed = Hex.encode(sha.finalize())
             if computed != expectedSHA256.lowercased() { throw sha256Mismatch(computed: computed) }
         }
-        if let contentMD5, let md5, contentMD5 != md5 {
+        if let contentMD5, contentMD5 != md5 {
             throw CoreError("BadDigest", "The Content-MD5 you specified did not match what we received.")
         }
         var stored: [String: String] = [:]
@@ -148,11 +154,14 @@ final class RequestBodyPipeline: @unchecked Sendable {
     }
 }
 
-/// The request body after the pipeline: payload bytes only.
-struct PipelineBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+/// The request body after the pipeline: payload bytes only. Its iterator feeds every digest and,
+/// when the wire body ends, finishes and verifies them: it throws instead of ending on a mismatch.
+struct PipelineBody<Base: AsyncSequence & Sendable>: DigestedBody where Base.Element == ByteBuffer {
     typealias Element = ByteBuffer
     let base: Base
     let pipeline: RequestBodyPipeline
+
+    func digests() throws -> BodyDigests { try pipeline.finished.get() }
 
     func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), pipeline: pipeline) }
 
@@ -162,8 +171,14 @@ struct PipelineBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
         mutating func next() async throws -> ByteBuffer? {
             while let wire = try await base.next() {
                 let payload = try pipeline.process(wire)
-                if payload.readableBytes > 0 { return payload }
+                if payload.readableBytes > 0 {
+                    await pipeline.md5.update(payload)
+                    return payload
+                }
             }
+            guard !pipeline.finished.isSet else { return nil }
+            let md5 = await pipeline.md5.finalize()
+            pipeline.finished.set(BodyDigests(md5: md5, checksums: try pipeline.finish(md5: md5)))
             return nil
         }
     }

@@ -38,21 +38,24 @@ extension Storage {
         return u
     }
 
-    /// UploadPart: streams the body into its own blob. A part number uploaded again replaces the old
-    /// part atomically (last writer wins) and the replaced blob is freed.
-    public func uploadPart<Body: AsyncSequence>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body,
-                                                afterBody: @escaping ([UInt8]) throws -> [String: String] = { _ in [:] }) async throws -> PartRecord
-    where Body.Element == ByteBuffer {
+    /// UploadPart: streams the body into its own blob, with the body's verified MD5 as the part's ETag
+    /// and its checksums. A part number uploaded again replaces the old part atomically (last writer
+    /// wins) and the replaced blob is freed.
+    public func uploadPart<Body: DigestedBody>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body) async throws -> PartRecord {
         try validator.checkPartNumber(partNumber)
         _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
-        var checksums: [String: String] = [:]
         let limit = validator.limits.maxPartSize
-        let written = try await writeBlob(body, limit: limit, tooLarge: { validator.entityTooLarge($0, limit) },
-                                          afterBody: { checksums = try afterBody($0) })
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5,
-                              lastModified: Date(), checksums: checksums)
+        let written = try await writeBlob(body, limit: limit, tooLarge: { validator.entityTooLarge($0, limit) })
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: Hex.encode(written.digests.md5),
+                              lastModified: Date(), checksums: written.digests.checksums)
         try await commitPart(part, uploadID: uploadID)
         return part
+    }
+
+    /// UploadPart of a body that declares no digest (`MD5Body`).
+    public func uploadPart<Body: AsyncSequence & Sendable>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body)
+        async throws -> PartRecord where Body.Element == ByteBuffer {
+        try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: MD5Body(body))
     }
 
     /// UploadPartCopy: a byte range of an existing object becomes a part, with its checksum in the upload's algorithm.
@@ -63,10 +66,10 @@ extension Storage {
         let limit = validator.limits.maxPartSize
         let algorithm = MultipartChecksums.partAlgorithm(u)
         let box = HasherBox(algorithm ?? MultipartChecksums.defaultAlgorithm)
-        let written = try await writeBlob(TappedBody(source.chunks(range: range)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }, limit: limit,
-                                          tooLarge: { validator.entityTooLarge($0, limit) }, afterBody: { _ in })
+        let source = TappedBody(source.chunks(range: range)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }
+        let written = try await writeBlob(MD5Body(source), limit: limit, tooLarge: { validator.entityTooLarge($0, limit) })
         let checksums = algorithm.map { [$0.rawValue: box.hasher.finalizeBase64()] } ?? [:]
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: written.md5,
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: Hex.encode(written.digests.md5),
                               lastModified: Date(), checksums: checksums)
         try await commitPart(part, uploadID: uploadID)
         return part

@@ -75,15 +75,15 @@ public final class Storage: Sendable {
     /// request of a remote store), so network chunks (often a few KiB) are gathered first.
     static let writeBatch = 1 << 20
 
-    /// Streams `body` into a new durable blob, hashing MD5 as it goes; a body that ends within
-    /// `inlineLimit` bytes is returned instead, and no blob is made. `afterBody` runs once the body
-    /// has ended and before the blob is committed, with the MD5 digest: it verifies digests and may throw.
+    /// Streams `body` into a new durable blob; a body that ends within `inlineLimit` bytes is returned
+    /// instead, and no blob is made. The body hashes and verifies itself (`DigestedBody`): its digests
+    /// are taken once it has ended, before the blob is committed; a body that fails its own checks
+    /// throws from its iterator, and nothing is committed.
     ///
     /// Bytes reach the writer in batches of `writeBatch`, one batch being written while the next is
     /// received: at most about two batches are held in memory, never a whole body.
-    func receive<Body: AsyncSequence>(_ body: Body, limit: Int64, inlineLimit: Int, tooLarge: (Int64) -> CoreError,
-                                      afterBody: ([UInt8]) throws -> Void) async throws -> (stored: StoredBody, size: Int64, md5: String)
-    where Body.Element == ByteBuffer {
+    func receive<Body: DigestedBody>(_ body: Body, limit: Int64, inlineLimit: Int, tooLarge: (Int64) -> CoreError)
+        async throws -> (stored: StoredBody, size: Int64, digests: BodyDigests) {
         var writer: (any BlobWriter)?
         var small: [UInt8] = []
         /// Received for the writer, not handed over yet.
@@ -91,21 +91,8 @@ public final class Storage: Sendable {
         /// The previous batch, being written.
         var writing: Task<Void, any Error>?
         var size: Int64 = 0
-        var md5 = Insecure.MD5()
-        // Past this many bytes MD5 moves to its own thread (small bodies are not worth the hand-off).
-        let parallelFrom = Int64(max(inlineLimit, 0)) + (1 << 20)
-        var background: BackgroundMD5?
         do {
             for try await buffer in body {
-                if let background {
-                    await background.update(buffer)
-                } else if size + Int64(buffer.readableBytes) > parallelFrom {
-                    let b = BackgroundMD5(continuing: md5)
-                    background = b
-                    await b.update(buffer)
-                } else {
-                    buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
-                }
                 size += Int64(buffer.readableBytes)
                 if size > limit { throw tooLarge(size) }
                 if writer == nil && small.count + buffer.readableBytes <= inlineLimit {
@@ -133,14 +120,12 @@ public final class Storage: Sendable {
             }
             try await writing?.value
             writing = nil
-            let digest: [UInt8]
-            if let background { digest = await background.finalize() } else { digest = Array(md5.finalize()) }
-            try afterBody(digest)
+            let digests = try body.digests()
             if writer == nil && inlineLimit < 0 { writer = try await blobs.makeWriter() }  // an empty part is a blob too
-            guard let writer else { return (.inline(small), size, Hex.encode(digest)) }
+            guard let writer else { return (.inline(small), size, digests) }
             if batch.readableBytes > 0 { try await writer.write(batch) }
             let blob = try await writer.commit()
-            return (.blob(blob), size, Hex.encode(digest))
+            return (.blob(blob), size, digests)
         } catch {
             _ = try? await writing?.value   // the writer is not to be discarded under a write
             await writer?.discard()
@@ -149,33 +134,27 @@ public final class Storage: Sendable {
     }
 
     /// `receive` into a blob always (multipart parts: their blobs become the object's segments).
-    func writeBlob<Body: AsyncSequence>(_ body: Body, limit: Int64, tooLarge: (Int64) -> CoreError,
-                                        afterBody: ([UInt8]) throws -> Void) async throws -> (blob: BlobID, size: Int64, md5: String)
-    where Body.Element == ByteBuffer {
-        let r = try await receive(body, limit: limit, inlineLimit: -1, tooLarge: tooLarge, afterBody: afterBody)
+    func writeBlob<Body: DigestedBody>(_ body: Body, limit: Int64, tooLarge: (Int64) -> CoreError)
+        async throws -> (blob: BlobID, size: Int64, digests: BodyDigests) {
+        let r = try await receive(body, limit: limit, inlineLimit: -1, tooLarge: tooLarge)
         guard case .blob(let id) = r.stored else { throw CoreError.internalError("body kept inline") }
-        return (id, r.size, r.md5)
+        return (id, r.size, r.digests)
     }
 
     // MARK: objects
 
-    /// PutObject: the body becomes one blob and the object's only segment.
-    /// - Parameter afterBody: given the body's MD5, verifies digests and returns checksums to store;
-    ///   throwing aborts the write.
-    public func putObject<Body: AsyncSequence>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
-                                               afterBody: @escaping ([UInt8]) throws -> [String: String] = { _ in [:] }) async throws -> ObjectRecord
-    where Body.Element == ByteBuffer {
+    /// PutObject: the body becomes one blob and the object's only segment, with the body's verified
+    /// MD5 as its ETag and the body's checksums beside the attributes'.
+    public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
-        var checksums: [String: String] = [:]
         let written = try await receive(body, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit,
-                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) },
-                                        afterBody: { checksums = try afterBody($0) })
+                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) })
         var attrs = attributes
-        attrs.checksums.merge(checksums) { _, new in new }
+        attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
-        let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size, etag: written.md5,
-                                  lastModified: Date(), attributes: attrs, partsCount: nil)
+        let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size,
+                                  etag: Hex.encode(written.digests.md5), lastModified: Date(), attributes: attrs, partsCount: nil)
         try await commit(record, segments: [written.stored.segment(size: written.size)])
         return record
     }
@@ -235,15 +214,21 @@ public final class Storage: Sendable {
         if releasedBlobs { collectGarbage() }
     }
 
+    /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read).
+    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body)
+        async throws -> ObjectRecord where Body.Element == ByteBuffer {
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body))
+    }
+
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,
     /// so freeing one object's blobs can never hurt another).
     public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
-        let written = try await receive(source.chunks(range: nil), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
-                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) }, afterBody: { _ in })
+        let written = try await receive(MD5Body(source.chunks(range: nil)), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
+                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) })
         let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size,
-                                  etag: written.md5,  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
+                                  etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                                   lastModified: Date(), attributes: attributes, partsCount: nil)
         try await commit(record, segments: [written.stored.segment(size: written.size)])
         return record

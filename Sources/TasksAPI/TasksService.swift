@@ -154,7 +154,7 @@ package struct TasksService: FrontEnd {
         let expected = Self.chunkLength(task, index)
         let form = FormFieldStream(boundary: boundary, body: request.body, field: "chunk")
         let counter = ByteCounter()
-        let sizeCheck: ([UInt8]) throws -> [String: String] = { _ in
+        let sizeCheck: @Sendable () throws -> [String: String] = {
             if counter.count != expected {
                 throw TaskError(.badRequest, "Chunk \(index) has \(counter.count) bytes; expected \(expected)")
             }
@@ -165,10 +165,10 @@ package struct TasksService: FrontEnd {
                 throw CoreError.internalError("task key missing")
             }
             _ = try await storage.uploadPart(bucket: task.bucket, key: task.key, uploadID: task.uploadID, partNumber: index + 1,
-                                             body: SealingBody(base: form, cipher: cipher, chunk: index, counter: counter), afterBody: sizeCheck)
+                                             body: MD5Body(SealingBody(base: form, cipher: cipher, chunk: index, counter: counter), atEnd: sizeCheck))
         } else {
             _ = try await storage.uploadPart(bucket: task.bucket, key: task.key, uploadID: task.uploadID, partNumber: index + 1,
-                                             body: TappedBody(form) { counter.add($0.readableBytes) }, afterBody: sizeCheck)
+                                             body: MD5Body(TappedBody(form) { counter.add($0.readableBytes) }, atEnd: sizeCheck))
         }
         return Response(status: .ok)
     }

@@ -68,7 +68,7 @@ package struct WorkerService: FrontEnd {
             guard let partNumber = Int(raw.trimmingCharacters(in: .whitespaces)) else {
                 return text(.badRequest, "Part number must be an integer between 1 and \(storage.validator.limits.maxParts), inclusive")
             }
-            let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: request.body)
+            let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: MD5Body(request.body))
             return json(["partNumber": part.partNumber, "etag": part.etag])
         case .get:
             guard action == "get" else { return text(.badRequest, "Unknown action \(action) for GET") }

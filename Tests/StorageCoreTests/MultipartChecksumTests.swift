@@ -80,7 +80,7 @@ import Testing
         var out: [(partNumber: Int, etag: String)] = []
         for (i, p) in parts.enumerated() {
             let rec = try await s.uploadPart(bucket: "bkt", key: u.key, uploadID: u.uploadID, partNumber: i + 1,
-                                             body: TestBody(bytes: p), afterBody: { _ in [alg.rawValue: Base64.encode(alg.digest(p))] })
+                                             body: MD5Body(TestBody(bytes: p), atEnd: { [alg.rawValue: Base64.encode(alg.digest(p))] }))
             out.append((i + 1, rec.etag))
         }
         return out

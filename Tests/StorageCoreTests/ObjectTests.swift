@@ -130,12 +130,39 @@ import WireFormats
         let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         await #expect(throws: Boom.self) {
-            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(10_000)),
-                                      afterBody: { _ in throw Boom() })
+            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: MD5Body(TestBody(bytes: randomBytes(10_000)),
+                                                                                                atEnd: { throw Boom() }))
         }
         await #expect(throws: CoreError.self) { _ = try await s.headObject(bucket: "bkt", key: "k") }
         #expect(blobFileCount(dir) == 0)
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")).isEmpty)
+    }
+
+    /// The body verifies itself when it ends; the core only reads the finished digests.
+    @Test(arguments: StoreKind.allCases) func aBodyThatFailsItsDigestLeavesNothing(_ kind: StoreKind) async throws {
+        let (s, dir) = try await makeStorage(kind)
+        try await s.createBucket("bkt", region: "us-east-1")
+        let bytes = randomBytes(3 << 20)   // past the point where MD5 moves to its own thread
+        var wrong = Array(Insecure.MD5.hash(data: bytes))
+        wrong[0] ^= 1
+        await #expect(throws: CoreError.self) {
+            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: MD5Body(TestBody(bytes: bytes), contentMD5: wrong))
+        }
+        await #expect(throws: CoreError.self) { _ = try await s.headObject(bucket: "bkt", key: "k") }
+        #expect(blobFileCount(dir) == 0)
+        let right = Array(Insecure.MD5.hash(data: bytes))
+        let record = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: MD5Body(TestBody(bytes: bytes), contentMD5: right))
+        #expect(record.etag == Hex.encode(right))
+    }
+
+    @Test func digestsAreGivenOnlyOnceTheBodyHasEnded() async throws {
+        let body = MD5Body(TestBody(bytes: [1, 2, 3], chunk: 1))
+        #expect(throws: CoreError.self) { _ = try body.digests() }
+        var it = body.makeAsyncIterator()
+        _ = try await it.next()
+        #expect(throws: CoreError.self) { _ = try body.digests() }
+        while try await it.next() != nil {}
+        #expect(try body.digests().md5 == Array(Insecure.MD5.hash(data: [1, 2, 3] as [UInt8])))
     }
 
     @Test(arguments: StoreKind.allCases) func bucketRules(_ kind: StoreKind) async throws {

@@ -18,8 +18,7 @@ extension S3Service {
         let algorithm = MultipartChecksums.partAlgorithm(upload)
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: algorithm.map { .always($0) } ?? .none)
         try MultipartChecksums.checkPartAlgorithm(upload, declared: pipeline.declaredAlgorithm)
-        let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: id, partNumber: n, body: pipeline.wrap(body),
-                                                afterBody: { md5 in try pipeline.finish(md5: md5) })
+        let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: id, partNumber: n, body: pipeline.wrap(body))
         var headers = HTTPFields()
         headers[.eTag] = "\"\(part.etag)\""
         ObjectHeaders.addChecksums(part.checksums, to: &headers)
