@@ -153,3 +153,15 @@ def client_error_code(exc) -> str:
 def http_status(resp_or_exc) -> int:
     r = getattr(resp_or_exc, "response", resp_or_exc)
     return r["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def guide_script(heading: str, replacements: dict[str, str]) -> str:
+    """The first ```sh block after `heading` in docs/operator-guide.md, each key of `replacements`
+    (which must all occur in it) replaced by its value: so the tests run the guide's scripts as written."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "operator-guide.md").read_text()
+    section = text[text.index(heading + "\n"):]
+    script = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    for old, new in replacements.items():
+        assert old in script, f"{old!r} is no longer in the guide's script under {heading!r}"
+        script = script.replace(old, new)
+    return script

@@ -12,26 +12,20 @@ restore paragraph says, and checked:
 from __future__ import annotations
 
 import hashlib
-import re
 import subprocess
 import threading
 import uuid
 from pathlib import Path
 
 from test_cluster import Gateway, postgres  # noqa: F401  (the fixture)
-from daemon import BIN, REPO
-from itutil import KiB, MiB, random_bytes
-
-GUIDE = REPO / "docs" / "operator-guide.md"
+from daemon import BIN
+from itutil import KiB, MiB, guide_script, random_bytes
 
 
 def guide_backup_script(backup: Path, shared: Path) -> str:
     """The guide's backup script, with its destination and blob directory replaced by the test's."""
-    text = GUIDE.read_text()
-    section = text[text.index("### Backing up a cluster"):]
-    script = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
-    assert 'B=/backup/tessera-$(date +%F)' in script and "/srv/tessera-blobs" in script, script
-    return script.replace("B=/backup/tessera-$(date +%F)", f"B={backup}").replace("/srv/tessera-blobs", str(shared))
+    return guide_script("### Backing up a cluster", {"B=/backup/tessera-$(date +%F)": f"B={backup}",
+                                                     "/srv/tessera-blobs": str(shared)})
 
 
 def other_database(url: str, name: str) -> str:
