@@ -5,21 +5,29 @@ BIN := $(CURDIR)/.build/release/tessera
 PORT ?= 9000
 DATA ?= ./data
 
-.PHONY: run build release test unit integration crashtest crashtest-short loadtest bench clean
+.PHONY: run build release test unit integration crashtest crashtest-short loadtest bench clean packages-build packages-test
 
 ## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
 run: release
 	$(BIN) serve --listen 127.0.0.1:$(PORT) --data-dir $(DATA) --domain localhost
 
-release:
+release: packages-build
 	$(SWIFT) build -c release --product tessera
+
+## What a fresh machine lacks: installed when run as root, else the exact commands are printed (scripts/ensure-packages.sh).
+packages-build:
+	@scripts/ensure-packages.sh build
+
+packages-test:
+	@scripts/ensure-packages.sh test
 
 build:
 	$(SWIFT) build
 
 ## Every test: Swift unit and in-process tests, the real-client suite against the release binary,
 ## the short crash-consistency run, and 60 s of each fuzz target under AddressSanitizer (fails on a crash).
-test: unit crashtest-short integration fuzz-short
+## First the clients and servers the tests drive are installed when missing (packages-test).
+test: packages-test unit crashtest-short integration fuzz-short
 
 unit:
 	$(SWIFT) test
