@@ -10,7 +10,15 @@ extension S3Service {
     /// Parses x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded, optional ?versionId).
     func copySource(_ s3: S3Request) throws -> (bucket: String, key: String) {
         guard var raw = s3.header("x-amz-copy-source") else { throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey") }
-        if let q = raw.firstIndex(of: "?") { raw = String(raw[..<q]) }
+        if let q = raw.firstIndex(of: "?") {
+            // The only query a copy source takes is versionId, which must name the object's one version.
+            let query = raw[raw.index(after: q)...]
+            guard query.hasPrefix("versionId=") else {
+                throw CoreError.invalidArgument("Invalid copy source: only versionId may follow the key", name: "x-amz-copy-source", value: raw)
+            }
+            try VersionID.check(try PercentDecoding.decode(query.dropFirst("versionId=".count)), name: "x-amz-copy-source")
+            raw = String(raw[..<q])
+        }
         let decoded = try PercentDecoding.decode(Substring(raw))
         let path = decoded.hasPrefix("/") ? decoded.dropFirst() : Substring(decoded)
         guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {

@@ -20,10 +20,21 @@ extension S3Service {
         for object in request.objects {
             do {
                 try Names.validateKey(object.key)
+                if let version = object.versionId { try VersionID.check(version, name: "VersionId") }
                 try await storage.deleteObject(bucket: bucket, key: object.key)
-                if !request.quiet { w.group("Deleted") { $0.element("Key", object.key) } }
+                if !request.quiet {
+                    w.group("Deleted") { d in
+                        d.element("Key", object.key)
+                        if let version = object.versionId { d.element("VersionId", version) }
+                    }
+                }
             } catch let e as CoreError {
-                w.group("Error") { $0.element("Key", object.key); $0.element("Code", e.code); $0.element("Message", e.message) }
+                w.group("Error") { e2 in
+                    e2.element("Key", object.key)
+                    if let version = object.versionId { e2.element("VersionId", version) }
+                    e2.element("Code", e.code)
+                    e2.element("Message", e.message)
+                }
             }
         }
         return xml(w.finish())

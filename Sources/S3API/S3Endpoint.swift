@@ -15,6 +15,7 @@ enum S3Endpoint: Equatable {
     case getBucketLocation(bucket: String)
     case listObjects(bucket: String)
     case listObjectsV2(bucket: String)
+    case listObjectVersions(bucket: String)
     case deleteObjects(bucket: String)
     case listMultipartUploads(bucket: String)
     case getBucketLifecycle(bucket: String)
@@ -84,12 +85,14 @@ enum S3Endpoint: Equatable {
                 if has("uploads") { return .listMultipartUploads(bucket: bucket) }
                 if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
-                if has("versions") { return .notImplemented("ListObjectVersions") }
+                if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
                 return .listObjects(bucket: bucket)
             default: return .notImplemented(s3.method)
             }
         }
+        // No bucket keeps versions: a version named is "null" (the object) or refused, before anything is done.
+        if let version = query["versionId"] { try VersionID.check(version) }
         switch s3.method {
         case "PUT":
             if has("uploadId") || has("partNumber") {
@@ -136,7 +139,7 @@ enum S3Endpoint: Equatable {
     /// What the caller's key must be allowed to do.
     var access: AccessKind {
         switch self {
-        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listMultipartUploads,
+        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
              .getBucketLifecycle, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
@@ -152,7 +155,7 @@ enum S3Endpoint: Equatable {
         switch self {
         case .listBuckets, .notImplemented: return nil
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
-             .listObjectsV2(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
+             .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
@@ -172,6 +175,7 @@ enum S3Endpoint: Equatable {
         case .getBucketLocation: return "GetBucketLocation"
         case .listObjects: return "ListObjects"
         case .listObjectsV2: return "ListObjectsV2"
+        case .listObjectVersions: return "ListObjectVersions"
         case .deleteObjects: return "DeleteObjects"
         case .listMultipartUploads: return "ListMultipartUploads"
         case .getBucketLifecycle: return "GetBucketLifecycle"

@@ -90,6 +90,7 @@ package struct S3Service: FrontEnd {
         case .deleteBucketLifecycle(let bucket): return try await deleteBucketLifecycle(bucket)
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
         case .listObjectsV2(let bucket): return try await listObjects(bucket, s3: s3, v2: true)
+        case .listObjectVersions(let bucket): return try await listObjectVersions(bucket, s3: s3)
         case .deleteObjects(let bucket): return try await deleteObjects(bucket, s3: s3, body: body, auth: auth)
         case .listMultipartUploads(let bucket): return try await listMultipartUploads(bucket, s3: s3)
         case .putObject(let bucket, let key): return try await putObject(bucket, key, s3: s3, body: body, auth: auth)

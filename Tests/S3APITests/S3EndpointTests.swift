@@ -32,8 +32,20 @@ import Testing
         #expect(try resolve("DELETE", "/b/k?uploadId=u") == .abortMultipartUpload(bucket: "b", key: "k", uploadID: "u"))
         #expect(try resolve("PUT", "/b/k", copy: true) == .copyObject(bucket: "b", key: "k"))
         #expect(try resolve("HEAD", "/b/k") == .headObject(bucket: "b", key: "k"))
+        #expect(try resolve("GET", "/b?versions&prefix=a") == .listObjectVersions(bucket: "b"))
+        #expect(try resolve("GET", "/b/k?versionId=null") == .getObject(bucket: "b", key: "k"))
+        #expect(try resolve("DELETE", "/b/k?versionId=null") == .deleteObject(bucket: "b", key: "k"))
         if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
+    }
+
+    /// No bucket keeps versions: a version other than "null" is refused before anything is done.
+    @Test func aVersionOtherThanNullIsRefused() throws {
+        for target in ["/b/k?versionId=3HL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY", "/b/k?versionId="] {
+            for method in ["GET", "HEAD", "DELETE", "PUT"] {
+                #expect(throws: CoreError.self) { _ = try resolve(method, target) }
+            }
+        }
     }
 
     /// Parameters are validated once, when the endpoint is resolved, with S3's errors.
