@@ -29,7 +29,12 @@ extension S3Service {
             throw CoreError("IllegalLocationConstraintException",
                             "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
-        try await storage.createBucket(bucket, region: region)
+        do {
+            try await storage.createBucket(bucket, region: region)
+        } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" && region == "us-east-1" {
+            // S3's legacy rule in us-east-1: the owner re-creating its bucket gets 200 (every key here is the
+            // owner's). Elsewhere: 409 BucketAlreadyOwnedByYou.
+        }
         var headers = HTTPFields()
         headers[.location] = "/" + bucket
         return Response(status: .ok, headers: headers)

@@ -33,12 +33,24 @@ def test_create_head_list_bucket(server, s3, bucket_name):
     assert bucket_name in names
 
 
-def test_create_bucket_twice_is_already_owned_by_you(s3, bucket):
-    # Tessera answers BucketAlreadyOwnedByYou in every region.  NB: AWS itself keeps a
-    # legacy exception for us-east-1 (200 OK on re-create), which moto mirrors.
-    with pytest.raises(ClientError) as ei:
-        s3.create_bucket(Bucket=bucket)
-    assert _error(ei) == ("BucketAlreadyOwnedByYou", 409)
+def test_create_bucket_twice_is_200_in_us_east_1(s3, bucket):
+    # S3's legacy rule for us-east-1 (the suite's region): the owner re-creating its bucket gets 200 OK,
+    # and the bucket and its objects are untouched.
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"kept")
+    assert http_status(s3.create_bucket(Bucket=bucket)) == 200
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"kept"
+
+
+def test_create_bucket_twice_is_already_owned_by_you_elsewhere(tmp_path):
+    import boto3
+    from daemon import ACCESS_KEY, SECRET_KEY, own_daemon
+    with own_daemon(tmp_path, "--region", "eu-west-1") as port:
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="eu-west-1",
+                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        s3.create_bucket(Bucket="twice", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        with pytest.raises(ClientError) as ei:
+            s3.create_bucket(Bucket="twice", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        assert _error(ei) == ("BucketAlreadyOwnedByYou", 409)
 
 
 @pytest.mark.parametrize("name", ["Bad_Name", "ab", "-leading-dash", "a" * 64, "192.168.5.4"])
