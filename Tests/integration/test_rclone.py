@@ -68,3 +68,13 @@ def test_rclone_copyto_odd_key_and_delete(server, s3, bucket, tmp_path):
     assert sha256_file(out) == digest
     server.rclone("deletefile", f"t:{bucket}/{ODD_KEY}")
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_rclone_s3_versions_lists_and_purges(server, s3, bucket_name, tmp_path):
+    """rclone --s3-versions lists through ListObjectVersions; purge with it empties and removes the bucket."""
+    s3.create_bucket(Bucket=bucket_name)
+    _make_tree(tmp_path / "src")
+    server.rclone("copy", str(tmp_path / "src"), f"t:{bucket_name}")
+    assert _rclone_ls(server.rclone("ls", "--s3-versions", f"t:{bucket_name}").stdout) == FILES
+    server.rclone("purge", "--s3-versions", f"t:{bucket_name}")
+    assert bucket_name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
