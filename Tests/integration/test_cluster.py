@@ -16,6 +16,7 @@ import hashlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -293,3 +294,140 @@ def test_password_appears_in_no_log_nor_metrics(cluster):
         out = g.output()
         assert "metadata in PostgreSQL" in out and "postgres:***@" in out, out[-2000:]
         assert PASSWORD not in out
+
+
+def blob_files(shared: Path) -> dict[str, Path]:
+    """The blob files under <shared>/blobs (blobs/ab/cd/<id>), by name."""
+    return {p.name: p for p in (shared / "blobs").rglob("*") if p.is_file()}
+
+
+def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(cluster):
+    """A GET of 64 MiB streams slowly from gateway 1 while gateway 2 overwrites, then deletes, the key: the
+    reader gets the old bytes whole; the old blob file stays while it reads (gateway 1's read lease in
+    PostgreSQL keeps gateway 2's collector away) and is freed once the read is over and a collector runs."""
+    _, shared, _, (g1, g2, g3) = cluster
+    bucket = new_bucket(g1)
+    old = random_bytes(64 * MiB)
+    before = set(blob_files(shared))
+    g1.s3.put_object(Bucket=bucket, Key="big", Body=old)
+    old_blobs = set(blob_files(shared)) - before
+    assert old_blobs, "the 64 MiB object made no blob file"
+    assert sum(blob_files(shared)[b].stat().st_size for b in old_blobs) == len(old)
+
+    reader = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{g1.port}", region_name="us-east-1",
+                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                          config=Config(retries={"total_max_attempts": 1}, read_timeout=120))
+    body = reader.get_object(Bucket=bucket, Key="big")["Body"]
+    digest, read = hashlib.sha256(), 0
+    while read < 8 * MiB:  # far less than the whole: the rest is still on gateway 1's side of the socket
+        chunk = body.read(1 * MiB)
+        digest.update(chunk)
+        read += len(chunk)
+        time.sleep(0.02)
+    new = random_bytes(1 * MiB)
+    g2.s3.put_object(Bucket=bucket, Key="big", Body=new)       # frees the old blob: its collector runs
+    assert g3.s3.get_object(Bucket=bucket, Key="big")["Body"].read() == new
+    g2.s3.delete_object(Bucket=bucket, Key="big")               # frees the new one: it runs again
+    assert error_code(lambda: g3.s3.head_object(Bucket=bucket, Key="big")) == "404"
+    time.sleep(1)
+    assert old_blobs <= set(blob_files(shared)), "gateway 2's collector deleted a blob gateway 1 is still sending"
+    while chunk := body.read(1 * MiB):
+        digest.update(chunk)
+        read += len(chunk)
+        time.sleep(0.02)
+    assert read == len(old)
+    assert digest.hexdigest() == hashlib.sha256(old).hexdigest(), "the reader did not get the old bytes whole"
+
+    # Gateway 1 drops its lease row once the response ends; the garbage then waits for any collector pass,
+    # which any write that frees a blob starts (docs/architecture.md): one on gateway 3 here.
+    deadline = time.time() + 30
+    while old_blobs & set(blob_files(shared)):
+        assert time.time() < deadline, f"the old blob was not freed after the read: {old_blobs & set(blob_files(shared))}"
+        g3.s3.put_object(Bucket=bucket, Key="nudge", Body=random_bytes(64 * KiB))
+        g3.s3.delete_object(Bucket=bucket, Key="nudge")
+        time.sleep(0.2)
+
+
+NGINX_EXAMPLE = REPO / "docs" / "examples" / "nginx-tessera-cluster.conf"
+
+
+def nginx_site(listen: str, gateways: list[str]) -> str:
+    """docs/examples/nginx-tessera-cluster.conf with its placeholders filled: one `server` line per gateway."""
+    lines = []
+    for line in NGINX_EXAMPLE.read_text().splitlines():
+        if line.strip().startswith("server GATEWAY_"):
+            if "GATEWAY_1" in line:
+                lines += [line.replace("GATEWAY_1", g) for g in gateways]
+            continue
+        lines.append(line.replace("LISTEN_ADDRESS", listen))
+    site = "\n".join(lines) + "\n"
+    assert not [l for l in site.splitlines() if re.search(r"LISTEN_ADDRESS|GATEWAY_\d", l) and not l.lstrip().startswith("#")]
+    return site
+
+
+def test_nginx_example_in_front_of_two_gateways(cluster, tmp_path):
+    """The operator guide's nginx example, as it is, in front of gateways 1 and 2: boto3 through it (a
+    streamed 48 MiB PUT, a multipart upload, a Range GET, metadata with an underscore in its name) and curl
+    with a presigned URL; both gateways answer some of the requests."""
+    _, _, _, (g1, g2, _) = cluster
+    d = tmp_path / "nginx"
+    d.mkdir()
+    port = free_port()
+    (d / "tessera.conf").write_text(nginx_site(f"127.0.0.1:{port}", [f"127.0.0.1:{g1.port}", f"127.0.0.1:{g2.port}"]))
+    user = "user root root;\n" if os.geteuid() == 0 else ""  # pytest's directories are 0700
+    (d / "nginx.conf").write_text(f"""{user}daemon off;
+worker_processes 2;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    include {d}/tessera.conf;
+}}
+""")
+    nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(d), "-c", str(d / "nginx.conf"),
+                              "-e", str(d / "error.log")], stdout=subprocess.DEVNULL, stderr=open(d / "stderr.log", "wb"))
+    try:
+        wait_listening(port, nginx, lambda: (d / "stderr.log").read_text() + (d / "error.log").read_text())
+        served = lambda g: g.log.read_text().count("msg=access")  # noqa: E731
+        before = (served(g1), served(g2))
+        s3 = client(port)
+        bucket = "nginx-" + uuid.uuid4().hex[:12]
+        s3.create_bucket(Bucket=bucket)
+
+        big = random_bytes(48 * MiB)
+        source = tmp_path / "big.bin"
+        source.write_bytes(big)
+        with open(source, "rb") as f:  # boto3 streams a file body: nginx must pass it on as it arrives
+            put = s3.put_object(Bucket=bucket, Key="dir//big file", Body=f, Metadata={"my_field": "kept"})
+        assert put["ETag"] == f'"{hashlib.md5(big).hexdigest()}"'
+        head = s3.head_object(Bucket=bucket, Key="dir//big file")
+        assert head["ContentLength"] == len(big) and head["Metadata"] == {"my_field": "kept"}
+        got = s3.get_object(Bucket=bucket, Key="dir//big file", Range="bytes=1000-2999")
+        assert got["ContentRange"] == f"bytes 1000-2999/{len(big)}"
+        assert got["Body"].read() == big[1000:3000]
+
+        parts = [random_bytes(5 * MiB), random_bytes(5 * MiB), random_bytes(1 * MiB + 3)]
+        upload = s3.create_multipart_upload(Bucket=bucket, Key="mpu")["UploadId"]
+        etags = [s3.upload_part(Bucket=bucket, Key="mpu", UploadId=upload, PartNumber=n + 1, Body=p)["ETag"]
+                 for n, p in enumerate(parts)]
+        s3.complete_multipart_upload(Bucket=bucket, Key="mpu", UploadId=upload, MultipartUpload={
+            "Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]})
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "mpu"}, ExpiresIn=600)
+        assert url.startswith(f"http://127.0.0.1:{port}/")
+        out = tmp_path / "mpu.out"
+        r = subprocess.run(["curl", "-sS", "-f", "-o", str(out), url], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(b"".join(parts)).hexdigest()
+        after = (served(g1), served(g2))
+        assert after[0] > before[0] and after[1] > before[1], f"access lines before {before}, after {after}: one gateway idle"
+    finally:
+        nginx.send_signal(signal.SIGTERM)
+        nginx.wait(timeout=30)
+    errors = (d / "error.log").read_text()
+    assert "[error]" not in errors and "[crit]" not in errors, errors[-2000:]
