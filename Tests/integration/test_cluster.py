@@ -348,6 +348,92 @@ def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(
         time.sleep(0.2)
 
 
+PSQL = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")) / "psql"
+
+
+def psql(url: str, sql: str) -> list[list[str]]:
+    r = subprocess.run([str(PSQL), url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
+
+
+def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
+    """Three gateways on their own database, each running the upload sweeper every 0.2 s and its garbage
+    collector: uploads made old by moving their initiation back (one UPDATE, so every sweeper finds them at
+    once) are aborted by a bucket's lifecycle rule (1 day, prefix old/) or by the server-wide age (7 days);
+    each is aborted once (the counts the gateways log add up to them), their parts' blobs are freed,
+    nothing else is touched, no gateway logs an error, and fsck is clean."""
+    database = "sweepers_" + uuid.uuid4().hex[:8]
+    psql(postgres, f"CREATE DATABASE {database}")
+    url = postgres.rsplit("/", 1)[0] + "/" + database
+    shared = tmp_path / "shared"
+    gateways = [Gateway(tmp_path, f"gw{i + 1}", url, shared, "--sweep-interval", "0.2") for i in range(3)]
+    try:
+        s3 = gateways[0].s3
+        s3.create_bucket(Bucket="sweep")
+        s3.put_bucket_lifecycle_configuration(Bucket="sweep", LifecycleConfiguration={"Rules": [
+            {"ID": "old", "Status": "Enabled", "Filter": {"Prefix": "old/"},
+             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+        objects = {f"old/object-{i}": random_bytes(40 * KiB + i) for i in range(4)}  # past the inline limit: blobs
+        for key, body in objects.items():
+            s3.put_object(Bucket="sweep", Key=key, Body=body)
+
+        def make(key: str, i: int) -> tuple[str, str]:
+            g = gateways[i % 3].s3
+            upload = g.create_multipart_upload(Bucket="sweep", Key=key)["UploadId"]
+            g.upload_part(Bucket="sweep", Key=key, UploadId=upload, PartNumber=1, Body=random_bytes(40 * KiB))
+            g.upload_part(Bucket="sweep", Key=key, UploadId=upload, PartNumber=2, Body=random_bytes(100))
+            return key, upload
+
+        by_rule = [make(f"old/stale-{i}", i) for i in range(15)]        # 2 days old, under the rule: aborted
+        by_age = [make(f"keep/ancient-{i}", i) for i in range(6)]       # 8 days old: the server-wide age
+        young = [make(f"old/fresh-{i}", i) for i in range(4)]           # under the rule, but new
+        not_ruled = [make(f"keep/stale-{i}", i) for i in range(4)]      # 2 days old, outside the rule
+        kept = young + not_ruled
+        kept_parts = {u: s3.list_parts(Bucket="sweep", Key=k, UploadId=u)["Parts"] for k, u in kept}
+        rows = psql(url, "SELECT upload_id, blob FROM parts")
+        doomed = {u for _, u in by_rule + by_age}
+        doomed_blobs = {b for u, b in rows if u in doomed}
+        assert len(doomed_blobs) == 2 * len(doomed)
+        files_before = set(blob_files(shared))
+        assert doomed_blobs <= files_before
+
+        ids = lambda pairs: ",".join(f"'{u}'" for _, u in pairs)  # noqa: E731  (upload ids are hex)
+        psql(url, f"""UPDATE uploads SET initiated = initiated - CASE
+                        WHEN upload_id IN ({ids(by_age)}) THEN 8 * 86400 ELSE 2 * 86400 END
+                      WHERE upload_id IN ({ids(by_rule + by_age + not_ruled)})""")
+        deadline = time.time() + 30
+        while True:
+            listed = {(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket="sweep").get("Uploads", [])}
+            if listed == set(kept):
+                break
+            assert time.time() < deadline, f"after 30 s: {sorted(listed - set(kept))} left, {sorted(set(kept) - listed)} gone"
+            time.sleep(0.2)
+        while set(blob_files(shared)) != files_before - doomed_blobs:
+            assert time.time() < deadline, (f"blob files: {sorted(set(blob_files(shared)) - (files_before - doomed_blobs))} extra, "
+                                            f"{sorted((files_before - doomed_blobs) - set(blob_files(shared)))} missing")
+            time.sleep(0.2)
+        for key, upload in kept:
+            assert gateways[1].s3.list_parts(Bucket="sweep", Key=key, UploadId=upload)["Parts"] == kept_parts[upload]
+        for key, body in objects.items():
+            assert gateways[2].s3.get_object(Bucket="sweep", Key=key)["Body"].read() == body
+        assert psql(url, "SELECT count(*) FROM garbage") == [["0"]]
+        time.sleep(1)  # a few more rounds of every sweeper: still nothing more to do
+        assert {(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket="sweep")["Uploads"]} == set(kept)
+    finally:
+        for g in gateways:
+            g.stop()
+    logs = [g.output() for g in gateways]
+    aborted = [sum(int(n) for n in re.findall(r"aborted incomplete uploads.*?count=(\d+)", log)) for log in logs]
+    assert sum(aborted) == len(doomed), f"aborts logged per gateway {aborted}, for {len(doomed)} uploads"
+    for g, log in zip(gateways, logs):
+        errors = [line for line in log.splitlines() if "level=error" in line or "level=critical" in line]
+        assert not errors, f"{g.root.name}: {errors[:5]}"
+    r = fsck(shared, url)
+    assert r.returncode == 0 and "fsck: no problems" in r.stdout and " 0 orphan(s)" in r.stdout, r.stdout + r.stderr
+
+
 NGINX_EXAMPLE = REPO / "docs" / "examples" / "nginx-tessera-cluster.conf"
 
 
