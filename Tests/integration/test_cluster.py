@@ -305,7 +305,7 @@ def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(
     """A GET of 64 MiB streams slowly from gateway 1 while gateway 2 overwrites, then deletes, the key: the
     reader gets the old bytes whole; the old blob file stays while it reads (gateway 1's read lease in
     PostgreSQL keeps gateway 2's collector away) and is freed once the read is over and a collector runs."""
-    _, shared, _, (g1, g2, g3) = cluster
+    _, shared, url, (g1, g2, g3) = cluster
     bucket = new_bucket(g1)
     old = random_bytes(64 * MiB)
     before = set(blob_files(shared))
@@ -330,6 +330,8 @@ def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(
     g2.s3.delete_object(Bucket=bucket, Key="big")               # frees the new one: it runs again
     assert error_code(lambda: g3.s3.head_object(Bucket=bucket, Key="big")) == "404"
     time.sleep(1)
+    # The old blob is garbage (the overwrite freed it) that the collectors' passes since have left alone.
+    assert old_blobs <= {b for (b,) in psql(url, "SELECT blob FROM garbage")}
     assert old_blobs <= set(blob_files(shared)), "gateway 2's collector deleted a blob gateway 1 is still sending"
     while chunk := body.read(1 * MiB):
         digest.update(chunk)
