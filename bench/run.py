@@ -856,22 +856,66 @@ def b64crc32(data: bytes, crc: int = 0) -> str:
     return base64.b64encode(zlib.crc32(data, crc).to_bytes(4, "big")).decode()
 
 
+def small_get_path(k: int) -> str:
+    return f"/bench/get4k/{k:04d}"
+
+
+def boto3_get_maker(sh: "s3shapes.Shapes", host: str, start: int):
+    """make(i) for a pool of boto3's get_object of key i % 2,000 (small_get_path) sent to `host`, header-signed.
+    Unique signatures: each sweep over the keys (i // 2,000) signs with its own X-Amz-Date, one second apart,
+    from 7.5 minutes ahead of `start` down to 11.5 minutes behind the time a request is made (the daemon
+    accepts 15 minutes of skew)."""
+
+    def boto3_get(i: int):
+        k, sweep = i % N_KEYS, i // N_KEYS
+        t = start + 450 - sweep
+        if t < time.time() - 700:
+            raise RuntimeError(f"get_object: {i:,} requests need dates beyond the daemon's clock skew over {N_KEYS:,} keys")
+        head, sig = sh.get_object.build(host, small_get_path(k), [], s3shapes.amz_date(t), s3shapes.uuid4())
+        return head, b"", sig
+
+    return boto3_get
+
+
+def boto3_put_maker(sh: "s3shapes.Shapes", host: str, tail: bytes):
+    """make(i) for a pool of boto3's put_object of 4 KiB to /bench/put4k/<i % 2,000> sent to `host`: body i
+    is `tail` (4,080 shared bytes) then 16 bytes of its own; their hashes continue the shared part's."""
+    tail_sha, tail_crc = hashlib.sha256(tail), zlib.crc32(tail)
+
+    def boto3_put(i: int):
+        end = b"%016x" % i
+        sha = tail_sha.copy()
+        sha.update(end)
+        head, sig = sh.put_object.build(host, f"/bench/put4k/{i % N_KEYS:04d}", [], s3shapes.amz_date(int(time.time())),
+                                        s3shapes.uuid4(), sha.hexdigest(), crc32=b64crc32(end, tail_crc),
+                                        clen=str(4 * KiB))
+        return head, end, sig
+
+    return boto3_put
+
+
+def put_small_objects(sh: "s3shapes.Shapes", port: int, datas: list[bytes]) -> None:
+    """PUTs datas[i] to bench/get4k/NNNN on 127.0.0.1:port as botocore's put_object sends it (Expect:
+    100-continue included), 16 connections."""
+    host = f"{HOST}:{port}"
+    date = s3shapes.amz_date(int(time.time()))
+
+    def make(i: int) -> bytes:
+        body = datas[i]
+        head, _ = sh.put_object_expect.build(host, small_get_path(i), [], date, s3shapes.uuid4(),
+                                             hashlib.sha256(body).hexdigest(), crc32=b64crc32(body), clen=str(len(body)))
+        return head + body
+
+    s3shapes.send_all(port, len(datas), make)
+
+
 def small_objects(c: Ctx) -> None:
     """The 2,000 objects bench/get4k/NNNN of 4 KiB: PUT to the daemon by botocore's put_object as it is on
     the wire (Expect: 100-continue included), and written as nginx's static files of the same names."""
     if getattr(c, "_small_objects", False):
         return
-    sh, host = c.shapes, f"{HOST}:{c.main.port}"
     datas = [os.urandom(4 * KiB) for _ in range(N_KEYS)]
-    date = s3shapes.amz_date(int(time.time()))
-
-    def make(i: int) -> bytes:
-        body = datas[i]
-        head, _ = sh.put_object_expect.build(host, f"/bench/get4k/{i:04d}", [], date, s3shapes.uuid4(),
-                                             hashlib.sha256(body).hexdigest(), crc32=b64crc32(body), clen=str(len(body)))
-        return head + body
-
-    s3shapes.send_all(c.main.port, N_KEYS, make)
+    put_small_objects(c.shapes, c.main.port, datas)
     d = os.path.join(c.www, "bench", "get4k")
     os.makedirs(d, exist_ok=True)
     for i, body in enumerate(datas):
@@ -912,13 +956,7 @@ def get_4kib(c: Ctx) -> None:
     # skew when sent: their dates run from 7.5 minutes ahead of the start down to 11.5 minutes behind the
     # time they are made. Presigned V4 dates run back from the start (valid for an hour): even seconds for
     # curl's shape, odd ones for the browser's, so that no URL of one is a URL of the other.
-    def boto3_get(i: int):
-        k, sweep = i % N_KEYS, i // N_KEYS
-        t = start + 450 - sweep
-        if t < time.time() - 700:
-            raise RuntimeError(f"get_object: {i:,} requests need dates beyond the daemon's clock skew over {N_KEYS:,} keys")
-        head, sig = sh.get_object.build(host, path(k), [], s3shapes.amz_date(t), s3shapes.uuid4())
-        return head, b"", sig
+    boto3_get = boto3_get_maker(sh, host, start)
 
     def presigned_v2(i: int):
         target, sig = sh.presign_v2.url(path(i % N_KEYS), start + 3600 + i // N_KEYS)
@@ -978,18 +1016,8 @@ def put_4kib(c: Ctx) -> None:
     sent once, vs nginx's WebDAV PUT of 4 KiB to the same 2,000 names (no fsync); interleaved, 5 runs each."""
     sh = c.shapes
     host, nhost = f"{HOST}:{c.main.port}", f"{HOST}:{c.nginx.port}"
-    # Body i: 4,080 shared random bytes, then 16 bytes of its own; their hashes continue the shared part's.
     tail = os.urandom(4 * KiB - 16)
-    tail_sha, tail_crc = hashlib.sha256(tail), zlib.crc32(tail)
-
-    def boto3_put(i: int):
-        end = b"%016x" % i
-        sha = tail_sha.copy()
-        sha.update(end)
-        head, sig = sh.put_object.build(host, f"/bench/put4k/{i % N_KEYS:04d}", [], s3shapes.amz_date(int(time.time())),
-                                        s3shapes.uuid4(), sha.hexdigest(), crc32=b64crc32(end, tail_crc),
-                                        clen=str(4 * KiB))
-        return head, end, sig
+    boto3_put = boto3_put_maker(sh, host, tail)
 
     ours = Subject("put_4kib_boto3", Pool("put_4kib_boto3", make=boto3_put, tail=tail, cap=40_000 * WRK_SECONDS),
                    c.main.port, c.main.proc.pid)
@@ -1050,7 +1078,7 @@ def http_exchange(sock: socket.socket, request: bytes) -> tuple[float, int, byte
 MPU_RUNS = 5
 
 
-def complete_10000(c: Ctx, label: str, sizes: list[int]) -> None:
+def complete_10000(c: Ctx, label: str, sizes: list[int], pg: "Postgres | None" = None, bar: float = 100) -> None:
     """CompleteMultipartUpload of 10,000 parts of the given (unequal) sizes, each uploaded with its
     x-amz-checksum-crc64nvme (the upload created with ChecksumAlgorithm CRC64NVME), 5 uploads: the median
     time of the complete call alone, from its first byte sent to its response's last byte received, on an
@@ -1060,7 +1088,11 @@ def complete_10000(c: Ctx, label: str, sizes: list[int]) -> None:
     a daemon started with --no-fsync: their upload is not the figure, and with an fsync per part 50,000 of
     them take minutes. That daemon is then stopped, and one with default flags (fsync on) started on the
     same data directory completes the uploads one after the other, checks and deletes each object. As many
-    uploads go in one such round as fit in 4 GiB (all 5 but with BENCH_FULL's 10 GiB uploads)."""
+    uploads go in one such round as fit in 4 GiB (all 5 but with BENCH_FULL's 10 GiB uploads).
+
+    With `pg`, both daemons keep their metadata in a database of their own on that server: while the parts
+    go in, the database runs with synchronous_commit off (the parts' upload is not the figure, as above);
+    it is back on (PostgreSQL's default, and fsync on) before the completing daemon connects."""
     try:
         from awscrt import checksums
     except ImportError:
@@ -1086,7 +1118,12 @@ def complete_10000(c: Ctx, label: str, sizes: list[int]) -> None:
     try:
         for first in range(0, MPU_RUNS, per_round):
             runs_ = range(first, min(MPU_RUNS, first + per_round))
-            d = Daemon(f"mpu-{label}-upload", data_dir, "--min-part-size", "0", "--no-fsync").start()
+            metadata: tuple[str, ...] = ()
+            if pg:
+                url = pg.database(f"mpu_{label}") if first == 0 else pg.url_of(f"mpu_{label}")
+                pg.sql(f"ALTER DATABASE mpu_{label} SET synchronous_commit = off")
+                metadata = ("--metadata-url", url)
+            d = Daemon(f"mpu-{label}-upload", data_dir, "--min-part-size", "0", "--no-fsync", *metadata).start()
             s3 = s3client(d.endpoint, 16)
             if first == 0:
                 s3.create_bucket(Bucket="mpu")
@@ -1114,7 +1151,9 @@ def complete_10000(c: Ctx, label: str, sizes: list[int]) -> None:
                     sh.complete_body_prefix)))
             d.stop()
 
-            d = Daemon(f"mpu-{label}", data_dir, "--min-part-size", "0").start()
+            if pg:
+                pg.sql(f"ALTER DATABASE mpu_{label} RESET synchronous_commit")
+            d = Daemon(f"mpu-{label}", data_dir, "--min-part-size", "0", *metadata).start()
             s3 = s3client(d.endpoint, 16)
             host = f"{HOST}:{d.port}"
             for key, uid, xml in uploads:
@@ -1140,7 +1179,7 @@ def complete_10000(c: Ctx, label: str, sizes: list[int]) -> None:
                f"({up.spread('parts/s', what='uploads')}; {len(parts):,} parts, {total / MiB:.0f} MiB, 16 connections; "
                "informational: to a --no-fsync daemon)")
         ms = Sample([t * 1000 for t in times])
-        max_bar(f"mpu_complete_10000_parts_{label}", ms.median, "ms", 100,
+        max_bar(f"mpu_complete_10000_parts_{label}", ms.median, "ms", bar,
                 f"({ms.spread('ms', what='uploads')}; parts of {len(set(sizes)):,} different sizes, "
                 f"{min(sizes):,} to {max(sizes):,} bytes, with CRC64NVME checksums; the object's CRC64NVME checked)")
     finally:
@@ -1169,6 +1208,232 @@ def mpu_complete_large(c: Ctx) -> None:
     else:
         note("BENCH_FULL unset: 10,000 parts of about 64 KiB (5 x 625 MiB) instead of 1 MiB (5 x 10 GiB)")
         complete_10000(c, "64kib", distinct_sizes(64 * KiB - 5000))
+
+
+def mpu_complete_postgres(c: Ctx) -> None:
+    """mpu_complete_small's 10,000 parts of 1 KiB + n, the metadata on PostgreSQL (fsync on)."""
+    pg = Postgres().start()
+    try:
+        complete_10000(c, "6kib_postgres", distinct_sizes(KiB), pg=pg, bar=250)
+    finally:
+        pg.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures on PostgreSQL (several gateways; docs/operator-guide.md, "Several gateways (PostgreSQL)")
+
+PG_BIN = os.environ.get("PG_BIN") or "/usr/lib/postgresql/15/bin"
+
+
+class Postgres:
+    """A PostgreSQL server of the bench's own under TMP, on 127.0.0.1:<free port>, trust auth, with
+    PostgreSQL's durable defaults: fsync on, synchronous_commit on, full_page_writes on (a commit is on disk
+    when it returns, as a SQLite commit is with the daemon's fsync on). Run as the `postgres` user when the
+    bench runs as root (PostgreSQL refuses root)."""
+
+    def __init__(self):
+        os.chmod(TMP, 0o711)  # the server's user must reach its directory inside TMP
+        self.dir = tempfile.mkdtemp(prefix="pg-", dir=TMP)
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.log = os.path.join(self.dir, "server.log")
+        self.kw: dict = {}
+        if os.geteuid() == 0:
+            import pwd
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.kw = {"user": pw.pw_uid, "group": pw.pw_gid}
+
+    def start(self) -> "Postgres":
+        for tool in ("initdb", "postgres", "psql"):
+            if not os.access(os.path.join(PG_BIN, tool), os.X_OK):
+                raise RuntimeError(f"PostgreSQL's {tool} not found in {PG_BIN} (Debian: apt-get install postgresql-15; or set PG_BIN)")
+        data = os.path.join(self.dir, "data")
+        r = subprocess.run([os.path.join(PG_BIN, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                            "--locale=C"], capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, **self.kw)
+        if r.returncode != 0:
+            raise RuntimeError(f"initdb exited {r.returncode}: {(r.stderr or r.stdout)[-400:]}")
+        self.port = free_port()
+        self.proc = spawn([os.path.join(PG_BIN, "postgres"), "-D", data, "-p", str(self.port), "-k", self.dir,
+                           "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on",
+                           "-c", "full_page_writes=on", "-c", "max_connections=200"], self.log, **self.kw)
+        wait_port(self.port, self.proc, 60, self.log)
+        for _ in range(100):  # listening before it accepts queries
+            if subprocess.run([os.path.join(PG_BIN, "psql"), self.url_of("postgres"), "-Atc", "SELECT 1"],
+                              capture_output=True, timeout=30).returncode == 0:
+                break
+            time.sleep(0.1)
+        note(f"PostgreSQL {self.sql('SHOW server_version')} on port {self.port}: fsync {self.sql('SHOW fsync')}, "
+             f"synchronous_commit {self.sql('SHOW synchronous_commit')}, data under {self.dir}")
+        return self
+
+    def url_of(self, db: str) -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/{db}"
+
+    def sql(self, statement: str, db: str = "postgres") -> str:
+        return run([os.path.join(PG_BIN, "psql"), self.url_of(db), "-At", "-v", "ON_ERROR_STOP=1", "-c", statement], 120).stdout.strip()
+
+    def database(self, name: str) -> str:
+        """A new database's URL."""
+        self.sql(f"CREATE DATABASE {name}")
+        return self.url_of(name)
+
+    def stop(self) -> None:
+        if self.proc:
+            end(self.proc, signal.SIGINT, 60)  # SIGINT: PostgreSQL's fast shutdown
+            self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def small_get_series(sh: "s3shapes.Shapes", ref: tuple[str, int, int], subject: tuple[str, int, int]) -> tuple[Subject, Subject]:
+    """An interleaved series of boto3's get_object over the 2,000 keys: (name, port, pid) of the reference
+    and of the subject; requests signed for the port they go to."""
+    start = int(time.time())
+    subjects = []
+    for name, port, pid in (ref, subject):
+        subjects.append(Subject(name, Pool(name, make=boto3_get_maker(sh, f"{HOST}:{port}", start), body_length=4 * KiB), port, pid))
+    interleaved(subjects[0], subjects[1:])
+    return subjects[0], subjects[1]
+
+
+def report_pair(ref: Subject, ours: Subject, unit: str, ratio_name: str, what: str) -> None:
+    """Both series' medians (min, max) and the subject's median over the reference runs next to its runs."""
+    for s in (ref, ours):
+        m = s.sample
+        figure(s.name, m.median, unit, f"({m.spread(unit, what='wrk runs')}; {s.pool.unique_note()}, every response "
+                                       f"a {s.pool.statuses}{s.socket_errors()})")
+        if s.pool.cycled:
+            ERRORS.append(s.name)
+    figure(ratio_name, ours.sample.median / ours.ref_sample.median, "ratio",
+           f"(informational: {what}; vs {fmt(ours.ref_sample.median)} {unit}, the median of the {len(ours.refs)} "
+           f"{ref.name} runs next to its runs)")
+
+
+def sqlite_and_postgres_daemons(c: Ctx, label: str) -> tuple[Postgres, Daemon, Daemon]:
+    """A PostgreSQL server, and two fresh daemons with default flags (fsync on): one on SQLite, one with its
+    metadata on that server."""
+    pg = Postgres().start()
+    try:
+        sqlite_d = Daemon(f"{label}-sqlite", os.path.join(c.tmp, f"data-{label}-sqlite")).start()
+        pg_d = Daemon(f"{label}-postgres", os.path.join(c.tmp, f"data-{label}-postgres"),
+                      "--metadata-url", pg.database(label)).start()
+    except BaseException:
+        pg.stop()
+        raise
+    for d in (sqlite_d, pg_d):
+        s3client(d.endpoint).create_bucket(Bucket="bench")
+    return pg, sqlite_d, pg_d
+
+
+def stop_all(pg: Postgres, *daemons: Daemon) -> None:
+    for d in daemons:
+        d.stop()
+        shutil.rmtree(d.data_dir, ignore_errors=True)
+    pg.stop()
+
+
+def get_4kib_postgres(c: Ctx) -> None:
+    """4 KiB GET (boto3's get_object, each request signed afresh and sent once, 2,000 keys) from a daemon with
+    its metadata on PostgreSQL, vs the same from a daemon on SQLite: interleaved, 5 runs each, wrk -t1 -c16."""
+    pg, sqlite_d, pg_d = sqlite_and_postgres_daemons(c, "get4k")
+    try:
+        datas = [os.urandom(4 * KiB) for _ in range(N_KEYS)]
+        for d in (sqlite_d, pg_d):
+            put_small_objects(c.shapes, d.port, datas)
+        ref, ours = small_get_series(c.shapes, ("get_4kib_boto3_sqlite", sqlite_d.port, sqlite_d.proc.pid),
+                                     ("get_4kib_boto3_postgres", pg_d.port, pg_d.proc.pid))
+        report_pair(ref, ours, "req/s", "get_4kib_postgres_vs_sqlite", "one gateway on PostgreSQL over one on SQLite, "
+                    "the same 2,000 objects, no inline-object cache on PostgreSQL")
+    finally:
+        stop_all(pg, sqlite_d, pg_d)
+
+
+def put_4kib_postgres(c: Ctx) -> None:
+    """4 KiB PUT (boto3's put_object, fsync on, 2,000 keys, each request signed afresh and sent once) to a
+    daemon with its metadata on PostgreSQL (fsync and synchronous_commit on), vs the same to a daemon on
+    SQLite: interleaved, 5 runs each."""
+    pg, sqlite_d, pg_d = sqlite_and_postgres_daemons(c, "put4k")
+    try:
+        tail = os.urandom(4 * KiB - 16)
+        ref, ours = [Subject(name, Pool(name, make=boto3_put_maker(c.shapes, f"{HOST}:{d.port}", tail), tail=tail,
+                                        cap=40_000 * WRK_SECONDS), d.port, d.proc.pid)
+                     for name, d in (("put_4kib_boto3_sqlite", sqlite_d), ("put_4kib_boto3_postgres", pg_d))]
+        interleaved(ref, [ours])
+        report_pair(ref, ours, "ops/s", "put_4kib_postgres_vs_sqlite", "one gateway on PostgreSQL (fsync and "
+                    "synchronous_commit on) over one on SQLite (fsync on), both durable when they answer")
+    finally:
+        stop_all(pg, sqlite_d, pg_d)
+
+
+NGINX_CLUSTER_EXAMPLE = os.path.join(ROOT, "docs", "examples", "nginx-tessera-cluster.conf")
+
+
+def nginx_cluster_site(listen: str, gateways: list[str], upstream: str) -> str:
+    """docs/examples/nginx-tessera-cluster.conf, placeholders filled: one `server` line per gateway, the
+    upstream renamed (two such sites share one nginx)."""
+    with open(NGINX_CLUSTER_EXAMPLE) as f:
+        lines = []
+        for line in f.read().splitlines():
+            if line.strip().startswith("server GATEWAY_"):
+                if "GATEWAY_1" in line:
+                    lines += [line.replace("GATEWAY_1", g) for g in gateways]
+                continue
+            lines.append(line.replace("LISTEN_ADDRESS", listen).replace("tessera_gateways", upstream))
+    return "\n".join(lines) + "\n"
+
+
+def get_4kib_two_gateways_nginx(c: Ctx) -> None:
+    """4 KiB GET (boto3's get_object, signed afresh, 2,000 keys) through nginx with the operator guide's
+    load-balancer config (docs/examples/nginx-tessera-cluster.conf) in front of two gateways on PostgreSQL
+    and one shared data dir, vs the same nginx and config in front of one of them: interleaved, 5 runs each."""
+    pg = Postgres().start()
+    gateways: list[Daemon] = []
+    proc = None
+    try:
+        url = pg.database("lb")
+        shared = os.path.join(c.tmp, "data-lb")
+        for i in (1, 2):
+            gateways.append(Daemon(f"lb-gateway{i}", shared, "--metadata-url", url).start())
+        s3client(gateways[0].endpoint).create_bucket(Bucket="bench")
+        put_small_objects(c.shapes, gateways[0].port, [os.urandom(4 * KiB) for _ in range(N_KEYS)])
+        d = os.path.join(c.tmp, "nginx-lb")
+        os.makedirs(d)
+        two, one = free_port(), free_port()
+        with open(os.path.join(d, "sites.conf"), "w") as f:
+            f.write(nginx_cluster_site(f"{HOST}:{two}", [f"{HOST}:{g.port}" for g in gateways], "tessera_two"))
+            f.write(nginx_cluster_site(f"{HOST}:{one}", [f"{HOST}:{gateways[0].port}"], "tessera_one"))
+        user = "user root root;\n" if os.geteuid() == 0 else ""
+        conf = os.path.join(d, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""{user}daemon off;
+worker_processes auto;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    include {d}/sites.conf;
+}}
+""")
+        proc = spawn([nginx_bin(), "-p", d, "-c", conf, "-e", f"{d}/error.log"], os.path.join(d, "stdout.log"))
+        wait_port(two, proc, 30, f"{d}/error.log")
+        wait_port(one, proc, 30, f"{d}/error.log")
+        ref, ours = small_get_series(c.shapes, ("get_4kib_one_gateway_nginx", one, proc.pid),
+                                     ("get_4kib_two_gateways_nginx", two, proc.pid))
+        report_pair(ref, ours, "req/s", "get_4kib_two_gateways_vs_one_nginx",
+                    "two gateways behind nginx over one gateway behind the same nginx, on one machine whose cores "
+                    "also run nginx, wrk and PostgreSQL")
+    finally:
+        if proc:
+            end(proc, signal.SIGTERM, 20)
+        for g in gateways:
+            g.stop()
+        pg.stop()
 
 
 def list_1m(c: Ctx) -> None:
@@ -1284,7 +1549,8 @@ def write_random(path: str, size: int) -> None:
 
 
 MAIN_STEPS = [put_1gib_presigned, put_1gib_signed, nginx_put_1gib, get_1gib, get_4kib, put_4kib]
-OWN_STEPS = [mpu_complete_small, mpu_complete_large, list_1m, rss_5gib_part]
+OWN_STEPS = [mpu_complete_small, mpu_complete_large, list_1m, rss_5gib_part,
+             get_4kib_postgres, put_4kib_postgres, get_4kib_two_gateways_nginx, mpu_complete_postgres]
 TIMEOUT = int(os.environ.get("BENCH_TIMEOUT") or (5400 if FULL else 2400))
 
 

@@ -161,16 +161,25 @@ extension Storage {
                                       fetch: { pos, limit in try await metadata.scanUploads(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
     }
 
-    /// Aborts uploads initiated before `date` (the incomplete-upload sweeper); returns how many.
+    /// Aborts uploads initiated before `date` (the incomplete-upload sweeper); returns how many this call
+    /// aborted. An upload gone since its batch was read (completed or aborted by a client, or aborted by
+    /// another gateway's sweeper on shared metadata) is not counted; any other failure is thrown.
     public func abortUploads(initiatedBefore date: Date, where keep: (UploadRecord) -> Bool = { _ in true }) async throws -> Int {
         var n = 0
+        defer { if n > 0 { collectGarbage() } }
         while true {
             let batch = try await metadata.uploads(initiatedBefore: date, limit: 500)
             let chosen = batch.filter(keep)
-            for u in chosen { try? await metadata.abortUpload(uploadID: u.uploadID); n += 1 }
+            for u in chosen {
+                do {
+                    try await metadata.abortUpload(uploadID: u.uploadID)
+                    n += 1
+                } catch let e as CoreError where e.code == "NoSuchUpload" {
+                    continue
+                }
+            }
             if batch.count < 500 || chosen.isEmpty { break }
         }
-        if n > 0 { collectGarbage() }
         return n
     }
 }

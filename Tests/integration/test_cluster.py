@@ -16,6 +16,7 @@ import hashlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -293,3 +294,228 @@ def test_password_appears_in_no_log_nor_metrics(cluster):
         out = g.output()
         assert "metadata in PostgreSQL" in out and "postgres:***@" in out, out[-2000:]
         assert PASSWORD not in out
+
+
+def blob_files(shared: Path) -> dict[str, Path]:
+    """The blob files under <shared>/blobs (blobs/ab/cd/<id>), by name."""
+    return {p.name: p for p in (shared / "blobs").rglob("*") if p.is_file()}
+
+
+def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(cluster):
+    """A GET of 64 MiB streams slowly from gateway 1 while gateway 2 overwrites, then deletes, the key: the
+    reader gets the old bytes whole; the old blob file stays while it reads (gateway 1's read lease in
+    PostgreSQL keeps gateway 2's collector away) and is freed once the read is over and a collector runs."""
+    _, shared, url, (g1, g2, g3) = cluster
+    bucket = new_bucket(g1)
+    old = random_bytes(64 * MiB)
+    before = set(blob_files(shared))
+    g1.s3.put_object(Bucket=bucket, Key="big", Body=old)
+    old_blobs = set(blob_files(shared)) - before
+    assert old_blobs, "the 64 MiB object made no blob file"
+    assert sum(blob_files(shared)[b].stat().st_size for b in old_blobs) == len(old)
+
+    reader = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{g1.port}", region_name="us-east-1",
+                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                          config=Config(retries={"total_max_attempts": 1}, read_timeout=120))
+    body = reader.get_object(Bucket=bucket, Key="big")["Body"]
+    digest, read = hashlib.sha256(), 0
+    while read < 8 * MiB:  # far less than the whole: the rest is still on gateway 1's side of the socket
+        chunk = body.read(1 * MiB)
+        digest.update(chunk)
+        read += len(chunk)
+        time.sleep(0.02)
+    new = random_bytes(1 * MiB)
+    g2.s3.put_object(Bucket=bucket, Key="big", Body=new)       # frees the old blob: its collector runs
+    assert g3.s3.get_object(Bucket=bucket, Key="big")["Body"].read() == new
+    g2.s3.delete_object(Bucket=bucket, Key="big")               # frees the new one: it runs again
+    assert error_code(lambda: g3.s3.head_object(Bucket=bucket, Key="big")) == "404"
+    time.sleep(1)
+    # The old blob is garbage (the overwrite freed it) that the collectors' passes since have left alone.
+    assert old_blobs <= {b for (b,) in psql(url, "SELECT blob FROM garbage")}
+    assert old_blobs <= set(blob_files(shared)), "gateway 2's collector deleted a blob gateway 1 is still sending"
+    while chunk := body.read(1 * MiB):
+        digest.update(chunk)
+        read += len(chunk)
+        time.sleep(0.02)
+    assert read == len(old)
+    assert digest.hexdigest() == hashlib.sha256(old).hexdigest(), "the reader did not get the old bytes whole"
+
+    # Gateway 1 drops its lease row once the response ends; the garbage then waits for any collector pass,
+    # which any write that frees a blob starts (docs/architecture.md): one on gateway 3 here.
+    deadline = time.time() + 30
+    while old_blobs & set(blob_files(shared)):
+        assert time.time() < deadline, f"the old blob was not freed after the read: {old_blobs & set(blob_files(shared))}"
+        g3.s3.put_object(Bucket=bucket, Key="nudge", Body=random_bytes(64 * KiB))
+        g3.s3.delete_object(Bucket=bucket, Key="nudge")
+        time.sleep(0.2)
+
+
+PSQL = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")) / "psql"
+
+
+def psql(url: str, sql: str) -> list[list[str]]:
+    r = subprocess.run([str(PSQL), url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
+
+
+def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
+    """Three gateways on their own database, each running the upload sweeper every 0.2 s and its garbage
+    collector: uploads made old by moving their initiation back (one UPDATE, so every sweeper finds them at
+    once) are aborted by a bucket's lifecycle rule (1 day, prefix old/) or by the server-wide age (7 days);
+    each is aborted once (the counts the gateways log add up to them), their parts' blobs are freed,
+    nothing else is touched, no gateway logs an error, and fsck is clean."""
+    database = "sweepers_" + uuid.uuid4().hex[:8]
+    psql(postgres, f"CREATE DATABASE {database}")
+    url = postgres.rsplit("/", 1)[0] + "/" + database
+    shared = tmp_path / "shared"
+    gateways = [Gateway(tmp_path, f"gw{i + 1}", url, shared, "--sweep-interval", "0.2") for i in range(3)]
+    try:
+        s3 = gateways[0].s3
+        s3.create_bucket(Bucket="sweep")
+        s3.put_bucket_lifecycle_configuration(Bucket="sweep", LifecycleConfiguration={"Rules": [
+            {"ID": "old", "Status": "Enabled", "Filter": {"Prefix": "old/"},
+             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+        objects = {f"old/object-{i}": random_bytes(40 * KiB + i) for i in range(4)}  # past the inline limit: blobs
+        for key, body in objects.items():
+            s3.put_object(Bucket="sweep", Key=key, Body=body)
+
+        def make(key: str, i: int) -> tuple[str, str]:
+            g = gateways[i % 3].s3
+            upload = g.create_multipart_upload(Bucket="sweep", Key=key)["UploadId"]
+            g.upload_part(Bucket="sweep", Key=key, UploadId=upload, PartNumber=1, Body=random_bytes(40 * KiB))
+            g.upload_part(Bucket="sweep", Key=key, UploadId=upload, PartNumber=2, Body=random_bytes(100))
+            return key, upload
+
+        by_rule = [make(f"old/stale-{i}", i) for i in range(15)]        # 2 days old, under the rule: aborted
+        by_age = [make(f"keep/ancient-{i}", i) for i in range(6)]       # 8 days old: the server-wide age
+        young = [make(f"old/fresh-{i}", i) for i in range(4)]           # under the rule, but new
+        not_ruled = [make(f"keep/stale-{i}", i) for i in range(4)]      # 2 days old, outside the rule
+        kept = young + not_ruled
+        kept_parts = {u: s3.list_parts(Bucket="sweep", Key=k, UploadId=u)["Parts"] for k, u in kept}
+        rows = psql(url, "SELECT upload_id, blob FROM parts")
+        doomed = {u for _, u in by_rule + by_age}
+        doomed_blobs = {b for u, b in rows if u in doomed}
+        assert len(doomed_blobs) == 2 * len(doomed)
+        files_before = set(blob_files(shared))
+        assert doomed_blobs <= files_before
+
+        ids = lambda pairs: ",".join(f"'{u}'" for _, u in pairs)  # noqa: E731  (upload ids are hex)
+        psql(url, f"""UPDATE uploads SET initiated = initiated - CASE
+                        WHEN upload_id IN ({ids(by_age)}) THEN 8 * 86400 ELSE 2 * 86400 END
+                      WHERE upload_id IN ({ids(by_rule + by_age + not_ruled)})""")
+        deadline = time.time() + 30
+        while True:
+            listed = {(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket="sweep").get("Uploads", [])}
+            if listed == set(kept):
+                break
+            assert time.time() < deadline, f"after 30 s: {sorted(listed - set(kept))} left, {sorted(set(kept) - listed)} gone"
+            time.sleep(0.2)
+        while set(blob_files(shared)) != files_before - doomed_blobs:
+            assert time.time() < deadline, (f"blob files: {sorted(set(blob_files(shared)) - (files_before - doomed_blobs))} extra, "
+                                            f"{sorted((files_before - doomed_blobs) - set(blob_files(shared)))} missing")
+            time.sleep(0.2)
+        for key, upload in kept:
+            assert gateways[1].s3.list_parts(Bucket="sweep", Key=key, UploadId=upload)["Parts"] == kept_parts[upload]
+        for key, body in objects.items():
+            assert gateways[2].s3.get_object(Bucket="sweep", Key=key)["Body"].read() == body
+        assert psql(url, "SELECT count(*) FROM garbage") == [["0"]]
+        time.sleep(1)  # a few more rounds of every sweeper: still nothing more to do
+        assert {(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket="sweep")["Uploads"]} == set(kept)
+    finally:
+        for g in gateways:
+            g.stop()
+    logs = [g.output() for g in gateways]
+    aborted = [sum(int(n) for n in re.findall(r"aborted incomplete uploads.*?count=(\d+)", log)) for log in logs]
+    assert sum(aborted) == len(doomed), f"aborts logged per gateway {aborted}, for {len(doomed)} uploads"
+    for g, log in zip(gateways, logs):
+        errors = [line for line in log.splitlines() if "level=error" in line or "level=critical" in line]
+        assert not errors, f"{g.root.name}: {errors[:5]}"
+    r = fsck(shared, url)
+    assert r.returncode == 0 and "fsck: no problems" in r.stdout and " 0 orphan(s)" in r.stdout, r.stdout + r.stderr
+
+
+NGINX_EXAMPLE = REPO / "docs" / "examples" / "nginx-tessera-cluster.conf"
+
+
+def nginx_site(listen: str, gateways: list[str]) -> str:
+    """docs/examples/nginx-tessera-cluster.conf with its placeholders filled: one `server` line per gateway."""
+    lines = []
+    for line in NGINX_EXAMPLE.read_text().splitlines():
+        if line.strip().startswith("server GATEWAY_"):
+            if "GATEWAY_1" in line:
+                lines += [line.replace("GATEWAY_1", g) for g in gateways]
+            continue
+        lines.append(line.replace("LISTEN_ADDRESS", listen))
+    site = "\n".join(lines) + "\n"
+    assert not [l for l in site.splitlines() if re.search(r"LISTEN_ADDRESS|GATEWAY_\d", l) and not l.lstrip().startswith("#")]
+    return site
+
+
+def test_nginx_example_in_front_of_two_gateways(cluster, tmp_path):
+    """The operator guide's nginx example, as it is, in front of gateways 1 and 2: boto3 through it (a
+    streamed 48 MiB PUT, a multipart upload, a Range GET, metadata with an underscore in its name) and curl
+    with a presigned URL; both gateways answer some of the requests."""
+    _, _, _, (g1, g2, _) = cluster
+    d = tmp_path / "nginx"
+    d.mkdir()
+    port = free_port()
+    (d / "tessera.conf").write_text(nginx_site(f"127.0.0.1:{port}", [f"127.0.0.1:{g1.port}", f"127.0.0.1:{g2.port}"]))
+    user = "user root root;\n" if os.geteuid() == 0 else ""  # pytest's directories are 0700
+    (d / "nginx.conf").write_text(f"""{user}daemon off;
+worker_processes 2;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    include {d}/tessera.conf;
+}}
+""")
+    nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(d), "-c", str(d / "nginx.conf"),
+                              "-e", str(d / "error.log")], stdout=subprocess.DEVNULL, stderr=open(d / "stderr.log", "wb"))
+    try:
+        wait_listening(port, nginx, lambda: (d / "stderr.log").read_text() + (d / "error.log").read_text())
+        served = lambda g: g.log.read_text().count("msg=access")  # noqa: E731
+        before = (served(g1), served(g2))
+        s3 = client(port)
+        bucket = "nginx-" + uuid.uuid4().hex[:12]
+        s3.create_bucket(Bucket=bucket)
+
+        big = random_bytes(48 * MiB)
+        source = tmp_path / "big.bin"
+        source.write_bytes(big)
+        with open(source, "rb") as f:  # boto3 streams a file body: nginx must pass it on as it arrives
+            put = s3.put_object(Bucket=bucket, Key="dir//big file", Body=f, Metadata={"my_field": "kept"})
+        assert put["ETag"] == f'"{hashlib.md5(big).hexdigest()}"'
+        head = s3.head_object(Bucket=bucket, Key="dir//big file")
+        assert head["ContentLength"] == len(big) and head["Metadata"] == {"my_field": "kept"}
+        got = s3.get_object(Bucket=bucket, Key="dir//big file", Range="bytes=1000-2999")
+        assert got["ContentRange"] == f"bytes 1000-2999/{len(big)}"
+        assert got["Body"].read() == big[1000:3000]
+
+        parts = [random_bytes(5 * MiB), random_bytes(5 * MiB), random_bytes(1 * MiB + 3)]
+        upload = s3.create_multipart_upload(Bucket=bucket, Key="mpu")["UploadId"]
+        etags = [s3.upload_part(Bucket=bucket, Key="mpu", UploadId=upload, PartNumber=n + 1, Body=p)["ETag"]
+                 for n, p in enumerate(parts)]
+        s3.complete_multipart_upload(Bucket=bucket, Key="mpu", UploadId=upload, MultipartUpload={
+            "Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]})
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "mpu"}, ExpiresIn=600)
+        assert url.startswith(f"http://127.0.0.1:{port}/")
+        out = tmp_path / "mpu.out"
+        r = subprocess.run(["curl", "-sS", "-f", "-o", str(out), url], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(b"".join(parts)).hexdigest()
+        after = (served(g1), served(g2))
+        assert after[0] > before[0] and after[1] > before[1], f"access lines before {before}, after {after}: one gateway idle"
+    finally:
+        nginx.send_signal(signal.SIGTERM)
+        nginx.wait(timeout=30)
+    errors = (d / "error.log").read_text()
+    assert "[error]" not in errors and "[crit]" not in errors, errors[-2000:]
