@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 import StorageCore
+import WireFormats
 
 /// The shared MetadataStore: one PostgreSQL database that several gateway processes use at once.
 /// Selected by `tessera serve --metadata-url` (the daemon runs the SQLite store otherwise).
@@ -221,15 +222,19 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
+    /// Checksums as a JSON object of strings (`StringMapJSON`: sorted names, as JSONEncoder wrote them).
     static func encodeChecksums(_ c: [String: String]) throws -> String? {
         guard !c.isEmpty else { return nil }
-        let e = JSONEncoder()
-        e.outputFormatting = .sortedKeys
-        return String(decoding: try e.encode(c), as: UTF8.self)
+        var out: [UInt8] = []
+        StringMapJSON.append(c, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
+    /// Read by hand (`StringMapJSON`: a JSONDecoder per part was most of a 10,000-part completion's
+    /// decoding); any other valid JSON object of strings through JSONDecoder; anything else is refused.
     static func decodeChecksums(_ text: String?, _ row: @autoclosure () -> String) throws -> [String: String] {
-        guard let text else { return [:] }
+        guard var text else { return [:] }
+        if let fast = text.withUTF8({ StringMapJSON.decode(UnsafeRawBufferPointer($0)) }) { return fast }
         do { return try JSONDecoder().decode([String: String].self, from: Data(text.utf8)) } catch {
             throw corrupt("\(row()): checksums is not a JSON object of strings")
         }

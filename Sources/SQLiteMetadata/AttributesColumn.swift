@@ -1,9 +1,10 @@
 import Foundation
 import StorageCore
+import WireFormats
 
 /// The `attrs` column of objects and uploads: ObjectAttributes as JSON, in the shape JSONEncoder gave it
 /// (property names as keys, absent optionals left out), read back with JSONDecoder as always. Written
-/// by hand because JSONEncoder was about 3% of a small PUT's CPU; `PartChecksumsColumn` escapes.
+/// by hand because JSONEncoder was about 3% of a small PUT's CPU; strings as `StringMapJSON` writes them.
 enum AttributesColumn {
     static func encode(_ a: ObjectAttributes) -> String {
         var out: [UInt8] = []
@@ -11,19 +12,19 @@ enum AttributesColumn {
         out.append(UInt8(ascii: "{"))
         func field(_ name: String, _ value: String?) {
             guard let value else { return }
-            PartChecksumsColumn.appendJSONString(name, to: &out)
+            StringMapJSON.appendString(name, to: &out)
             out.append(UInt8(ascii: ":"))
-            PartChecksumsColumn.appendJSONString(value, to: &out)
+            StringMapJSON.appendString(value, to: &out)
             out.append(UInt8(ascii: ","))
         }
         func object(_ name: String, _ pairs: [String: String]) {
-            PartChecksumsColumn.appendJSONString(name, to: &out)
+            StringMapJSON.appendString(name, to: &out)
             out.append(contentsOf: ":{".utf8)
             for (i, (k, v)) in pairs.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                PartChecksumsColumn.appendJSONString(k, to: &out)
+                StringMapJSON.appendString(k, to: &out)
                 out.append(UInt8(ascii: ":"))
-                PartChecksumsColumn.appendJSONString(v, to: &out)
+                StringMapJSON.appendString(v, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
