@@ -25,8 +25,8 @@ import StorageCore
 ///
 /// Recovery: the pool makes connections again by itself once the database is back, but it waits between
 /// attempts 100 ms × 1.25^attempts (jittered, at most 60 s), so after an outage of a few minutes its next
-/// attempt may be a minute away. So once no call has been answered for `reviveAfter` and a call finds
-/// the database unavailable, a probe connects on its own every second; when it gets through, the pool is
+/// attempt may be a minute away. So once calls have been failing for `reviveAfter` with none answered in
+/// between, a probe connects on its own every second; when it gets through, the pool is
 /// replaced by a fresh one (the old one is shut down: the calls it still held fail with 503) and calls
 /// succeed again within about a second of the database's return. While the probe runs, calls fail at
 /// once (the pool would only hold them until the bound).
@@ -37,7 +37,7 @@ import StorageCore
 final class BoundedPostgresClient: @unchecked Sendable {
     let timeout: Duration
     let logger: Logger
-    /// No answer for this long, and a call that finds the database unavailable, starts the probe.
+    /// Calls failing for this long with no answer in between start the probe.
     let reviveAfter: Duration
     private let configuration: PostgresClient.Configuration
     /// Opens a connection of its own to the database (the probe closes it at once).
@@ -50,7 +50,9 @@ final class BoundedPostgresClient: @unchecked Sendable {
 
     private let lock = NSLock()
     private var pool: Pool
-    private var lastAnswer = ContinuousClock.now
+    /// Calls the database answered (successes, and errors about the call itself); when calls began failing.
+    private var answers: UInt64 = 0
+    private var failingSince: ContinuousClock.Instant?
     private var probing = false
     private var closed = false
 
@@ -96,29 +98,37 @@ final class BoundedPostgresClient: @unchecked Sendable {
     private var client: PostgresClient { lock.withLock { pool.client } }
 
     private func answered() {
-        lock.withLock { lastAnswer = .now }
+        lock.withLock {
+            answers &+= 1
+            failingSince = nil
+        }
     }
 
-    /// A call found the database unavailable: starts the probe if nothing has been answered for `reviveAfter`.
+    /// A call found the database unavailable: starts the probe once calls have been failing for
+    /// `reviveAfter` with none answered in between.
     private func unavailable() {
-        let start: Bool = lock.withLock {
-            guard !closed, !probing, lastAnswer.duration(to: .now) >= reviveAfter else { return false }
+        let start: UInt64? = lock.withLock {
+            let now = ContinuousClock.now
+            guard let since = failingSince else {
+                failingSince = now
+                return nil
+            }
+            guard !closed, !probing, since.duration(to: now) >= reviveAfter else { return nil }
             probing = true
-            return true
+            return answers
         }
-        guard start else { return }
-        let since = lock.withLock { lastAnswer }
-        Task.detached { [self] in await revive(unansweredSince: since) }
+        guard let start else { return }
+        Task.detached { [self] in await revive(answersBefore: start) }
     }
 
     /// Connects every second until the database answers, then replaces the pool, unless the pool answered
     /// a call meanwhile (it recovered by itself) or the store was closed.
-    private func revive(unansweredSince since: ContinuousClock.Instant) async {
+    private func revive(answersBefore start: UInt64) async {
         defer { lock.withLock { probing = false } }
         logger.info("metadata store unavailable: probing the database every second")
         while true {
             try? await Task.sleep(for: .seconds(1))
-            let (done, recovered) = lock.withLock { (closed, lastAnswer > since) }
+            let (done, recovered) = lock.withLock { (closed, answers != start) }
             if done || recovered { return }
             let probe = self.probe, timeout = self.timeout
             let reached = await withTaskGroup(of: Bool.self) { group in
@@ -138,7 +148,7 @@ final class BoundedPostgresClient: @unchecked Sendable {
             guard reached else { continue }
             let fresh = await Self.startPool(configuration, logger: logger)
             let old: Pool? = lock.withLock {
-                guard !closed, !(lastAnswer > since) else { return nil }
+                guard !closed, answers == start else { return nil }
                 defer { pool = fresh }
                 return pool
             }
