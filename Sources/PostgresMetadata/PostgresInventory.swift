@@ -101,7 +101,7 @@ extension PostgresMetadataStore: MetadataInventory {
     }
 
     public func dropObject(bucket: String, key: String, version: Int64) async throws -> Bool {
-        try await transaction { c in
+        try await transaction { [self] c in
             let deleted = try await c.query("""
                 DELETE FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key)) AND version = \(version) RETURNING 1
                 """, logger: logger).collect()
@@ -112,7 +112,7 @@ extension PostgresMetadataStore: MetadataInventory {
     }
 
     public func dropPart(uploadID: String, partNumber: Int, blob: BlobID) async throws -> Bool {
-        try await transaction { c in
+        try await transaction { [self] c in
             let deleted = try await c.query("""
                 DELETE FROM parts WHERE upload_id = \(uploadID) AND part_number = \(partNumber) AND blob = \(blob) RETURNING 1
                 """, logger: logger).collect()

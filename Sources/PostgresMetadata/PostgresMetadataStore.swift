@@ -33,28 +33,36 @@ import WireFormats
 /// that are not the JSON this store writes throw (InternalError), never read as empty.
 public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     public let location: PostgresLocation
-    private let client: PostgresClient
-    private let runTask: Task<Void, Never>
+    private let client: BoundedPostgresClient
     let logger: Logger
     private let leases: PostgresReadLeases
     public var readLeases: any ReadLeases { leases }
 
+    /// The bound on each call when none is given (`tessera serve --metadata-timeout`).
+    public static let defaultTimeout: Duration = .seconds(5)
+
     /// Opens the database at `url` (see `PostgresLocation`), migrating its schema first.
-    public static func open(url: String, poolSize: Int = 8, leaseTTL: Duration = .seconds(30),
+    public static func open(url: String, poolSize: Int = 8, timeout: Duration = defaultTimeout, leaseTTL: Duration = .seconds(30),
                             logger: Logger = Logger(label: "tessera.postgres")) async throws -> PostgresMetadataStore {
-        try await open(location: PostgresLocation(url: url), poolSize: poolSize, leaseTTL: leaseTTL, logger: logger)
+        try await open(location: PostgresLocation(url: url), poolSize: poolSize, timeout: timeout, leaseTTL: leaseTTL, logger: logger)
     }
 
     /// Opens the database, migrating its schema first on a connection of its own (so a wrong address or
     /// password fails here, with the server's error); then serves from a pool of up to `poolSize` connections.
-    public static func open(location: PostgresLocation, poolSize: Int = 8, leaseTTL: Duration = .seconds(30),
+    /// Every call afterwards answers within `timeout`, including its wait for a pooled connection, or throws
+    /// `CoreError.metadataUnavailable` (see `BoundedPostgresClient`).
+    public static func open(location: PostgresLocation, poolSize: Int = 8, timeout: Duration = defaultTimeout,
+                            leaseTTL: Duration = .seconds(30),
                             logger: Logger = Logger(label: "tessera.postgres")) async throws -> PostgresMetadataStore {
         precondition(poolSize >= 1, "poolSize must be at least 1")
         let tls = try tlsConfiguration(location.sslMode)
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: location.host, port: location.port, username: location.username,
-                                 password: location.password, database: location.database, tls: tls),
-            id: 0, logger: logger)
+        let connect: @Sendable () async throws -> PostgresConnection = {
+            try await PostgresConnection.connect(
+                configuration: .init(host: location.host, port: location.port, username: location.username,
+                                     password: location.password, database: location.database, tls: tls),
+                id: 0, logger: logger)
+        }
+        let connection = try await connect()
         do {
             try await migrate(connection, logger: logger)
             try await connection.close()
@@ -66,23 +74,14 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                                                   password: location.password, database: location.database, tls: clientTLS(location.sslMode))
         config.options.maximumConnections = poolSize
         config.options.minimumConnections = 0
-        let client = PostgresClient(configuration: config, backgroundLogger: logger)
-        // The pool serves only while run() runs: start it before the first query (which would warn otherwise).
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        let runTask = Task {
-            signal.finish()
-            await client.run()
-        }
-        for await _ in started {}
-        await Task.yield()
-        return PostgresMetadataStore(location: location, client: client, runTask: runTask, leaseTTL: leaseTTL, logger: logger)
+        let client = await BoundedPostgresClient.start(configuration: config, timeout: timeout, probe: connect, logger: logger)
+        return PostgresMetadataStore(location: location, client: client, leaseTTL: leaseTTL, logger: logger)
     }
 
-    private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, leaseTTL: Duration, logger: Logger) {
+    private init(location: PostgresLocation, client: BoundedPostgresClient, leaseTTL: Duration, logger: Logger) {
         self.location = location
         self.client = client
         self.logger = logger
-        self.runTask = runTask
         leases = PostgresReadLeases(client: client, logger: logger, ttl: leaseTTL)
         leases.startRefreshing()
     }
@@ -90,10 +89,10 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     /// Drops this process's read leases and closes the pool. The store is unusable afterwards.
     public func close() async {
         await leases.stop()
-        runTask.cancel()
+        client.close()
     }
 
-    deinit { runTask.cancel() }
+    deinit { client.close() }
 
     /// Tests: this process stops refreshing its leases and leaves their rows, as a crashed process would.
     func stopRefreshingForTests() async { leases.stopRefreshing() }
@@ -148,7 +147,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     /// The schema version recorded in the database (for tests and diagnostics).
     public func schemaVersion() async throws -> Int {
-        let rows = try await client.query("SELECT version FROM tessera_schema", logger: logger).collect()
+        let rows = try await rows("SELECT version FROM tessera_schema")
         guard rows.count == 1 else { throw PostgresMetadataError.badSchemaVersion("tessera_schema has \(rows.count) rows") }
         return try rows[0].decode(Int.self)
     }
@@ -156,38 +155,16 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     // MARK: connection handling
 
     /// Runs `body` in a transaction on one pooled connection: committed when it returns, rolled back when
-    /// it throws (its error is rethrown as it is). A deadlock or serialization failure runs it again.
+    /// it throws (its error is rethrown as it is). A deadlock or serialization failure runs it again. Bounded
+    /// in time; an unreachable database throws `CoreError.metadataUnavailable` (see `BoundedPostgresClient`).
     @discardableResult
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await client.withConnection { c in
-                    try await c.query("BEGIN", logger: logger)
-                    do {
-                        let value = try await body(c)
-                        try await c.query("COMMIT", logger: logger)
-                        return value
-                    } catch {
-                        _ = try? await c.query("ROLLBACK", logger: logger)
-                        throw error
-                    }
-                }
-            } catch let e as PSQLError where attempt < 10 && Self.isRetryable(e) {
-                attempt += 1
-                logger.debug("metadata transaction retried", metadata: ["sqlState": "\(e.serverInfo?[.sqlState] ?? "")"])
-            }
-        }
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.transaction(body)
     }
 
-    private static func isRetryable(_ e: PSQLError) -> Bool {
-        guard let state = e.serverInfo?[.sqlState] else { return false }
-        return state == "40P01" || state == "40001"   // deadlock_detected, serialization_failure
-    }
-
-    /// All rows of a read (one statement: one snapshot).
+    /// All rows of a read (one statement: one snapshot), bounded in time like a transaction.
     func rows(_ q: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(q, logger: logger).collect()
+        try await client.rows(q)
     }
 
     /// One page of a bucket's keys in `table` (objects or uploads): `columns` of the rows within `prefix`
@@ -250,7 +227,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     // MARK: buckets
 
     public func createBucket(_ bucket: BucketRecord) async throws -> Bool {
-        try await transaction { c in
+        try await transaction { [self] c in
             let rows = try await c.query("""
                 INSERT INTO buckets(name, created, region) VALUES(\(bucket.name), \(bucket.created.timeIntervalSince1970), \(bucket.region))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
@@ -273,7 +250,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func deleteBucket(named name: String) async throws {
-        try await transaction { c in
+        try await transaction { [self] c in
             // FOR UPDATE waits for writers into the bucket (they hold FOR KEY SHARE), then sees what they wrote.
             guard try await !c.query("SELECT 1 FROM buckets WHERE name = \(name) FOR UPDATE", logger: logger).collect().isEmpty else {
                 throw CoreError.noSuchBucket(name)
@@ -294,7 +271,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func setBucketConfig(bucket: String, name: String, value: String?) async throws {
-        try await transaction { c in
+        try await transaction { [self] c in
             if let value {
                 try await c.query("""
                     INSERT INTO bucket_config(bucket, name, value) VALUES(\(bucket), \(name), \(value))
@@ -453,11 +430,11 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool {
-        try await transaction { c in try await insertObject(c, object, segments) }
+        try await transaction { [self] c in try await insertObject(c, object, segments) }
     }
 
     public func deleteObject(bucket: String, key: String) async throws -> Bool {
-        try await transaction { c in
+        try await transaction { [self] c in
             let deleted = try await c.query("DELETE FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key)) RETURNING version",
                                             logger: logger).collect()
             guard let version = try deleted.first?.decode(Int64.self) else { return false }
@@ -499,7 +476,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func createUpload(_ u: UploadRecord) async throws {
         let attrs = try Self.encodeAttributes(u.attributes)
-        try await transaction { c in
+        try await transaction { [self] c in
             guard try await !c.query("SELECT 1 FROM buckets WHERE name = \(u.bucket) FOR KEY SHARE", logger: logger).collect().isEmpty else {
                 throw CoreError.noSuchBucket(u.bucket)
             }
@@ -537,7 +514,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     public func putPart(uploadID: String, part: PartRecord) async throws {
         let checksums = try Self.encodeChecksums(part.checksums)
         let mtime = part.lastModified.timeIntervalSince1970
-        try await transaction { c in
+        try await transaction { [self] c in
             // FOR SHARE: parts of one upload land side by side, and before (or fail after) its completion or abort.
             guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR SHARE", logger: logger).collect().isEmpty else {
                 throw CoreError.noSuchUpload(uploadID)
@@ -572,7 +549,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func completeUpload(uploadID: String,
                                assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
-        try await transaction { c in
+        try await transaction { [self] c in
             // The upload row's lock makes concurrent completions and aborts take turns: the later ones find it gone.
             guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR UPDATE", logger: logger).collect().isEmpty else {
                 throw CoreError.noSuchUpload(uploadID)
@@ -603,7 +580,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func abortUpload(uploadID: String) async throws {
-        try await transaction { c in
+        try await transaction { [self] c in
             guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR UPDATE", logger: logger).collect().isEmpty else {
                 throw CoreError.noSuchUpload(uploadID)
             }
@@ -642,7 +619,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func forgetGarbage(_ blobs: [BlobID]) async throws {
         guard !blobs.isEmpty else { return }
-        try await transaction { c in
+        try await transaction { [self] c in
             try await c.query("DELETE FROM garbage WHERE blob = ANY(\(blobs)::text[])", logger: logger)
         }
     }

@@ -27,7 +27,7 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
 
     let holder = UUID()
     let ttl: Duration
-    private let client: PostgresClient
+    private let client: BoundedPostgresClient
     private let logger: Logger
     private let lock = NSLock()
     private var entries: [Int64: Entry] = [:]
@@ -35,7 +35,7 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
     private var generation: Int64 = 0
     private var refresher: Task<Void, Never>?
 
-    init(client: PostgresClient, logger: Logger, ttl: Duration) {
+    init(client: BoundedPostgresClient, logger: Logger, ttl: Duration) {
         self.client = client
         self.logger = logger
         self.ttl = ttl
@@ -55,12 +55,11 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
                 do {
-                    try await self.client.query("""
+                    _ = try await self.client.rows("""
                         UPDATE read_leases SET expires_at = now() + make_interval(secs => \(self.ttlSeconds))
                         WHERE holder = \(self.holder)
-                        """, logger: self.logger)
-                    try await self.client.query(
-                        "DELETE FROM read_leases WHERE expires_at < now() - interval '1 hour'", logger: self.logger)
+                        """)
+                    _ = try await self.client.rows("DELETE FROM read_leases WHERE expires_at < now() - interval '1 hour'")
                 } catch {
                     self.logger.warning("could not refresh read leases", metadata: ["error": "\(String(reflecting: error))"])
                 }
@@ -74,7 +73,7 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
     /// Stops refreshing and removes this process's rows (best effort: they lapse anyway).
     func stop() async {
         stopRefreshing()
-        _ = try? await client.query("DELETE FROM read_leases WHERE holder = \(holder)", logger: logger)
+        _ = try? await client.rows("DELETE FROM read_leases WHERE holder = \(holder)")
     }
 
     deinit { lock.withLock { refresher }?.cancel() }
@@ -88,12 +87,12 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
             }
             generation += 1
             let g = generation
-            let t = Task<Void, any Error> { [client, holder, logger, ttlSeconds] in
-                _ = try await client.query("""
+            let t = Task<Void, any Error> { [client, holder, ttlSeconds] in
+                _ = try await client.rows("""
                     INSERT INTO read_leases(holder, version, generation, expires_at)
                     VALUES(\(holder), \(version), \(g), now() + make_interval(secs => \(ttlSeconds)))
                     ON CONFLICT (holder, version) DO UPDATE SET generation = EXCLUDED.generation, expires_at = EXCLUDED.expires_at
-                    """, logger: logger)
+                    """)
             }
             entries[version] = Entry(count: 1, generation: g, registered: t)
             return t
@@ -120,9 +119,8 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
         if let generation {
             Task { [client, holder, logger] in
                 do {
-                    try await client.query(
-                        "DELETE FROM read_leases WHERE holder = \(holder) AND version = \(version) AND generation = \(generation)",
-                        logger: logger)
+                    _ = try await client.rows(
+                        "DELETE FROM read_leases WHERE holder = \(holder) AND version = \(version) AND generation = \(generation)")
                 } catch {
                     logger.debug("read lease release failed (it lapses)", metadata: ["error": "\(String(reflecting: error))"])
                 }
@@ -138,9 +136,9 @@ final class PostgresReadLeases: ReadLeases, @unchecked Sendable {
             return true
         }
         if local { return true }
-        let rows = try await client.query("""
+        let rows = try await client.rows("""
             SELECT 1 FROM read_leases WHERE version = \(version) AND holder <> \(holder) AND expires_at > now() LIMIT 1
-            """, logger: logger).collect()
+            """)
         return !rows.isEmpty
     }
 }

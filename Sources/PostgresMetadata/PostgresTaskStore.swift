@@ -20,7 +20,7 @@ extension PostgresMetadataStore: TaskStore {
 
     public func putTask(_ task: UploadTask) async throws {
         let record = try Self.record(task)
-        try await transaction { c in
+        try await transaction { [self] c in
             try await c.query("""
                 INSERT INTO upload_tasks(id, record) VALUES(\(task.id), \(record))
                 ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record
@@ -35,13 +35,13 @@ extension PostgresMetadataStore: TaskStore {
     }
 
     public func deleteTask(id: String) async throws {
-        try await transaction { c in try await c.query("DELETE FROM upload_tasks WHERE id = \(id)", logger: logger) }
+        try await transaction { [self] c in try await c.query("DELETE FROM upload_tasks WHERE id = \(id)", logger: logger) }
     }
 
     public func putFile(_ file: StoredFile) async throws {
         let record = try Self.record(file)
         let expires = file.expiresAt?.timeIntervalSince1970
-        try await transaction { c in
+        try await transaction { [self] c in
             try await c.query("""
                 INSERT INTO files(id, md5, sha256, expires, record) VALUES(\(file.id), \(file.md5), \(file.sha256), \(expires), \(record))
                 ON CONFLICT (id) DO UPDATE SET md5 = EXCLUDED.md5, sha256 = EXCLUDED.sha256, expires = EXCLUDED.expires,
@@ -63,7 +63,7 @@ extension PostgresMetadataStore: TaskStore {
     }
 
     public func deleteFile(id: String) async throws {
-        try await transaction { c in try await c.query("DELETE FROM files WHERE id = \(id)", logger: logger) }
+        try await transaction { [self] c in try await c.query("DELETE FROM files WHERE id = \(id)", logger: logger) }
     }
 
     public func files(expiringBefore date: Date, limit: Int) async throws -> [StoredFile] {

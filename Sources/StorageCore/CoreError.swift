@@ -7,6 +7,10 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Extra elements S3 puts in its error document (e.g. PartNumber, ETag, BucketName).
     public var details: [Detail]
+    /// A write whose commit was sent to the metadata store but whose answer was lost (a timeout or a
+    /// connection that died during COMMIT): it may have taken effect, so what it would have referenced
+    /// must be kept. Never part of the response.
+    public var outcomeUnknown = false
 
     public struct Detail: Sendable, Equatable {
         public var name: String
@@ -42,5 +46,11 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static let badDigest = CoreError("BadDigest", "The Content-MD5 or checksum value that you specified did not match what the server received.")
     public static let incompleteBody = CoreError("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+    /// The metadata store did not answer within its bound or could not be reached (S3's 503).
+    public static func metadataUnavailable(outcomeUnknown: Bool = false) -> CoreError {
+        var e = CoreError("ServiceUnavailable", "Service is unable to handle request: the metadata store is unavailable. Retry later.")
+        e.outcomeUnknown = outcomeUnknown
+        return e
+    }
     public static let storeFull = CoreError("InternalError", "The data store is full: no space left on the device. Free space and retry.")
 }

@@ -79,8 +79,8 @@ extension Storage {
         do {
             try await metadata.putPart(uploadID: uploadID, part: part)
         } catch {
-            // Aborted or completed while the body streamed: the blob must not outlive the upload.
-            try? await blobs.delete([part.blob])
+            // Aborted or completed while the body streamed, or the store unavailable: the blob must not outlive the failure.
+            await discardUncommitted([part.blob], after: error)
             throw error
         }
         collectGarbage()

@@ -153,22 +153,45 @@ public final class Storage: Sendable {
         var attrs = attributes
         attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
-        let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size,
-                                  etag: Hex.encode(written.digests.md5), lastModified: Date(), attributes: attrs, partsCount: nil)
-        try await commit(record, segments: [written.stored.segment(size: written.size)])
-        return record
+        return try await commit(segments: [written.stored.segment(size: written.size)]) { version in
+            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size, etag: Hex.encode(written.digests.md5),
+                         lastModified: Date(), attributes: attrs, partsCount: nil)
+        }
     }
 
-    /// Makes `record` visible, or frees its blobs if the metadata commit fails.
-    func commit(_ record: ObjectRecord, segments: [Segment]) async throws {
+    /// Makes the record of a new version (numbered here) visible over `segments`, or frees their blobs if
+    /// the version or the commit fails.
+    func commit(segments: [Segment], record makeRecord: (Int64) -> ObjectRecord) async throws -> ObjectRecord {
+        let record: ObjectRecord
         let releasedBlobs: Bool
         do {
+            record = makeRecord(try await metadata.nextVersion())
             releasedBlobs = try await metadata.putObject(record, segments: segments)  // waits for the group commit without a thread
         } catch {
-            try? await blobs.delete(segments.compactMap { $0.inline == nil ? $0.blob : nil })
+            await discardUncommitted(segments.compactMap { $0.inline == nil ? $0.blob : nil }, after: error)
             throw error
         }
         if releasedBlobs { collectGarbage() }  // a new key, or an inline body replaced, leaves no files
+        return record
+    }
+
+    /// Deletes blobs written for a write whose metadata did not commit: no row names them, so no reader
+    /// can have them. Unless the store says the commit may have gone through (its answer was lost): then
+    /// they stay, for the unreferenced-blob sweep to remove if no row names them. Best effort: a blob that
+    /// cannot be deleted is logged and left to that sweep too.
+    func discardUncommitted(_ written: [BlobID], after error: any Error) async {
+        guard !written.isEmpty else { return }
+        if let e = error as? CoreError, e.outcomeUnknown {
+            logger.warning("metadata commit outcome unknown: its blobs are kept (the unreferenced-blob sweep removes them if it did not commit)",
+                           metadata: ["blobs": "\(written.joined(separator: ","))"])
+            return
+        }
+        do {
+            try await blobs.delete(written)
+        } catch {
+            logger.error("could not delete the blobs of a failed metadata commit (the unreferenced-blob sweep will)",
+                         metadata: ["blobs": "\(written.joined(separator: ","))", "error": "\(error)"])
+        }
     }
 
     public func headObject(bucket: String, key: String) async throws -> ObjectRecord {
@@ -227,11 +250,11 @@ public final class Storage: Sendable {
         _ = try await self.bucket(bucket)
         let written = try await receive(MD5Body(source.chunks(range: nil)), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) })
-        let record = ObjectRecord(bucket: bucket, key: key, version: try await metadata.nextVersion(), size: written.size,
-                                  etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
-                                  lastModified: Date(), attributes: attributes, partsCount: nil)
-        try await commit(record, segments: [written.stored.segment(size: written.size)])
-        return record
+        return try await commit(segments: [written.stored.segment(size: written.size)]) { version in
+            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
+                         etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
+                         lastModified: Date(), attributes: attributes, partsCount: nil)
+        }
     }
 
     public func listObjects(bucket: String, prefix: String, delimiter: String?, start: String?, maxKeys: Int) async throws -> ListingPage<ObjectSummary> {

@@ -26,8 +26,9 @@ public enum Daemon {
         let metadata: any MetadataStore
         if let shared = config.postgres {
             // `location` prints without its password.
-            logger.info("metadata in PostgreSQL", metadata: ["database": "\(shared.location)", "pool": "\(shared.poolSize)"])
-            metadata = try await openPostgres(shared.location, poolSize: shared.poolSize, logger: logger)
+            logger.info("metadata in PostgreSQL", metadata: ["database": "\(shared.location)", "pool": "\(shared.poolSize)",
+                                                             "timeout": "\(shared.timeout)"])
+            metadata = try await openPostgres(shared.location, poolSize: shared.poolSize, timeout: shared.timeout, logger: logger)
         } else {
             let sqlite = try await SQLiteMetadataStore.open(path: config.dataDir + "/metadata.sqlite", durable: config.durable, pool: pool)
             // The largest stored version is read before serving (a scan of the object table), not by the first write.
@@ -38,9 +39,11 @@ public enum Daemon {
     }
 
     /// The PostgreSQL store, with an error that names the database (without its password) and the cause.
-    static func openPostgres(_ location: PostgresLocation, poolSize: Int, logger: Logger) async throws -> PostgresMetadataStore {
+    /// `timeout` bounds each call; the admin commands keep the long default (fsck's scans of a large database).
+    static func openPostgres(_ location: PostgresLocation, poolSize: Int, timeout: Duration = .seconds(300),
+                             logger: Logger) async throws -> PostgresMetadataStore {
         do {
-            return try await PostgresMetadataStore.open(location: location, poolSize: poolSize, logger: logger)
+            return try await PostgresMetadataStore.open(location: location, poolSize: poolSize, timeout: timeout, logger: logger)
         } catch let e as PostgresMetadataError {
             throw e
         } catch {

@@ -17,7 +17,11 @@ public struct ServerConfiguration: Sendable {
         public var location: PostgresLocation
         /// Most pooled connections to the database.
         public var poolSize: Int
-        public init(location: PostgresLocation, poolSize: Int = 8) { self.location = location; self.poolSize = poolSize }
+        /// The bound on every metadata call, its wait for a pooled connection included: past it the request gets 503.
+        public var timeout: Duration
+        public init(location: PostgresLocation, poolSize: Int = 8, timeout: Duration = PostgresMetadataStore.defaultTimeout) {
+            self.location = location; self.poolSize = poolSize; self.timeout = timeout
+        }
     }
 
     /// With shared metadata, the start-up sweep removes only temporaries and unreferenced blobs last

@@ -31,10 +31,15 @@ package struct WorkerService: FrontEnd {
         return try await handle(request, key: String(key), query: query)
     }
 
-    /// The seed answers every failure of the core with 400 and its message.
+    /// The seed answers every failure of the core with 400 and its message; an internal error is a 500, and
+    /// an unavailable store (`ServiceUnavailable`, `SlowDown`) a 503, so that clients retry.
     package func response(for error: any Error, to request: Request, context: GatewayRequestContext) -> Response {
         if let e = error as? CoreError {
-            return text(e.code == "InternalError" ? .internalServerError : .badRequest, e.message)
+            switch e.code {
+            case "InternalError": return text(.internalServerError, e.message)
+            case "ServiceUnavailable", "SlowDown": return text(.serviceUnavailable, e.message)
+            default: return text(.badRequest, e.message)
+            }
         }
         logger.error("worker request failed", metadata: ["request-id": "\(context.requestID)", "error": "\(error)"])
         return text(.internalServerError, "Internal error")

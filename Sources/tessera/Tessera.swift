@@ -124,6 +124,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most connections to the PostgreSQL metadata database (default 8; only with --metadata-url).")
     var metadataPoolSize: Int?
 
+    @Option(help: "Seconds each PostgreSQL metadata call may take, its wait for a pooled connection included, before the request gets 503 ServiceUnavailable (default 5; only with --metadata-url).")
+    var metadataTimeout: Double?
+
     /// The flags layer: only what was given on the command line.
     var flagLayer: ServeOptions {
         var o = ServeOptions()
@@ -136,7 +139,7 @@ struct Serve: AsyncParsableCommand {
         o.maxConnections = maxConnections; o.sweepInterval = sweepInterval; o.maxClockSkew = maxClockSkew
         o.logLevel = logLevel; o.logFormat = logFormat; o.tlsCert = tlsCert; o.tlsKey = tlsKey; o.fsync = fsync
         o.adminListen = adminListen
-        o.metadataUrl = metadataUrl; o.metadataPoolSize = metadataPoolSize
+        o.metadataUrl = metadataUrl; o.metadataPoolSize = metadataPoolSize; o.metadataTimeout = metadataTimeout
         return o
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite struct PostgresStoreTests {
     func twoGateways() async throws -> (PostgresMetadataStore, PostgresMetadataStore, PostgresLocation) {
         let (a, location) = try await TestPostgres.freshStore()
-        let b = try await PostgresMetadataStore.open(location: location, poolSize: 4, logger: TestPostgres.logger)
+        let b = try await PostgresMetadataStore.open(location: location, poolSize: 4, timeout: TestPostgres.bound, logger: TestPostgres.logger)
         return (a, b, location)
     }
 
@@ -68,13 +68,13 @@ import Testing
 
     @Test func aCrashedGatewaysLeasesLapse() async throws {
         let (_, location) = try await TestPostgres.freshStore()
-        let a = try await PostgresMetadataStore.open(location: location, poolSize: 2, leaseTTL: .seconds(1), logger: TestPostgres.logger)
-        let b = try await PostgresMetadataStore.open(location: location, poolSize: 2, logger: TestPostgres.logger)
+        let a = try await PostgresMetadataStore.open(location: location, poolSize: 2, timeout: TestPostgres.bound, leaseTTL: .seconds(1), logger: TestPostgres.logger)
+        let b = try await PostgresMetadataStore.open(location: location, poolSize: 2, timeout: TestPostgres.bound, logger: TestPostgres.logger)
         try await a.readLeases.acquire(9)
         try await Task.sleep(for: .milliseconds(1500))
         #expect(try await b.readLeases.skipIfLeased(9))   // refreshed while held
         await a.close()                                    // rows removed; a crash leaves them to lapse instead
-        let crashed = try await PostgresMetadataStore.open(location: location, poolSize: 2, leaseTTL: .seconds(1), logger: TestPostgres.logger)
+        let crashed = try await PostgresMetadataStore.open(location: location, poolSize: 2, timeout: TestPostgres.bound, leaseTTL: .seconds(1), logger: TestPostgres.logger)
         try await crashed.readLeases.acquire(10)
         await crashed.stopRefreshingForTests()            // as if the process died: nobody refreshes its row
         #expect(try await b.readLeases.skipIfLeased(10))
@@ -152,13 +152,13 @@ import Testing
         let fresh = try await TestPostgres.freshDatabase()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
-                group.addTask { _ = try await PostgresMetadataStore.open(location: fresh, poolSize: 1, logger: TestPostgres.logger) }
+                group.addTask { _ = try await PostgresMetadataStore.open(location: fresh, poolSize: 1, timeout: TestPostgres.bound, logger: TestPostgres.logger) }
             }
             try await group.waitForAll()
         }
         try await TestPostgres.execute(location, "UPDATE tessera_schema SET version = 99")
         do {
-            _ = try await PostgresMetadataStore.open(location: location, poolSize: 1, logger: TestPostgres.logger)
+            _ = try await PostgresMetadataStore.open(location: location, poolSize: 1, timeout: TestPostgres.bound, logger: TestPostgres.logger)
             Issue.record("a database of schema 99 was opened")
         } catch let e as PostgresMetadataError {
             #expect(e == .schemaTooNew(database: 99, binary: PostgresSchema.current))
@@ -166,7 +166,7 @@ import Testing
         }
         try await TestPostgres.execute(location, "INSERT INTO tessera_schema VALUES (1)")
         await #expect(throws: PostgresMetadataError.self) {
-            _ = try await PostgresMetadataStore.open(location: location, poolSize: 1, logger: TestPostgres.logger)
+            _ = try await PostgresMetadataStore.open(location: location, poolSize: 1, timeout: TestPostgres.bound, logger: TestPostgres.logger)
         }
     }
 

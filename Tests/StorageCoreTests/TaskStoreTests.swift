@@ -100,7 +100,7 @@ import SQLiteMetadata
         for statement in PostgresSchema.migrations[0] { try await TestPostgres.execute(location, statement) }
         try await TestPostgres.execute(location, "INSERT INTO tessera_schema VALUES (1)")
         try await TestPostgres.execute(location, "INSERT INTO buckets VALUES ('kept', 1, 'us-east-1')")
-        let store = try await PostgresMetadataStore.open(location: location, poolSize: 2, logger: TestPostgres.logger)
+        let store = try await PostgresMetadataStore.open(location: location, poolSize: 2, timeout: TestPostgres.bound, logger: TestPostgres.logger)
         #expect(try await store.schemaVersion() == 2)
         #expect(try await store.bucket(named: "kept") != nil)
         try await store.putTask(task("t"))

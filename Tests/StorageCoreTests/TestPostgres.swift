@@ -89,9 +89,13 @@ enum TestPostgres {
         }
     }
 
+    /// The bound on each call of the tests' stores: generous, since the suites run at once on one server and
+    /// the behavioural tests are not about the bound (PostgresOutageTests is).
+    static let bound: Duration = .seconds(60)
+
     /// A store over a fresh database.
     static func freshStore(poolSize: Int = 4) async throws -> (PostgresMetadataStore, PostgresLocation) {
         let location = try await freshDatabase()
-        return (try await PostgresMetadataStore.open(location: location, poolSize: poolSize, logger: logger), location)
+        return (try await PostgresMetadataStore.open(location: location, poolSize: poolSize, timeout: bound, logger: logger), location)
     }
 }

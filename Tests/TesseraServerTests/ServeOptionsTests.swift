@@ -153,12 +153,23 @@ import Testing
         o.metadataUrl = nil
         o.metadataPoolSize = 4
         #expect(check(o).contains("only with metadata-url"))
+        o.metadataPoolSize = nil
+        o.metadataTimeout = 2
+        #expect(check(o) == "metadata-timeout (from --metadata-timeout): applies only with metadata-url (PostgreSQL)")
+        o.metadataUrl = "postgres://u:hunter2@db:5433/tessera"
+        for bad in [0, -1, 0.05, 3601, .nan] {
+            o.metadataTimeout = bad
+            #expect(check(o).hasPrefix("metadata-timeout (from --metadata-timeout): must be 0.1 to 3600 seconds"))
+        }
+        o.metadataTimeout = 0.5
+        #expect(check(o) == "no error")
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").postgres?.timeout == .milliseconds(500))
 
         o = ServeOptions()
         #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").postgres == nil)
         o.metadataUrl = "postgres://u:hunter2@db:5433/tessera"
         let shared = o.serverConfiguration(accessKey: "a", secretKey: "s").postgres
-        #expect(shared?.location.host == "db" && shared?.location.port == 5433 && shared?.poolSize == 8)
+        #expect(shared?.location.host == "db" && shared?.location.port == 5433 && shared?.poolSize == 8 && shared?.timeout == .seconds(5))
         #expect(!"\(shared!.location)".contains("hunter2"))
         o.metadataPoolSize = 3
         #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").postgres?.poolSize == 3)

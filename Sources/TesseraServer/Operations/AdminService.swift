@@ -12,7 +12,8 @@ import StorageCore
 ///
 /// - `GET /metrics`: Prometheus text format.
 /// - `GET /health/live`: 200 while the process serves.
-/// - `GET /health/ready`: 200 when the metadata store answers and the data directory takes writes, else 503.
+/// - `GET /health/ready`: 200 when the metadata store answers and the data directory takes writes, else 503
+///   (with PostgreSQL, within `--metadata-timeout`: the store bounds its ping like every call).
 enum AdminService {
     static func makeApplication(_ admin: ServerConfiguration.AdminListener, storage: Storage,
                                 registry: PrometheusCollectorRegistry?, logger: Logger) -> some Service {

@@ -41,6 +41,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var adminListen: String?
     public var metadataUrl: String?
     public var metadataPoolSize: Int?
+    public var metadataTimeout: Double?
 
     public init() {}
 
@@ -74,6 +75,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case adminListen = "admin-listen"
         case metadataUrl = "metadata-url"
         case metadataPoolSize = "metadata-pool-size"
+        case metadataTimeout = "metadata-timeout"
 
         public enum Kind: String, Sendable {
             case string, integer, number, boolean
@@ -137,6 +139,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .adminListen: return .string(\.adminListen)
             case .metadataUrl: return .string(\.metadataUrl)
             case .metadataPoolSize: return .int(\.metadataPoolSize)
+            case .metadataTimeout: return .double(\.metadataTimeout)
             }
         }
 
@@ -382,6 +385,10 @@ extension ServeOptions {
             if o.metadataUrl == nil { throw fail(.metadataPoolSize, "applies only with metadata-url (PostgreSQL)") }
             if n < 1 || n > 1000 { throw fail(.metadataPoolSize, "must be 1 to 1000, got \(n)") }
         }
+        if let t = o.metadataTimeout {
+            if o.metadataUrl == nil { throw fail(.metadataTimeout, "applies only with metadata-url (PostgreSQL)") }
+            if !(t >= 0.1 && t <= 3600) { throw fail(.metadataTimeout, "must be 0.1 to 3600 seconds, got \(t)") }
+        }
         if let f = o.logFormat, LogFormat(rawValue: f) == nil { throw fail(.logFormat, "must be json or logfmt, got \"\(f)\"") }
         if (o.tlsCert == nil) != (o.tlsKey == nil) {
             throw fail(o.tlsCert == nil ? .tlsKey : .tlsCert, "give both tls-cert and tls-key, or neither")
@@ -430,7 +437,8 @@ extension ServeOptions {
             config.admin = .init(host: host, port: port)
         }
         if let metadataUrl, let location = try? PostgresLocation(url: metadataUrl) {  // validated
-            config.postgres = .init(location: location, poolSize: metadataPoolSize ?? 8)
+            config.postgres = .init(location: location, poolSize: metadataPoolSize ?? 8,
+                                    timeout: metadataTimeout.map { .milliseconds(Int64(($0 * 1000).rounded())) } ?? PostgresMetadataStore.defaultTimeout)
         }
         return config
     }
