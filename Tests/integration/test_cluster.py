@@ -35,11 +35,9 @@ from botocore.exceptions import ClientError
 from conftest import Server
 from daemon import ACCESS_KEY, BIN, REPO, SECRET_KEY, client, free_port, wait_listening
 from itutil import KiB, MiB, random_bytes
+from pgserver import PASSWORD, postgres  # noqa: F401 (postgres: the module's throwaway server, a fixture)
 
 pytestmark = pytest.mark.cluster
-
-THROWAWAY = REPO / "Tests" / "postgres" / "throwaway-postgres.sh"
-PASSWORD = "pw-" + uuid.uuid4().hex  # trust auth ignores it; it must show up nowhere
 
 
 class Gateway:
@@ -66,21 +64,6 @@ class Gateway:
 
     def output(self) -> str:
         return self.log.read_text() + (self.root / "stdout.log").read_text()
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """The URL (with a password in it) of a throwaway PostgreSQL, stopped after the module."""
-    start = subprocess.run(["bash", str(THROWAWAY), "start", str(os.getpid())],
-                           capture_output=True, text=True, timeout=180)
-    if start.returncode != 0:
-        pytest.fail("the cluster tests need a PostgreSQL server of their own and could not start one "
-                    f"({THROWAWAY.name} exit {start.returncode}): {start.stderr.strip()}", pytrace=False)
-    directory, url = start.stdout.split()
-    try:
-        yield url.replace("postgres://postgres@", f"postgres://postgres:{PASSWORD}@", 1)
-    finally:
-        subprocess.run(["bash", str(THROWAWAY), "stop", directory], timeout=120)
 
 
 @pytest.fixture(scope="module")
