@@ -267,6 +267,13 @@ def test_migrate_twice_killed_and_again_then_serve_from_postgres(node, postgres)
     assert "fsck: no problems" in fsck.stdout
     assert file_digest(sqlite_file) == before
 
+    # Once a gateway has written to it, migrating again is refused (the overwritten object's row differs).
+    served = dump(moved)
+    late = migrate(data, moved)
+    assert late.returncode != 0
+    assert "holds another namespace: its objects row with bucket \"moving\", key 0x" in late.stderr, late.stderr
+    assert dump(moved) == served
+
 
 def test_migrate_refuses_beside_a_running_serve(tmp_path, postgres):
     data = tmp_path / "data"
