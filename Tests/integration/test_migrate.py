@@ -334,12 +334,15 @@ def test_serve_refuses_a_newer_sqlite_schema(tmp_path):
     db.commit()
     db.close()
     before = file_digest(data / "metadata.sqlite")
+    leftover = data / "tmp" / "0123456789abcdef.tmp"   # a crash's temporary: the start-up sweep would remove it
+    leftover.write_bytes(b"x")
     r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{free_port()}", "--data-dir", str(data), "--access-key", ACCESS_KEY,
                         "--secret-key", SECRET_KEY], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert (f"the SQLite metadata schema is version {current + 1}, newer than this binary's {current}: upgrade tessera"
             in r.stderr), r.stderr
     assert file_digest(data / "metadata.sqlite") == before
+    assert leftover.exists()   # refused before the sweep
     # The admin commands refuse it too.
     fsck = subprocess.run([BIN, "fsck", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
     assert fsck.returncode != 0 and f"version {current + 1}, newer than this binary's {current}" in fsck.stderr, fsck.stderr

@@ -108,9 +108,14 @@ public enum MetadataMigration {
         let target = try await Daemon.openPostgres(location, poolSize: 2, logger: logger)
         do {
             progress("copying \(db) into \(location)")
-            try await verifyTarget(source, target, tables: tables, options, pool: pool, progress: progress)
+            let there = try await verifyTarget(source, target, tables: tables, options, pool: pool, progress: progress)
             var batches = 0
             for (index, (s, t)) in tables.enumerated() {
+                if there[index] == report.tables[index].source {   // a previous run copied all of it: nothing to write
+                    report.tables[index].alreadyThere = there[index]
+                    progress("\(t.name): \(there[index])/\(there[index]) rows (0 copied, \(there[index]) there already)")
+                    continue
+                }
                 let cursor = try await pool.run { try source.cursor(s) }
                 var last = ContinuousClock.now
                 while true {
@@ -162,12 +167,13 @@ public enum MetadataMigration {
 
     /// Refuses a target that holds another namespace, before anything is written: every row there must be
     /// a source row, with the same values (a previous run's). Compared only when the target is not empty.
+    /// Returns how many rows of each table are there already (all of them are the source's).
     private static func verifyTarget(_ source: SQLiteMetadataExport, _ target: PostgresMetadataStore,
                                      tables: [(SQLiteMetadataExport.Table, PostgresMetadataStore.ImportTable)],
-                                     _ options: Options, pool: BlockingPool, progress: @escaping @Sendable (String) -> Void) async throws {
+                                     _ options: Options, pool: BlockingPool, progress: @escaping @Sendable (String) -> Void) async throws -> [Int] {
         var counts: [Int] = []
         for (_, t) in tables { counts.append(try await target.importedRowCount(t)) }
-        guard counts.contains(where: { $0 > 0 }) else { return }
+        guard counts.contains(where: { $0 > 0 }) else { return counts }
         progress("\(target.location) is not empty: comparing it with the source before copying (a previous run's rows are kept)")
         for (index, (s, t)) in tables.enumerated() where counts[index] > 0 {
             var identical = 0
@@ -185,6 +191,7 @@ public enum MetadataMigration {
                                   + "\(source.path) does not have; refusing to mix them (nothing was copied). Migrate into an empty database.")
             }
         }
+        return counts
     }
 
     private static func conflict(_ t: PostgresMetadataStore.ImportTable, _ row: [PostgresMetadataStore.ImportValue],
