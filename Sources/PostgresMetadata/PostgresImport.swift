@@ -32,8 +32,8 @@ extension PostgresMetadataStore {
         case bytes([UInt8])
     }
 
-    /// The tables of schema version 1 that hold a namespace (not `read_leases`, which is a process's),
-    /// in the order a copy writes them.
+    /// The tables that hold a namespace (not `read_leases`, which is a process's; the task API's since
+    /// schema version 2), in the order a copy writes them.
     package static let importTables: [ImportTable] = [
         ImportTable(name: "buckets", columns: [("name", .text), ("created", .double), ("region", .text)], key: ["name"]),
         ImportTable(name: "bucket_config", columns: [("bucket", .text), ("name", .text), ("value", .text)], key: ["bucket", "name"]),
@@ -50,6 +50,9 @@ extension PostgresMetadataStore {
                                              ("etag", .text), ("mtime", .double), ("checksums", .text)],
                     key: ["upload_id", "part_number"]),
         ImportTable(name: "garbage", columns: [("blob", .text), ("version", .int64)], key: ["blob"]),
+        ImportTable(name: "upload_tasks", columns: [("id", .text), ("record", .text)], key: ["id"]),
+        ImportTable(name: "files", columns: [("id", .text), ("md5", .text), ("sha256", .text), ("expires", .double), ("record", .text)],
+                    key: ["id"]),
     ]
 
     /// What one batch found and did.

@@ -19,7 +19,8 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
         let select: String
     }
 
-    /// buckets, bucket_config, objects, segments, uploads, parts, garbage: the order a copy writes them in.
+    /// buckets, bucket_config, objects, segments, uploads, parts, garbage, and the task API's upload_tasks and
+    /// files: the order a copy writes them in.
     package static let tables: [Table] = [
         Table(name: "buckets", columns: ["name", "created", "region"],
               select: "SELECT name, created, region FROM buckets ORDER BY name"),
@@ -35,6 +36,10 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
               select: "SELECT upload_id, part_number, blob, size, etag, mtime, checksums FROM parts ORDER BY upload_id, part_number"),
         Table(name: "garbage", columns: ["blob", "version"],
               select: "SELECT blob, version FROM garbage ORDER BY blob"),
+        Table(name: "upload_tasks", columns: ["id", "record"],
+              select: "SELECT id, record FROM upload_tasks ORDER BY id"),
+        Table(name: "files", columns: ["id", "md5", "sha256", "expires", "record"],
+              select: "SELECT id, md5, sha256, expires, record FROM files ORDER BY id"),
     ]
 
     /// A value as SQLite stored it.

@@ -210,7 +210,7 @@ struct Migrate: AsyncParsableCommand {
         Blob files stay where they are: --data-dir becomes the gateways' shared blob directory. Needs the data \
         directory to itself (stop its tessera serve first); leaves metadata.sqlite as it is. Safe to run again, \
         also after it was stopped halfway: it copies what is missing. Refuses a target database holding another \
-        namespace, and a source with task API rows (PostgreSQL keeps none). See docs/operator-guide.md.
+        namespace. See docs/operator-guide.md.
         """
     )
 

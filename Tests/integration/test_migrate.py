@@ -6,8 +6,8 @@ parts, a lifecycle configuration) and stopped. Then: migrate; migrate again (the
 stopped with kill -9 halfway (``TESSERA_MIGRATE_PAUSE_AFTER_BATCHES``: it waits, after that many
 batches, to be killed, so the kill lands mid-copy every time) and run again, into another database,
 which ends equal to the first; serve with --metadata-url on the same data directory and read it all
-back; fsck clean. And the refusals: beside a running serve, with task API rows, into a database that
-holds another namespace.
+back; fsck clean. The task API's tasks and files are copied too (a finished file and a task halfway).
+And the refusals: beside a running serve, into a database that holds another namespace.
 
 Databases are compared by dumping every table in primary-key order with psql (and the sequence).
 PostgreSQL's server binaries are required: without them these tests fail (they never skip).
@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, wait_listening
 from itutil import KiB, MiB, random_bytes
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.cluster
 
 TABLES = {  # table: its primary key, as the dump orders it
     "buckets": "name", "bucket_config": "bucket, name", "objects": "bucket, key", "segments": "version, byte_offset",
-    "uploads": "upload_id", "parts": "upload_id, part_number", "garbage": "blob",
+    "uploads": "upload_id", "parts": "upload_id, part_number", "garbage": "blob", "upload_tasks": "id", "files": "id",
 }
 BUCKET = "moving"
 NFC = "caf\u00e9/na\u00efve.txt"
@@ -46,10 +47,10 @@ LIFECYCLE = {"Rules": [{"ID": "expire-logs", "Status": "Enabled", "Filter": {"Pr
 class Serve:
     """A `tessera serve` on `data` (SQLite there, or PostgreSQL with `url`)."""
 
-    def __init__(self, data: Path, log: Path, url: str | None = None):
+    def __init__(self, data: Path, log: Path, url: str | None = None, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self.log = log
-        extra = ["--metadata-url", url] if url else []
+        extra = (["--metadata-url", url] if url else []) + list(extra)
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(data), "--access-key", ACCESS_KEY,
              "--secret-key", SECRET_KEY, "--no-fsync", *extra],
@@ -290,18 +291,62 @@ def test_migrate_refuses_beside_a_running_serve(tmp_path, postgres):
         s.stop()
 
 
-def test_migrate_refuses_task_api_rows(tmp_path, postgres):
-    data = small_node(tmp_path, "tasks")
-    db = sqlite3.connect(data / "metadata.sqlite")   # as the task API leaves them (their records are opaque here)
-    db.execute("INSERT INTO upload_tasks(id, record) VALUES('t1', '{}'), ('t2', '{}')")
-    db.execute("INSERT INTO files(id, md5, sha256, expires, record) VALUES('f1', 'm', 's', NULL, '{}')")
-    db.commit()
-    db.close()
+TASK_CHUNK = 100 * 1024
+TASK_ARGS = ("--tasks-bucket", "task-files", "--tasks-anonymous", "--min-part-size", str(64 * 1024))
+
+
+def create_task(base: str, data: bytes) -> dict:
+    r = requests.post(base + "/upload/create", json={"hash": hashlib.md5(data).hexdigest(), "file_name": "report.bin",
+                                                     "file_size": len(data), "chunk_size": TASK_CHUNK})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def send_chunk(base: str, task: dict, data: bytes, i: int) -> None:
+    r = requests.post(f"{base}/upload/chunk/{task['task_id']}/{i}",
+                      files={"chunk": ("blob", data[i * TASK_CHUNK:(i + 1) * TASK_CHUNK])})
+    assert r.status_code == 200, r.text
+
+
+def test_migrate_copies_task_api_rows(tmp_path, postgres):
+    """A finished file and a task halfway through, made on SQLite, are served from PostgreSQL after the move."""
+    data = tmp_path / "data"
+    port = free_port()
+    s = Serve(data, tmp_path / "sqlite.log", extra=("--tasks-listen", f"127.0.0.1:{port}", *TASK_ARGS))
+    base = f"http://127.0.0.1:{port}/api/files"
+    finished, pending = os.urandom(TASK_CHUNK + 10), os.urandom(2 * TASK_CHUNK + 5)
+    try:
+        t = create_task(base, finished)
+        for i in range(2):
+            send_chunk(base, t, finished, i)
+        f = requests.post(f"{base}/upload/complete/{t['task_id']}").json()
+        p = create_task(base, pending)
+        send_chunk(base, p, pending, 0)
+    finally:
+        s.stop()
+    assert sqlite_counts(data)["upload_tasks"] == 1 and sqlite_counts(data)["files"] == 1
+
     target = database(postgres, "tasks")
     r = migrate(data, target)
-    assert r.returncode != 0
-    assert "holds 2 task(s) and 1 file(s) of the task API" in r.stderr, r.stderr
-    assert not has_tables(target)
+    assert r.returncode == 0, r.stderr
+    got = summary(r.stdout)
+    assert got["upload_tasks"] == (1, 1, 0) and got["files"] == (1, 1, 0), r.stdout
+
+    port = free_port()
+    s = Serve(data, tmp_path / "pg.log", url=target, extra=("--tasks-listen", f"127.0.0.1:{port}", *TASK_ARGS))
+    base = f"http://127.0.0.1:{port}/api/files"
+    try:
+        assert requests.get(f"{base}/{f['id']}").content == finished
+        again = requests.post(base + "/upload/create", json={"hash": hashlib.sha256(finished).hexdigest(), "file_name": "x",
+                                                             "file_size": len(finished)}).json()
+        assert again["file_exists"] is True and again["file"]["id"] == f["id"]
+        for i in (1, 2):
+            send_chunk(base, p, pending, i)
+        done = requests.post(f"{base}/upload/complete/{p['task_id']}")
+        assert done.status_code == 200, done.text
+        assert requests.get(f"{base}/{done.json()['id']}").content == pending
+    finally:
+        s.stop()
 
 
 def test_migrate_refuses_a_target_holding_another_namespace(tmp_path, postgres):

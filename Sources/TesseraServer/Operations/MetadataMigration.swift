@@ -11,9 +11,9 @@ import StorageCore
 /// - It holds the data directory's owner lock (`DataDirectoryLock`) from start to end: it refuses to
 ///   run beside a `tessera serve` on the directory, and no serve starts on it while it runs.
 /// - It reads SQLite read-only, in one snapshot (`SQLiteMetadataExport`): the file is the way back.
-/// - It refuses, before writing anything, a source with rows in the task API's tables (PostgreSQL keeps
-///   none), and a target that holds another namespace: a row with the key of a source row and other
-///   values, or a row whose key the source does not have (see `verifyTarget`).
+/// - It copies the task API's tasks and files too (PostgreSQL keeps them since its schema version 2).
+/// - It refuses, before writing anything, a target that holds another namespace: a row with the key of a
+///   source row and other values, or a row whose key the source does not have (see `verifyTarget`).
 /// - It writes each table in batches, each one statement and so one transaction, `ON CONFLICT DO
 ///   NOTHING`, each checking that the rows already there are the source's (`importRows`). A run that
 ///   was stopped anywhere (kill -9 included) left whole batches of source rows only; running it again
@@ -87,11 +87,6 @@ public enum MetadataMigration {
     private static func copy(from db: String, to location: PostgresLocation, _ options: Options, pool: BlockingPool, logger: Logger,
                              progress: @escaping @Sendable (String) -> Void) async throws -> Report {
         let source = try await pool.run { try SQLiteMetadataExport(path: db) }
-        let tasks = try await pool.run { try (source.rowCount("upload_tasks"), source.rowCount("files")) }
-        if tasks.0 + tasks.1 > 0 {
-            throw ConfigError("\(db) holds \(tasks.0) task(s) and \(tasks.1) file(s) of the task API (serve --tasks-listen), which the "
-                              + "PostgreSQL metadata store does not keep: migrating would drop them; nothing was copied")
-        }
         let tables = try zip(SQLiteMetadataExport.tables, PostgresMetadataStore.importTables).map {
             (s, t) throws -> (SQLiteMetadataExport.Table, PostgresMetadataStore.ImportTable) in
             guard s.name == t.name, s.columns == t.columns.map(\.name) else {
@@ -216,7 +211,7 @@ public enum MetadataMigration {
 
     /// A SQLite row as the PostgreSQL table's values: each of its column's type (an integral REAL may
     /// come as an integer; a key stored as TEXT is its UTF-8 bytes), attributes checked to be what the
-    /// stores read; anything else is a damaged row, refused.
+    /// stores read, task API records what the task stores read; anything else is a damaged row, refused.
     static func importRow(_ row: [SQLiteMetadataExport.Value], of t: PostgresMetadataStore.ImportTable) throws -> [PostgresMetadataStore.ImportValue] {
         try zip(row, t.columns).map { value, column in
             let converted: PostgresMetadataStore.ImportValue? = switch (value, column.type) {
@@ -234,6 +229,11 @@ public enum MetadataMigration {
                 guard (try? JSONDecoder().decode(ObjectAttributes.self, from: Data(s.utf8))) != nil else {
                     throw damaged(t, column.name, "not object attributes JSON: \(s)")
                 }
+            }
+            if column.name == "record", case .text(let s) = converted {
+                let decodes = t.name == "files" ? (try? JSONDecoder().decode(StoredFile.self, from: Data(s.utf8))) != nil
+                                                : (try? JSONDecoder().decode(UploadTask.self, from: Data(s.utf8))) != nil
+                guard decodes else { throw damaged(t, column.name, "not a task API record: \(s)") }
             }
             return converted
         }
