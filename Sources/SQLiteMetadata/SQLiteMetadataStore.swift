@@ -33,7 +33,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     /// Read leases in this process's memory: the garbage collector that consults them is this process's.
     public let readLeases: any ReadLeases = LocalReadLeases()
 
-    /// Opens (creating or migrating) the database at `path`, on the pool.
+    /// Opens (creating or migrating, see `SQLiteSchema`) the database at `path`, on the pool. Throws
+    /// `SQLiteMetadataError.schemaTooNew`, having changed nothing, when a newer binary migrated it.
     /// - Parameter durable: fsync the WAL on every commit (synchronous=FULL). Off only for tests.
     public static func open(path: String, durable: Bool = true, pool: BlockingPool) async throws -> SQLiteMetadataStore {
         try await pool.run { try SQLiteMetadataStore(path: path, durable: durable, pool: pool) }
@@ -43,66 +44,28 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     init(path: String, durable: Bool = true, pool: BlockingPool) throws {
         self.path = path
         self.pool = pool
+        // A database a newer binary migrated is refused before anything is written to it: looked at read-only
+        // first (closing a writer on a WAL database may checkpoint into it), then again by the writer.
+        if FileManager.default.fileExists(atPath: path) {
+            try SQLiteSchema.check(SQLiteConnection(path: path, readOnly: true, offPoolCalls: offPoolCalls), path: path)
+        }
         writer = try SQLiteConnection(path: path, readOnly: false, offPoolCalls: offPoolCalls)
+        try SQLiteSchema.check(writer, path: path)
         try writer.exec("PRAGMA journal_mode=WAL")
         try writer.exec("PRAGMA synchronous=\(durable ? "FULL" : "OFF")")
         // The writer's page cache, 8 MiB (SQLite's default is 2): a 10,000-part completion touches ~5 MiB of
         // pages, and with less the cache spills dirty pages to the WAL before the commit writes them again.
         try writer.exec("PRAGMA cache_size=-8192")
-        try writer.exec(Self.schema)
+        try SQLiteSchema.migrate(writer, path: path)
         let readers = ReaderConnections(path: path, offPoolCalls: offPoolCalls)
         self.readers = readers
         versions = VersionClock(largestStored: { try readers.with(Self.largestVersion) })
         committer = GroupCommit(connection: writer, pool: pool)
         committer.afterCommit = { [unowned self] in self.dropTouched() }
-        try migrate()
     }
 
-    /// Columns added after the first schema: added in place, so existing databases open unchanged.
-    static let addedColumns: [(table: String, column: String, type: String)] = [
-        ("uploads", "checksum_type", "TEXT"),   // COMPOSITE | FULL_OBJECT
-        ("segments", "checksum", "TEXT"),       // the part's checksum, for GET ?partNumber on composite objects
-        ("segments", "data", "BLOB"),           // a small body stored inline (then `blob` is empty)
-    ]
-
-    private func migrate() throws {
-        // segments_by_blob once indexed inline segments too (blob ''): two more b-tree pages written
-        // by every small PUT over distinct keys, for entries no query asks for.
-        var indexSQL = ""
-        try writer.query("SELECT sql FROM sqlite_master WHERE type='index' AND name='segments_by_blob'") { indexSQL = $0.text(0) }
-        if !indexSQL.contains("WHERE") {
-            try writer.exec("DROP INDEX IF EXISTS segments_by_blob; CREATE INDEX segments_by_blob ON segments(blob) WHERE blob != ''")
-        }
-        for (table, column, type) in Self.addedColumns {
-            var present = false
-            try writer.query("SELECT name FROM pragma_table_info('\(table)')") { if $0.text(0) == column { present = true } }
-            if !present { try writer.exec("ALTER TABLE \(table) ADD COLUMN \(column) \(type)") }
-        }
-    }
-
-    static let schema = """
-    CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, created REAL NOT NULL, region TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS bucket_config(bucket TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(bucket, name));
-    CREATE TABLE IF NOT EXISTS objects(bucket TEXT NOT NULL, key BLOB NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL,
-        etag TEXT NOT NULL, mtime REAL NOT NULL, attrs TEXT NOT NULL, parts_count INTEGER, storage_class TEXT,
-        PRIMARY KEY(bucket, key)) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS segments(version INTEGER NOT NULL, offset INTEGER NOT NULL, size INTEGER NOT NULL, blob TEXT NOT NULL,
-        part_number INTEGER, PRIMARY KEY(version, offset)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS segments_by_blob ON segments(blob) WHERE blob != '';
-    CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, initiated REAL NOT NULL,
-        attrs TEXT NOT NULL, checksum_algorithm TEXT);
-    CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
-    CREATE INDEX IF NOT EXISTS uploads_by_age ON uploads(initiated);
-    CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
-        etag TEXT NOT NULL, mtime REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS parts_by_blob ON parts(blob);
-    CREATE TABLE IF NOT EXISTS garbage(blob TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS upload_tasks(id TEXT PRIMARY KEY, record TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS files(id TEXT PRIMARY KEY, md5 TEXT NOT NULL, sha256 TEXT NOT NULL, expires REAL, record TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS files_by_md5 ON files(md5);
-    CREATE INDEX IF NOT EXISTS files_by_sha256 ON files(sha256);
-    CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires);
-    """
+    /// The schema version this binary writes and reads (`PRAGMA user_version`; see `SQLiteSchema`).
+    public static var schemaVersion: Int { SQLiteSchema.current }
 
     // MARK: connection handling
 

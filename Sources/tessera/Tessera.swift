@@ -15,7 +15,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "An S3-compatible gateway: S3 REST/XML over a local storage core (SQLite metadata, file blobs).",
-        subcommands: [Serve.self, Keys.self, Buckets.self, Uploads.self, Fsck.self],
+        subcommands: [Serve.self, Keys.self, Buckets.self, Uploads.self, Fsck.self, Migrate.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -202,6 +202,52 @@ struct Serve: AsyncParsableCommand {
             """)
             fflush(nil)
         }
+    }
+}
+
+/// `tessera migrate`: a single node's metadata into PostgreSQL (see `MetadataMigration`).
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a single node's metadata (metadata.sqlite in --data-dir) into PostgreSQL, for serve --metadata-url.",
+        discussion: """
+        Blob files stay where they are: --data-dir becomes the gateways' shared blob directory. Needs the data \
+        directory to itself (stop its tessera serve first); leaves metadata.sqlite as it is. Safe to run again, \
+        also after it was stopped halfway: it copies what is missing. Refuses a target database holding another \
+        namespace. See docs/operator-guide.md.
+        """
+    )
+
+    @Option(help: "The single node's data directory (else $TESSERA_DATA_DIR, else ./data).")
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("The PostgreSQL database to copy into (postgres://USER:PASS@HOST:PORT/DB[?sslmode=…]; else $TESSERA_METADATA_URL).", valueName: "url"))
+    var to: String?
+
+    @Option(help: "Rows per batch; each batch is one transaction.")
+    var batchRows = 1000
+
+    func validate() throws {
+        if batchRows < 1 || batchRows > 5000 { throw ValidationError("--batch-rows must be 1 to 5000") }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let url = to ?? value("TESSERA_METADATA_URL") else { throw ValidationError("--to postgres://… is required") }
+        var options = MetadataMigration.Options(dataDir: dataDir ?? value("TESSERA_DATA_DIR") ?? ServeOptions.defaultDataDir, metadataURL: url)
+        options.batchRows = batchRows
+        // Tests only: stop after that many batches, as a run killed halfway would.
+        options.pauseAfterBatches = value("TESSERA_MIGRATE_PAUSE_AFTER_BATCHES").flatMap(Int.init)
+        var logger = Logger(label: "tessera.migrate")
+        logger.logLevel = .warning
+        let report = try await MetadataMigration.run(options, logger: logger) { line in
+            FileHandle.standardError.write(Data("migrate: \(line)\n".utf8))
+        }
+        var rows = [["TABLE", "ROWS", "COPIED", "THERE ALREADY"]]
+        for t in report.tables { rows.append([t.table, "\(t.source)", "\(t.copied)", "\(t.alreadyThere)"]) }
+        print(table(rows))
+        print("object_versions: \(report.sequenceValue)")
+        print("migrate: done; serve with --metadata-url and --data-dir \(options.dataDir)")
     }
 }
 

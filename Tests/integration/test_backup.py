@@ -13,12 +13,8 @@ import subprocess
 import threading
 
 from daemon import BIN, client, own_daemon
+from gateway import fsck
 from itutil import KiB, MiB, guide_script, random_bytes
-
-
-def fsck(data, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN, "fsck", "--data-dir", str(data), "--min-age", "0", *extra],
-                          capture_output=True, text=True, timeout=300)
 
 
 def test_online_backup_under_writes_restores(tmp_path):
@@ -76,7 +72,7 @@ def test_online_backup_under_writes_restores(tmp_path):
     restored = tmp_path / "restored"
     restored.mkdir()
     subprocess.run(["cp", "-a", str(backup), str(restored / "data")], check=True)
-    repaired = fsck(restored / "data", "--repair", "--drop-missing")
+    repaired = fsck(restored / "data", None, "--repair", "--drop-missing")
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert fsck(restored / "data").returncode == 0
     with own_daemon(restored) as port:

@@ -32,55 +32,12 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import Server
 from daemon import ACCESS_KEY, BIN, REPO, SECRET_KEY, client, free_port, wait_listening
 from itutil import KiB, MiB, random_bytes
+from gateway import Gateway, fsck
+from pgserver import PASSWORD, postgres, psql_rows  # noqa: F401 (postgres: the module's throwaway server, a fixture)
 
 pytestmark = pytest.mark.cluster
-
-THROWAWAY = REPO / "Tests" / "postgres" / "throwaway-postgres.sh"
-PASSWORD = "pw-" + uuid.uuid4().hex  # trust auth ignores it; it must show up nowhere
-
-
-class Gateway:
-    """One `tessera serve` on the shared directory and database."""
-
-    def __init__(self, root: Path, name: str, url: str, shared: Path, *extra: str):
-        self.root = root / name
-        self.root.mkdir(parents=True)
-        self.port = free_port()
-        self.log = self.root / "stderr.log"
-        self.proc = subprocess.Popen(
-            [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(shared), "--metadata-url", url,
-             "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--no-fsync", *extra],
-            stdout=open(self.root / "stdout.log", "wb"), stderr=open(self.log, "wb"), stdin=subprocess.DEVNULL)
-        wait_listening(self.port, self.proc, self.log.read_text)
-        self.s3 = client(self.port)
-        self.cli = Server(endpoint=f"http://127.0.0.1:{self.port}", access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-                          region="us-east-1", data_dir=shared, domain=None, root=self.root)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=40) == 0, self.log.read_text()[-4000:]
-
-    def output(self) -> str:
-        return self.log.read_text() + (self.root / "stdout.log").read_text()
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """The URL (with a password in it) of a throwaway PostgreSQL, stopped after the module."""
-    start = subprocess.run(["bash", str(THROWAWAY), "start", str(os.getpid())],
-                           capture_output=True, text=True, timeout=180)
-    if start.returncode != 0:
-        pytest.fail("the cluster tests need a PostgreSQL server of their own and could not start one "
-                    f"({THROWAWAY.name} exit {start.returncode}): {start.stderr.strip()}", pytrace=False)
-    directory, url = start.stdout.split()
-    try:
-        yield url.replace("postgres://postgres@", f"postgres://postgres:{PASSWORD}@", 1)
-    finally:
-        subprocess.run(["bash", str(THROWAWAY), "stop", directory], timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +153,6 @@ def test_list_multipart_uploads_agrees_on_every_node(cluster):
         gateways[0].s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)
     for g in gateways:
         assert g.s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-
-
-def fsck(shared: Path, url: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN, "fsck", "--data-dir", str(shared), "--metadata-url", url, "--min-age", "0"],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_racing_completions_one_wins_and_nothing_is_orphaned(cluster):
@@ -331,7 +283,7 @@ def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(
     assert error_code(lambda: g3.s3.head_object(Bucket=bucket, Key="big")) == "404"
     time.sleep(1)
     # The old blob is garbage (the overwrite freed it) that the collectors' passes since have left alone.
-    assert old_blobs <= {b for (b,) in psql(url, "SELECT blob FROM garbage")}
+    assert old_blobs <= {b for (b,) in psql_rows(url, "SELECT blob FROM garbage")}
     assert old_blobs <= set(blob_files(shared)), "gateway 2's collector deleted a blob gateway 1 is still sending"
     while chunk := body.read(1 * MiB):
         digest.update(chunk)
@@ -350,16 +302,6 @@ def test_large_get_reads_old_bytes_while_another_gateway_overwrites_and_deletes(
         time.sleep(0.2)
 
 
-PSQL = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")) / "psql"
-
-
-def psql(url: str, sql: str) -> list[list[str]]:
-    r = subprocess.run([str(PSQL), url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return [line.split("\t") for line in r.stdout.splitlines() if line]
-
-
 def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
     """Three gateways on their own database, each running the upload sweeper every 0.2 s and its garbage
     collector: uploads made old by moving their initiation back (one UPDATE, so every sweeper finds them at
@@ -367,7 +309,7 @@ def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
     each is aborted once (the counts the gateways log add up to them), their parts' blobs are freed,
     nothing else is touched, no gateway logs an error, and fsck is clean."""
     database = "sweepers_" + uuid.uuid4().hex[:8]
-    psql(postgres, f"CREATE DATABASE {database}")
+    psql_rows(postgres, f"CREATE DATABASE {database}")
     url = postgres.rsplit("/", 1)[0] + "/" + database
     shared = tmp_path / "shared"
     gateways = [Gateway(tmp_path, f"gw{i + 1}", url, shared, "--sweep-interval", "0.2") for i in range(3)]
@@ -394,7 +336,7 @@ def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
         not_ruled = [make(f"keep/stale-{i}", i) for i in range(4)]      # 2 days old, outside the rule
         kept = young + not_ruled
         kept_parts = {u: s3.list_parts(Bucket="sweep", Key=k, UploadId=u)["Parts"] for k, u in kept}
-        rows = psql(url, "SELECT upload_id, blob FROM parts")
+        rows = psql_rows(url, "SELECT upload_id, blob FROM parts")
         doomed = {u for _, u in by_rule + by_age}
         doomed_blobs = {b for u, b in rows if u in doomed}
         assert len(doomed_blobs) == 2 * len(doomed)
@@ -402,7 +344,7 @@ def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
         assert doomed_blobs <= files_before
 
         ids = lambda pairs: ",".join(f"'{u}'" for _, u in pairs)  # noqa: E731  (upload ids are hex)
-        psql(url, f"""UPDATE uploads SET initiated = initiated - CASE
+        psql_rows(url, f"""UPDATE uploads SET initiated = initiated - CASE
                         WHEN upload_id IN ({ids(by_age)}) THEN 8 * 86400 ELSE 2 * 86400 END
                       WHERE upload_id IN ({ids(by_rule + by_age + not_ruled)})""")
         deadline = time.time() + 30
@@ -420,7 +362,7 @@ def test_sweepers_on_every_gateway_at_once(postgres, tmp_path):
             assert gateways[1].s3.list_parts(Bucket="sweep", Key=key, UploadId=upload)["Parts"] == kept_parts[upload]
         for key, body in objects.items():
             assert gateways[2].s3.get_object(Bucket="sweep", Key=key)["Body"].read() == body
-        assert psql(url, "SELECT count(*) FROM garbage") == [["0"]]
+        assert psql_rows(url, "SELECT count(*) FROM garbage") == [["0"]]
         time.sleep(1)  # a few more rounds of every sweeper: still nothing more to do
         assert {(u["Key"], u["UploadId"]) for u in s3.list_multipart_uploads(Bucket="sweep")["Uploads"]} == set(kept)
     finally:

@@ -17,8 +17,8 @@ import threading
 import uuid
 from pathlib import Path
 
-from test_cluster import Gateway, postgres  # noqa: F401  (the fixture)
-from daemon import BIN
+from gateway import Gateway, fsck
+from pgserver import database, postgres  # noqa: F401  (the fixture)
 from itutil import KiB, MiB, guide_script, random_bytes
 
 
@@ -26,18 +26,6 @@ def guide_backup_script(backup: Path, shared: Path) -> str:
     """The guide's backup script, with its destination and blob directory replaced by the test's."""
     return guide_script("### Backing up a cluster", {"B=/backup/tessera-$(date +%F)": f"B={backup}",
                                                      "/srv/tessera-blobs": str(shared)})
-
-
-def other_database(url: str, name: str) -> str:
-    """Creates database `name` on the server of `url`; returns its URL."""
-    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-c", f'CREATE DATABASE "{name}"'],
-                   check=True, capture_output=True, timeout=60)
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def fsck(shared: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN, "fsck", "--data-dir", str(shared), "--metadata-url", url, "--min-age", "0", *extra],
-                          capture_output=True, text=True, timeout=300)
 
 
 def test_backup_under_writes_restores_to_a_working_cluster(postgres, tmp_path):  # noqa: F811
@@ -107,7 +95,7 @@ def test_backup_under_writes_restores_to_a_working_cluster(postgres, tmp_path): 
         assert churned_during_backup > 20
 
         # Restore as the guide says: a new database and a new shared directory.
-        restored_url = other_database(postgres, "restored_" + uuid.uuid4().hex[:8])
+        restored_url = database(postgres, "restored_" + uuid.uuid4().hex[:8])
         r = subprocess.run(["pg_restore", "--no-owner", "--dbname", restored_url, str(backup / "metadata.pgdump")],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr

@@ -32,7 +32,9 @@ from botocore.exceptions import ClientError
 
 from daemon import ACCESS_KEY, SECRET_KEY, free_port
 from itutil import KiB, random_bytes
-from test_cluster import PASSWORD, THROWAWAY, Gateway, fsck, signed_put
+from gateway import Gateway, fsck
+from pgserver import PASSWORD, THROWAWAY
+from test_cluster import signed_put
 
 pytestmark = pytest.mark.cluster
 

@@ -15,7 +15,8 @@ import time
 import pytest
 import requests
 
-from test_cluster import PASSWORD, Gateway, postgres  # noqa: F401  (the fixture)
+from gateway import Gateway
+from pgserver import PASSWORD, postgres  # noqa: F401  (the fixture)
 from daemon import free_port
 
 pytestmark = pytest.mark.cluster

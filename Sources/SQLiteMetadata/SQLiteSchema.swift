@@ -1,0 +1,103 @@
+/// The SQLite store's schema, as numbered migrations recorded in the database's `PRAGMA user_version`:
+/// `migrations[i]` takes a database from version i to i + 1, in the transaction that writes i + 1 there.
+/// Applied at open; one process at a time (`BEGIN IMMEDIATE` takes SQLite's write lock, and the version
+/// is read again under it). Never edit a released migration: add one.
+///
+/// Version 0 is a database no migration has touched: empty (a new file), or written by a binary from
+/// before the schema was numbered, whose tables migration 1 brings up to date in place.
+enum SQLiteSchema {
+    static let migrations: [@Sendable (SQLiteConnection) throws -> Void] = [
+        // 1: everything (the tables, for a new file; an old file's missing columns and its partial index).
+        { c in
+            try c.exec(version1Tables)
+            try fullBlobIndexBecomesPartial(c)
+            for (table, column, type) in version1AddedColumns {
+                var present = false
+                try c.query("SELECT name FROM pragma_table_info('\(table)')") { if $0.text(0) == column { present = true } }
+                if !present { try c.exec("ALTER TABLE \(table) ADD COLUMN \(column) \(type)") }
+            }
+        },
+    ]
+
+    /// The schema version this binary writes and reads.
+    static var current: Int { migrations.count }
+
+    /// The version recorded in the database (0 for a new file).
+    static func version(_ c: SQLiteConnection) throws -> Int {
+        var version = 0
+        try c.query("PRAGMA user_version") { version = Int($0.int(0)) }
+        return version
+    }
+
+    /// Refuses a database this binary cannot read; reads only.
+    static func check(_ c: SQLiteConnection, path: String) throws {
+        let found = try version(c)
+        guard found >= 0 else { throw SQLiteMetadataError.badSchemaVersion(path: path, found) }
+        guard found <= current else { throw SQLiteMetadataError.schemaTooNew(path: path, database: found, binary: current) }
+    }
+
+    /// Brings the database to `current`, each migration with its version in one transaction.
+    static func migrate(_ c: SQLiteConnection, path: String) throws {
+        try check(c, path: path)
+        if try version(c) == current { return }   // the usual case: no write lock taken
+        while true {
+            try c.exec("BEGIN IMMEDIATE")
+            do {
+                try check(c, path: path)   // again, under the write lock: another process may have migrated it
+                let found = try version(c)
+                if found == current {
+                    try c.exec("COMMIT")
+                    return
+                }
+                try migrations[found](c)
+                try c.exec("PRAGMA user_version = \(found + 1)")
+                try c.exec("COMMIT")
+            } catch {
+                try? c.exec("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Columns added to version-0 databases after their first tables were made.
+    static let version1AddedColumns: [(table: String, column: String, type: String)] = [
+        ("uploads", "checksum_type", "TEXT"),   // COMPOSITE | FULL_OBJECT
+        ("segments", "checksum", "TEXT"),       // the part's checksum, for GET ?partNumber on composite objects
+        ("segments", "data", "BLOB"),           // a small body stored inline (then `blob` is empty)
+    ]
+
+    /// segments_by_blob once indexed inline segments too (blob ''): two more b-tree pages written by
+    /// every small PUT over distinct keys, for entries no query asks for.
+    private static func fullBlobIndexBecomesPartial(_ c: SQLiteConnection) throws {
+        var indexSQL = ""
+        try c.query("SELECT sql FROM sqlite_master WHERE type='index' AND name='segments_by_blob'") { indexSQL = $0.text(0) }
+        if !indexSQL.contains("WHERE") {
+            try c.exec("DROP INDEX IF EXISTS segments_by_blob; CREATE INDEX segments_by_blob ON segments(blob) WHERE blob != ''")
+        }
+    }
+
+    /// Version 1's tables (IF NOT EXISTS: a version-0 database may have some or all of them).
+    static let version1Tables = """
+    CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, created REAL NOT NULL, region TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS bucket_config(bucket TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(bucket, name));
+    CREATE TABLE IF NOT EXISTS objects(bucket TEXT NOT NULL, key BLOB NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL,
+        etag TEXT NOT NULL, mtime REAL NOT NULL, attrs TEXT NOT NULL, parts_count INTEGER, storage_class TEXT,
+        PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS segments(version INTEGER NOT NULL, offset INTEGER NOT NULL, size INTEGER NOT NULL, blob TEXT NOT NULL,
+        part_number INTEGER, PRIMARY KEY(version, offset)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS segments_by_blob ON segments(blob) WHERE blob != '';
+    CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, initiated REAL NOT NULL,
+        attrs TEXT NOT NULL, checksum_algorithm TEXT);
+    CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
+    CREATE INDEX IF NOT EXISTS uploads_by_age ON uploads(initiated);
+    CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
+        etag TEXT NOT NULL, mtime REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS parts_by_blob ON parts(blob);
+    CREATE TABLE IF NOT EXISTS garbage(blob TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS upload_tasks(id TEXT PRIMARY KEY, record TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS files(id TEXT PRIMARY KEY, md5 TEXT NOT NULL, sha256 TEXT NOT NULL, expires REAL, record TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS files_by_md5 ON files(md5);
+    CREATE INDEX IF NOT EXISTS files_by_sha256 ON files(sha256);
+    CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires);
+    """
+}
