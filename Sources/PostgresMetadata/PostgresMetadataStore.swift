@@ -310,12 +310,12 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     private static func segment(blob: String, size: Int64, offset: Int64, partNumber: Int?, checksum: String?, data: ByteBuffer?,
                                 version: Int64) throws -> Segment {
-        let what = "segments version \(version) offset \(offset)"
-        let size = try nonNegative(size, "\(what): size")
-        let offset = try nonNegative(offset, "\(what): offset")
+        let what = { "segments version \(version) offset \(offset)" }   // only for an error: 10,000 rows in a large object
+        let size = try nonNegative(size, "\(what()): size")
+        let offset = try nonNegative(offset, "\(what()): offset")
         let inline = data.map { Array($0.readableBytesView) }
-        if let inline, Int64(inline.count) != size { throw corrupt("\(what): \(inline.count) inline bytes for size \(size)") }
-        if inline == nil && blob.isEmpty { throw corrupt("\(what): neither a blob nor inline data") }
+        if let inline, Int64(inline.count) != size { throw corrupt("\(what()): \(inline.count) inline bytes for size \(size)") }
+        if inline == nil && blob.isEmpty { throw corrupt("\(what()): neither a blob nor inline data") }
         return Segment(blob: blob, size: size, offset: offset, partNumber: partNumber, checksum: checksum, inline: inline)
     }
 
@@ -506,9 +506,9 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     private func partRecord(_ row: PostgresRow, uploadID: String) throws -> PartRecord {
         let (number, blob, size, etag, mtime, checksums) = try row.decode((Int, String, Int64, String, Double, String?).self)
-        let what = "parts \(uploadID)/\(number)"
-        return PartRecord(partNumber: number, blob: blob, size: try Self.nonNegative(size, "\(what): size"), etag: etag,
-                          lastModified: Self.date(mtime), checksums: try Self.decodeChecksums(checksums, what))
+        let what = { "parts \(uploadID)/\(number)" }   // only for an error: 10,000 rows in a completion
+        return PartRecord(partNumber: number, blob: blob, size: try Self.nonNegative(size, "\(what()): size"), etag: etag,
+                          lastModified: Self.date(mtime), checksums: try Self.decodeChecksums(checksums, what()))
     }
 
     public func putPart(uploadID: String, part: PartRecord) async throws {

@@ -209,11 +209,11 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     /// The segment in columns `from`…`from + 5` (blob, size, offset, part_number, checksum, data), checked:
     /// no negative size or offset, and inline data exactly as long as the size.
     private static func segment(_ row: Row, from i: Int32, version: Int64) throws -> Segment {
-        let what = "segments of version \(version) at \(row.int(i + 2))"
-        let size = try nonNegative(row.int(i + 1), what + " size")
+        let what = { "segments of version \(version) at \(row.int(i + 2))" }   // only for an error
+        let size = try nonNegative(row.int(i + 1), what() + " size")
         let inline = row.isNull(i + 5) ? nil : row.bytes(i + 5)
-        if let inline, inline.count != size { throw corrupt("\(what): \(inline.count) bytes inline for a size of \(size)") }
-        return Segment(blob: row.text(i), size: size, offset: try nonNegative(row.int(i + 2), what + " offset"),
+        if let inline, inline.count != size { throw corrupt("\(what()): \(inline.count) bytes inline for a size of \(size)") }
+        return Segment(blob: row.text(i), size: size, offset: try nonNegative(row.int(i + 2), what() + " offset"),
                        partNumber: row.isNull(i + 3) ? nil : Int(row.int(i + 3)), checksum: row.optionalText(i + 4), inline: inline)
     }
 
@@ -421,15 +421,15 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     private func partRecord(_ row: Row) throws -> PartRecord {
-        let what = "parts \(row.int(0)) (blob \(row.text(1)))"
+        let what = { "parts \(row.int(0)) (blob \(row.text(1)))" }   // only for an error: 10,000 rows in a completion
         var checksums: [String: String] = [:]
         if !row.isNull(5) {
             guard let decoded = row.withBytes(5, PartChecksumsColumn.decode) ?? nil else {
-                throw Self.corrupt("\(what): checksums is not a JSON object of strings")
+                throw Self.corrupt("\(what()): checksums is not a JSON object of strings")
             }
             checksums = decoded
         }
-        return PartRecord(partNumber: Int(row.int(0)), blob: row.text(1), size: try Self.nonNegative(row.int(2), what + " size"),
+        return PartRecord(partNumber: Int(row.int(0)), blob: row.text(1), size: try Self.nonNegative(row.int(2), what() + " size"),
                           etag: row.text(3), lastModified: Date(timeIntervalSince1970: row.double(4)), checksums: checksums)
     }
 
