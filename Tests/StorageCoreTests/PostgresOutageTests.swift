@@ -29,7 +29,9 @@ import Testing
         var caught: (any Error)?
         do { try await call() } catch { caught = error }
         let elapsed = started.duration(to: .now)
-        #expect(elapsed < Self.bound * calls + .seconds(2), "\(what) took \(elapsed)")
+        // The slack is for a machine busy with the rest of the suite (a run in parallel with it took 8 s);
+        // unbounded, these calls would wait for postgres-nio's circuit breaker: 60 s.
+        #expect(elapsed < Self.bound * calls + .seconds(10), "\(what) took \(elapsed)")
         let core = caught as? CoreError
         #expect(core?.code == "ServiceUnavailable", "\(what) threw \(String(describing: caught))")
         #expect(core.map { !"\($0)".contains("pw-never-shown") } ?? true)
