@@ -625,6 +625,29 @@ def ref_disk(data_dir: str, seconds: float = 2.0) -> None:
     figure("ref_disk_create_fsync_rename", REF["disk"], "ops/s")
 
 
+def write_nginx_conf(d: str, http: str) -> str:
+    """Writes `d`/nginx.conf: nginx in the foreground with its pid, logs and temporary files under `d`,
+    and `http` inside its http block; returns the file's path."""
+    user = "user root root;\n" if os.geteuid() == 0 else ""  # the temp dirs are 0700
+    conf = os.path.join(d, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""{user}daemon off;
+worker_processes auto;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+{http}}}
+""")
+    return conf
+
+
 class Nginx:
     """nginx in the foreground with a temp config: sendfile, WebDAV PUT, unlimited bodies, 127.0.0.1 only."""
 
@@ -637,22 +660,8 @@ class Nginx:
     def start(self) -> "Nginx":
         d = self.dir
         os.makedirs(os.path.join(d, "client_body"), exist_ok=True)
-        user = "user root root;\n" if os.geteuid() == 0 else ""  # the temp dirs are 0700
-        conf = os.path.join(d, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""{user}daemon off;
-worker_processes auto;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
+        conf = write_nginx_conf(d, f"""
     default_type application/octet-stream;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
@@ -662,7 +671,6 @@ http {{
         root {self.www};
         location / {{ dav_methods PUT; create_full_put_path on; }}
     }}
-}}
 """)
         log = os.path.join(d, "stdout.log")
         self.proc = spawn([nginx_bin(), "-p", d, "-c", conf, "-e", f"{d}/error.log"], log)
@@ -1402,24 +1410,7 @@ def get_4kib_two_gateways_nginx(c: Ctx) -> None:
         with open(os.path.join(d, "sites.conf"), "w") as f:
             f.write(nginx_cluster_site(f"{HOST}:{two}", [f"{HOST}:{g.port}" for g in gateways], "tessera_two"))
             f.write(nginx_cluster_site(f"{HOST}:{one}", [f"{HOST}:{gateways[0].port}"], "tessera_one"))
-        user = "user root root;\n" if os.geteuid() == 0 else ""
-        conf = os.path.join(d, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""{user}daemon off;
-worker_processes auto;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    include {d}/sites.conf;
-}}
-""")
+        conf = write_nginx_conf(d, f"    include {d}/sites.conf;\n")
         proc = spawn([nginx_bin(), "-p", d, "-c", conf, "-e", f"{d}/error.log"], os.path.join(d, "stdout.log"))
         wait_port(two, proc, 30, f"{d}/error.log")
         wait_port(one, proc, 30, f"{d}/error.log")

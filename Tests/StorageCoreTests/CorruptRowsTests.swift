@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import Testing
 @testable import PostgresMetadata
@@ -8,28 +7,8 @@ import SQLiteMetadata
 /// A metadata row that is not what a store writes is refused (InternalError), never read as empty
 /// attributes, no checksums or a short body: the same for SQLite and PostgreSQL.
 @Suite struct CorruptRowsTests {
-    /// A fresh store of `kind`, and a way to run raw SQL against its database.
-    func store(_ kind: StoreKind) async throws -> (any MetadataStore, (String) async throws -> Void) {
-        switch kind {
-        case .sqlite:
-            let dir = NSTemporaryDirectory() + "tessera-corrupt-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let path = dir + "/metadata.sqlite"
-            let store = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)
-            return (store, { sql in
-                var db: OpaquePointer?
-                guard sqlite3_open(path, &db) == SQLITE_OK else { throw CoreError.internalError("open \(path)") }
-                defer { sqlite3_close(db) }
-                guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw CoreError.internalError("exec \(sql)") }
-            })
-        case .postgres:
-            let (store, location) = try await TestPostgres.freshStore()
-            return (store, { sql in try await TestPostgres.execute(location, sql) })
-        }
-    }
-
     @Test(arguments: StoreKind.allCases) func damagedRowsAreRefused(_ kind: StoreKind) async throws {
-        let (s, execute) = try await store(kind)
+        let (s, execute) = try await makeStoreWithSQL(kind)
         _ = try await s.createBucket(BucketRecord(name: "bkt", created: Date(), region: "r"))
         let v = try await s.nextVersion()
         _ = try await s.putObject(ObjectRecord(bucket: "bkt", key: "k", version: v, size: 3, etag: "e", lastModified: Date(),

@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import Testing
 @testable import PostgresMetadata
@@ -8,26 +7,6 @@ import SQLiteMetadata
 /// The task API's store, the same behaviour pinned for SQLite and PostgreSQL: tasks and files round-trip,
 /// replace, delete; files are found by either digest and by expiry, in order; a damaged record is refused.
 @Suite struct TaskStoreTests {
-    /// A fresh store of `kind` and a way to run raw SQL against its database (to damage rows).
-    func store(_ kind: StoreKind) async throws -> (any TaskStore, (String) async throws -> Void) {
-        switch kind {
-        case .sqlite:
-            let dir = NSTemporaryDirectory() + "tessera-tasks-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let path = dir + "/metadata.sqlite"
-            let store = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)
-            return (store, { sql in
-                var db: OpaquePointer?
-                guard sqlite3_open(path, &db) == SQLITE_OK else { throw CoreError.internalError("open \(path)") }
-                defer { sqlite3_close(db) }
-                guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw CoreError.internalError("exec \(sql)") }
-            })
-        case .postgres:
-            let (store, location) = try await TestPostgres.freshStore()
-            return (store, { sql in try await TestPostgres.execute(location, sql) })
-        }
-    }
-
     func task(_ id: String, chunks: Int = 3) -> UploadTask {
         UploadTask(id: id, uploadID: "u-" + id, bucket: "tasks", key: "files/" + id, fileID: "f-" + id, hash: "h", fileName: "a b.bin",
                    fileSize: 10, contentType: "x/y", poolID: nil, bundleID: "bundle", expiredAt: nil, chunkSize: 5, chunksCount: chunks,
@@ -42,7 +21,7 @@ import SQLiteMetadata
     }
 
     @Test(arguments: StoreKind.allCases) func tasksRoundTripReplaceAndDelete(_ kind: StoreKind) async throws {
-        let (s, _) = try await store(kind)
+        let (s, _) = try await makeStoreWithSQL(kind)
         #expect(try await s.task(id: "t1") == nil)
         try await s.putTask(task("t1"))
         try await s.putTask(task("t2"))
@@ -56,7 +35,7 @@ import SQLiteMetadata
     }
 
     @Test(arguments: StoreKind.allCases) func filesByDigestAndByExpiry(_ kind: StoreKind) async throws {
-        let (s, _) = try await store(kind)
+        let (s, _) = try await makeStoreWithSQL(kind)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         try await s.putFile(file("b", md5: "m1", sha256: "s1", expires: now.addingTimeInterval(-10)))
         try await s.putFile(file("a", md5: "m1", sha256: "s2", expires: now.addingTimeInterval(-20)))
@@ -80,7 +59,7 @@ import SQLiteMetadata
     }
 
     @Test(arguments: StoreKind.allCases) func damagedRecordsAreRefusedNotReadAsMissing(_ kind: StoreKind) async throws {
-        let (s, execute) = try await store(kind)
+        let (s, execute) = try await makeStoreWithSQL(kind)
         try await s.putTask(task("t1"))
         try await s.putFile(file("f1", md5: "m", sha256: "s", expires: Date(timeIntervalSince1970: 1)))
         try await execute("UPDATE upload_tasks SET record = '{\"id\": 5}'")

@@ -1,3 +1,4 @@
+import CSQLite
 import FileBlobs
 import Foundation
 import Logging
@@ -64,4 +65,24 @@ func blobFileCount(_ dir: String) -> Int {
     var n = 0
     while let p = e?.nextObject() as? String { if (p as NSString).lastPathComponent.count == 32 { n += 1 } }
     return n
+}
+
+/// A fresh metadata store of `kind` and a way to run raw SQL against its database (tests that damage rows).
+func makeStoreWithSQL(_ kind: StoreKind) async throws -> (any MetadataStore & TaskStore, (String) async throws -> Void) {
+    switch kind {
+    case .sqlite:
+        let dir = NSTemporaryDirectory() + "tessera-sql-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/metadata.sqlite"
+        let store = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)
+        return (store, { sql in
+            var db: OpaquePointer?
+            guard sqlite3_open(path, &db) == SQLITE_OK else { throw CoreError.internalError("open \(path)") }
+            defer { sqlite3_close(db) }
+            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw CoreError.internalError("exec \(sql)") }
+        })
+    case .postgres:
+        let (store, location) = try await TestPostgres.freshStore()
+        return (store, { sql in try await TestPostgres.execute(location, sql) })
+    }
 }
