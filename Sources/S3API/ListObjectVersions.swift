@@ -10,10 +10,9 @@ import WireFormats
 /// CLI, rclone `--s3-versions`, Terraform and test-suite clean-up code call before they delete.
 extension S3Service {
     func listObjectVersions(_ bucket: String, s3: S3Request) async throws -> Response {
-        let prefix = s3.query["prefix"] ?? ""
-        let delimiter = s3.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let listing = try ListingQuery(s3)
+        let (prefix, delimiter) = (listing.prefix, listing.delimiter)
         let maxKeys = try queryInt(s3, "max-keys", default: 1000, range: 0...1000)
-        let urlEncode = try encodingType(s3)
         let keyMarker = s3.query["key-marker"] ?? ""
         let versionMarker = s3.query["version-id-marker"] ?? ""
         if !versionMarker.isEmpty {
@@ -27,7 +26,7 @@ extension S3Service {
         // comes the next key.
         let page = try await storage.listObjects(bucket: bucket, prefix: prefix, delimiter: delimiter,
                                                  start: keyMarker.isEmpty ? nil : keyMarker, maxKeys: maxKeys)
-        let enc: (String) -> String = { urlEncode ? PercentEncoding.encode($0, keepingSlash: true) : $0 }
+        let enc = listing.encode
 
         var w = XMLWriter(root: "ListVersionsResult")
         w.element("Name", bucket)
@@ -41,7 +40,7 @@ extension S3Service {
         }
         w.element("MaxKeys", maxKeys)
         if let delimiter { w.element("Delimiter", enc(delimiter)) }
-        if urlEncode { w.element("EncodingType", "url") }
+        if listing.urlEncode { w.element("EncodingType", "url") }
         w.element("IsTruncated", page.isTruncated)
         for o in page.entries {
             w.group("Version") { v in

@@ -9,10 +9,9 @@ import WireFormats
 /// ListObjects (v1: marker/NextMarker) and ListObjectsV2 (continuation-token, start-after, fetch-owner).
 extension S3Service {
     func listObjects(_ bucket: String, s3: S3Request, v2: Bool) async throws -> Response {
-        let prefix = s3.query["prefix"] ?? ""
-        let delimiter = s3.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let listing = try ListingQuery(s3)
+        let (prefix, delimiter) = (listing.prefix, listing.delimiter)
         let maxKeys = try queryInt(s3, "max-keys", default: 1000, range: 0...1000)
-        let urlEncode = try encodingType(s3)
         var start: String?
         var token: String?
         if v2 {
@@ -29,8 +28,7 @@ extension S3Service {
             start = m
         }
         let page = try await storage.listObjects(bucket: bucket, prefix: prefix, delimiter: delimiter, start: start, maxKeys: maxKeys)
-        // encoding-type=url: all but unreserved characters and "/" percent-encoded, as S3 does and the SDKs decode.
-        let enc: (String) -> String = { urlEncode ? PercentEncoding.encode($0, keepingSlash: true) : $0 }
+        let enc = listing.encode
         let fetchOwner = !v2 || s3.query["fetch-owner"] == "true"
 
         var w = XMLWriter(root: "ListBucketResult")
@@ -48,7 +46,7 @@ extension S3Service {
         }
         w.element("MaxKeys", maxKeys)
         if let delimiter { w.element("Delimiter", enc(delimiter)) }
-        if urlEncode { w.element("EncodingType", "url") }
+        if listing.urlEncode { w.element("EncodingType", "url") }
         w.element("IsTruncated", page.isTruncated)
         for o in page.entries {
             w.group("Contents") { c in
@@ -66,11 +64,6 @@ extension S3Service {
         return xml(w.finish())
     }
 
-    func encodingType(_ s3: S3Request) throws -> Bool {
-        guard let e = s3.query["encoding-type"] else { return false }
-        guard e.lowercased() == "url" else { throw CoreError.invalidArgument("Invalid Encoding Method specified in Request", name: "encoding-type", value: e) }
-        return true
-    }
 }
 
 /// V2 continuation tokens: the last returned key or prefix, base64url so they are opaque and URL-safe.

@@ -8,13 +8,12 @@ import WireFormats
 /// Markers are positions in (key, upload ID) order; they need not name an existing upload.
 extension S3Service {
     func listMultipartUploads(_ bucket: String, s3: S3Request) async throws -> Response {
-        let prefix = s3.query["prefix"] ?? ""
-        let delimiter = s3.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let listing = try ListingQuery(s3)
+        let (prefix, delimiter) = (listing.prefix, listing.delimiter)
         let keyMarker = s3.query["key-marker"] ?? ""
         let uploadIDMarker = keyMarker.isEmpty ? "" : (s3.query["upload-id-marker"] ?? "")
         let maxUploads = try queryInt(s3, "max-uploads", default: 1000, range: 0...1000)
-        let urlEncode = try encodingType(s3)
-        let enc: (String) -> String = { urlEncode ? PercentEncoding.encode($0, keepingSlash: true) : $0 }
+        let enc = listing.encode
         let page = try await storage.listMultipartUploads(bucket: bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
                                                           uploadIDMarker: uploadIDMarker, maxUploads: maxUploads)
         var w = XMLWriter(root: "ListMultipartUploadsResult")
@@ -29,7 +28,7 @@ extension S3Service {
         if let delimiter { w.element("Delimiter", enc(delimiter)) }
         w.element("Prefix", enc(prefix))
         w.element("MaxUploads", maxUploads)
-        if urlEncode { w.element("EncodingType", "url") }
+        if listing.urlEncode { w.element("EncodingType", "url") }
         w.element("IsTruncated", page.isTruncated)
         for u in page.entries {
             w.group("Upload") { e in
