@@ -5,7 +5,7 @@ BIN := $(CURDIR)/.build/release/tessera
 PORT ?= 9000
 DATA ?= ./data
 
-.PHONY: run build release test unit integration crashtest crashtest-short loadtest bench clean packages-build packages-test
+.PHONY: run build release test unit integration crashtest crashtest-short loadtest bench clean packages-build packages-test install manual
 
 ## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
 run: release
@@ -62,6 +62,27 @@ bench: release
 
 clean:
 	rm -rf .build
+
+## The man page (swift-argument-parser's generate-manual plugin, from the release build) into .build/manual/.
+manual: release
+	$(SWIFT) package plugin generate-manual
+	rm -rf .build/manual && cp -R .build/plugins/GenerateManual/outputs/tessera .build/manual
+
+## Binary, systemd unit, sample config, man page and shell completions under $(DESTDIR)$(PREFIX)
+## (e.g. `make install DESTDIR=/tmp/stage`; `PREFIX=/usr` for a package). Completions come from the binary itself.
+PREFIX ?= /usr/local
+install: release manual
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/doc/tessera $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tessera
+	sed 's|/usr/local/bin/tessera|$(PREFIX)/bin/tessera|' dist/tessera.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tessera.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tessera.service
+	install -m 0644 dist/tessera.json $(DESTDIR)$(PREFIX)/share/doc/tessera/tessera.json
+	install -m 0644 .build/manual/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tessera
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tessera
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tessera.fish
 
 ## libFuzzer targets (Fuzz/; see docs/reliability.md): every target, one after another, for 10 M executions
 ## (each capped at FUZZ_MAX_TIME seconds; built without ASan and against the release build's swift-crypto

@@ -111,6 +111,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "tessera", dependencies: [
@@ -121,7 +123,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], plugins: ["BuildInfo"]),
         // The bench's reference for the framework's own cost: Hummingbird answering 4 KiB, nothing else.
         .executableTarget(name: "tessera-framework-floor", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -145,5 +147,7 @@ let package = Package(
             "StorageCore", "SQLiteMetadata", "PostgresMetadata", "FileBlobs", "WireFormats",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        // The commit `tessera --version` names, from git at build time (scripts/build-info.sh).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
     ]
 )

@@ -94,16 +94,37 @@ public enum Daemon {
         // One view of the keys file for every front end; its checks run on the pool.
         let scopes = KeyScopes(mainAccessKey: config.accessKey, mainSecretKey: config.secretKey,
                                file: AccessKeyFile(dataDir: config.dataDir, logger: logger, pool: pool))
-        let app = try makeApplication(config, storage: storage, scopes: scopes, logger: logger, onReady: onReady)
-        var services: [any Service] = [app]
+        // Ready (systemd's READY=1) once every listener accepts connections, not when the first does.
+        let notifier = SystemdNotifier()
+        let listeners = 1 + (config.admin == nil ? 0 : 1) + (config.worker == nil ? 0 : 1) + (config.tasks == nil ? 0 : 1)
+        let gate = ReadinessGate(listeners: listeners) {
+            do { try notifier.notify("READY=1") } catch { logger.warning("systemd notification failed", metadata: ["error": "\(error)"]) }
+        }
+        let tls = try config.tlsCertificatePath.flatMap { cert in
+            try config.tlsKeyPath.map { try TLSCertificateReloader(certificatePath: cert, keyPath: $0) }
+        }
+        let app = try makeApplication(config, storage: storage, scopes: scopes, reloadableTLS: tls, logger: logger) { port in
+            onReady(port)
+            gate.listenerRunning()
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app),
+                                                                         .init(service: HangupReload(tls: tls, logger: logger))]
         if let admin = config.admin {
-            services.append(AdminService.makeApplication(admin, storage: storage, registry: config.metricsRegistry, logger: logger))
+            services.append(.init(service: AdminService.makeApplication(admin, storage: storage, registry: config.metricsRegistry,
+                                                                        logger: logger, onRunning: gate.listenerRunning)))
         }
         if let worker = config.worker {
-            services.append(try await makeWorkerApplication(worker, storage: storage, scopes: scopes, logger: logger))
+            services.append(.init(service: try await makeWorkerApplication(worker, storage: storage, scopes: scopes, logger: logger,
+                                                                           onRunning: gate.listenerRunning)))
         }
         if let tasks = config.tasks {
-            services += try await makeTasksApplication(tasks, storage: storage, scopes: scopes, sweepInterval: config.sweepInterval, logger: logger)
+            services += try await makeTasksApplication(tasks, storage: storage, scopes: scopes, sweepInterval: config.sweepInterval,
+                                                       logger: logger, onRunning: gate.listenerRunning).map { .init(service: $0) }
+        }
+        // Last, so that a graceful shutdown reaches it first: STOPPING=1 goes out as draining begins. It ends early
+        // by design, which must not end the others.
+        if notifier.isActive {
+            services.append(.init(service: SystemdLifecycle(notifier: notifier, logger: logger), successTerminationBehavior: .ignore))
         }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, but never wait forever.
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -111,15 +132,13 @@ public enum Daemon {
         try await ServiceGroup(configuration: group).run()
     }
 
-    static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes, logger: Logger,
-                                onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
+    static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes,
+                                reloadableTLS: TLSCertificateReloader?, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
         let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger)
         // HTTP/1.1 with 100-continue and an idle timeout; wrapped in TLS when a certificate and key are configured.
-        let tls = try config.tlsCertificatePath.flatMap { cert in
-            try config.tlsKeyPath.map { try loadTLSConfiguration(certificatePath: cert, keyPath: $0) }
-        }
+        let tls = reloadableTLS?.serverConfiguration
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HTTP10Persistence.Installer(), ConnectionLimiter(counter: connections), ContinueHandler(),
@@ -136,21 +155,25 @@ public enum Daemon {
     }
 
     /// The Worker JSON API listener; its bucket is created if missing.
-    static func makeWorkerApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, logger: Logger) async throws -> some Service {
+    static func makeWorkerApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, logger: Logger,
+                                      onRunning: @escaping @Sendable () -> Void) async throws -> some Service {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
         let service = WorkerService(storage: storage, access: fe.access(scopes), logger: logger)
         return Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
-            onServerRunning: { channel in logger.info("worker JSON API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
+            onServerRunning: { channel in
+                logger.info("worker JSON API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"])
+                onRunning()
+            },
             logger: logger
         )
     }
 
     /// The task API listener and its expiry sweeper; its bucket is created if missing.
     static func makeTasksApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, sweepInterval: TimeInterval,
-                                     logger: Logger) async throws -> [any Service] {
+                                     logger: Logger, onRunning: @escaping @Sendable () -> Void) async throws -> [any Service] {
         guard let taskStore = storage.metadata as? any TaskStore else {
             throw ConfigError("the task API (tasks-listen) needs a metadata store that keeps tasks")
         }
@@ -160,14 +183,23 @@ public enum Daemon {
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
-            onServerRunning: { channel in logger.info("task upload API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"]) },
+            onServerRunning: { channel in
+                logger.info("task upload API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"])
+                onRunning()
+            },
             logger: logger
         )
         return [app, FileExpirySweeper(storage: storage, tasks: taskStore, interval: sweepInterval, logger: logger)]
     }
 
-    /// Reads a PEM certificate chain (leaf first) and its PEM private key, with errors that name the file.
+    /// Reads a PEM certificate chain (leaf first) and its PEM private key, with errors that name the file, and checks
+    /// that they make a usable server configuration.
     public static func loadTLSConfiguration(certificatePath: String, keyPath: String) throws -> TLSConfiguration {
+        let pair = try loadTLSPair(certificatePath: certificatePath, keyPath: keyPath)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: pair.chain.map { .certificate($0) }, privateKey: .privateKey(pair.key))
+    }
+
+    static func loadTLSPair(certificatePath: String, keyPath: String) throws -> TLSCertificateReloader.Pair {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
@@ -187,7 +219,7 @@ public enum Daemon {
         } catch {
             throw TLSSetupError("cannot use \(certificatePath) with \(keyPath) (is the key the certificate's?): \(error)")
         }
-        return tls
+        return .init(chain: chain, key: key)
     }
 }
 

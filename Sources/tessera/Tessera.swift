@@ -15,6 +15,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "An S3-compatible gateway: S3 REST/XML over a local storage core (SQLite metadata, file blobs).",
+        version: TesseraVersion.line,
         subcommands: [Serve.self, Keys.self, Buckets.self, Uploads.self, Fsck.self, Migrate.self],
         defaultSubcommand: Serve.self
     )

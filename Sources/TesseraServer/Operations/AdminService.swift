@@ -16,7 +16,8 @@ import StorageCore
 ///   (with PostgreSQL, within `--metadata-timeout`: the store bounds its ping like every call).
 enum AdminService {
     static func makeApplication(_ admin: ServerConfiguration.AdminListener, storage: Storage,
-                                registry: PrometheusCollectorRegistry?, logger: Logger) -> some Service {
+                                registry: PrometheusCollectorRegistry?, logger: Logger,
+                                onRunning: @escaping @Sendable () -> Void = {}) -> some Service {
         _ = ServerMetrics.inFlight  // listed from the first scrape on, at 0
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
@@ -40,6 +41,7 @@ enum AdminService {
             configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: nil),
             onServerRunning: { channel in
                 logger.info("admin listening", metadata: ["address": "\(admin.host):\(channel.localAddress?.port ?? admin.port)"])
+                onRunning()
             },
             logger: logger
         )
