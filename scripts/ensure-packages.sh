@@ -14,7 +14,8 @@ BUILD_APT=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config)
 # balancer example; curl, openssl: presigned URLs and test certificates.
 TEST_APT=(rclone=1.60.1+dfsg-2+b5 s3cmd=2.3.0-1 postgresql-15 rsync sqlite3 nginx curl openssl)
 # awscrt: botocore computes CRC32C and CRC64NVME checksums only with the AWS CRT bindings.
-TEST_PIP=(boto3==1.43.11 awscli==1.45.11 awscrt==0.32.2 pytest)
+# moto[server]: a foreign S3 endpoint for `tessera cp` (Tests/integration/test_cp.py).
+TEST_PIP=(boto3==1.43.11 awscli==1.45.11 awscrt==0.32.2 pytest "moto[server]==5.2.1")
 
 case "${1:-}" in
 build) apt_wanted=("${BUILD_APT[@]}"); pip_wanted=() ;;
@@ -35,6 +36,7 @@ done
 pip_missing=()
 for spec in ${pip_wanted[@]+"${pip_wanted[@]}"}; do
     name=${spec%%==*}
+    name=${name%%\[*}
     have=$(python3 -c "import importlib.metadata as m; print(m.version('$name'))" 2>/dev/null || true)
     case "$spec" in
     *==*) [ "$have" = "${spec#*==}" ] || pip_missing+=("$spec") ;;
