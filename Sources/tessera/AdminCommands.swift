@@ -4,20 +4,41 @@ import StorageCore
 import TesseraServer
 import WireFormats
 
-/// Admin commands over an instance's data directory, safe on a stopped or a running instance.
+/// Where an admin command finds the instance: the same settings `serve` reads, with the same precedence
+/// (flags > TESSERA_* environment > the --config file > defaults), so `--config /etc/tessera/tessera.json`
+/// names the same data directory and metadata database as the daemon's unit. Safe on a stopped or a running instance.
 struct DataDirOption: ParsableArguments {
-    @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else ./data).")
+    @Option(help: ArgumentHelp("The daemon's JSON config file (else $TESSERA_CONFIG): its data-dir and metadata-url are used.", valueName: "file"))
+    var config: String?
+
+    @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else the config file's, else ./data).")
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("The instance's PostgreSQL metadata database, when it keeps metadata there (else $TESSERA_METADATA_URL); --data-dir is then its shared blob directory.", valueName: "url"))
+    @Option(help: ArgumentHelp("The instance's PostgreSQL metadata database, when it keeps metadata there (else $TESSERA_METADATA_URL, else the config file's); --data-dir is then its shared blob directory.", valueName: "url"))
     var metadataUrl: String?
+
+    /// The data directory and metadata URL as `serve` would resolve them from the same flags, environment and file.
+    func resolved() throws -> (dataDir: String, metadataURL: String?) {
+        try Self.resolve(config: config, dataDir: dataDir, metadataUrl: metadataUrl)
+    }
+
+    static func resolve(config: String?, dataDir: String?, metadataUrl: String?,
+                        environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> (dataDir: String, metadataURL: String?) {
+        var flags = ServeOptions()
+        flags.dataDir = dataDir
+        flags.metadataUrl = metadataUrl
+        var layers: [(options: ServeOptions, source: ServeOptions.Source)] = [(flags, .flag), (try ServeOptions.fromEnvironment(env), .environment)]
+        if let path = config ?? env["TESSERA_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            layers.append((try ServeOptions.load(configFile: path), .file(path)))
+        }
+        let options = ServeOptions.merge(layers).options
+        return (options.dataDir ?? ServeOptions.defaultDataDir, options.metadataUrl)
+    }
 
     /// Opens the instance's stores, runs `body` with them, and closes them (their blocking pool) again.
     func withStore<T>(_ body: (AdminStore.Opened) async throws -> T) async throws -> T {
-        let environment = ProcessInfo.processInfo.environment
-        func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let opened = try await AdminStore.open(dataDir: dataDir ?? env("TESSERA_DATA_DIR") ?? ServeOptions.defaultDataDir,
-                                               metadataURL: metadataUrl ?? env("TESSERA_METADATA_URL"))
+        let location = try resolved()
+        let opened = try await AdminStore.open(dataDir: location.dataDir, metadataURL: location.metadataURL)
         do {
             let result = try await body(opened)
             await opened.close()

@@ -13,12 +13,15 @@ struct Keys: ParsableCommand {
     )
 
     struct Options: ParsableArguments {
-        @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else ./data).")
+        @Option(help: ArgumentHelp("The daemon's JSON config file (else $TESSERA_CONFIG): its data-dir is used.", valueName: "file"))
+        var config: String?
+
+        @Option(help: "The instance's data directory (else $TESSERA_DATA_DIR, else the config file's, else ./data).")
         var dataDir: String?
 
+        /// The keys file of the data directory `serve` would use with the same flags, environment and config file.
         func file() throws -> AccessKeyFile {
-            let env = ProcessInfo.processInfo.environment["TESSERA_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            let dataDir = self.dataDir ?? env ?? "./data"
+            let dataDir = try DataDirOption.resolve(config: config, dataDir: self.dataDir, metadataUrl: nil).dataDir
             guard FileManager.default.fileExists(atPath: dataDir) else { throw ValidationError("no data directory at \(dataDir)") }
             return AccessKeyFile(dataDir: dataDir)
         }
