@@ -43,25 +43,16 @@ public struct DirectoryUpload: Sendable {
         let base = URL(fileURLWithPath: directory).standardizedFileURL.path
         let large = all.filter { !PartPlan(fileSize: $0.size, requestedPartSize: requestedPartSize).isSinglePut }
         let small = all.filter { PartPlan(fileSize: $0.size, requestedPartSize: requestedPartSize).isSinglePut }
-        func upload(_ relative: String) -> FileUpload {
+        @Sendable func upload(_ relative: String) -> FileUpload {
             var u = FileUpload(client: client, source: base + "/" + relative, bucket: bucket, key: prefix + relative)
             u.requestedPartSize = requestedPartSize
             u.jobs = jobs
             return u
         }
-        try await withThrowingTaskGroup(of: (String, FileUpload.Outcome).self) { group in
-            var next = small.makeIterator()
-            func startNext() -> Bool {
-                guard let file = next.next() else { return false }
-                let u = upload(file.path)
-                group.addTask { (file.path, try await u.run(progress: progress)) }
-                return true
-            }
-            for _ in 0..<max(1, jobs) where startNext() {}
-            while let (path, outcome) = try await group.next() {
-                report(path, outcome)
-                _ = startNext()
-            }
+        try await forEach(small.map(\.path), atMost: jobs) { path in
+            (path, try await upload(path).run(progress: progress))
+        } collect: { path, outcome in
+            report(path, outcome)
         }
         for file in large {
             report(file.path, try await upload(file.path).run(progress: progress))

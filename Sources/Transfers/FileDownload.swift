@@ -56,7 +56,7 @@ public struct FileDownload: Sendable {
         guard ftruncate(fd, off_t(head.size)) == 0 else { throw TransferError("cannot size \(partial): errno \(errno)") }
 
         let chunks = head.size == 0 ? 0 : Int((head.size + chunkSize - 1) / chunkSize)
-        func range(_ i: Int) -> ClosedRange<Int64> { Int64(i) * chunkSize...min(head.size, Int64(i + 1) * chunkSize) - 1 }
+        @Sendable func range(_ i: Int) -> ClosedRange<Int64> { Int64(i) * chunkSize...min(head.size, Int64(i + 1) * chunkSize) - 1 }
         progress.add(total: head.size)
         progress.working(on: (destination as NSString).lastPathComponent)
         var resumed: Int64 = 0
@@ -64,32 +64,22 @@ public struct FileDownload: Sendable {
         progress.skipped(resumed)
         let missing = (0..<chunks).filter { !done.contains($0) }
         var fetched: Int64 = 0
-        try await withThrowingTaskGroup(of: Int.self) { group in
-            var next = missing.makeIterator()
-            func startNext() -> Bool {
-                guard let i = next.next() else { return false }
-                let r = range(i)
-                group.addTask { [client, bucket, key] in
-                    try await retrying {
-                        try await client.getObjectRange(bucket: bucket, key: key, range: r, etag: head.etag) { offset, piece in
-                            let n = piece.withUnsafeReadableBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-                            guard n == piece.readableBytes else { throw TransferError("cannot write \(partial): errno \(errno)") }
-                        }
-                    }
-                    progress.sent(Int64(r.count))
-                    return i
+        try await forEach(missing, atMost: jobs) { [client, bucket, key] i in
+            let r = range(i)
+            try await retrying {
+                try await client.getObjectRange(bucket: bucket, key: key, range: r, etag: head.etag) { offset, piece in
+                    let n = piece.withUnsafeReadableBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+                    guard n == piece.readableBytes else { throw TransferError("cannot write \(partial): errno \(errno)") }
                 }
-                return true
             }
-            for _ in 0..<max(1, jobs) where startNext() {}
-            while let i = try await group.next() {
-                // A chunk is listed only once its bytes are on disk.
-                guard fsync(fd) == 0 else { throw TransferError("cannot fsync \(partial): errno \(errno)") }
-                done.insert(i)
-                fetched += Int64(range(i).count)
-                try record.save(Record(etag: head.etag, size: head.size, chunkSize: chunkSize, done: done.sorted()))
-                _ = startNext()
-            }
+            progress.sent(Int64(r.count))
+            return i
+        } collect: { i in
+            // A chunk is listed only once its bytes are on disk.
+            guard fsync(fd) == 0 else { throw TransferError("cannot fsync \(partial): errno \(errno)") }
+            done.insert(i)
+            fetched += Int64(range(i).count)
+            try record.save(Record(etag: head.etag, size: head.size, chunkSize: chunkSize, done: done.sorted()))
         }
         let verified = try await verify(fd: fd, head: head)
         guard fsync(fd) == 0, rename(partial, destination) == 0 else { throw TransferError("cannot move \(partial) to \(destination): errno \(errno)") }

@@ -45,17 +45,12 @@ public struct FileUpload: Sendable {
     }
 
     public func run(progress: TransferProgress, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Outcome {
-        let path = URL(fileURLWithPath: source).standardizedFileURL.path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw TransferError("cannot open \(source): errno \(errno)") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw TransferError("\(source) is not a regular file") }
-        let size = Int64(st.st_size)
-        let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        let file = try LocalFile(source)
+        let fd = file.descriptor
+        let size = file.size
         let plan = PartPlan(fileSize: size, requestedPartSize: requestedPartSize)
         progress.add(total: size)
-        progress.working(on: (source as NSString).lastPathComponent)
+        progress.working(on: file.name)
 
         if plan.isSinglePut {
             let md5 = try LocalDigests.md5(descriptor: fd, offset: 0, length: size)
@@ -70,15 +65,10 @@ public struct FileUpload: Sendable {
             return Outcome(etag: etag, bytesSent: size, bytesResumed: 0, resumedUploadId: nil)
         }
 
-        let record = ResumeRecord<Record>.upload(source: path, destination: "\(client.endpoint.absoluteString) \(bucket)/\(key)",
+        let record = ResumeRecord<Record>.upload(source: file.path, destination: "\(client.endpoint.absoluteString) \(bucket)/\(key)",
                                                   environment: environment)
-        // The local MD5 of every part, computed once: what Content-MD5 carries and what kept parts are checked against.
-        var md5s: [[UInt8]] = []
-        for n in 1...plan.partCount {
-            let r = plan.range(of: n)
-            md5s.append(try LocalDigests.md5(descriptor: fd, offset: r.offset, length: r.length))
-        }
-        let (uploadId, kept) = try await findOrCreate(record: record, plan: plan, size: size, modified: modified, path: path, md5s: md5s)
+        let md5s = try file.partMD5s(plan)
+        let (uploadId, kept) = try await findOrCreate(record: record, plan: plan, file: file, md5s: md5s)
         var resumed: Int64 = 0
         for n in kept.sorted() { resumed += plan.range(of: n).length }
         progress.skipped(resumed)
@@ -86,34 +76,23 @@ public struct FileUpload: Sendable {
         // The missing parts, `jobs` at a time.
         var etags: [Int: String] = [:]
         for n in kept { etags[n] = LocalDigests.singleETag(md5s[n - 1]) }
-        let missing = (1...plan.partCount).filter { !kept.contains($0) }
         var sent: Int64 = 0
-        try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            var next = missing.makeIterator()
-            func startNext() -> Bool {
-                guard let n = next.next() else { return false }
-                let r = plan.range(of: n)
-                let md5 = md5s[n - 1]
-                group.addTask { [client, bucket, key] in
-                    let etag = try await retrying {
-                        try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: n,
-                                                    body: FileRangeBody(descriptor: fd, offset: r.offset, length: r.length),
-                                                    md5Base64: Data(md5).base64EncodedString())
-                    }
-                    guard LocalDigests.bare(etag) == Hex.encode(md5) else {
-                        throw TransferError("part \(n): the server's ETag \(etag) is not the part's MD5 \(Hex.encode(md5))")
-                    }
-                    progress.sent(r.length)
-                    return (n, etag)
-                }
-                return true
+        try await forEach((1...plan.partCount).filter { !kept.contains($0) }, atMost: jobs) { [client, bucket, key] n in
+            let r = plan.range(of: n)
+            let md5 = md5s[n - 1]
+            let etag = try await retrying {
+                try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: n,
+                                            body: FileRangeBody(descriptor: file.descriptor, offset: r.offset, length: r.length),
+                                            md5Base64: Data(md5).base64EncodedString())
             }
-            for _ in 0..<max(1, jobs) where startNext() {}
-            while let (n, etag) = try await group.next() {
-                etags[n] = etag
-                sent += plan.range(of: n).length
-                _ = startNext()
+            guard LocalDigests.bare(etag) == Hex.encode(md5) else {
+                throw TransferError("part \(n): the server's ETag \(etag) is not the part's MD5 \(Hex.encode(md5))")
             }
+            progress.sent(r.length)
+            return (n, etag)
+        } collect: { n, etag in
+            etags[n] = etag
+            sent += plan.range(of: n).length
         }
         let parts = (1...plan.partCount).map { (number: $0, etag: etags[$0]!) }
         let etag = try await retrying {
@@ -128,8 +107,8 @@ public struct FileUpload: Sendable {
     }
 
     /// The upload to continue and the parts it already holds that match the file, or a new upload.
-    private func findOrCreate(record: ResumeRecord<Record>, plan: PartPlan, size: Int64, modified: Double, path: String,
-                              md5s: [[UInt8]]) async throws -> (String, Set<Int>) {
+    private func findOrCreate(record: ResumeRecord<Record>, plan: PartPlan, file: LocalFile, md5s: [[UInt8]]) async throws -> (String, Set<Int>) {
+        let (size, modified, path) = (file.size, file.modified, file.path)
         let open = try await client.listMultipartUploads(bucket: bucket, key: key)
         var candidates: [String] = []
         if let saved = try record.load(), saved.size == size, saved.modified == modified, saved.partSize == plan.partSize,

@@ -3,9 +3,6 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-#if canImport(Glibc)
-import Glibc
-#endif
 import S3Client
 import WireFormats
 
@@ -39,17 +36,10 @@ public struct WorkerUpload: Sendable {
     }
 
     public func run(progress: TransferProgress, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> FileUpload.Outcome {
-        let path = URL(fileURLWithPath: source).standardizedFileURL.path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw TransferError("cannot open \(source): errno \(errno)") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw TransferError("\(source) is not a regular file") }
-        let size = Int64(st.st_size)
-        let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        let file = try LocalFile(source)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let outcome = try await upload(http, fd: fd, path: path, size: size, modified: modified, progress: progress, environment: environment)
+            let outcome = try await upload(http, file: file, progress: progress, environment: environment)
             try await http.shutdown()
             return outcome
         } catch {
@@ -58,65 +48,48 @@ public struct WorkerUpload: Sendable {
         }
     }
 
-    private func upload(_ http: HTTPClient, fd: Int32, path: String, size: Int64, modified: Double, progress: TransferProgress,
-                        environment: [String: String]) async throws -> FileUpload.Outcome {
-        let plan = PartPlan(fileSize: size, requestedPartSize: requestedPartSize)
+    private func upload(_ http: HTTPClient, file: LocalFile, progress: TransferProgress, environment: [String: String]) async throws -> FileUpload.Outcome {
+        let plan = PartPlan(fileSize: file.size, requestedPartSize: requestedPartSize)
         let objectURL = endpoint + "/" + PercentEncoding.encode(key, keepingSlash: true)
-        let record = ResumeRecord<Record>.upload(source: path, destination: objectURL, kind: "worker-uploads", environment: environment)
-        progress.add(total: size)
-        progress.working(on: (source as NSString).lastPathComponent)
-
-        var md5s: [[UInt8]] = []
-        for n in 1...plan.partCount {
-            let r = plan.range(of: n)
-            md5s.append(try LocalDigests.md5(descriptor: fd, offset: r.offset, length: r.length))
-        }
+        let record = ResumeRecord<Record>.upload(source: file.path, destination: objectURL, kind: "worker-uploads", environment: environment)
+        progress.add(total: file.size)
+        progress.working(on: file.name)
+        let md5s = try file.partMD5s(plan)
         var state: Record
-        if let saved = try record.load(), saved.size == size, saved.modified == modified, saved.partSize == plan.partSize {
+        if let saved = try record.load(), saved.size == file.size, saved.modified == file.modified, saved.partSize == plan.partSize {
             state = saved
         } else {
-            state = Record(url: objectURL, source: path, size: size, modified: modified, partSize: plan.partSize,
+            state = Record(url: objectURL, source: file.path, size: file.size, modified: file.modified, partSize: plan.partSize,
                            uploadId: try await create(http, objectURL), parts: [:])
             try record.save(state)
         }
         var resumed: Int64 = 0
         for (n, _) in state.parts { if let i = Int(n) { resumed += plan.range(of: i).length } }
         progress.skipped(resumed)
-        let missing = (1...plan.partCount).filter { state.parts[String($0)] == nil }
         var sent: Int64 = 0
         let uploadId = state.uploadId
         do {
-            try await withThrowingTaskGroup(of: (Int, String).self) { group in
-                var next = missing.makeIterator()
-                func startNext() -> Bool {
-                    guard let n = next.next() else { return false }
-                    let r = plan.range(of: n)
-                    let md5 = md5s[n - 1]
-                    group.addTask {
-                        var request = HTTPClientRequest(url: objectURL + "?action=mpu-uploadpart&uploadId=\(PercentEncoding.encode(uploadId))&partNumber=\(n)")
-                        request.method = .PUT
-                        authorize(&request)
-                        let body = FileRangeBody(descriptor: fd, offset: r.offset, length: r.length)
-                        request.body = .stream(body, length: .known(r.length))
-                        let json = try await call(http, request, "mpu-uploadpart")
-                        guard let etag = json["etag"] as? String, LocalDigests.bare(etag) == Hex.encode(md5) else {
-                            throw TransferError("part \(n): the Worker's ETag is not the part's MD5 \(Hex.encode(md5))")
-                        }
-                        progress.sent(r.length)
-                        return (n, etag)
-                    }
-                    return true
+            try await forEach((1...plan.partCount).filter { state.parts[String($0)] == nil }, atMost: jobs) { n in
+                let r = plan.range(of: n)
+                let md5 = md5s[n - 1]
+                var request = HTTPClientRequest(url: objectURL + "?action=mpu-uploadpart&uploadId=\(PercentEncoding.encode(uploadId))&partNumber=\(n)")
+                request.method = .PUT
+                authorize(&request)
+                request.body = .stream(FileRangeBody(descriptor: file.descriptor, offset: r.offset, length: r.length), length: .known(r.length))
+                let json = try await call(http, request, "mpu-uploadpart")
+                guard let etag = json["etag"] as? String, LocalDigests.bare(etag) == Hex.encode(md5) else {
+                    throw TransferError("part \(n): the Worker's ETag is not the part's MD5 \(Hex.encode(md5))")
                 }
-                for _ in 0..<max(1, jobs) where startNext() {}
-                while let (n, etag) = try await group.next() {
-                    state.parts[String(n)] = etag
-                    sent += plan.range(of: n).length
-                    try record.save(state)
-                    _ = startNext()
-                }
+                progress.sent(r.length)
+                return (n, etag)
+            } collect: { n, etag in
+                // Each part the Worker acknowledged is recorded at once: a kill loses at most the parts in flight.
+                state.parts[String(n)] = etag
+                sent += plan.range(of: n).length
+                try record.save(state)
             }
         } catch let error as WorkerError where error.status == 404 || error.message.contains("upload") {
-            // The Worker lost the upload: forget it and start over.
+            // The Worker lost the upload: forget it, so that the next run starts over.
             try record.remove()
             throw TransferError("the Worker no longer knows upload \(uploadId) (\(error)); run again to start over")
         }
