@@ -92,6 +92,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=600)
     ap.add_argument("--bin", default=os.environ.get("TESSERA_BIN", str(REPO / ".build/release/tessera")))
     ap.add_argument("--max-rss-growth-mib", type=float, default=64)
+    ap.add_argument("--mix", default="put=5,get=3,presigned-v4=1,presigned-v2=1,mpu=1",
+                    help="operation weights, e.g. put=1,get=1 (kinds: put get presigned-v4 presigned-v2 mpu)")
     args = ap.parse_args()
 
     import boto3
@@ -144,6 +146,9 @@ def main():
                 if len(mismatch_examples) < 10:
                     mismatch_examples.append(f"{kind} {key}: {problem}")
 
+    mix = {k: float(v) for k, v in (pair.split("=") for pair in args.mix.split(","))}
+    assert set(mix) <= {"put", "get", "presigned-v4", "presigned-v2", "mpu"}, mix
+
     def client_loop(n):
         rnd = random.Random(n)
         own = {}  # this client's keys -> token of its last acknowledged write
@@ -151,7 +156,7 @@ def main():
         while time.time() < deadline:
             shared = rnd.random() < 0.4
             key = rnd.choice(shared_keys) if shared else f"c{n}/k{rnd.randint(0, 9)}"
-            kind = rnd.choices(["put", "get", "presigned-v4", "presigned-v2", "mpu"], weights=[5, 3, 1, 1, 1])[0]
+            kind = rnd.choices(list(mix), weights=list(mix.values()))[0]
             sequence += 1
             token = f"{n}.{sequence}"
             try:
