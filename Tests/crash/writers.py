@@ -28,7 +28,6 @@ comes from the writers' journals, verified and lost from the checks (verified + 
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import signal
 import socket
@@ -342,7 +341,6 @@ def writer_main(index: int, gateways: Gateways, stop, results):
         j.record("task:" + fid, "task-delete", ok, None)
 
     def bucket_op():
-        nonlocal buckets
         live = [b for b in buckets if j.known("bucket:" + b) == "exists"]
         if live and rnd.random() < 0.5:
             b = rnd.choice(live)
@@ -378,7 +376,7 @@ def writer_main(index: int, gateways: Gateways, stop, results):
             src = known_source()
             if src is None or src == key:
                 continue
-            data, (_, _, src_etag, src_ctype, src_meta) = bodies[src], j.known("obj:" + src)
+            data, (_, _, _, src_ctype, src_meta) = bodies[src], j.known("obj:" + src)
             replace = rnd.random() < 0.5
             ctype, meta = (f"text/x-copy-{index}-{gen}", {"gen": str(gen)}) if replace else (src_ctype, dict(src_meta))
             extra = {"MetadataDirective": "REPLACE", "ContentType": ctype, "Metadata": meta} if replace else {}
