@@ -11,8 +11,9 @@ set -euo pipefail
 BUILD_APT=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config)
 # postgresql-15: the server the PostgreSQL tests start (Tests/postgres/throwaway-postgres.sh);
 # rsync, sqlite3: the backup scripts of docs/operator-guide.md, which the tests run; nginx: the load
-# balancer example; curl, openssl: presigned URLs and test certificates.
-TEST_APT=(rclone=1.60.1+dfsg-2+b5 s3cmd=2.3.0-1 postgresql-15 rsync sqlite3 nginx curl openssl)
+# balancer example; curl, openssl: presigned URLs and test certificates; python3-pyfuse3, fuse3: the
+# power-cut harness's file system (Tests/crash/lossyfs.py, run with the system python3).
+TEST_APT=(rclone=1.60.1+dfsg-2+b5 s3cmd=2.3.0-1 postgresql-15 rsync sqlite3 nginx curl openssl python3-pyfuse3 fuse3)
 # awscrt: botocore computes CRC32C and CRC64NVME checksums only with the AWS CRT bindings.
 # moto[server]: a foreign S3 endpoint for `tessera cp` (Tests/integration/test_cp.py).
 TEST_PIP=(boto3==1.43.11 awscli==1.45.11 awscrt==0.32.2 pytest "moto[server]==5.2.1")

@@ -29,7 +29,7 @@ public struct AccessKeyRecord: Codable, Sendable, Equatable {
 }
 
 /// The keys file, `<data-dir>/keys.json` (mode 0600): written by `tessera keys` with an exclusive
-/// lock and an atomic rename, re-read by a running daemon when it changes.
+/// lock and an atomic, durable rename, re-read by a running daemon when it changes.
 ///
 /// A file that is not the JSON `tessera keys` writes is refused, never read as empty or replaced:
 /// `load` and `update` throw `Corrupt` (so `serve` does not start and `tessera keys` writes nothing);
@@ -149,7 +149,8 @@ public final class AccessKeyFile: @unchecked Sendable {
         }
     }
 
-    /// Applies `change` to the file's keys under an exclusive lock, replacing the file atomically.
+    /// Applies `change` to the file's keys under an exclusive lock, replacing the file atomically and
+    /// durably (`DurableFile`: temporary file, fsync, rename, fsync of the directory).
     public func update(_ change: (inout [AccessKeyRecord]) throws -> Void) throws {
         let lockFD = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw CoreError.internalError("cannot open \(path).lock") }
@@ -161,11 +162,11 @@ public final class AccessKeyFile: @unchecked Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(list)
-        let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CoreError.internalError("cannot write \(tmp)")
+        do {
+            try DurableFile.write(data, to: path, mode: 0o600)
+        } catch {
+            throw CoreError.internalError("\(error)")
         }
-        guard rename(tmp, path) == 0 else { throw CoreError.internalError("cannot replace \(path)") }
     }
 
     static let decoder: JSONDecoder = {

@@ -36,6 +36,9 @@ public final class FileBlobStore: BlobStore, @unchecked Sendable {
         for d in [root, blobsDir, tmpDir] {
             try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
+        // The entries blobs/ and tmp/ (and the data directory's own, when this made it) survive a power cut.
+        syncDirectory(root)
+        syncDirectory((root as NSString).deletingLastPathComponent)
     }
 
     static func newID() -> BlobID {
@@ -288,8 +291,11 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
         let dir = store.directory(of: id)
         var rc = rename(tmpPath, dir + "/" + id)
         if rc != 0 && errno == ENOENT {
+            // blobs/ab/cd: each new entry is durable only once its own directory is fsynced (blobs/ for
+            // ab, blobs/ab for cd); the rename below is made durable by the fsync of blobs/ab/cd.
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             store.syncDirectory(store.blobsDir)
+            store.syncDirectory((dir as NSString).deletingLastPathComponent)
             rc = rename(tmpPath, dir + "/" + id)
         }
         guard rc == 0 else {

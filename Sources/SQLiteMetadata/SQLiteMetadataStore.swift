@@ -47,7 +47,15 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         // A database a newer binary migrated is refused before anything is written to it: looked at read-only
         // first (closing a writer on a WAL database may checkpoint into it), then again by the writer.
         if FileManager.default.fileExists(atPath: path) {
-            try SQLiteSchema.check(SQLiteConnection(path: path, readOnly: true, offPoolCalls: offPoolCalls), path: path)
+            do {
+                try SQLiteSchema.check(SQLiteConnection(path: path, readOnly: true, offPoolCalls: offPoolCalls), path: path)
+            } catch let refused as SQLiteMetadataError {
+                throw refused
+            } catch where FileManager.default.fileExists(atPath: path + "-journal") {
+                // A hot rollback journal (a power cut while the database was switched to WAL mode) cannot be
+                // rolled back read-only ("attempt to write a readonly database"): the writer below rolls it
+                // back, as SQLite recovers any hot journal, and checks the version before it writes anything.
+            }
         }
         writer = try SQLiteConnection(path: path, readOnly: false, offPoolCalls: offPoolCalls)
         try SQLiteSchema.check(writer, path: path)

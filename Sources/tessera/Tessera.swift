@@ -278,8 +278,12 @@ struct Credentials: Codable {
         let pair = AccessKeyRecord.generate(buckets: nil, readOnly: false)
         let c = Credentials(accessKey: pair.accessKey, secretKey: pair.secretKey)
         let data = try JSONEncoder().encode(c)
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(path)")
+        // Durably (temporary file, fsync, rename, fsync of the directory): after a power cut the file is
+        // either absent (and a pair is generated again) or whole, never empty (which would be refused).
+        do {
+            try DurableFile.write(data, to: path, mode: 0o600)
+        } catch {
+            throw ValidationError("\(error)")
         }
         return c
     }

@@ -1,0 +1,55 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small state files (credentials.json, keys.json) replaced so that a power cut leaves either the old
+/// file or the new one, complete: the bytes go to `<path>.tmp`, which is fsynced, renamed over `path`,
+/// and then the directory is fsynced so the rename itself is on disk.
+public enum DurableFile {
+    public struct WriteFailed: Error, CustomStringConvertible {
+        public let path: String
+        public let step: String
+        public let errno: Int32
+        public var description: String { "cannot write \(path): \(step) failed (\(String(cString: strerror(errno))))" }
+    }
+
+    /// Writes `data` to `path` (mode `mode` for a new file) durably; throws `WriteFailed` naming the
+    /// step that failed, leaving `path` as it was.
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw WriteFailed(path: tmp, step: "open", errno: errno) }
+        var failure: WriteFailed?
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = WriteFailed(path: tmp, step: "write", errno: errno)
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = WriteFailed(path: tmp, step: "fsync", errno: errno) }
+        if close(fd) != 0 && failure == nil { failure = WriteFailed(path: tmp, step: "close", errno: errno) }
+        if let failure {
+            unlink(tmp)
+            throw failure
+        }
+        guard rename(tmp, path) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw WriteFailed(path: path, step: "rename", errno: e)
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let dirFD = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirFD >= 0 else { throw WriteFailed(path: dir, step: "open directory", errno: errno) }
+        defer { close(dirFD) }
+        guard fsync(dirFD) == 0 else { throw WriteFailed(path: dir, step: "fsync directory", errno: errno) }
+    }
+}
