@@ -126,7 +126,7 @@ let package = Package(
         ]),
         // `tessera cp`: resumable uploads and downloads (part plans, local MD5s, resume records, progress).
         .target(name: "Transfers", dependencies: [
-            "S3Client", "WireFormats",
+            "S3Client", "WireFormats", "StorageCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

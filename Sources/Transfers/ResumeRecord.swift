@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import StorageCore
 import WireFormats
 
 /// What `tessera cp` keeps between runs so an interrupted transfer can continue: a small JSON file written durably
@@ -38,15 +39,7 @@ public struct ResumeRecord<Content: Codable>: Sendable where Content: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(content)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TransferError("cannot write \(temporary): errno \(errno)") }
-        defer { close(fd) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count, fsync(fd) == 0 else { throw TransferError("cannot write \(temporary): errno \(errno)") }
-        guard rename(temporary, path) == 0 else { throw TransferError("cannot rename \(temporary): errno \(errno)") }
-        try Durable.syncDirectory(directory)
+        try DurableFile.write(try encoder.encode(content), to: path, mode: 0o600)
     }
 
     public func remove() throws {
