@@ -389,15 +389,25 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     /// In a transaction: makes `o` the current version of its key, as the bucket's versioning state says
     /// (see `MetadataStore.putObject`).
-    private func insertObject(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment]) async throws -> StoredObject {
+    private func insertObject(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment],
+                              condition: WriteCondition? = nil) async throws -> StoredObject {
         let versioning = try await bucketVersioning(c, bucket: o.bucket)
         var o = o
         o.versioned = versioning == .enabled
         o.isDeleteMarker = false
-        if versioning == .unversioned {
-            return StoredObject(record: o, releasedBlobs: try await replaceCurrent(c, o, segments))
+        if let condition {
+            // The current row, locked until commit (no other write can change or delete it meanwhile); when
+            // there is none, If-None-Match's insert must not meet one (`replaceCurrent`'s mustInsert).
+            if versioning != .unversioned { try await lockKey(c, bucket: o.bucket, key: o.key) }
+            let current = try await c.query("""
+                SELECT etag FROM objects WHERE bucket = \(o.bucket) AND key = \(Self.bytes(o.key)) FOR UPDATE
+                """, logger: logger).collect()
+            try condition.checkAtCommit(currentETag: try current.first?.decode(String.self))
         }
-        try await lockKey(c, bucket: o.bucket, key: o.key)
+        if versioning == .unversioned {
+            return StoredObject(record: o, releasedBlobs: try await replaceCurrent(c, o, segments, mustInsert: condition?.ifNoneMatch == true))
+        }
+        if condition == nil { try await lockKey(c, bucket: o.bucket, key: o.key) }
         let released = try await makeRoom(c, bucket: o.bucket, key: o.key, versioning: versioning)
         try await c.query("""
             INSERT INTO objects(\(unescaped: Self.objectColumns), storage_class)
@@ -410,7 +420,9 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     /// In a transaction, in an unversioned bucket: makes `o` the current version of its key. true when the
     /// replaced version's blob files became garbage.
-    private func replaceCurrent(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment]) async throws -> Bool {
+    /// `mustInsert`: the key had no current object when the condition was checked; one inserted since by
+    /// another process is a lost race (409 ConditionalRequestConflict), not a replacement.
+    private func replaceCurrent(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment], mustInsert: Bool = false) async throws -> Bool {
         let key = Self.bytes(o.key)
         let attrs = try Self.encodeAttributes(o.attributes)
         let mtime = o.lastModified.timeIntervalSince1970
@@ -423,6 +435,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                 ON CONFLICT (bucket, key) DO NOTHING RETURNING 1
                 """, logger: logger).collect()
             if !inserted.isEmpty { break }
+            if mustInsert { try WriteCondition(ifNoneMatch: true).checkAtCommit(currentETag: "") }
             // The key has a current version (perhaps just committed by another process): replace it under its row lock.
             let old = try await c.query("SELECT version FROM objects WHERE bucket = \(o.bucket) AND key = \(key) FOR UPDATE",
                                         logger: logger).collect()
@@ -481,8 +494,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> StoredObject {
-        try await transaction { [self] c in try await insertObject(c, object, segments) }
+    public func putObject(_ object: ObjectRecord, segments: [Segment], condition: WriteCondition?) async throws -> StoredObject {
+        try await transaction { [self] c in try await insertObject(c, object, segments, condition: condition) }
     }
 
     // MARK: object versions
@@ -779,7 +792,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             """).map { try partRecord($0, uploadID: uploadID) }
     }
 
-    public func completeUpload(uploadID: String,
+    public func completeUpload(uploadID: String, condition: WriteCondition?,
                                assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
         try await transaction { [self] c in
             // The upload row's lock makes concurrent completions and aborts take turns: the later ones find it gone.
@@ -792,7 +805,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             let (object, segments) = try assemble(parts)
             try await c.query("DELETE FROM parts WHERE upload_id = \(uploadID)", logger: logger)
             try await c.query("DELETE FROM uploads WHERE upload_id = \(uploadID)", logger: logger)
-            let stored = try await insertObject(c, object, segments)   // the collector runs after a completion anyway
+            let stored = try await insertObject(c, object, segments, condition: condition)   // the collector runs after a completion anyway
             // Parts the object does not use are freed; the used ones now belong to the object.
             let unused = Self.unusedBlobs(parts, segments)
             if !unused.isEmpty {

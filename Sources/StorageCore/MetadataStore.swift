@@ -79,7 +79,11 @@ public protocol MetadataStore: Sendable {
     /// with their rows); Enabled, the replaced version stays as a noncurrent one and `object` gets its own
     /// version ID; Suspended, the key's "null" version goes, if any, others stay, and `object` becomes the
     /// null version. The returned record has `versioned` set accordingly.
-    func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> StoredObject
+    ///
+    /// With a `condition`, it is checked in the same transaction against the key's current object (a
+    /// delete marker counts as none) before anything is written; when it fails there, the call throws 409
+    /// ConditionalRequestConflict (a concurrent write won) and changes nothing.
+    func putObject(_ object: ObjectRecord, segments: [Segment], condition: WriteCondition?) async throws -> StoredObject
     /// DeleteObject without a version ID. Unversioned: deletes the key's current version, if any.
     /// Enabled: the current version stays as a noncurrent one and a new delete marker (its own version ID)
     /// becomes the latest; Suspended: the null version goes and a null delete marker becomes the latest.
@@ -108,7 +112,8 @@ public protocol MetadataStore: Sendable {
     /// One transaction: loads the upload's parts, lets `assemble` validate them and build the object,
     /// stores it, frees unlisted parts and the replaced object, and removes the upload. `assemble` is
     /// synchronous and runs inside the transaction (between its queries), so it must not wait on anything.
-    func completeUpload(uploadID: String,
+    /// `condition` as for `putObject`, checked in the transaction before the upload's rows change.
+    func completeUpload(uploadID: String, condition: WriteCondition?,
                         assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord
     /// All of the upload's parts become garbage. Throws NoSuchUpload if the upload is gone.
     func abortUpload(uploadID: String) async throws
@@ -124,6 +129,17 @@ public protocol MetadataStore: Sendable {
 }
 
 extension MetadataStore {
+    /// An unconditional write.
+    public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> StoredObject {
+        try await putObject(object, segments: segments, condition: nil)
+    }
+
+    /// An unconditional completion.
+    public func completeUpload(uploadID: String,
+                               assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
+        try await completeUpload(uploadID: uploadID, condition: nil, assemble: assemble)
+    }
+
     /// Whether any object segment, part or garbage entry names this blob.
     public func references(blob: BlobID) async throws -> Bool {
         try await unreferenced([blob]).isEmpty

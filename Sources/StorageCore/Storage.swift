@@ -145,27 +145,36 @@ public final class Storage: Sendable {
 
     /// PutObject: the body becomes one blob and the object's only segment, with the body's verified
     /// MD5 as its ETag and the body's checksums beside the attributes'.
-    public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body) async throws -> ObjectRecord {
+    public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
+                                              condition: WriteCondition? = nil) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
+        try await checkAtStart(condition, bucket: bucket, key: key)
         let written = try await receive(body, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) })
         var attrs = attributes
         attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
-        return try await commit(segments: [written.stored.segment(size: written.size)]) { version in
+        return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
             ObjectRecord(bucket: bucket, key: key, version: version, size: written.size, etag: Hex.encode(written.digests.md5),
                          lastModified: Date(), attributes: attrs, partsCount: nil)
         }
     }
 
+    /// A conditional write's check when the request starts, before its body is read: 412 PreconditionFailed,
+    /// or 404 NoSuchKey for If-Match on a missing key (the store checks again when it commits).
+    func checkAtStart(_ condition: WriteCondition?, bucket: String, key: String) async throws {
+        guard let condition else { return }
+        try condition.checkAtStart(currentETag: try await metadata.object(bucket: bucket, key: key)?.etag, key: key)
+    }
+
     /// Makes the record of a new version (numbered here) visible over `segments`, or frees their blobs if
     /// the version or the commit fails.
-    func commit(segments: [Segment], record makeRecord: (Int64) -> ObjectRecord) async throws -> ObjectRecord {
+    func commit(segments: [Segment], condition: WriteCondition? = nil, record makeRecord: (Int64) -> ObjectRecord) async throws -> ObjectRecord {
         let stored: StoredObject
         do {
             let record = makeRecord(try await metadata.nextVersion())
-            stored = try await metadata.putObject(record, segments: segments)  // waits for the group commit without a thread
+            stored = try await metadata.putObject(record, segments: segments, condition: condition)  // waits for the group commit without a thread
         } catch {
             await discardUncommitted(segments.compactMap { $0.inline == nil ? $0.blob : nil }, after: error)
             throw error
@@ -304,19 +313,22 @@ public final class Storage: Sendable {
     }
 
     /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read).
-    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body)
+    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
+                                                         condition: WriteCondition? = nil)
         async throws -> ObjectRecord where Body.Element == ByteBuffer {
-        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body))
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,
     /// so freeing one object's blobs can never hurt another).
-    public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes) async throws -> ObjectRecord {
+    public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes,
+                           condition: WriteCondition? = nil) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
+        try await checkAtStart(condition, bucket: bucket, key: key)
         let written = try await receive(MD5Body(source.chunks(range: nil)), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) })
-        return try await commit(segments: [written.stored.segment(size: written.size)]) { version in
+        return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
             ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
                          etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                          lastModified: Date(), attributes: attributes, partsCount: nil)
