@@ -14,6 +14,8 @@ extension PostgresMetadataStore {
     /// A column's type, as the batch casts its parameters (NULLs included).
     package enum ImportColumnType: String, Sendable {
         case int64 = "int8", double = "float8", text = "text", bytes = "bytea"
+        /// SQLite's 0/1 integers into a boolean column (PostgreSQL casts int4, not int8, to boolean).
+        case bool = "int4::bool"
     }
 
     /// A table the copy writes: its columns (in the order the rows give them) and its primary key.
@@ -38,8 +40,13 @@ extension PostgresMetadataStore {
         ImportTable(name: "buckets", columns: [("name", .text), ("created", .double), ("region", .text)], key: ["name"]),
         ImportTable(name: "bucket_config", columns: [("bucket", .text), ("name", .text), ("value", .text)], key: ["bucket", "name"]),
         ImportTable(name: "objects", columns: [("bucket", .text), ("key", .bytes), ("version", .int64), ("size", .int64), ("etag", .text),
-                                               ("mtime", .double), ("attrs", .text), ("parts_count", .int64), ("storage_class", .text)],
+                                               ("mtime", .double), ("attrs", .text), ("parts_count", .int64), ("storage_class", .text),
+                                               ("versioned", .bool)],
                     key: ["bucket", "key"]),
+        ImportTable(name: "kept_versions", columns: [("bucket", .text), ("key", .bytes), ("version", .int64), ("size", .int64),
+                                                     ("etag", .text), ("mtime", .double), ("attrs", .text), ("parts_count", .int64),
+                                                     ("storage_class", .text), ("versioned", .bool), ("delete_marker", .bool)],
+                    key: ["bucket", "key", "version"]),
         ImportTable(name: "segments", columns: [("version", .int64), ("byte_offset", .int64), ("size", .int64), ("blob", .text),
                                                 ("part_number", .int64), ("checksum", .text), ("data", .bytes)],
                     key: ["version", "byte_offset"]),
@@ -136,6 +143,7 @@ extension PostgresMetadataStore {
                 SELECT setval('object_versions', GREATEST(
                     (SELECT last_value FROM object_versions),
                     (SELECT COALESCE(max(version), 1) FROM objects),
+                    (SELECT COALESCE(max(version), 1) FROM kept_versions),
                     (SELECT COALESCE(max(version), 1) FROM segments),
                     (SELECT COALESCE(max(version), 1) FROM garbage)))
                 """, logger: logger).collect()

@@ -257,6 +257,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             }
             let busy = try await c.query("""
                 SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = \(name)) OR EXISTS(SELECT 1 FROM uploads WHERE bucket = \(name))
+                    OR EXISTS(SELECT 1 FROM kept_versions WHERE bucket = \(name))
                 """, logger: logger).collect()
             if try busy.first?.decode(Bool.self) == true {
                 throw CoreError("BucketNotEmpty", "The bucket you tried to delete is not empty", details: [.init("BucketName", name)])
@@ -294,17 +295,31 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     // MARK: objects
 
-    private static let objectColumns = "bucket, key, version, size, etag, mtime, attrs, parts_count"
+    private static let objectColumns = "bucket, key, version, size, etag, mtime, attrs, parts_count, versioned"
 
-    /// An object from the first eight columns of `row` (`objectColumns`).
+    /// An object from the first nine columns of `row` (`objectColumns`).
     private func objectRecord(_ row: PostgresRow) throws -> ObjectRecord {
-        let (bucket, keyBytes, version, size, etag, mtime, attrs, partsCount) =
-            try row.decode((String, ByteBuffer, Int64, Int64, String, Double, String, Int?).self)
+        let (bucket, keyBytes, version, size, etag, mtime, attrs, partsCount, versioned) =
+            try row.decode((String, ByteBuffer, Int64, Int64, String, Double, String, Int?, Bool).self)
         let key = Self.string(keyBytes)
         return ObjectRecord(bucket: bucket, key: key, version: version, size: try Self.nonNegative(size, "objects \(bucket)/\(key): size"),
                             etag: etag, lastModified: Self.date(mtime),
-                            attributes: try Self.decodeAttributes(attrs, "objects \(bucket)/\(key)"), partsCount: partsCount)
+                            attributes: try Self.decodeAttributes(attrs, "objects \(bucket)/\(key)"), partsCount: partsCount,
+                            versioned: versioned)
     }
+
+    /// A version or delete marker from `versionColumns` (ten columns: `objectColumns`, then delete_marker).
+    private func versionRecord(_ row: PostgresRow) throws -> ObjectRecord {
+        let (bucket, keyBytes, version, size, etag, mtime, attrs, partsCount, versioned, marker) =
+            try row.decode((String, ByteBuffer, Int64, Int64, String, Double, String, Int?, Bool, Bool).self)
+        let key = Self.string(keyBytes)
+        return ObjectRecord(bucket: bucket, key: key, version: version, size: try Self.nonNegative(size, "kept_versions \(bucket)/\(key): size"),
+                            etag: etag, lastModified: Self.date(mtime),
+                            attributes: try Self.decodeAttributes(attrs, "kept_versions \(bucket)/\(key)"), partsCount: partsCount,
+                            versioned: versioned, isDeleteMarker: marker)
+    }
+
+    private static let versionColumns = "bucket, key, version, size, etag, mtime, attrs, parts_count, versioned, delete_marker"
 
     private static let segmentColumns = "blob, size, byte_offset, part_number, checksum, data"
 
@@ -336,7 +351,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     /// One statement, so one snapshot.
     public func objectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])? {
         let rows = try await rows("""
-            SELECT o.bucket, o.key, o.version, o.size, o.etag, o.mtime, o.attrs, o.parts_count,
+            SELECT o.bucket, o.key, o.version, o.size, o.etag, o.mtime, o.attrs, o.parts_count, o.versioned,
                    s.blob, s.size, s.byte_offset, s.part_number, s.checksum, s.data
             FROM objects o LEFT JOIN segments s ON s.version = o.version
             WHERE o.bucket = \(bucket) AND o.key = \(Self.bytes(key)) ORDER BY s.byte_offset
@@ -345,8 +360,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         let object = try objectRecord(first)
         var segments: [Segment] = []
         for row in rows {
-            let (_, _, _, _, _, _, _, _, blob, size, offset, partNumber, checksum, data) = try row.decode(
-                (String, ByteBuffer, Int64, Int64, String, Double, String, Int?, String?, Int64?, Int64?, Int?, String?, ByteBuffer?).self)
+            let (_, _, _, _, _, _, _, _, _, blob, size, offset, partNumber, checksum, data) = try row.decode(
+                (String, ByteBuffer, Int64, Int64, String, Double, String, Int?, Bool, String?, Int64?, Int64?, Int?, String?, ByteBuffer?).self)
             guard let blob else { continue }   // no segments (LEFT JOIN)
             guard let size, let offset else { throw Self.corrupt("segments version \(object.version): NULL size or offset") }
             segments.append(try Self.segment(blob: blob, size: size, offset: offset, partNumber: partNumber, checksum: checksum,
@@ -372,12 +387,42 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         return !freed.isEmpty
     }
 
-    /// In a transaction: makes `o` the current version of its key. true when the replaced version's blob
-    /// files became garbage.
-    private func insertObject(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment]) async throws -> Bool {
-        guard try await !c.query("SELECT 1 FROM buckets WHERE name = \(o.bucket) FOR KEY SHARE", logger: logger).collect().isEmpty else {
-            throw CoreError.noSuchBucket(o.bucket)
+    /// In a transaction: makes `o` the current version of its key, as the bucket's versioning state says
+    /// (see `MetadataStore.putObject`).
+    private func insertObject(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment],
+                              condition: WriteCondition? = nil) async throws -> StoredObject {
+        let versioning = try await bucketVersioning(c, bucket: o.bucket)
+        var o = o
+        o.versioned = versioning == .enabled
+        o.isDeleteMarker = false
+        if let condition {
+            // The current row, locked until commit (no other write can change or delete it meanwhile); when
+            // there is none, If-None-Match's insert must not meet one (`replaceCurrent`'s mustInsert).
+            if versioning != .unversioned { try await lockKey(c, bucket: o.bucket, key: o.key) }
+            let current = try await c.query("""
+                SELECT etag FROM objects WHERE bucket = \(o.bucket) AND key = \(Self.bytes(o.key)) FOR UPDATE
+                """, logger: logger).collect()
+            try condition.checkAtCommit(currentETag: try current.first?.decode(String.self))
         }
+        if versioning == .unversioned {
+            return StoredObject(record: o, releasedBlobs: try await replaceCurrent(c, o, segments, mustInsert: condition?.ifNoneMatch == true))
+        }
+        if condition == nil { try await lockKey(c, bucket: o.bucket, key: o.key) }
+        let released = try await makeRoom(c, bucket: o.bucket, key: o.key, versioning: versioning)
+        try await c.query("""
+            INSERT INTO objects(\(unescaped: Self.objectColumns), storage_class)
+            VALUES(\(o.bucket), \(Self.bytes(o.key)), \(o.version), \(o.size), \(o.etag), \(o.lastModified.timeIntervalSince1970),
+                   \(try Self.encodeAttributes(o.attributes)), \(o.partsCount), \(o.versioned), \(o.attributes.storageClass))
+            """, logger: logger)
+        try await insertSegments(c, version: o.version, segments)
+        return StoredObject(record: o, releasedBlobs: released)
+    }
+
+    /// In a transaction, in an unversioned bucket: makes `o` the current version of its key. true when the
+    /// replaced version's blob files became garbage.
+    /// `mustInsert`: the key had no current object when the condition was checked; one inserted since by
+    /// another process is a lost race (409 ConditionalRequestConflict), not a replacement.
+    private func replaceCurrent(_ c: PostgresConnection, _ o: ObjectRecord, _ segments: [Segment], mustInsert: Bool = false) async throws -> Bool {
         let key = Self.bytes(o.key)
         let attrs = try Self.encodeAttributes(o.attributes)
         let mtime = o.lastModified.timeIntervalSince1970
@@ -385,10 +430,12 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         while true {
             let inserted = try await c.query("""
                 INSERT INTO objects(\(unescaped: Self.objectColumns), storage_class)
-                VALUES(\(o.bucket), \(key), \(o.version), \(o.size), \(o.etag), \(mtime), \(attrs), \(o.partsCount), \(o.attributes.storageClass))
+                VALUES(\(o.bucket), \(key), \(o.version), \(o.size), \(o.etag), \(mtime), \(attrs), \(o.partsCount), false,
+                       \(o.attributes.storageClass))
                 ON CONFLICT (bucket, key) DO NOTHING RETURNING 1
                 """, logger: logger).collect()
             if !inserted.isEmpty { break }
+            if mustInsert { try WriteCondition(ifNoneMatch: true).checkAtCommit(currentETag: "") }
             // The key has a current version (perhaps just committed by another process): replace it under its row lock.
             let old = try await c.query("SELECT version FROM objects WHERE bucket = \(o.bucket) AND key = \(key) FOR UPDATE",
                                         logger: logger).collect()
@@ -447,17 +494,166 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool {
-        try await transaction { [self] c in try await insertObject(c, object, segments) }
+    public func putObject(_ object: ObjectRecord, segments: [Segment], condition: WriteCondition?) async throws -> StoredObject {
+        try await transaction { [self] c in try await insertObject(c, object, segments, condition: condition) }
     }
 
-    public func deleteObject(bucket: String, key: String) async throws -> Bool {
-        try await transaction { [self] c in
-            let deleted = try await c.query("DELETE FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key)) RETURNING version",
-                                            logger: logger).collect()
-            guard let version = try deleted.first?.decode(Int64.self) else { return false }
-            return try await retireSegments(c, version: version)
+    // MARK: object versions
+
+    /// In a transaction: the bucket's versioning state, the bucket's row taken FOR KEY SHARE (as every write
+    /// into a bucket takes it); throws NoSuchBucket.
+    private func bucketVersioning(_ c: PostgresConnection, bucket: String) async throws -> BucketVersioning {
+        let rows = try await c.query("""
+            SELECT cfg.value FROM buckets b LEFT JOIN bucket_config cfg ON cfg.bucket = b.name AND cfg.name = \(BucketVersioning.configName)
+            WHERE b.name = \(bucket) FOR KEY SHARE OF b
+            """, logger: logger).collect()
+        guard let row = rows.first else { throw CoreError.noSuchBucket(bucket) }
+        return try BucketVersioning(stored: try row.decode(String?.self))
+    }
+
+    /// The advisory-lock class of a key's versions (the other half is a hash of bucket and key).
+    private static let keyLockClass: Int32 = 0x7665_7273   // "vers"
+
+    /// In a transaction: serializes the versioned writes of one key across processes, until commit. (A key
+    /// may have no row to lock: its latest version is a delete marker, or it has none yet.)
+    private func lockKey(_ c: PostgresConnection, bucket: String, key: String) async throws {
+        var hash: UInt32 = 2_166_136_261   // FNV-1a over bucket, a zero byte, key
+        for byte in Array(bucket.utf8) + [0] + Array(key.utf8) { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        _ = try await c.query("SELECT pg_advisory_xact_lock(\(Self.keyLockClass), \(Int32(bitPattern: hash)))", logger: logger).collect()
+    }
+
+    /// In a transaction: the key's current version, if any, becomes a noncurrent one.
+    private func demoteCurrent(_ c: PostgresConnection, bucket: String, key: String) async throws {
+        try await c.query("""
+            WITH moved AS (DELETE FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key)) RETURNING *)
+            INSERT INTO kept_versions(\(unescaped: Self.versionColumns), storage_class)
+            SELECT \(unescaped: Self.objectColumns), false, storage_class FROM moved
+            """, logger: logger)
+    }
+
+    /// In a transaction, the key locked: makes room for a new latest version (see `MetadataStore.putObject`).
+    /// true when blob files became garbage.
+    private func makeRoom(_ c: PostgresConnection, bucket: String, key: String, versioning: BucketVersioning) async throws -> Bool {
+        let k = Self.bytes(key)
+        switch versioning {
+        case .enabled:
+            try await demoteCurrent(c, bucket: bucket, key: key)
+            return false
+        case .unversioned, .suspended:
+            var released = false
+            let current = try await c.query("""
+                DELETE FROM objects WHERE bucket = \(bucket) AND key = \(k) AND NOT versioned RETURNING version
+                """, logger: logger).collect()
+            for row in current {
+                if try await retireSegments(c, version: try row.decode(Int64.self)) { released = true }
+            }
+            guard versioning == .suspended else { return released }
+            try await demoteCurrent(c, bucket: bucket, key: key)
+            let old = try await c.query("""
+                DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND NOT versioned RETURNING version
+                """, logger: logger).collect()
+            for row in old {
+                if try await retireSegments(c, version: try row.decode(Int64.self)) { released = true }
+            }
+            return released
         }
+    }
+
+    /// In a transaction, the key locked: when the key has no current object, its newest noncurrent version
+    /// becomes current, unless that is a delete marker (which then stays the latest).
+    private func promoteLatest(_ c: PostgresConnection, bucket: String, key: String) async throws {
+        let k = Self.bytes(key)
+        try await c.query("""
+            WITH newest AS (SELECT version, delete_marker FROM kept_versions WHERE bucket = \(bucket) AND key = \(k)
+                            AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = \(bucket) AND key = \(k))
+                            ORDER BY version DESC LIMIT 1),
+                 moved AS (DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k)
+                           AND version = (SELECT version FROM newest WHERE NOT delete_marker) RETURNING *)
+            INSERT INTO objects(\(unescaped: Self.objectColumns), storage_class)
+            SELECT \(unescaped: Self.objectColumns), storage_class FROM moved
+            """, logger: logger)
+    }
+
+    /// SQL condition selecting `version` in a table with `version` and `versioned` columns.
+    private static func selecting(_ version: VersionSelector) -> String {
+        switch version {
+        case .null: return "NOT versioned"
+        case .version(let n): return "versioned AND version = \(n)"   // an Int64: no quoting needed
+        }
+    }
+
+    /// The version and delete marker rows of the key that `condition` selects (objects' first), as one statement.
+    private func versionRows(bucket: String, key: String, condition: String,
+                             in c: PostgresConnection? = nil) async throws -> [PostgresRow] {
+        var binds = PostgresBindings()
+        binds.append(bucket)
+        binds.append(Self.bytes(key))
+        let query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.versionColumns) FROM (
+                SELECT \(Self.objectColumns), false AS delete_marker, 0 AS rank FROM objects WHERE bucket = $1 AND key = $2 AND \(condition)
+                UNION ALL
+                SELECT \(Self.versionColumns), 1 AS rank FROM kept_versions WHERE bucket = $1 AND key = $2 AND \(condition)
+            ) v ORDER BY rank, version DESC LIMIT 1
+            """, binds: binds)
+        if let c { return try await c.query(query, logger: logger).collect() }
+        return try await rows(query)
+    }
+
+    public func deleteObject(bucket: String, key: String) async throws -> ObjectDeletion {
+        try await transaction { [self] c in
+            let versioning = try await bucketVersioning(c, bucket: bucket)
+            if versioning != .unversioned { try await lockKey(c, bucket: bucket, key: key) }
+            let released = try await makeRoom(c, bucket: bucket, key: key, versioning: versioning)
+            guard versioning != .unversioned else { return ObjectDeletion(version: nil, releasedBlobs: released) }
+            guard let row = try await c.query("SELECT nextval('object_versions')", logger: logger).collect().first else {
+                throw CoreError.internalError("nextval returned no row")
+            }
+            let marker = ObjectRecord(bucket: bucket, key: key, version: try row.decode(Int64.self), size: 0, etag: "", lastModified: Date(),
+                                      attributes: ObjectAttributes(), partsCount: nil, versioned: versioning == .enabled, isDeleteMarker: true)
+            try await c.query("""
+                INSERT INTO kept_versions(\(unescaped: Self.versionColumns))
+                VALUES(\(bucket), \(Self.bytes(key)), \(marker.version), 0, '', \(marker.lastModified.timeIntervalSince1970),
+                       \(try Self.encodeAttributes(marker.attributes)), NULL, \(marker.versioned), true)
+                """, logger: logger)
+            return ObjectDeletion(version: marker, releasedBlobs: released)
+        }
+    }
+
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion {
+        try await transaction { [self] c in
+            _ = try await bucketVersioning(c, bucket: bucket)
+            try await lockKey(c, bucket: bucket, key: key)
+            guard let row = try await versionRows(bucket: bucket, key: key, condition: Self.selecting(version), in: c).first else {
+                return ObjectDeletion(version: nil, releasedBlobs: false)
+            }
+            let record = try versionRecord(row)
+            let k = Self.bytes(key)
+            try await c.query("DELETE FROM objects WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version)", logger: logger)
+            try await c.query("DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version)", logger: logger)
+            let released = try await retireSegments(c, version: record.version)
+            try await promoteLatest(c, bucket: bucket, key: key)
+            return ObjectDeletion(version: record, releasedBlobs: released)
+        }
+    }
+
+    public func objectVersion(bucket: String, key: String, version: VersionSelector) async throws -> (ObjectRecord, [Segment])? {
+        guard let row = try await versionRows(bucket: bucket, key: key, condition: Self.selecting(version)).first else { return nil }
+        let record = try versionRecord(row)
+        // A version's segments never change while it exists; a reader re-checks that it does (`hasVersion`).
+        return (record, record.isDeleteMarker ? [] : try await segments(version: record.version))
+    }
+
+    public func latestVersion(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await versionRows(bucket: bucket, key: key, condition: "true").first.map(versionRecord)
+    }
+
+    public func hasVersion(bucket: String, key: String, version: Int64) async throws -> Bool {
+        let k = Self.bytes(key)
+        let rows = try await rows("""
+            SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = \(bucket) AND key = \(k) AND version = \(version))
+                OR EXISTS(SELECT 1 FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(version))
+            """)
+        return try rows.first?.decode(Bool.self) ?? false
     }
 
     /// " AND …" conditions for "key within prefix, from start", with their binds appended to `binds`.
@@ -476,6 +672,10 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             let key = bind(k)
             binds.append(id)
             sql += " AND (key > \(key) OR (key = \(key) AND upload_id > $\(binds.count)))"
+        case .afterVersion(let k, let version):
+            let key = bind(k)
+            binds.append(version)
+            sql += " AND (key > \(key) OR (key = \(key) AND version < $\(binds.count)))"
         }
         return sql
     }
@@ -487,6 +687,33 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             let key = Self.string(keyBytes)
             return ObjectSummary(key: key, size: try Self.nonNegative(size, "objects \(bucket)/\(key): size"), etag: etag,
                                  lastModified: Self.date(mtime), storageClass: storageClass)
+        }
+    }
+
+    public func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectVersionSummary] {
+        var binds = PostgresBindings()
+        binds.append(bucket)
+        let range = keyRange(prefix: prefix, start: start, binds: &binds)
+        binds.append(limit)
+        // A noncurrent row is the latest only when the key has no current object and it is the newest kept.
+        let sql = """
+            SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker, latest FROM (
+                SELECT key, version, size, etag, mtime, storage_class, versioned, false AS delete_marker, true AS latest
+                FROM objects WHERE bucket = $1\(range)
+                UNION ALL
+                SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker,
+                       NOT EXISTS(SELECT 1 FROM objects o WHERE o.bucket = k.bucket AND o.key = k.key)
+                       AND version = (SELECT max(version) FROM kept_versions m WHERE m.bucket = k.bucket AND m.key = k.key)
+                FROM kept_versions k WHERE bucket = $1\(range)
+            ) v ORDER BY key, version DESC LIMIT $\(binds.count)
+            """
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+            let (keyBytes, version, size, etag, mtime, storageClass, versioned, marker, latest) =
+                try row.decode((ByteBuffer, Int64, Int64, String, Double, String?, Bool, Bool, Bool).self)
+            let key = Self.string(keyBytes)
+            return ObjectVersionSummary(key: key, version: version, versioned: versioned, isDeleteMarker: marker, isLatest: latest,
+                                        size: try Self.nonNegative(size, "kept_versions \(bucket)/\(key): size"), etag: etag,
+                                        lastModified: Self.date(mtime), storageClass: storageClass)
         }
     }
 
@@ -565,7 +792,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             """).map { try partRecord($0, uploadID: uploadID) }
     }
 
-    public func completeUpload(uploadID: String,
+    public func completeUpload(uploadID: String, condition: WriteCondition?,
                                assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
         try await transaction { [self] c in
             // The upload row's lock makes concurrent completions and aborts take turns: the later ones find it gone.
@@ -578,7 +805,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             let (object, segments) = try assemble(parts)
             try await c.query("DELETE FROM parts WHERE upload_id = \(uploadID)", logger: logger)
             try await c.query("DELETE FROM uploads WHERE upload_id = \(uploadID)", logger: logger)
-            _ = try await insertObject(c, object, segments)   // the collector runs after a completion anyway
+            let stored = try await insertObject(c, object, segments, condition: condition)   // the collector runs after a completion anyway
             // Parts the object does not use are freed; the used ones now belong to the object.
             let unused = Self.unusedBlobs(parts, segments)
             if !unused.isEmpty {
@@ -586,7 +813,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                     INSERT INTO garbage(blob, version) SELECT b, 0 FROM unnest(\(unused)::text[]) AS b ON CONFLICT (blob) DO NOTHING
                     """, logger: logger)
             }
-            return object
+            return stored.record
         }
     }
 

@@ -62,6 +62,18 @@ enum PostgresSchema {
             "CREATE INDEX files_by_sha256 ON files(sha256)",
             "CREATE INDEX files_by_expiry ON files(expires) WHERE expires IS NOT NULL",
         ],
+        // 3: object versions. `objects` keeps each key's current version, now with whether it has its own
+        // version ID; `kept_versions` keeps noncurrent versions and delete markers (segments stay keyed by
+        // version, so a noncurrent version's blobs stay referenced).
+        [
+            "ALTER TABLE objects ADD COLUMN versioned boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE kept_versions(bucket text COLLATE "C" NOT NULL, key bytea NOT NULL, version bigint NOT NULL UNIQUE,
+                size bigint NOT NULL CHECK (size >= 0), etag text NOT NULL, mtime double precision NOT NULL, attrs text NOT NULL,
+                parts_count integer, versioned boolean NOT NULL, delete_marker boolean NOT NULL, storage_class text,
+                PRIMARY KEY(bucket, key, version))
+            """,
+        ],
     ]
 
     /// The schema version this binary writes and reads.

@@ -64,7 +64,6 @@ extension S3Service {
         func notFound(_ code: String, _ message: String) -> CoreError { CoreError(code, message, details: [.init("BucketName", bucket)]) }
         switch subresource {
         case "acl": return xml(AccessControl.policyDocument(owner: "tessera"))
-        case "versioning": return xml(XMLWriter(root: "VersioningConfiguration").finish())
         case "logging": return xml(XMLWriter(root: "BucketLoggingStatus").finish())
         case "notification": return xml(XMLWriter(root: "NotificationConfiguration").finish())
         case "accelerate": return xml(XMLWriter(root: "AccelerateConfiguration").finish())

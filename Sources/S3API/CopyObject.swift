@@ -8,15 +8,16 @@ import StorageCore
 /// CopyObject (x-amz-copy-source, metadata directive COPY/REPLACE, copy-source conditionals).
 extension S3Service {
     /// Parses x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded, optional ?versionId).
-    func copySource(_ s3: S3Request) throws -> (bucket: String, key: String) {
+    func copySource(_ s3: S3Request) throws -> (bucket: String, key: String, version: VersionSelector?) {
         guard var raw = s3.header("x-amz-copy-source") else { throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey") }
+        var version: VersionSelector?
         if let q = raw.firstIndex(of: "?") {
-            // The only query a copy source takes is versionId, which must name the object's one version.
+            // The only query a copy source takes is versionId.
             let query = raw[raw.index(after: q)...]
             guard query.hasPrefix("versionId=") else {
                 throw CoreError.invalidArgument("Invalid copy source: only versionId may follow the key", name: "x-amz-copy-source", value: raw)
             }
-            try VersionID.check(try PercentDecoding.decode(query.dropFirst("versionId=".count)), name: "x-amz-copy-source")
+            version = try VersionID.parse(try PercentDecoding.decode(query.dropFirst("versionId=".count)), name: "x-amz-copy-source")
             raw = String(raw[..<q])
         }
         let decoded = try PercentDecoding.decode(Substring(raw))
@@ -24,13 +25,23 @@ extension S3Service {
         guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
             throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw)
         }
-        return (String(path[..<slash]), String(path[path.index(after: slash)...]))
+        return (String(path[..<slash]), String(path[path.index(after: slash)...]), version)
     }
 
-    /// Opens the copy source and applies its x-amz-copy-source-if-* conditions.
+    /// Opens the copy source (the version it names, if any) and applies its x-amz-copy-source-if-* conditions.
+    /// A version named that is a delete marker is InvalidRequest, as S3 answers.
     func openCopySource(_ s3: S3Request) async throws -> OpenObject {
-        let (bucket, key) = try copySource(s3)
-        let source = try await storage.openObject(bucket: bucket, key: key)
+        let (bucket, key, version) = try copySource(s3)
+        let source: OpenObject
+        if let version {
+            do {
+                source = try await storage.openObject(bucket: bucket, key: key, version: version)
+            } catch let e as CoreError where e.code == "MethodNotAllowed" {
+                throw CoreError("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.")
+            }
+        } else {
+            source = try await storage.openObject(bucket: bucket, key: key)
+        }
         try Conditionals.check(s3, etag: source.record.etag, lastModified: source.record.lastModified, forRead: false, prefix: "x-amz-copy-source-")
         return source
     }
@@ -43,16 +54,22 @@ extension S3Service {
         }
         var attributes = directive == "REPLACE" ? try ObjectHeaders.attributes(from: s3) : source.record.attributes
         if directive == "COPY", let sc = s3.header("x-amz-storage-class") { attributes.storageClass = sc == "STANDARD" ? nil : sc }
-        let (srcBucket, srcKey) = try copySource(s3)
+        let (srcBucket, srcKey, _) = try copySource(s3)
         if srcBucket == bucket && srcKey == key && directive == "COPY" && s3.header("x-amz-storage-class") == nil {
             throw CoreError("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
         attributes.checksums = [:]
         attributes.checksumType = nil
-        let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes)
+        let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes,
+                                                  condition: try WriteConditionHeaders.parse(s3))
         var w = XMLWriter(root: "CopyObjectResult")
         w.element("LastModified", S3Time.iso8601(record.lastModified))
         w.element("ETag", "\"\(record.etag)\"")
-        return xml(w.finish())
+        var headers = HTTPFields()
+        if record.versioned { headers[Self.versionIDHeader] = record.versionID }
+        if source.record.versioned { headers[Self.copySourceVersionIDHeader] = source.record.versionID }
+        return xml(w.finish(), headers: headers)
     }
+
+    static let copySourceVersionIDHeader = HTTPField.Name("x-amz-copy-source-version-id")!
 }

@@ -5,11 +5,22 @@ import S3XML
 import SigV4
 import StorageCore
 
-/// DeleteObject (idempotent, 204) and DeleteObjects (POST ?delete, with Quiet mode).
+/// DeleteObject (idempotent, 204) and DeleteObjects (POST ?delete, with Quiet mode), with or without
+/// a version ID: without one, a versioned bucket gets a delete marker; with one, that version or marker
+/// goes for good.
 extension S3Service {
-    func deleteObject(_ bucket: String, _ key: String) async throws -> Response {
-        try await storage.deleteObject(bucket: bucket, key: key)
-        return Response(status: .noContent)
+    func deleteObject(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
+        var headers = HTTPFields()
+        if let raw = s3.query["versionId"] {
+            let version = try VersionID.parse(raw)
+            let removed = try await storage.deleteVersion(bucket: bucket, key: key, version: version)
+            headers[Self.versionIDHeader] = version.id
+            if removed?.isDeleteMarker == true { headers[Self.deleteMarkerHeader] = "true" }
+        } else if let marker = try await storage.deleteObject(bucket: bucket, key: key) {
+            headers[Self.versionIDHeader] = marker.versionID
+            headers[Self.deleteMarkerHeader] = "true"
+        }
+        return Response(status: .noContent, headers: headers)
     }
 
     func deleteObjects(_ bucket: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
@@ -20,12 +31,24 @@ extension S3Service {
         for object in request.objects {
             do {
                 try Names.validateKey(object.key)
-                if let version = object.versionId { try VersionID.check(version, name: "VersionId") }
-                try await storage.deleteObject(bucket: bucket, key: object.key)
+                // What S3 reports: the version deleted, and whether it (or the marker made) is a delete marker.
+                var marker: ObjectRecord?
+                if let raw = object.versionId {
+                    let version = try VersionID.parse(raw, name: "VersionId")
+                    if let removed = try await storage.deleteVersion(bucket: bucket, key: object.key, version: version), removed.isDeleteMarker {
+                        marker = removed
+                    }
+                } else {
+                    marker = try await storage.deleteObject(bucket: bucket, key: object.key)
+                }
                 if !request.quiet {
                     w.group("Deleted") { d in
                         d.element("Key", object.key)
                         if let version = object.versionId { d.element("VersionId", version) }
+                        if let marker {
+                            d.element("DeleteMarker", true)
+                            d.element("DeleteMarkerVersionId", marker.versionID)
+                        }
                     }
                 }
             } catch let e as CoreError {

@@ -8,7 +8,12 @@ import StorageCore
 /// and a body streamed across the object's segments.
 extension S3Service {
     func getObject(_ bucket: String, _ key: String, s3: S3Request, head: Bool) async throws -> Response {
-        let object = try await storage.openObject(bucket: bucket, key: key)
+        let object: OpenObject
+        if let raw = s3.query["versionId"] {
+            object = try await storage.openObject(bucket: bucket, key: key, version: try VersionID.parse(raw))
+        } else {
+            object = try await storage.openObject(bucket: bucket, key: key)
+        }
         let record = object.record
         do {
             try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
@@ -17,6 +22,7 @@ extension S3Service {
             var headers = HTTPFields()
             headers[.eTag] = "\"\(record.etag)\""
             headers[.lastModified] = S3Time.http(record.lastModified)
+            if record.versioned { headers[Self.versionIDHeader] = record.versionID }
             return Response(status: .notModified, headers: headers)
         }
 
@@ -76,8 +82,12 @@ extension S3Service {
         headers[.eTag] = "\"\(record.etag)\""
         headers[.lastModified] = S3Time.http(record.lastModified)
         headers[.acceptRanges] = "bytes"
+        if record.versioned { headers[versionIDHeader] = record.versionID }
         return headers
     }
+
+    static let versionIDHeader = HTTPField.Name("x-amz-version-id")!
+    static let deleteMarkerHeader = HTTPField.Name("x-amz-delete-marker")!
 
     /// The checksum of part `raw` of `object`: the whole object's for part 1 of a single-part object,
     /// the part's own for a COMPOSITE multipart object; nil otherwise (FULL_OBJECT has none per part).

@@ -78,6 +78,7 @@ extension S3Service {
         let etag = "\"\(record.etag)\""
         var headers = HTTPFields()
         headers[.eTag] = etag
+        if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         let path = s3.virtualHosted ? "/" + PercentEncoding.encode(record.key, keepingSlash: true)
             : "/" + PercentEncoding.encode(record.bucket) + "/" + PercentEncoding.encode(record.key, keepingSlash: true)
         let location = "http://" + s3.host + path

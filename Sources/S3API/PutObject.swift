@@ -12,9 +12,11 @@ extension S3Service {
         try requireLength(s3)
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
-        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body))
+        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
+                                                 condition: try WriteConditionHeaders.parse(s3))
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
+        if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
         return Response(status: .ok, headers: headers)
     }

@@ -21,6 +21,8 @@ enum S3Endpoint: Equatable {
     case getBucketLifecycle(bucket: String)
     case putBucketLifecycle(bucket: String)
     case deleteBucketLifecycle(bucket: String)
+    case getBucketVersioning(bucket: String)
+    case putBucketVersioning(bucket: String)
     /// Bucket sub-resources answered as S3 does for a bucket without that configuration.
     case getBucketDefault(bucket: String, subresource: String)
     // Objects
@@ -45,7 +47,7 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "acl", "versioning", "policy", "policyStatus", "cors", "tagging", "website", "encryption", "logging", "notification",
+        "acl", "policy", "policyStatus", "cors", "tagging", "website", "encryption", "logging", "notification",
         "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
@@ -69,6 +71,7 @@ enum S3Endpoint: Equatable {
             switch s3.method {
             case "PUT":
                 if has("lifecycle") { return .putBucketLifecycle(bucket: bucket) }
+                if has("versioning") { return .putBucketVersioning(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
@@ -84,6 +87,7 @@ enum S3Endpoint: Equatable {
                 if has("location") { return .getBucketLocation(bucket: bucket) }
                 if has("uploads") { return .listMultipartUploads(bucket: bucket) }
                 if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
+                if has("versioning") { return .getBucketVersioning(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -91,8 +95,8 @@ enum S3Endpoint: Equatable {
             default: return .notImplemented(s3.method)
             }
         }
-        // No bucket keeps versions: a version named is "null" (the object) or refused, before anything is done.
-        if let version = query["versionId"] { try VersionID.check(version) }
+        // A version named is "null" or one this gateway made; anything else is refused before anything is done.
+        if let version = query["versionId"] { _ = try VersionID.parse(version) }
         switch s3.method {
         case "PUT":
             if has("uploadId") || has("partNumber") {
@@ -140,12 +144,12 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
+             .getBucketLifecycle, .getBucketVersioning, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle:
+        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning:
             return .owner
         }
     }
@@ -156,7 +160,7 @@ enum S3Endpoint: Equatable {
         case .listBuckets, .notImplemented: return nil
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
-             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketDefault(let b, _), .postObject(let b),
+             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
@@ -181,6 +185,8 @@ enum S3Endpoint: Equatable {
         case .getBucketLifecycle: return "GetBucketLifecycle"
         case .putBucketLifecycle: return "PutBucketLifecycle"
         case .deleteBucketLifecycle: return "DeleteBucketLifecycle"
+        case .getBucketVersioning: return "GetBucketVersioning"
+        case .putBucketVersioning: return "PutBucketVersioning"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
         case .putObject: return "PutObject"
         case .copyObject: return "CopyObject"

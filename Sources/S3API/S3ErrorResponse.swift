@@ -15,7 +15,8 @@ enum S3ErrorResponse {
              "ServerSideEncryptionConfigurationNotFoundError", "ObjectLockConfigurationNotFoundError",
              "ReplicationConfigurationNotFoundError", "OwnershipControlsNotFoundError", "NoSuchVersion": return 404
         case "MethodNotAllowed": return 405
-        case "BucketNotEmpty", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "OperationAborted", "InvalidBucketState": return 409
+        case "BucketNotEmpty", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "OperationAborted", "InvalidBucketState",
+             "ConditionalRequestConflict": return 409
         case "MissingContentLength": return 411
         case "PreconditionFailed": return 412
         case "InvalidRange": return 416
@@ -30,6 +31,7 @@ enum S3ErrorResponse {
         let status = status(for: error.code)
         var headers = HTTPFields()
         headers[.contentType] = "application/xml"
+        for h in error.headers { if let name = HTTPField.Name(h.name) { headers[name] = h.value } }
         if isHead || status == 304 {
             headers[.contentLength] = "0"
             return Response(status: .init(code: status), headers: headers, body: .init())

@@ -88,6 +88,8 @@ package struct S3Service: FrontEnd {
         case .getBucketLifecycle(let bucket): return try await getBucketLifecycle(bucket)
         case .putBucketLifecycle(let bucket): return try await putBucketLifecycle(bucket, s3: s3, body: body, auth: auth)
         case .deleteBucketLifecycle(let bucket): return try await deleteBucketLifecycle(bucket)
+        case .getBucketVersioning(let bucket): return try await getBucketVersioning(bucket)
+        case .putBucketVersioning(let bucket): return try await putBucketVersioning(bucket, s3: s3, body: body, auth: auth)
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
         case .listObjectsV2(let bucket): return try await listObjects(bucket, s3: s3, v2: true)
         case .listObjectVersions(let bucket): return try await listObjectVersions(bucket, s3: s3)
@@ -98,7 +100,7 @@ package struct S3Service: FrontEnd {
         case .copyObject(let bucket, let key): return try await copyObject(bucket, key, s3: s3)
         case .getObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: false)
         case .headObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: true)
-        case .deleteObject(let bucket, let key): return try await deleteObject(bucket, key)
+        case .deleteObject(let bucket, let key): return try await deleteObject(bucket, key, s3: s3)
         case .getObjectAcl(let bucket, let key):
             _ = try await storage.headObject(bucket: bucket, key: key)
             return xml(AccessControl.policyDocument(owner: auth.accessKey))

@@ -19,15 +19,21 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
         let select: String
     }
 
-    /// buckets, bucket_config, objects, segments, uploads, parts, garbage, and the task API's upload_tasks and
+    /// buckets, bucket_config, objects, kept_versions, segments, uploads, parts, garbage, and the task API's upload_tasks and
     /// files: the order a copy writes them in.
     package static let tables: [Table] = [
         Table(name: "buckets", columns: ["name", "created", "region"],
               select: "SELECT name, created, region FROM buckets ORDER BY name"),
         Table(name: "bucket_config", columns: ["bucket", "name", "value"],
               select: "SELECT bucket, name, value FROM bucket_config ORDER BY bucket, name"),
-        Table(name: "objects", columns: ["bucket", "key", "version", "size", "etag", "mtime", "attrs", "parts_count", "storage_class"],
-              select: "SELECT bucket, key, version, size, etag, mtime, attrs, parts_count, storage_class FROM objects ORDER BY bucket, key"),
+        Table(name: "objects", columns: ["bucket", "key", "version", "size", "etag", "mtime", "attrs", "parts_count", "storage_class", "versioned"],
+              select: "SELECT bucket, key, version, size, etag, mtime, attrs, parts_count, storage_class, versioned FROM objects ORDER BY bucket, key"),
+        Table(name: "kept_versions", columns: ["bucket", "key", "version", "size", "etag", "mtime", "attrs", "parts_count", "storage_class",
+                                               "versioned", "delete_marker"],
+              select: """
+                SELECT bucket, key, version, size, etag, mtime, attrs, parts_count, storage_class, versioned, delete_marker
+                FROM kept_versions ORDER BY bucket, key, version
+                """),
         Table(name: "segments", columns: ["version", "byte_offset", "size", "blob", "part_number", "checksum", "data"],
               select: "SELECT version, offset, size, blob, part_number, checksum, data FROM segments ORDER BY version, offset"),
         Table(name: "uploads", columns: ["upload_id", "bucket", "key", "initiated", "attrs", "checksum_algorithm", "checksum_type"],

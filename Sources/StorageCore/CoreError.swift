@@ -11,6 +11,8 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// connection that died during COMMIT): it may have taken effect, so what it would have referenced
     /// must be kept. Never part of the response.
     public var outcomeUnknown = false
+    /// HTTP headers S3 sends with this error (e.g. x-amz-delete-marker on a key that reads as deleted).
+    public var headers: [Detail] = []
 
     public struct Detail: Sendable, Equatable {
         public var name: String
@@ -34,6 +36,22 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func noSuchUpload(_ id: String) -> CoreError {
         CoreError("NoSuchUpload", "The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", details: [.init("UploadId", id)])
+    }
+    /// A key whose latest version is `marker`, a delete marker (GET and HEAD without a version ID).
+    public static func noSuchKey(_ key: String, deleteMarker marker: ObjectRecord) -> CoreError {
+        var e = noSuchKey(key)
+        e.headers = [.init("x-amz-delete-marker", "true"), .init("x-amz-version-id", marker.versionID)]
+        return e
+    }
+    public static func noSuchVersion(_ key: String, _ version: VersionSelector) -> CoreError {
+        CoreError("NoSuchVersion", "The specified version does not exist.", details: [.init("Key", key), .init("VersionId", version.id)])
+    }
+    /// GET or HEAD of a delete marker by its version ID (S3's 405).
+    public static func deleteMarkerRead(_ marker: ObjectRecord) -> CoreError {
+        var e = CoreError("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                          details: [.init("Method", "GET"), .init("ResourceType", "DeleteMarker")])
+        e.headers = [.init("x-amz-delete-marker", "true"), .init("x-amz-version-id", marker.versionID)]
+        return e
     }
     public static func invalidArgument(_ message: String, name: String? = nil, value: String? = nil) -> CoreError {
         var d: [Detail] = []

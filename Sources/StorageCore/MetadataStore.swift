@@ -6,6 +6,8 @@ public enum ScanStart: Sendable, Equatable {
     case atOrAfterKey([UInt8])
     /// Uploads only: after (key, uploadID) in (key, uploadID) order.
     case afterUpload(key: [UInt8], uploadID: String)
+    /// Versions only: after (key, version) in (key ascending, version descending) order.
+    case afterVersion(key: [UInt8], version: Int64)
 }
 
 public struct ObjectSummary: Sendable, Equatable {
@@ -72,12 +74,34 @@ public protocol MetadataStore: Sendable {
     func objectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])?
     /// Whether `version` is still the key's current version.
     func isCurrent(bucket: String, key: String, version: Int64) async throws -> Bool
-    /// Makes `object` the current version of its key; the replaced version's blobs become garbage.
-    /// true when some did (a collection pass is due); inline bodies go with their rows.
-    func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> Bool
-    /// Deletes the key's current version, if any; true when blob files became garbage.
-    func deleteObject(bucket: String, key: String) async throws -> Bool
+    /// Makes `object` the current version of its key, as the bucket's versioning state (read in the same
+    /// transaction) says: unversioned, the replaced version goes (its blobs become garbage; inline bodies go
+    /// with their rows); Enabled, the replaced version stays as a noncurrent one and `object` gets its own
+    /// version ID; Suspended, the key's "null" version goes, if any, others stay, and `object` becomes the
+    /// null version. The returned record has `versioned` set accordingly.
+    ///
+    /// With a `condition`, it is checked in the same transaction against the key's current object (a
+    /// delete marker counts as none) before anything is written; when it fails there, the call throws 409
+    /// ConditionalRequestConflict (a concurrent write won) and changes nothing.
+    func putObject(_ object: ObjectRecord, segments: [Segment], condition: WriteCondition?) async throws -> StoredObject
+    /// DeleteObject without a version ID. Unversioned: deletes the key's current version, if any.
+    /// Enabled: the current version stays as a noncurrent one and a new delete marker (its own version ID)
+    /// becomes the latest; Suspended: the null version goes and a null delete marker becomes the latest.
+    /// The marker made, if any, comes back in `version`.
+    func deleteObject(bucket: String, key: String) async throws -> ObjectDeletion
+    /// Removes one version or delete marker of the key for good (nothing when there is none: `version`
+    /// nil); when it was the latest, the newest remaining one becomes the latest. Throws NoSuchBucket.
+    func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion
+    /// One version or delete marker of the key (a marker has no segments), read in one snapshot.
+    func objectVersion(bucket: String, key: String, version: VersionSelector) async throws -> (ObjectRecord, [Segment])?
+    /// The key's latest version or delete marker (a marker when the key reads as deleted).
+    func latestVersion(bucket: String, key: String) async throws -> ObjectRecord?
+    /// Whether `version` is still one of the key's versions (current or noncurrent).
+    func hasVersion(bucket: String, key: String, version: Int64) async throws -> Bool
     func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary]
+    /// Every version and delete marker (current and noncurrent) within `prefix` from `start`, in S3's order:
+    /// key ascending, then newest (largest version) first; at most `limit`.
+    func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectVersionSummary]
 
     // Multipart uploads
     func createUpload(_ upload: UploadRecord) async throws
@@ -88,7 +112,8 @@ public protocol MetadataStore: Sendable {
     /// One transaction: loads the upload's parts, lets `assemble` validate them and build the object,
     /// stores it, frees unlisted parts and the replaced object, and removes the upload. `assemble` is
     /// synchronous and runs inside the transaction (between its queries), so it must not wait on anything.
-    func completeUpload(uploadID: String,
+    /// `condition` as for `putObject`, checked in the transaction before the upload's rows change.
+    func completeUpload(uploadID: String, condition: WriteCondition?,
                         assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord
     /// All of the upload's parts become garbage. Throws NoSuchUpload if the upload is gone.
     func abortUpload(uploadID: String) async throws
@@ -104,6 +129,17 @@ public protocol MetadataStore: Sendable {
 }
 
 extension MetadataStore {
+    /// An unconditional write.
+    public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> StoredObject {
+        try await putObject(object, segments: segments, condition: nil)
+    }
+
+    /// An unconditional completion.
+    public func completeUpload(uploadID: String,
+                               assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
+        try await completeUpload(uploadID: uploadID, condition: nil, assemble: assemble)
+    }
+
     /// Whether any object segment, part or garbage entry names this blob.
     public func references(blob: BlobID) async throws -> Bool {
         try await unreferenced([blob]).isEmpty

@@ -100,13 +100,15 @@ extension Storage {
     public func completeMultipartUpload(bucket: String, key: String, uploadID: String,
                                         parts requested: [(partNumber: Int, etag: String)],
                                         checksums request: CompletionChecksums = CompletionChecksums(),
-                                        checksumCheck: (@Sendable ([PartRecord]) throws -> [String: String])? = nil) async throws -> ObjectRecord {
+                                        checksumCheck: (@Sendable ([PartRecord]) throws -> [String: String])? = nil,
+                                        condition: WriteCondition? = nil) async throws -> ObjectRecord {
         let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
+        try await checkAtStart(condition, bucket: bucket, key: key)
         try MultipartChecksums.checkCompletionType(u, request.type)
         let validator = self.validator
         // Taken before the transaction: `assemble` runs inside it and must not wait.
         let version = try await metadata.nextVersion()
-        let record = try await metadata.completeUpload(uploadID: uploadID) { stored in
+        let record = try await metadata.completeUpload(uploadID: uploadID, condition: condition) { stored in
             let chosen = try validator.validateCompletion(requested: requested, stored: stored)
             let objectChecksum = try MultipartChecksums.complete(upload: u, chosen: chosen, requested: request.parts)
             try MultipartChecksums.checkExpected(request.object, computed: objectChecksum, upload: u)

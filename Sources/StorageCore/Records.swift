@@ -70,12 +70,21 @@ public struct ObjectRecord: Sendable, Equatable {
     public var attributes: ObjectAttributes
     /// Number of parts when made by CompleteMultipartUpload, else nil.
     public var partsCount: Int?
+    /// Whether S3 names this version by its own ID (written while the bucket's versioning was Enabled);
+    /// false for the version S3 calls "null" (written while unversioned or Suspended). Set by the store.
+    public var versioned: Bool
+    /// A delete marker: a version with no body that makes its key read as deleted while it is the latest.
+    public var isDeleteMarker: Bool
 
     public init(bucket: String, key: String, version: Int64, size: Int64, etag: String, lastModified: Date,
-                attributes: ObjectAttributes, partsCount: Int?) {
+                attributes: ObjectAttributes, partsCount: Int?, versioned: Bool = false, isDeleteMarker: Bool = false) {
         self.bucket = bucket; self.key = key; self.version = version; self.size = size; self.etag = etag
         self.lastModified = lastModified; self.attributes = attributes; self.partsCount = partsCount
+        self.versioned = versioned; self.isDeleteMarker = isDeleteMarker
     }
+
+    /// The version ID S3 clients see: "null", or this version's own (see `VersionSelector`).
+    public var versionID: String { versioned ? VersionSelector.version(version).id : VersionSelector.nullID }
 }
 
 public struct UploadRecord: Sendable, Equatable {

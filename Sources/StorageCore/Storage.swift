@@ -145,34 +145,42 @@ public final class Storage: Sendable {
 
     /// PutObject: the body becomes one blob and the object's only segment, with the body's verified
     /// MD5 as its ETag and the body's checksums beside the attributes'.
-    public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body) async throws -> ObjectRecord {
+    public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
+                                              condition: WriteCondition? = nil) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
+        try await checkAtStart(condition, bucket: bucket, key: key)
         let written = try await receive(body, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) })
         var attrs = attributes
         attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
-        return try await commit(segments: [written.stored.segment(size: written.size)]) { version in
+        return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
             ObjectRecord(bucket: bucket, key: key, version: version, size: written.size, etag: Hex.encode(written.digests.md5),
                          lastModified: Date(), attributes: attrs, partsCount: nil)
         }
     }
 
+    /// A conditional write's check when the request starts, before its body is read: 412 PreconditionFailed,
+    /// or 404 NoSuchKey for If-Match on a missing key (the store checks again when it commits).
+    func checkAtStart(_ condition: WriteCondition?, bucket: String, key: String) async throws {
+        guard let condition else { return }
+        try condition.checkAtStart(currentETag: try await metadata.object(bucket: bucket, key: key)?.etag, key: key)
+    }
+
     /// Makes the record of a new version (numbered here) visible over `segments`, or frees their blobs if
     /// the version or the commit fails.
-    func commit(segments: [Segment], record makeRecord: (Int64) -> ObjectRecord) async throws -> ObjectRecord {
-        let record: ObjectRecord
-        let releasedBlobs: Bool
+    func commit(segments: [Segment], condition: WriteCondition? = nil, record makeRecord: (Int64) -> ObjectRecord) async throws -> ObjectRecord {
+        let stored: StoredObject
         do {
-            record = makeRecord(try await metadata.nextVersion())
-            releasedBlobs = try await metadata.putObject(record, segments: segments)  // waits for the group commit without a thread
+            let record = makeRecord(try await metadata.nextVersion())
+            stored = try await metadata.putObject(record, segments: segments, condition: condition)  // waits for the group commit without a thread
         } catch {
             await discardUncommitted(segments.compactMap { $0.inline == nil ? $0.blob : nil }, after: error)
             throw error
         }
-        if releasedBlobs { collectGarbage() }  // a new key, or an inline body replaced, leaves no files
-        return record
+        if stored.releasedBlobs { collectGarbage() }  // a new key, or an inline body replaced, leaves no files
+        return stored.record
     }
 
     /// Deletes blobs written for a write whose metadata did not commit: no row names them, so no reader
@@ -195,19 +203,61 @@ public final class Storage: Sendable {
     }
 
     public func headObject(bucket: String, key: String) async throws -> ObjectRecord {
-        guard let o = try await metadata.object(bucket: bucket, key: key) else {
-            _ = try await self.bucket(bucket)
-            throw CoreError.noSuchKey(key)
-        }
+        guard let o = try await metadata.object(bucket: bucket, key: key) else { throw try await missing(bucket: bucket, key: key) }
         return o
+    }
+
+    /// Why the key has no current object: NoSuchBucket, or NoSuchKey (with the delete marker's headers
+    /// when its latest version is one). Only on a miss: the found path reads nothing more.
+    func missing(bucket: String, key: String) async throws -> CoreError {
+        _ = try await self.bucket(bucket)
+        if let latest = try await metadata.latestVersion(bucket: bucket, key: key), latest.isDeleteMarker {
+            return .noSuchKey(key, deleteMarker: latest)
+        }
+        return .noSuchKey(key)
+    }
+
+    /// One version of a key (GET/HEAD ?versionId): NoSuchVersion when there is none, MethodNotAllowed
+    /// when it is a delete marker.
+    public func headObject(bucket: String, key: String, version: VersionSelector) async throws -> ObjectRecord {
+        try await openObject(bucket: bucket, key: key, version: version, leased: false).record
+    }
+
+    /// Opens one version of a key for reading (GET ?versionId); its blobs stay until the handle is released.
+    public func openObject(bucket: String, key: String, version: VersionSelector) async throws -> OpenObject {
+        try await openObject(bucket: bucket, key: key, version: version, leased: true)
+    }
+
+    private func openObject(bucket: String, key: String, version: VersionSelector, leased wantLease: Bool) async throws -> OpenObject {
+        for _ in 0..<5 {
+            guard let (o, segments) = try await metadata.objectVersion(bucket: bucket, key: key, version: version) else {
+                _ = try await self.bucket(bucket)
+                throw CoreError.noSuchVersion(key, version)
+            }
+            if o.isDeleteMarker { throw CoreError.deleteMarkerRead(o) }
+            if !wantLease || segments.allSatisfy({ $0.inline != nil }) {
+                return OpenObject(record: o, segments: segments, storage: self, leased: false)
+            }
+            try await leases.acquire(o.version)
+            // Re-check: the version may have been removed (and its blobs collected) before the lease.
+            let exists: Bool
+            do {
+                exists = try await metadata.hasVersion(bucket: bucket, key: key, version: o.version)
+            } catch {
+                releaseLease(o.version)
+                throw error
+            }
+            if exists { return OpenObject(record: o, segments: segments, storage: self, leased: true) }
+            releaseLease(o.version)
+        }
+        throw CoreError("SlowDown", "The object is being rewritten too often to read; retry.")
     }
 
     /// Opens an object for reading: its blobs stay on disk until the returned handle is released.
     public func openObject(bucket: String, key: String) async throws -> OpenObject {
         for _ in 0..<5 {
             guard let (o, segments) = try await metadata.objectWithSegments(bucket: bucket, key: key) else {
-                _ = try await self.bucket(bucket)
-                throw CoreError.noSuchKey(key)
+                throw try await missing(bucket: bucket, key: key)
             }
             // A body kept inline came with the record: there is no file to hold on to.
             if segments.allSatisfy({ $0.inline != nil }) { return OpenObject(record: o, segments: segments, storage: self, leased: false) }
@@ -231,30 +281,82 @@ public final class Storage: Sendable {
         if leases.release(version) { collectGarbage() }  // only when the collector left garbage for this reader
     }
 
-    public func deleteObject(bucket: String, key: String) async throws {
+    /// DeleteObject without a version ID: see `MetadataStore.deleteObject`. Returns the delete marker made, if any.
+    @discardableResult
+    public func deleteObject(bucket: String, key: String) async throws -> ObjectRecord? {
+        let deletion = try await metadata.deleteObject(bucket: bucket, key: key)
+        if deletion.releasedBlobs { collectGarbage() }
+        return deletion.version
+    }
+
+    /// DeleteObject ?versionId: removes that version or delete marker for good (see
+    /// `MetadataStore.deleteVersion`). Returns what was removed, if anything.
+    @discardableResult
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectRecord? {
+        let deletion = try await metadata.deleteVersion(bucket: bucket, key: key, version: version)
+        if deletion.releasedBlobs { collectGarbage() }
+        return deletion.version
+    }
+
+    // MARK: versioning
+
+    public func versioning(bucket: String) async throws -> BucketVersioning {
         _ = try await self.bucket(bucket)
-        let releasedBlobs = try await metadata.deleteObject(bucket: bucket, key: key)
-        if releasedBlobs { collectGarbage() }
+        return try BucketVersioning(stored: try await metadata.bucketConfig(bucket: bucket, name: BucketVersioning.configName))
+    }
+
+    /// Enabled or Suspended (a bucket never goes back to unversioned).
+    public func setVersioning(bucket: String, _ state: BucketVersioning) async throws {
+        precondition(state != .unversioned, "a bucket cannot become unversioned")
+        _ = try await self.bucket(bucket)
+        try await metadata.setBucketConfig(bucket: bucket, name: BucketVersioning.configName, value: state.rawValue)
     }
 
     /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read).
-    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body)
+    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
+                                                         condition: WriteCondition? = nil)
         async throws -> ObjectRecord where Body.Element == ByteBuffer {
-        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body))
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,
     /// so freeing one object's blobs can never hurt another).
-    public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes) async throws -> ObjectRecord {
+    public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes,
+                           condition: WriteCondition? = nil) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
+        try await checkAtStart(condition, bucket: bucket, key: key)
         let written = try await receive(MD5Body(source.chunks(range: nil)), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
                                         tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) })
-        return try await commit(segments: [written.stored.segment(size: written.size)]) { version in
+        return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
             ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
                          etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                          lastModified: Date(), attributes: attributes, partsCount: nil)
         }
+    }
+
+    /// ListObjectVersions: every version and delete marker, key ascending then newest first, from after
+    /// `keyMarker` (all of its versions) or, with `versionMarker`, after that version of `keyMarker`.
+    public func listVersions(bucket: String, prefix: String, delimiter: String?, keyMarker: String?, versionMarker: VersionSelector?,
+                             maxKeys: Int) async throws -> ListingPage<ObjectVersionSummary> {
+        _ = try await self.bucket(bucket)
+        let prefixBytes = Array(prefix.utf8)
+        var start: ScanStart?
+        if let keyMarker {
+            start = .afterKey(Array(keyMarker.utf8))
+            switch versionMarker {
+            case .none: break
+            case .version(let n): start = .afterVersion(key: Array(keyMarker.utf8), version: n)
+            case .null:
+                // The null version's place among the key's versions is its version number.
+                if let (record, _) = try await metadata.objectVersion(bucket: bucket, key: keyMarker, version: .null) {
+                    start = .afterVersion(key: Array(keyMarker.utf8), version: record.version)
+                }
+            }
+        }
+        return try await Listing.list(prefix: prefix, delimiter: delimiter, start: start, marker: keyMarker, maxKeys: maxKeys,
+                                      key: { $0.key }, resumeAfter: { .afterVersion(key: Array($0.key.utf8), version: $0.version) },
+                                      fetch: { pos, limit in try await metadata.scanVersions(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
     }
 
     public func listObjects(bucket: String, prefix: String, delimiter: String?, start: String?, maxKeys: Int) async throws -> ListingPage<ObjectSummary> {

@@ -21,7 +21,8 @@ import Testing
         #expect(try resolve("GET", "/b?delimiter=&prefix=") == .listObjects(bucket: "b"))
         #expect(try resolve("GET", "/b?uploads") == .listMultipartUploads(bucket: "b"))
         #expect(try resolve("GET", "/b?location") == .getBucketLocation(bucket: "b"))
-        #expect(try resolve("GET", "/b?versioning") == .getBucketDefault(bucket: "b", subresource: "versioning"))
+        #expect(try resolve("GET", "/b?versioning") == .getBucketVersioning(bucket: "b"))
+        #expect(try resolve("PUT", "/b?versioning") == .putBucketVersioning(bucket: "b"))
         #expect(try resolve("POST", "/b?delete") == .deleteObjects(bucket: "b"))
         #expect(try resolve("POST", "/b/k?uploads") == .createMultipartUpload(bucket: "b", key: "k"))
         #expect(try resolve("PUT", "/b/k%20x?partNumber=7&uploadId=u") == .uploadPart(bucket: "b", key: "k x", partNumber: 7, uploadID: "u"))
@@ -39,13 +40,19 @@ import Testing
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
     }
 
-    /// No bucket keeps versions: a version other than "null" is refused before anything is done.
-    @Test func aVersionOtherThanNullIsRefused() throws {
-        for target in ["/b/k?versionId=3HL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY", "/b/k?versionId="] {
+    /// A version ID is "null" or one this gateway makes (16 lowercase hex digits); anything else (an ID
+    /// from another S3, the empty string, upper case, the version 0) is refused before anything is done.
+    @Test func versionIDsThisGatewayNeverMakesAreRefused() throws {
+        for target in ["/b/k?versionId=3HL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY", "/b/k?versionId=", "/b/k?versionId=000000000000002A",
+                       "/b/k?versionId=0000000000000000", "/b/k?versionId=8000000000000000", "/b/k?versionId=2a"] {
             for method in ["GET", "HEAD", "DELETE", "PUT"] {
-                #expect(throws: CoreError.self) { _ = try resolve(method, target) }
+                #expect { try resolve(method, target) } throws: { ($0 as? CoreError)?.code == "InvalidArgument" }
             }
         }
+        #expect(try resolve("GET", "/b/k?versionId=000000000000002a") == .getObject(bucket: "b", key: "k"))
+        #expect(VersionSelector(id: "000000000000002a") == .version(42))
+        #expect(VersionSelector.version(42).id == "000000000000002a")
+        #expect(VersionSelector(id: VersionSelector.version(Int64.max).id) == .version(Int64.max))
     }
 
     /// Parameters are validated once, when the endpoint is resolved, with S3's errors.

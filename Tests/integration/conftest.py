@@ -426,6 +426,15 @@ def purge_bucket(client, name: str) -> None:
                     pass
     except Exception:
         pass
+    try:  # a versioned bucket keeps versions and delete markers: each goes by its version ID
+        for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                try:
+                    client.delete_object(Bucket=name, Key=v["Key"], VersionId=v["VersionId"])
+                except Exception:
+                    pass
+    except Exception:
+        pass
     try:
         client.delete_bucket(Bucket=name)
     except Exception:

@@ -35,7 +35,8 @@ from pgserver import PASSWORD, database, postgres, psql  # noqa: F401 (postgres:
 pytestmark = pytest.mark.cluster
 
 TABLES = {  # table: its primary key, as the dump orders it
-    "buckets": "name", "bucket_config": "bucket, name", "objects": "bucket, key", "segments": "version, byte_offset",
+    "buckets": "name", "bucket_config": "bucket, name", "objects": "bucket, key", "kept_versions": "bucket, key, version",
+    "segments": "version, byte_offset",
     "uploads": "upload_id", "parts": "upload_id, part_number", "garbage": "blob", "upload_tasks": "id", "files": "id",
 }
 BUCKET = "moving"

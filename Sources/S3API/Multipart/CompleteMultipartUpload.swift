@@ -13,11 +13,12 @@ extension S3Service {
     func completeMultipartUpload(_ bucket: String, _ key: String, uploadID id: String, s3: S3Request, body: RequestBody,
                                  auth: VerifiedAuth) async throws -> Response {
         _ = try await storage.upload(bucket: bucket, key: key, uploadID: id)
+        let condition = try WriteConditionHeaders.parse(s3)
         let document = try await readSmallBody(body, s3: s3, auth: auth, flexibleChecksums: false)
         let entries = try S3RequestXML.completeMultipartUpload(document)
         let requested = entries.map { (partNumber: $0.partNumber, etag: $0.etag) }
         let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
-                                                               checksums: try completionChecksums(entries, s3: s3))
+                                                               checksums: try completionChecksums(entries, s3: s3), condition: condition)
         var w = XMLWriter(root: "CompleteMultipartUploadResult")
         w.element("Location", "http://\(s3.host)/\(bucket)/\(PercentEncoding.encode(key, keepingSlash: true))")
         w.element("Bucket", bucket)
@@ -25,7 +26,9 @@ extension S3Service {
         w.element("ETag", "\"\(record.etag)\"")
         for (alg, value) in record.attributes.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
         if let type = record.attributes.checksumType, !record.attributes.checksums.isEmpty { w.element("ChecksumType", type) }
-        return xml(w.finish())
+        var headers = HTTPFields()
+        if record.versioned { headers[Self.versionIDHeader] = record.versionID }
+        return xml(w.finish(), headers: headers)
     }
 
     /// The request's checksum statements: per-part elements, x-amz-checksum-type, the object's

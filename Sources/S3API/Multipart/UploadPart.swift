@@ -41,6 +41,8 @@ extension S3Service {
         w.element("LastModified", S3Time.iso8601(part.lastModified))
         w.element("ETag", "\"\(part.etag)\"")
         for (alg, value) in part.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
-        return xml(w.finish())
+        var headers = HTTPFields()
+        if source.record.versioned { headers[Self.copySourceVersionIDHeader] = source.record.versionID }
+        return xml(w.finish(), headers: headers)
     }
 }

@@ -215,8 +215,10 @@ public enum MetadataMigration {
     static func importRow(_ row: [SQLiteMetadataExport.Value], of t: PostgresMetadataStore.ImportTable) throws -> [PostgresMetadataStore.ImportValue] {
         try zip(row, t.columns).map { value, column in
             let converted: PostgresMetadataStore.ImportValue? = switch (value, column.type) {
+            case (.null, .bool): nil   // the flags are NOT NULL
             case (.null, _): .null
             case (.int(let n), .int64): .int(n)
+            case (.int(let n), .bool) where n == 0 || n == 1: .int(n)   // a 0/1 flag (versioned, delete_marker)
             case (.double(let d), .double): .double(d)
             case (.int(let n), .double) where n.magnitude < 1 << 53: .double(Double(n))
             case (.text(let s), .text): .text(s)
