@@ -21,6 +21,11 @@ enum S3Endpoint: Equatable {
     case getBucketLifecycle(bucket: String)
     case putBucketLifecycle(bucket: String)
     case deleteBucketLifecycle(bucket: String)
+    case getBucketCors(bucket: String)
+    case putBucketCors(bucket: String)
+    case deleteBucketCors(bucket: String)
+    /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
+    case corsPreflight(bucket: String, key: String?)
     /// Bucket sub-resources answered as S3 does for a bucket without that configuration.
     case getBucketDefault(bucket: String, subresource: String)
     // Objects
@@ -45,7 +50,7 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "acl", "versioning", "policy", "policyStatus", "cors", "tagging", "website", "encryption", "logging", "notification",
+        "acl", "versioning", "policy", "policyStatus", "tagging", "website", "encryption", "logging", "notification",
         "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
@@ -65,15 +70,18 @@ enum S3Endpoint: Equatable {
         guard let bucket = s3.bucket else {
             return s3.method == "GET" ? .listBuckets : .notImplemented("\(s3.method) /")
         }
+        if s3.method == "OPTIONS" { return .corsPreflight(bucket: bucket, key: s3.key) }
         guard let key = s3.key else {
             switch s3.method {
             case "PUT":
                 if has("lifecycle") { return .putBucketLifecycle(bucket: bucket) }
+                if has("cors") { return .putBucketCors(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
             case "DELETE":
                 if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
+                if has("cors") { return .deleteBucketCors(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -84,6 +92,7 @@ enum S3Endpoint: Equatable {
                 if has("location") { return .getBucketLocation(bucket: bucket) }
                 if has("uploads") { return .listMultipartUploads(bucket: bucket) }
                 if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
+                if has("cors") { return .getBucketCors(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -140,13 +149,15 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
+             .getBucketLifecycle, .getBucketCors, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle:
+        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketCors, .deleteBucketCors:
             return .owner
+        case .corsPreflight:
+            return .unauthenticated
         }
     }
 
@@ -156,7 +167,8 @@ enum S3Endpoint: Equatable {
         case .listBuckets, .notImplemented: return nil
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
-             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketDefault(let b, _), .postObject(let b),
+             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketCors(let b), .putBucketCors(let b),
+             .deleteBucketCors(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
@@ -181,6 +193,10 @@ enum S3Endpoint: Equatable {
         case .getBucketLifecycle: return "GetBucketLifecycle"
         case .putBucketLifecycle: return "PutBucketLifecycle"
         case .deleteBucketLifecycle: return "DeleteBucketLifecycle"
+        case .getBucketCors: return "GetBucketCors"
+        case .putBucketCors: return "PutBucketCors"
+        case .deleteBucketCors: return "DeleteBucketCors"
+        case .corsPreflight: return "CORSPreflight"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
         case .putObject: return "PutObject"
         case .copyObject: return "CopyObject"

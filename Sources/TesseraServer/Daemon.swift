@@ -138,7 +138,7 @@ public enum Daemon {
     /// The Worker JSON API listener; its bucket is created if missing.
     static func makeWorkerApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, logger: Logger) async throws -> some Service {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
-        let service = WorkerService(storage: storage, access: fe.access(scopes), logger: logger)
+        let service = WorkerService(storage: storage, access: fe.access(scopes), cors: fe.corsRules, logger: logger)
         return Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
@@ -155,7 +155,7 @@ public enum Daemon {
             throw ConfigError("the task API (tasks-listen) needs a metadata store that keeps tasks")
         }
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
-        let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), logger: logger)
+        let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), cors: fe.corsRules, logger: logger)
         let app = Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
