@@ -26,6 +26,8 @@ enum S3Endpoint: Equatable {
     case deleteBucketCors(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
+    /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
+    case uploadPage(asset: String)
     /// Bucket sub-resources answered as S3 does for a bucket without that configuration.
     case getBucketDefault(bucket: String, subresource: String)
     // Objects
@@ -55,6 +57,8 @@ enum S3Endpoint: Equatable {
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
 
+    static let uploadPageBucket = "_tessera"
+
     /// Whether the request is a browser form upload, whose credentials are form fields (its handler
     /// verifies the policy signature); known before anything else is parsed.
     static func isPostObject(_ s3: S3Request) -> Bool {
@@ -69,6 +73,10 @@ enum S3Endpoint: Equatable {
         let has = { (name: String) in query[name] != nil }
         guard let bucket = s3.bucket else {
             return s3.method == "GET" ? .listBuckets : .notImplemented("\(s3.method) /")
+        }
+        // `_` is in no bucket name: path-style /_tessera/… is the daemon's own pages.
+        if bucket.utf8.elementsEqual(uploadPageBucket.utf8) && !s3.virtualHosted && (s3.method == "GET" || s3.method == "HEAD") {
+            return .uploadPage(asset: s3.key ?? "")
         }
         if s3.method == "OPTIONS" { return .corsPreflight(bucket: bucket, key: s3.key) }
         guard let key = s3.key else {
@@ -156,7 +164,7 @@ enum S3Endpoint: Equatable {
             return .write
         case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketCors, .deleteBucketCors:
             return .owner
-        case .corsPreflight:
+        case .corsPreflight, .uploadPage:
             return .unauthenticated
         }
     }
@@ -164,7 +172,7 @@ enum S3Endpoint: Equatable {
     /// The bucket the operation acts on (nil for ListBuckets and unsupported requests).
     var bucket: String? {
         switch self {
-        case .listBuckets, .notImplemented: return nil
+        case .listBuckets, .notImplemented, .uploadPage: return nil
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketCors(let b), .putBucketCors(let b),
@@ -197,6 +205,7 @@ enum S3Endpoint: Equatable {
         case .putBucketCors: return "PutBucketCors"
         case .deleteBucketCors: return "DeleteBucketCors"
         case .corsPreflight: return "CORSPreflight"
+        case .uploadPage: return "UploadPage"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
         case .putObject: return "PutObject"
         case .copyObject: return "CopyObject"

@@ -95,6 +95,7 @@ package struct S3Service: FrontEnd {
         case .putBucketCors(let bucket): return try await putBucketCors(bucket, s3: s3, body: body, auth: auth)
         case .deleteBucketCors(let bucket): return try await deleteBucketCors(bucket)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
+        case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
         case .listObjectsV2(let bucket): return try await listObjects(bucket, s3: s3, v2: true)
         case .listObjectVersions(let bucket): return try await listObjectVersions(bucket, s3: s3)

@@ -40,6 +40,10 @@ import Testing
         #expect(try resolve("DELETE", "/b?cors") == .deleteBucketCors(bucket: "b"))
         #expect(try resolve("OPTIONS", "/b") == .corsPreflight(bucket: "b", key: nil))
         #expect(try resolve("OPTIONS", "/b/a%20b?uploads") == .corsPreflight(bucket: "b", key: "a b"))
+        #expect(try resolve("GET", "/_tessera/upload") == .uploadPage(asset: "upload"))
+        #expect(try resolve("HEAD", "/_tessera/upload.js") == .uploadPage(asset: "upload.js"))
+        #expect(try resolve("GET", "/_tessera/upload").access == .unauthenticated)
+        if case .uploadPage = try resolve("PUT", "/_tessera/upload") { Issue.record("only GET and HEAD reach the page") }
         if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
     }
