@@ -160,9 +160,14 @@ def test_reload_and_resume_sends_only_missing_parts(gateway, chrome, tmp_path):
     # Four parts go at once, so 30 % may all be in flight: reload once the gateway holds a part too.
     s3 = gateway["s3"]
     upload = wait_for(lambda: s3.list_multipart_uploads(Bucket="drop", Prefix="resume.bin").get("Uploads"), what="the upload")[0]
-    wait_for(lambda: s3.list_parts(Bucket="drop", Key="resume.bin", UploadId=upload["UploadId"]).get("Parts"), what="a stored part")
+    parts = wait_for(lambda: s3.list_parts(Bucket="drop", Key="resume.bin", UploadId=upload["UploadId"]).get("Parts"),
+                     what="a stored part")
     chrome.refresh()
     time.sleep(1.0)   # the parts the reload cut off are counted when their requests end
+    # A kept part whose bytes are not the file's (same size, other content) must be sent again: the page
+    # checks each part's MD5 before it skips it, and the object must come out byte-exact.
+    s3.upload_part(Bucket="drop", Key="resume.bin", UploadId=upload["UploadId"], PartNumber=parts[0]["PartNumber"],
+                   Body=os.urandom(parts[0]["Size"]))
     before = received_bytes(gateway, "UploadPart")
     open_page(chrome, gateway)
     choose(chrome, src)
