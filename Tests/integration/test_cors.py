@@ -42,7 +42,7 @@ def gateway(tmp_path_factory):
         s3.put_object(Bucket="cors", Key="hello.txt", Body=b"hello")
         s3.put_object(Bucket="plain", Key="hello.txt", Body=b"hello")
         yield {"s3": s3, "base": f"http://127.0.0.1:{port}", "worker": f"http://127.0.0.1:{worker}",
-               "tasks": f"http://127.0.0.1:{tasks}"}
+               "tasks": f"http://127.0.0.1:{tasks}", "data": tmp / "data"}
 
 
 def curl(method: str, url: str, *headers: str, body: bytes | None = None):
@@ -272,3 +272,23 @@ def test_without_flags_the_json_front_ends_refuse_preflights(tmp_path):
         status, h, _ = curl("POST", f"http://127.0.0.1:{worker}/k?action=mpu-create", "Origin: http://localhost:3000",
                             "Authorization: Bearer wtok")
         assert status == 200 and "access-control-allow-origin" not in h
+
+
+def test_a_damaged_stored_configuration_is_refused_loudly(gateway):
+    s3, base = gateway["s3"], gateway["base"]
+    s3.create_bucket(Bucket="damaged")
+    s3.put_bucket_cors(Bucket="damaged", CORSConfiguration={"CORSRules": [{"AllowedOrigins": [APP], "AllowedMethods": ["GET"]}]})
+    s3.put_object(Bucket="damaged", Key="k", Body=b"data")
+    subprocess.run(["sqlite3", str(gateway["data"] / "metadata.sqlite"),
+                    "UPDATE bucket_config SET value = '<CORSConfiguration><CORSRule>' WHERE bucket = 'damaged' AND name = 'cors'"],
+                   check=True, timeout=30)
+    # Not read as "no rules": the preflight fails with InternalError, and the stored bytes are left as they are.
+    status, h, body = curl("OPTIONS", f"{base}/damaged/k", f"Origin: {APP}", "Access-Control-Request-Method: GET")
+    assert status == 500 and error_code(body)[0] == "InternalError" and "access-control-allow-origin" not in h
+    # The object itself is still served; no CORS header is invented for it.
+    status, h, body = curl("GET", s3.generate_presigned_url("get_object", Params={"Bucket": "damaged", "Key": "k"}), f"Origin: {APP}")
+    assert status == 200 and body == b"data" and "access-control-allow-origin" not in h
+    stored = subprocess.run(["sqlite3", str(gateway["data"] / "metadata.sqlite"),
+                             "SELECT value FROM bucket_config WHERE bucket = 'damaged' AND name = 'cors'"],
+                            capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    assert stored == "<CORSConfiguration><CORSRule>"
