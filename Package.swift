@@ -155,7 +155,9 @@ let package = Package(
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums", "WireFormats"]),
         .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy", "WireFormats"]),
         .testTarget(name: "FormDataTests", dependencies: ["FormData"]),
-        .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "GatewayHTTPTests", dependencies: [
+            "GatewayHTTP", .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "S3APITests", dependencies: [
             "S3API", "GatewayHTTP", "StorageCore", .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),

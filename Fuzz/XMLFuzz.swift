@@ -1,8 +1,8 @@
-// libFuzzer target: the four S3 request-body XML parsers (Sources/S3XML), compiled together with
-// that module's sources (see Fuzz/fuzz.sh). Every input is given to all four parsers: the libxml2
+// libFuzzer target: the five S3 request-body XML parsers (Sources/S3XML), compiled together with
+// that module's sources (see Fuzz/fuzz.sh). Every input is given to all five parsers: the libxml2
 // parse is shared and the root-element check is what tells them apart.
 
-let allowedErrorCodes: Set<String> = ["MalformedXML", "InvalidArgument", "NotImplemented"]
+let allowedErrorCodes: Set<String> = ["MalformedXML", "InvalidArgument", "InvalidRequest", "NotImplemented"]
 
 func checkError(_ error: S3XMLError, _ parser: String) {
     invariant(allowedErrorCodes.contains(error.code), "\(parser): unexpected error code \(error.code)")
@@ -68,6 +68,19 @@ public func xmlFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     } catch {
         checkError(error, "LifecycleConfiguration")
+    }
+
+    do {
+        let rules = try S3RequestXML.corsConfiguration(body)
+        invariant(!rules.isEmpty && rules.count <= S3RequestXML.maxCORSRules, "CORS: \(rules.count) rules")
+        for rule in rules {
+            invariant(!rule.allowedOrigins.isEmpty && !rule.allowedMethods.isEmpty, "CORS: rule without origin or method")
+        }
+        // The stored form (what GetBucketCors answers and every request re-reads) must read back the same.
+        let stored = Array(S3RequestXML.corsConfigurationDocument(rules).utf8)
+        invariant((try? S3RequestXML.corsConfiguration(stored)) == rules, "CORS: the stored document does not read back")
+    } catch {
+        checkError(error, "CORSConfiguration")
     }
     return 0
 }

@@ -12,11 +12,14 @@ BUILD_APT=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config)
 # postgresql-15: the server the PostgreSQL tests start (Tests/postgres/throwaway-postgres.sh);
 # rsync, sqlite3: the backup scripts of docs/operator-guide.md, which the tests run; nginx: the load
 # balancer example; curl, openssl: presigned URLs and test certificates; python3-pyfuse3, fuse3: the
-# power-cut harness's file system (Tests/crash/lossyfs.py, run with the system python3).
-TEST_APT=(rclone=1.60.1+dfsg-2+b5 s3cmd=2.3.0-1 postgresql-15 rsync sqlite3 nginx curl openssl python3-pyfuse3 fuse3)
+# power-cut harness's file system (Tests/crash/lossyfs.py, run with the system python3); chromium,
+# chromium-driver: the upload page's browser tests (Tests/integration/test_upload_page.py; not pinned:
+# Debian's security updates replace chromium's version in the archive, and the driver must match the browser).
+TEST_APT=(rclone=1.60.1+dfsg-2+b5 s3cmd=2.3.0-1 postgresql-15 rsync sqlite3 nginx curl openssl python3-pyfuse3 fuse3 chromium chromium-driver)
 # awscrt: botocore computes CRC32C and CRC64NVME checksums only with the AWS CRT bindings.
 # moto[server]: a foreign S3 endpoint for `tessera cp` (Tests/integration/test_cp.py).
-TEST_PIP=(boto3==1.43.11 awscli==1.45.11 awscrt==0.32.2 pytest "moto[server]==5.2.1")
+# selenium: drives headless Chromium in the browser tests (4.40.0: later releases need a newer certifi).
+TEST_PIP=(boto3==1.43.11 awscli==1.45.11 awscrt==0.32.2 pytest "moto[server]==5.2.1" selenium==4.40.0)
 
 case "${1:-}" in
 build) apt_wanted=("${BUILD_APT[@]}"); pip_wanted=() ;;

@@ -7,4 +7,6 @@ package enum AccessKind: Sendable, Equatable {
     case write
     /// Creates, configures or deletes the bucket itself.
     case owner
+    /// Answered before any credentials are read, to anyone (S3's CORS preflight, `OPTIONS`).
+    case unauthenticated
 }

@@ -36,7 +36,7 @@ package struct KeyScopes: Sendable {
     /// Whether `accessKey` may do what an operation of this access kind on `bucket` does: a read-only
     /// key only reads; a key limited to buckets touches only those.
     package func check(_ accessKey: String, bucket: String?, access: AccessKind) throws {
-        guard accessKey != mainAccessKey else { return }
+        guard accessKey != mainAccessKey, access != .unauthenticated else { return }
         if access != .read && file?.key(id: accessKey)?.readOnly != false {
             throw CoreError("AccessDenied", "Access Denied: this access key is read-only")
         }

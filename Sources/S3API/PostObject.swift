@@ -19,8 +19,9 @@ import WireFormats
 /// core asks for it, so a slow disk slows the client down and nothing is buffered). Fields after
 /// `file` are ignored, as S3 does.
 extension S3Service {
-    /// Placeholder for the dispatcher: PostObject is authenticated by its form, in the handler.
-    static let formUploadAuth = VerifiedAuth(accessKey: "", version: 0, presigned: true, payload: .unsigned)
+    /// Placeholder for the dispatcher where no request signature is verified: PostObject is
+    /// authenticated by its form, in the handler; a CORS preflight carries no credentials at all.
+    static let unsignedAuth = VerifiedAuth(accessKey: "", version: 0, presigned: true, payload: .unsigned)
 
     func postObject(_ bucket: String, s3: S3Request, body: RequestBody) async throws -> Response {
         guard let boundary = ContentDisposition(s3.header("content-type") ?? "")?.parameters["boundary"], !boundary.isEmpty,

@@ -23,6 +23,13 @@ enum S3Endpoint: Equatable {
     case deleteBucketLifecycle(bucket: String)
     case getBucketVersioning(bucket: String)
     case putBucketVersioning(bucket: String)
+    case getBucketCors(bucket: String)
+    case putBucketCors(bucket: String)
+    case deleteBucketCors(bucket: String)
+    /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
+    case corsPreflight(bucket: String, key: String?)
+    /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
+    case uploadPage(asset: String)
     /// Bucket sub-resources answered as S3 does for a bucket without that configuration.
     case getBucketDefault(bucket: String, subresource: String)
     // Objects
@@ -47,10 +54,12 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "acl", "policy", "policyStatus", "cors", "tagging", "website", "encryption", "logging", "notification",
+        "acl", "policy", "policyStatus", "tagging", "website", "encryption", "logging", "notification",
         "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
+
+    static let uploadPageBucket = "_tessera"
 
     /// Whether the request is a browser form upload, whose credentials are form fields (its handler
     /// verifies the policy signature); known before anything else is parsed.
@@ -67,16 +76,23 @@ enum S3Endpoint: Equatable {
         guard let bucket = s3.bucket else {
             return s3.method == "GET" ? .listBuckets : .notImplemented("\(s3.method) /")
         }
+        // `_` is in no bucket name: path-style /_tessera/… is the daemon's own pages.
+        if bucket.utf8.elementsEqual(uploadPageBucket.utf8) && !s3.virtualHosted && (s3.method == "GET" || s3.method == "HEAD") {
+            return .uploadPage(asset: s3.key ?? "")
+        }
+        if s3.method == "OPTIONS" { return .corsPreflight(bucket: bucket, key: s3.key) }
         guard let key = s3.key else {
             switch s3.method {
             case "PUT":
                 if has("lifecycle") { return .putBucketLifecycle(bucket: bucket) }
                 if has("versioning") { return .putBucketVersioning(bucket: bucket) }
+                if has("cors") { return .putBucketCors(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
             case "DELETE":
                 if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
+                if has("cors") { return .deleteBucketCors(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -88,6 +104,7 @@ enum S3Endpoint: Equatable {
                 if has("uploads") { return .listMultipartUploads(bucket: bucket) }
                 if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
                 if has("versioning") { return .getBucketVersioning(bucket: bucket) }
+                if has("cors") { return .getBucketCors(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -144,23 +161,26 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning:
+        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
             return .owner
+        case .corsPreflight, .uploadPage:
+            return .unauthenticated
         }
     }
 
     /// The bucket the operation acts on (nil for ListBuckets and unsupported requests).
     var bucket: String? {
         switch self {
-        case .listBuckets, .notImplemented: return nil
+        case .listBuckets, .notImplemented, .uploadPage: return nil
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
-             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b), .getBucketDefault(let b, _), .postObject(let b),
+             .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
+             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
@@ -187,6 +207,11 @@ enum S3Endpoint: Equatable {
         case .deleteBucketLifecycle: return "DeleteBucketLifecycle"
         case .getBucketVersioning: return "GetBucketVersioning"
         case .putBucketVersioning: return "PutBucketVersioning"
+        case .getBucketCors: return "GetBucketCors"
+        case .putBucketCors: return "PutBucketCors"
+        case .deleteBucketCors: return "DeleteBucketCors"
+        case .corsPreflight: return "CORSPreflight"
+        case .uploadPage: return "UploadPage"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
         case .putObject: return "PutObject"
         case .copyObject: return "CopyObject"

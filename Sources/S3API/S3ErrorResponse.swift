@@ -9,7 +9,7 @@ enum S3ErrorResponse {
     static func status(for code: String) -> Int {
         switch code {
         case "NotModified": return 304
-        case "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed", "InvalidObjectState": return 403
+        case "AccessDenied", "AccessForbidden", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed", "InvalidObjectState": return 403
         case "NoSuchBucket", "NoSuchKey", "NoSuchUpload", "NoSuchLifecycleConfiguration", "NoSuchBucketPolicy",
              "NoSuchCORSConfiguration", "NoSuchTagSet", "NoSuchWebsiteConfiguration", "NoSuchPublicAccessBlockConfiguration",
              "ServerSideEncryptionConfigurationNotFoundError", "ObjectLockConfigurationNotFoundError",

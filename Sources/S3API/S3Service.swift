@@ -34,13 +34,16 @@ package struct S3Service: FrontEnd {
         // that fails it; a malformed parameter is reported only once the signature has been checked.
         let resolved = Result { try S3Endpoint.resolve(s3, maxParts: storage.validator.limits.maxParts) }
         if case .success(let endpoint) = resolved { context.access.operation = endpoint.name }
-        // PostObject's credentials are form fields: its handler verifies the policy signature.
+        // PostObject's credentials are form fields: its handler verifies the policy signature. A CORS
+        // preflight carries none: it is answered to anyone, from the bucket's rules.
         let isPostObject = S3Endpoint.isPostObject(s3)
+        let isUnauthenticated = (try? resolved.get())?.access == .unauthenticated
         scopes.keepFresh()
-        let auth = isPostObject ? Self.formUploadAuth : try await authenticate(s3)
-        if !isPostObject { context.authenticated(as: auth.accessKey) }
+        let signed = !isPostObject && !isUnauthenticated
+        let auth = signed ? try await authenticate(s3) : Self.unsignedAuth
+        if signed { context.authenticated(as: auth.accessKey) }
         let endpoint = try resolved.get()
-        if !isPostObject { try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access) }
+        if signed { try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access) }
         return try await dispatch(endpoint, s3, body: request.body, auth: auth)
     }
 
@@ -90,6 +93,11 @@ package struct S3Service: FrontEnd {
         case .deleteBucketLifecycle(let bucket): return try await deleteBucketLifecycle(bucket)
         case .getBucketVersioning(let bucket): return try await getBucketVersioning(bucket)
         case .putBucketVersioning(let bucket): return try await putBucketVersioning(bucket, s3: s3, body: body, auth: auth)
+        case .getBucketCors(let bucket): return try await getBucketCors(bucket)
+        case .putBucketCors(let bucket): return try await putBucketCors(bucket, s3: s3, body: body, auth: auth)
+        case .deleteBucketCors(let bucket): return try await deleteBucketCors(bucket)
+        case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
+        case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
         case .listObjectsV2(let bucket): return try await listObjects(bucket, s3: s3, v2: true)
         case .listObjectVersions(let bucket): return try await listObjectVersions(bucket, s3: s3)

@@ -32,4 +32,8 @@ public struct S3XMLError: Error, Sendable, Equatable {
     static func invalidArgument(_ message: String) -> S3XMLError {
         S3XMLError(code: "InvalidArgument", message: message, reason: message)
     }
+
+    static func invalidRequest(_ message: String) -> S3XMLError {
+        S3XMLError(code: "InvalidRequest", message: message, reason: message)
+    }
 }

@@ -17,12 +17,14 @@ package struct TasksService: FrontEnd {
     let storage: Storage
     let tasks: any TaskStore
     let access: BearerAccess
+    /// From `--tasks-cors-origins`: [] (no browser page on another origin may call it) unless set.
+    let cors: [CORSRule]
     let logger: Logger
     static let defaultChunkSize: Int64 = 5 << 20
     var bucket: String { access.bucket }
 
-    package init(storage: Storage, tasks: any TaskStore, access: BearerAccess, logger: Logger) {
-        (self.storage, self.tasks, self.access, self.logger) = (storage, tasks, access, logger)
+    package init(storage: Storage, tasks: any TaskStore, access: BearerAccess, cors: [CORSRule] = [], logger: Logger) {
+        (self.storage, self.tasks, self.access, self.cors, self.logger) = (storage, tasks, access, cors, logger)
     }
 
     /// Its access line names the operation "Tasks:<step>".
@@ -30,6 +32,10 @@ package struct TasksService: FrontEnd {
         let parts = RequestTarget(request.head.path ?? "/").rawPath.split(separator: "/").map(String.init)
         let step = parts.count >= 4 && parts[2] == "upload" ? parts[3] : request.method == .delete ? "delete" : "get"
         (context.access.bucket, context.access.operation) = (bucket, "Tasks:" + step)
+        if request.method == .options {
+            context.access.operation = "Tasks:preflight"
+            return preflight(request)
+        }
         guard await access.allows(authorization: request.headers[.authorization], write: request.method != .get) else {
             return error(.unauthorized, "Unauthorized")
         }
@@ -49,6 +55,18 @@ package struct TasksService: FrontEnd {
             return error(.notFound, "Not Found")
         }
     }
+
+    /// A browser's CORS preflight, answered before the token is asked for.
+    func preflight(_ request: Request) -> Response {
+        switch CORSPreflight.evaluate(request.headers, rules: cors) {
+        case .allowed(let headers): return Response(status: .ok, headers: headers)
+        case .missingOrigin: return error(.badRequest, CORSPreflight.missingOriginMessage)
+        case .missingRequestMethod: return error(.badRequest, CORSPreflight.missingMethodMessage)
+        case .forbidden: return error(.forbidden, CORSPreflight.forbiddenMessage)
+        }
+    }
+
+    package func corsRules(for request: Request, context: GatewayRequestContext) async -> [CORSRule] { cors }
 
     /// The seed's JSON error bodies: 400 for the core's errors, the task error's own status.
     package func response(for error: any Error, to request: Request, context: GatewayRequestContext) -> Response {

@@ -158,7 +158,7 @@ public enum Daemon {
     static func makeWorkerApplication(_ fe: ServerConfiguration.JSONFrontEnd, storage: Storage, scopes: KeyScopes, logger: Logger,
                                       onRunning: @escaping @Sendable () -> Void) async throws -> some Service {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
-        let service = WorkerService(storage: storage, access: fe.access(scopes), logger: logger)
+        let service = WorkerService(storage: storage, access: fe.access(scopes), cors: fe.corsRules, logger: logger)
         return Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
@@ -178,7 +178,7 @@ public enum Daemon {
             throw ConfigError("the task API (tasks-listen) needs a metadata store that keeps tasks")
         }
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
-        let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), logger: logger)
+        let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), cors: fe.corsRules, logger: logger)
         let app = Application(
             responder: FrontEndResponder(frontEnd: service, logger: logger),
             server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),

@@ -1,5 +1,6 @@
 import AccessKeys
 import Foundation
+import GatewayHTTP
 import PostgresMetadata
 import Prometheus
 import StorageCore
@@ -62,9 +63,16 @@ public struct ServerConfiguration: Sendable {
         public var tokens: Set<String>
         /// Open to anyone, deliberately (the seed's sample client sends no credentials).
         public var anonymous: Bool
-        public init(host: String, port: Int, bucket: String, tokens: Set<String>, anonymous: Bool) {
+        /// Origins whose pages may call it from a browser (`--worker-cors-origins`, `--tasks-cors-origins`;
+        /// `*` wildcards); none by default.
+        public var corsOrigins: [String]
+        public init(host: String, port: Int, bucket: String, tokens: Set<String>, anonymous: Bool, corsOrigins: [String] = []) {
             self.host = host; self.port = port; self.bucket = bucket; self.tokens = tokens; self.anonymous = anonymous
+            self.corsOrigins = corsOrigins
         }
+
+        /// The one CORS rule its origins make (no rule without origins).
+        var corsRules: [CORSRule] { CORSRule.jsonFrontEnd(origins: corsOrigins) }
 
         /// Who may use this front end: its tokens, or an access key's secret within the key's scopes.
         func access(_ scopes: KeyScopes) -> BearerAccess {

@@ -14,12 +14,14 @@ import StorageCore
 package struct WorkerService: FrontEnd {
     let storage: Storage
     let access: BearerAccess
+    /// From `--worker-cors-origins`: [] (no browser page on another origin may call it) unless set.
+    let cors: [CORSRule]
     let logger: Logger
     let maxJSONBody = 2 << 20
     var bucket: String { access.bucket }
 
-    package init(storage: Storage, access: BearerAccess, logger: Logger) {
-        (self.storage, self.access, self.logger) = (storage, access, logger)
+    package init(storage: Storage, access: BearerAccess, cors: [CORSRule] = [], logger: Logger) {
+        (self.storage, self.access, self.cors, self.logger) = (storage, access, cors, logger)
     }
 
     /// Its access line names the operation "Worker:<action>".
@@ -28,8 +30,24 @@ package struct WorkerService: FrontEnd {
         let query = try target.decodedQuery()
         let key = try target.decodedPath().dropFirst()
         (context.access.bucket, context.access.key, context.access.operation) = (bucket, String(key), "Worker:" + (query["action"] ?? "none"))
+        if request.method == .options {
+            context.access.operation = "Worker:preflight"
+            return preflight(request)
+        }
         return try await handle(request, key: String(key), query: query)
     }
+
+    /// A browser's CORS preflight, answered before the token is asked for.
+    func preflight(_ request: Request) -> Response {
+        switch CORSPreflight.evaluate(request.headers, rules: cors) {
+        case .allowed(let headers): return Response(status: .ok, headers: headers)
+        case .missingOrigin: return text(.badRequest, CORSPreflight.missingOriginMessage)
+        case .missingRequestMethod: return text(.badRequest, CORSPreflight.missingMethodMessage)
+        case .forbidden: return text(.forbidden, CORSPreflight.forbiddenMessage)
+        }
+    }
+
+    package func corsRules(for request: Request, context: GatewayRequestContext) async -> [CORSRule] { cors }
 
     /// The seed answers every failure of the core with 400 and its message; an internal error is a 500, and
     /// an unavailable store (`ServiceUnavailable`, `SlowDown`) a 503, so that clients retry.

@@ -80,6 +80,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Open the Worker JSON API to requests without a token (the seed's sample client sends none). Default off.")
     var workerAnonymous: Bool?
 
+    @Option(help: "Origins whose web pages may call the Worker JSON API from a browser (CORS), comma-separated; `*` wildcards (https://*.example). Default none.")
+    var workerCorsOrigins: String?
+
     @Option(help: "Serve the task-based chunk upload API (/api/files/upload/...) on HOST:PORT, bound to --tasks-bucket.")
     var tasksListen: String?
 
@@ -88,6 +91,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Bearer token for the task API (the S3 secret key is accepted too).")
     var tasksToken: String?
+
+    @Option(help: "Origins whose web pages may call the task API from a browser (CORS), comma-separated; `*` wildcards. Default none.")
+    var tasksCorsOrigins: String?
 
     @Flag(inversion: .prefixedNo, help: "Open the task API to requests without a token. Default off.")
     var tasksAnonymous: Bool?
@@ -136,6 +142,7 @@ struct Serve: AsyncParsableCommand {
         o.limits = limits; o.maxParts = maxParts; o.minPartSize = minPartSize; o.maxPartSize = maxPartSize
         o.abortIncompleteAfter = abortIncompleteAfter
         o.workerListen = workerListen; o.workerBucket = workerBucket; o.workerToken = workerToken; o.workerAnonymous = workerAnonymous
+        o.workerCorsOrigins = workerCorsOrigins; o.tasksCorsOrigins = tasksCorsOrigins
         o.tasksListen = tasksListen; o.tasksBucket = tasksBucket; o.tasksToken = tasksToken; o.tasksAnonymous = tasksAnonymous
         o.maxConnections = maxConnections; o.sweepInterval = sweepInterval; o.maxClockSkew = maxClockSkew
         o.logLevel = logLevel; o.logFormat = logFormat; o.tlsCert = tlsCert; o.tlsKey = tlsKey; o.fsync = fsync

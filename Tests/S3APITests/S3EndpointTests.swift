@@ -36,6 +36,15 @@ import Testing
         #expect(try resolve("GET", "/b?versions&prefix=a") == .listObjectVersions(bucket: "b"))
         #expect(try resolve("GET", "/b/k?versionId=null") == .getObject(bucket: "b", key: "k"))
         #expect(try resolve("DELETE", "/b/k?versionId=null") == .deleteObject(bucket: "b", key: "k"))
+        #expect(try resolve("GET", "/b?cors") == .getBucketCors(bucket: "b"))
+        #expect(try resolve("PUT", "/b?cors") == .putBucketCors(bucket: "b"))
+        #expect(try resolve("DELETE", "/b?cors") == .deleteBucketCors(bucket: "b"))
+        #expect(try resolve("OPTIONS", "/b") == .corsPreflight(bucket: "b", key: nil))
+        #expect(try resolve("OPTIONS", "/b/a%20b?uploads") == .corsPreflight(bucket: "b", key: "a b"))
+        #expect(try resolve("GET", "/_tessera/upload") == .uploadPage(asset: "upload"))
+        #expect(try resolve("HEAD", "/_tessera/upload.js") == .uploadPage(asset: "upload.js"))
+        #expect(try resolve("GET", "/_tessera/upload").access == .unauthenticated)
+        if case .uploadPage = try resolve("PUT", "/_tessera/upload") { Issue.record("only GET and HEAD reach the page") }
         if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
     }
@@ -75,6 +84,10 @@ import Testing
         #expect(try resolve("DELETE", "/b").access == .owner)
         #expect(try resolve("PUT", "/b?lifecycle").access == .owner)
         #expect(try resolve("GET", "/b?lifecycle").access == .read)
+        #expect(try resolve("PUT", "/b?cors").access == .owner)
+        #expect(try resolve("DELETE", "/b?cors").access == .owner)
+        #expect(try resolve("GET", "/b?cors").access == .read)
+        #expect(try resolve("OPTIONS", "/b/k").access == .unauthenticated)
         #expect(try resolve("GET", "/").bucket == nil)
         #expect(try resolve("DELETE", "/b/k?uploadId=u").bucket == "b")
     }

@@ -136,6 +136,26 @@ import Testing
         #expect(check(o, .flag) == "no error")
     }
 
+    @Test func corsOriginsOfTheJSONFrontEnds() throws {
+        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
+        var o = ServeOptions()
+        o.workerListen = "127.0.0.1:9200"
+        o.tasksListen = "127.0.0.1:9300"
+        o.workerCorsOrigins = "https://app.example, http://localhost:*"
+        #expect(check(o) == "no error")
+        let c = o.serverConfiguration(accessKey: "a", secretKey: "s")
+        #expect(c.worker?.corsOrigins == ["https://app.example", "http://localhost:*"])
+        #expect(c.tasks?.corsOrigins == [])
+        o.tasksCorsOrigins = "https://a.example,,https://b.example"
+        #expect(check(o).hasPrefix("tasks-cors-origins (from --tasks-cors-origins): must be a comma-separated list"))
+        o.tasksCorsOrigins = "https://*.*.example"
+        #expect(check(o).contains("more than one wildcard"))
+        o.tasksCorsOrigins = "*"
+        #expect(check(o) == "no error")
+        let file = try self.file(#"{"worker-cors-origins": "https://x.example"}"#)
+        #expect(file.workerCorsOrigins == "https://x.example")
+    }
+
     @Test func metadataURLIsValidatedWithoutShowingItsPassword() {
         func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
         var o = ServeOptions()

@@ -26,10 +26,12 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var workerBucket: String?
     public var workerToken: String?
     public var workerAnonymous: Bool?
+    public var workerCorsOrigins: String?
     public var tasksListen: String?
     public var tasksBucket: String?
     public var tasksToken: String?
     public var tasksAnonymous: Bool?
+    public var tasksCorsOrigins: String?
     public var maxConnections: Int?
     public var sweepInterval: Double?
     public var maxClockSkew: Double?
@@ -60,10 +62,12 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case workerBucket = "worker-bucket"
         case workerToken = "worker-token"
         case workerAnonymous = "worker-anonymous"
+        case workerCorsOrigins = "worker-cors-origins"
         case tasksListen = "tasks-listen"
         case tasksBucket = "tasks-bucket"
         case tasksToken = "tasks-token"
         case tasksAnonymous = "tasks-anonymous"
+        case tasksCorsOrigins = "tasks-cors-origins"
         case maxConnections = "max-connections"
         case sweepInterval = "sweep-interval"
         case maxClockSkew = "max-clock-skew"
@@ -124,10 +128,12 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .workerBucket: return .string(\.workerBucket)
             case .workerToken: return .string(\.workerToken)
             case .workerAnonymous: return .bool(\.workerAnonymous)
+            case .workerCorsOrigins: return .string(\.workerCorsOrigins)
             case .tasksListen: return .string(\.tasksListen)
             case .tasksBucket: return .string(\.tasksBucket)
             case .tasksToken: return .string(\.tasksToken)
             case .tasksAnonymous: return .bool(\.tasksAnonymous)
+            case .tasksCorsOrigins: return .string(\.tasksCorsOrigins)
             case .maxConnections: return .int(\.maxConnections)
             case .sweepInterval: return .double(\.sweepInterval)
             case .maxClockSkew: return .double(\.maxClockSkew)
@@ -354,6 +360,25 @@ extension ServeOptions {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
+    /// A comma-separated list of origins (`https://app.example`, `https://*.example`, `*`) → the origins.
+    public static func corsOrigins(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Why a list of CORS origins is refused, nil if it is not: an empty entry, a space inside one, or
+    /// more than one `*` in one (S3's rule for AllowedOrigin).
+    static func corsOriginsProblem(_ list: String) -> String? {
+        let origins = corsOrigins(list)
+        if origins.isEmpty || list.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            return "must be a comma-separated list of origins (e.g. https://app.example,https://*.example), got \"\(list)\""
+        }
+        for origin in origins {
+            if origin.contains(" ") || origin.contains("\t") { return "origin \"\(origin)\" contains a space" }
+            if origin.utf8.count(where: { $0 == UInt8(ascii: "*") }) > 1 { return "origin \"\(origin)\" can not have more than one wildcard" }
+        }
+        return nil
+    }
+
     /// Checks the merged settings; the message names the key and where its value came from.
     public static func validate(_ r: Resolved) throws {
         let o = r.options
@@ -361,6 +386,10 @@ extension ServeOptions {
         for (key, value) in [(CodingKeys.listen, o.listen), (.adminListen, o.adminListen), (.workerListen, o.workerListen),
                              (.tasksListen, o.tasksListen)] {
             if let value, parseHostPort(value) == nil { throw fail(key, "must be HOST:PORT, got \"\(value)\"") }
+        }
+        for (key, value) in [(CodingKeys.workerCorsOrigins, o.workerCorsOrigins), (.tasksCorsOrigins, o.tasksCorsOrigins)] {
+            guard let value else { continue }
+            if let why = corsOriginsProblem(value) { throw fail(key, why) }
         }
         if let l = o.limits, LimitProfile.named(l) == nil { throw fail(.limits, "must be aws or r2, got \"\(l)\"") }
         if (o.accessKey == nil) != (o.secretKey == nil) {
@@ -424,11 +453,13 @@ extension ServeOptions {
         config.maxClockSkew = skew > 0 ? skew : nil
         if let workerListen, let (host, port) = Self.parseHostPort(workerListen) {
             config.worker = .init(host: host, port: port, bucket: workerBucket ?? "worker",
-                                  tokens: Set([secretKey] + (workerToken.map { [$0] } ?? [])), anonymous: workerAnonymous ?? false)
+                                  tokens: Set([secretKey] + (workerToken.map { [$0] } ?? [])), anonymous: workerAnonymous ?? false,
+                                  corsOrigins: workerCorsOrigins.map(Self.corsOrigins) ?? [])
         }
         if let tasksListen, let (host, port) = Self.parseHostPort(tasksListen) {
             config.tasks = .init(host: host, port: port, bucket: tasksBucket ?? "files",
-                                 tokens: Set([secretKey] + (tasksToken.map { [$0] } ?? [])), anonymous: tasksAnonymous ?? false)
+                                 tokens: Set([secretKey] + (tasksToken.map { [$0] } ?? [])), anonymous: tasksAnonymous ?? false,
+                                 corsOrigins: tasksCorsOrigins.map(Self.corsOrigins) ?? [])
         }
         config.durable = fsync ?? true
         config.tlsCertificatePath = tlsCert
