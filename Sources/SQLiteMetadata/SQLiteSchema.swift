@@ -17,6 +17,8 @@ enum SQLiteSchema {
                 if !present { try c.exec("ALTER TABLE \(table) ADD COLUMN \(column) \(type)") }
             }
         },
+        // 2: completed uploads, remembered for a day so that a retried CompleteMultipartUpload gets the same answer.
+        { c in try c.exec(version2Tables) },
     ]
 
     /// The schema version this binary writes and reads.
@@ -99,5 +101,12 @@ enum SQLiteSchema {
     CREATE INDEX IF NOT EXISTS files_by_md5 ON files(md5);
     CREATE INDEX IF NOT EXISTS files_by_sha256 ON files(sha256);
     CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires);
+    """
+
+    /// Version 2: what each completion answered (`CompletedUpload`), kept for `Storage.completedUploadRetention`.
+    static let version2Tables = """
+    CREATE TABLE completed_uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,
+        part_list_digest TEXT NOT NULL, etag TEXT NOT NULL, checksums TEXT, checksum_type TEXT, completed REAL NOT NULL) WITHOUT ROWID;
+    CREATE INDEX completed_uploads_by_age ON completed_uploads(completed);
     """
 }
