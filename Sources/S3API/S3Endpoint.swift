@@ -32,6 +32,7 @@ enum S3Endpoint: Equatable {
     case getObjectAcl(bucket: String, key: String)
     case putObjectAcl(bucket: String, key: String)
     case getObjectTagging(bucket: String, key: String)
+    case getObjectAttributes(bucket: String, key: String)
     /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
     case postObject(bucket: String)
     // Multipart
@@ -108,7 +109,8 @@ enum S3Endpoint: Equatable {
             if has("uploadId") { return .listParts(bucket: bucket, key: key, uploadID: try uploadID(query)) }
             if has("acl") { return .getObjectAcl(bucket: bucket, key: key) }
             if has("tagging") { return .getObjectTagging(bucket: bucket, key: key) }
-            if has("attributes") || has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
+            if has("attributes") { return .getObjectAttributes(bucket: bucket, key: key) }
+            if has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
             return .getObject(bucket: bucket, key: key)
         case "HEAD": return .headObject(bucket: bucket, key: key)
         case "DELETE":
@@ -140,7 +142,7 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
+             .getBucketLifecycle, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .getObjectAttributes, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
@@ -158,7 +160,7 @@ enum S3Endpoint: Equatable {
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
-             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
+             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
              .completeMultipartUpload(let b, _, _), .abortMultipartUpload(let b, _, _):
             return b
@@ -190,6 +192,7 @@ enum S3Endpoint: Equatable {
         case .getObjectAcl: return "GetObjectAcl"
         case .putObjectAcl: return "PutObjectAcl"
         case .getObjectTagging: return "GetObjectTagging"
+        case .getObjectAttributes: return "GetObjectAttributes"
         case .postObject: return "PostObject"
         case .createMultipartUpload: return "CreateMultipartUpload"
         case .uploadPart: return "UploadPart"
