@@ -588,10 +588,11 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                     """, logger: logger)
             }
             let done = CompletedUpload(uploadID: uploadID, partListDigest: partListDigest, object: object)
+            let checksums = try Self.encodeChecksums(done.checksums)
             try await c.query("""
                 INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
                 VALUES(\(done.uploadID), \(done.bucket), \(Self.bytes(done.key)), \(done.partListDigest), \(done.etag),
-                       \(try Self.encodeChecksums(done.checksums)), \(done.checksumType), \(done.completed.timeIntervalSince1970))
+                       \(checksums), \(done.checksumType), \(done.completed.timeIntervalSince1970))
                 """, logger: logger)
             return object
         }
