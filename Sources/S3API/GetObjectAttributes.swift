@@ -69,7 +69,8 @@ enum GetObjectAttributes {
         if wants("ObjectParts"), let partsCount = record.partsCount {
             let algorithm = checksums.first?.key
             let parts = segments.filter { $0.partNumber != nil }.sorted { $0.partNumber! < $1.partNumber! }
-            let listed = algorithm == nil || parts.contains { $0.checksum == nil } ? [] : parts
+            let partsHaveChecksums = algorithm != nil && parts.allSatisfy { $0.checksum != nil }
+            let listed: [Segment] = partsHaveChecksums ? parts : []
             let after = listed.filter { $0.partNumber! > request.partNumberMarker }
             let page = after.prefix(request.maxParts)
             let truncated = after.count > page.count
