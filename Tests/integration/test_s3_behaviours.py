@@ -76,6 +76,38 @@ def test_a_retried_completion_answers_the_same_result(s3, bucket):
     assert head["ETag"] == first["ETag"] and head["ContentLength"] == 5 * MiB + 1024
 
 
+def test_a_completion_retried_after_a_dropped_connection(server, s3, bucket):
+    """The first CompleteMultipartUpload is sent whole and its connection dropped before the answer;
+    boto3 then sends it again, as the SDKs' retry does, and gets 200 with the result."""
+    import socket
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    upload, parts = multipart(s3, bucket, "dropped", [5 * MiB, 10])
+    xml = "<CompleteMultipartUpload>" + "".join(
+        f"<Part><PartNumber>{p['PartNumber']}</PartNumber><ETag>{p['ETag']}</ETag></Part>" for p in parts) + "</CompleteMultipartUpload>"
+    url = f"{server.endpoint}/{bucket}/dropped?uploadId={urllib.parse.quote(upload)}"
+    req = AWSRequest(method="POST", url=url, data=xml.encode(),
+                     headers={"x-amz-content-sha256": hashlib.sha256(xml.encode()).hexdigest()})
+    SigV4Auth(Credentials(server.access_key, server.secret_key), "s3", server.region).add_auth(req)
+    u = urllib.parse.urlsplit(url)
+    head = f"POST {u.path}?{u.query} HTTP/1.1\r\nHost: {u.netloc}\r\nContent-Length: {len(xml)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in req.headers.items()) + "\r\n"
+    with socket.create_connection((u.hostname, u.port), timeout=10) as sock:
+        sock.sendall(head.encode() + xml.encode())
+        sock.shutdown(socket.SHUT_WR)   # the client goes away without reading the answer
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            first = s3.head_object(Bucket=bucket, Key="dropped")
+            break
+        except ClientError:
+            assert time.monotonic() < deadline, "the dropped completion never completed"
+            time.sleep(0.1)
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="dropped", UploadId=upload, MultipartUpload={"Parts": parts})
+    assert again["ETag"] == first["ETag"] and again["ETag"].endswith('-2"')
+
+
 def test_a_completion_retried_with_another_part_list_changes_nothing(s3, bucket):
     upload, parts = multipart(s3, bucket, "done", [5 * MiB, 1024])
     first = s3.complete_multipart_upload(Bucket=bucket, Key="done", UploadId=upload, MultipartUpload={"Parts": parts})
