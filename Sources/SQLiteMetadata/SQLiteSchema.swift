@@ -103,10 +103,11 @@ enum SQLiteSchema {
     CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires);
     """
 
-    /// Version 2: what each completion answered (`CompletedUpload`), kept for `Storage.completedUploadRetention`.
+    /// Version 2: what each completion answered (`CompletedUpload`), kept for `Storage.completedUploadRetention`
+    /// (IF NOT EXISTS, as version 1's: a database set back to an earlier number may have them).
     static let version2Tables = """
-    CREATE TABLE completed_uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,
+    CREATE TABLE IF NOT EXISTS completed_uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,
         part_list_digest TEXT NOT NULL, etag TEXT NOT NULL, checksums TEXT, checksum_type TEXT, completed REAL NOT NULL) WITHOUT ROWID;
-    CREATE INDEX completed_uploads_by_age ON completed_uploads(completed);
+    CREATE INDEX IF NOT EXISTS completed_uploads_by_age ON completed_uploads(completed);
     """
 }
