@@ -80,7 +80,7 @@ import SQLiteMetadata
         try await TestPostgres.execute(location, "INSERT INTO tessera_schema VALUES (1)")
         try await TestPostgres.execute(location, "INSERT INTO buckets VALUES ('kept', 1, 'us-east-1')")
         let store = try await PostgresMetadataStore.open(location: location, poolSize: 2, timeout: TestPostgres.bound, logger: TestPostgres.logger)
-        #expect(try await store.schemaVersion() == 2)
+        #expect(try await store.schemaVersion() == PostgresSchema.current)   // the task tables (2) and what came after
         #expect(try await store.bucket(named: "kept") != nil)
         try await store.putTask(task("t"))
         #expect(try await store.task(id: "t") == task("t"))
