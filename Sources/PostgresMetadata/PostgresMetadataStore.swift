@@ -263,6 +263,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                 throw CoreError("BucketNotEmpty", "The bucket you tried to delete is not empty", details: [.init("BucketName", name)])
             }
             try await c.query("DELETE FROM bucket_config WHERE bucket = \(name)", logger: logger)
+            try await c.query("DELETE FROM completed_uploads WHERE bucket = \(name)", logger: logger)
             try await c.query("DELETE FROM buckets WHERE name = \(name)", logger: logger)
         }
     }
@@ -792,7 +793,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             """).map { try partRecord($0, uploadID: uploadID) }
     }
 
-    public func completeUpload(uploadID: String, condition: WriteCondition?,
+    public func completeUpload(uploadID: String, condition: WriteCondition?, partListDigest: String,
                                assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
         try await transaction { [self] c in
             // The upload row's lock makes concurrent completions and aborts take turns: the later ones find it gone.
@@ -813,7 +814,31 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                     INSERT INTO garbage(blob, version) SELECT b, 0 FROM unnest(\(unused)::text[]) AS b ON CONFLICT (blob) DO NOTHING
                     """, logger: logger)
             }
+            let done = CompletedUpload(uploadID: uploadID, partListDigest: partListDigest, object: stored.record)
+            let checksums = try Self.encodeChecksums(done.checksums)
+            try await c.query("""
+                INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
+                VALUES(\(done.uploadID), \(done.bucket), \(Self.bytes(done.key)), \(done.partListDigest), \(done.etag),
+                       \(checksums), \(done.checksumType), \(done.completed.timeIntervalSince1970))
+                """, logger: logger)
             return stored.record
+        }
+    }
+
+    public func completedUpload(id: String) async throws -> CompletedUpload? {
+        guard let row = try await rows("""
+            SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed FROM completed_uploads WHERE upload_id = \(id)
+            """).first else { return nil }
+        let (bucket, key, digest, etag, checksums, type, completed) = try row.decode((String, ByteBuffer, String, String, String?, String?, Double).self)
+        return CompletedUpload(uploadID: id, bucket: bucket, key: Self.string(key), partListDigest: digest, etag: etag,
+                               checksums: try Self.decodeChecksums(checksums, "completed_uploads \(id)"), checksumType: type,
+                               completed: Self.date(completed))
+    }
+
+    public func forgetCompletedUploads(completedBefore date: Date) async throws -> Int {
+        try await transaction { [self] c in
+            try await c.query("DELETE FROM completed_uploads WHERE completed < \(date.timeIntervalSince1970) RETURNING 1",
+                              logger: logger).collect().count
         }
     }
 

@@ -74,6 +74,15 @@ enum PostgresSchema {
                 PRIMARY KEY(bucket, key, version))
             """,
         ],
+        // 4: completed uploads, remembered for a day so that a retried CompleteMultipartUpload gets the same answer.
+        [
+            """
+            CREATE TABLE completed_uploads(upload_id text COLLATE "C" PRIMARY KEY, bucket text COLLATE "C" NOT NULL,
+                key bytea NOT NULL, part_list_digest text NOT NULL, etag text NOT NULL, checksums text, checksum_type text,
+                completed double precision NOT NULL)
+            """,
+            "CREATE INDEX completed_uploads_by_age ON completed_uploads(completed)",
+        ],
     ]
 
     /// The schema version this binary writes and reads.

@@ -33,7 +33,9 @@ extension S3Service {
 
         var w = XMLWriter(root: "ListBucketResult")
         w.element("Name", bucket)
-        w.element("Prefix", enc(prefix))
+        // ListObjectsV2 encodes Prefix with encoding-type=url; ListObjects (v1) returns it as sent, as S3 does
+        // (the SDKs decode Delimiter, Marker, NextMarker and keys there, not Prefix).
+        w.element("Prefix", v2 ? enc(prefix) : prefix)
         if v2 {
             w.element("KeyCount", page.entries.count + page.commonPrefixes.count)
             if let token { w.element("ContinuationToken", token) }

@@ -21,11 +21,12 @@ extension S3Service {
         return Response(status: .ok, headers: headers)
     }
 
-    /// S3 needs the body's length up front: Content-Length, or aws-chunked's decoded length.
+    /// S3 needs to know how the body's length is given: Content-Length, aws-chunked's decoded length, or
+    /// plain chunked transfer encoding (`DeclaredLength`).
     func requireLength(_ s3: S3Request) throws {
-        if s3.header("content-length") == nil && s3.header("x-amz-decoded-content-length") == nil {
-            throw CoreError("MissingContentLength", "You must provide the Content-Length HTTP header.")
-        }
+        try DeclaredLength.require(contentLength: s3.header("content-length"),
+                                   decodedContentLength: s3.header("x-amz-decoded-content-length"),
+                                   transferEncoding: s3.header("transfer-encoding"))
     }
 }
 

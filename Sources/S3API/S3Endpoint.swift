@@ -41,6 +41,7 @@ enum S3Endpoint: Equatable {
     case getObjectAcl(bucket: String, key: String)
     case putObjectAcl(bucket: String, key: String)
     case getObjectTagging(bucket: String, key: String)
+    case getObjectAttributes(bucket: String, key: String)
     /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
     case postObject(bucket: String)
     // Multipart
@@ -129,7 +130,8 @@ enum S3Endpoint: Equatable {
             if has("uploadId") { return .listParts(bucket: bucket, key: key, uploadID: try uploadID(query)) }
             if has("acl") { return .getObjectAcl(bucket: bucket, key: key) }
             if has("tagging") { return .getObjectTagging(bucket: bucket, key: key) }
-            if has("attributes") || has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
+            if has("attributes") { return .getObjectAttributes(bucket: bucket, key: key) }
+            if has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
             return .getObject(bucket: bucket, key: key)
         case "HEAD": return .headObject(bucket: bucket, key: key)
         case "DELETE":
@@ -161,7 +163,8 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging, .listParts:
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
+             .getObjectAttributes, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
@@ -182,7 +185,7 @@ enum S3Endpoint: Equatable {
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
              .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
-             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .createMultipartUpload(let b, _),
+             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
              .completeMultipartUpload(let b, _, _), .abortMultipartUpload(let b, _, _):
             return b
@@ -221,6 +224,7 @@ enum S3Endpoint: Equatable {
         case .getObjectAcl: return "GetObjectAcl"
         case .putObjectAcl: return "PutObjectAcl"
         case .getObjectTagging: return "GetObjectTagging"
+        case .getObjectAttributes: return "GetObjectAttributes"
         case .postObject: return "PostObject"
         case .createMultipartUpload: return "CreateMultipartUpload"
         case .uploadPart: return "UploadPart"

@@ -120,6 +120,7 @@ package struct S3Service: FrontEnd {
             var w = XMLWriter(root: "Tagging")
             w.open("TagSet"); w.close()
             return xml(w.finish())
+        case .getObjectAttributes(let bucket, let key): return try await getObjectAttributes(bucket, key, s3: s3)
         case .createMultipartUpload(let bucket, let key): return try await createMultipartUpload(bucket, key, s3: s3)
         case .uploadPart(let bucket, let key, let n, let id):
             return try await uploadPart(bucket, key, partNumber: n, uploadID: id, s3: s3, body: body, auth: auth)

@@ -164,6 +164,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                 throw CoreError("BucketNotEmpty", "The bucket you tried to delete is not empty", details: [.init("BucketName", name)])
             }
             try c.query("DELETE FROM bucket_config WHERE bucket=?", [.text(name)])
+            try c.query("DELETE FROM completed_uploads WHERE bucket=?", [.text(name)])
             try c.query("DELETE FROM buckets WHERE name=?", [.text(name)])
         }
     }
@@ -662,7 +663,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func completeUpload(uploadID: String, condition: WriteCondition?,
+    public func completeUpload(uploadID: String, condition: WriteCondition?, partListDigest: String,
                                assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
         try await write { [self] c in
             try self.requireUpload(c, uploadID)
@@ -679,7 +680,49 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             for blob in unusedBlobs(parts, segments) {
                 try c.query("INSERT OR IGNORE INTO garbage(blob, version) VALUES(?, 0)", [.text(blob)])
             }
+            try self.insertCompletion(c, CompletedUpload(uploadID: uploadID, partListDigest: partListDigest, object: stored.record))
             return stored.record
+        }
+    }
+
+    private func insertCompletion(_ c: SQLiteConnection, _ done: CompletedUpload) throws {
+        try c.query("""
+            INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
+            VALUES(?,?,?,?,?,?,?,?)
+            """, [
+            .text(done.uploadID), .text(done.bucket), .blob(Array(done.key.utf8)), .text(done.partListDigest), .text(done.etag),
+            PartChecksumsColumn.encode(done.checksums).map { .text($0) } ?? .null, done.checksumType.map { .text($0) } ?? .null,
+            .double(done.completed.timeIntervalSince1970),
+        ])
+    }
+
+    public func completedUpload(id: String) async throws -> CompletedUpload? {
+        try await read { c in
+            var found: CompletedUpload?
+            try c.query("""
+                SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed FROM completed_uploads WHERE upload_id=?
+                """, [.text(id)]) { row in
+                var checksums: [String: String] = [:]
+                if !row.isNull(4) {
+                    guard let decoded = row.withBytes(4, PartChecksumsColumn.decode) ?? nil else {
+                        throw Self.corrupt("completed_uploads \(id): checksums is not a JSON object of strings")
+                    }
+                    checksums = decoded
+                }
+                found = CompletedUpload(uploadID: id, bucket: row.text(0), key: row.key(1), partListDigest: row.text(2), etag: row.text(3),
+                                        checksums: checksums, checksumType: row.isNull(5) ? nil : row.text(5),
+                                        completed: Date(timeIntervalSince1970: row.double(6)))
+            }
+            return found
+        }
+    }
+
+    public func forgetCompletedUploads(completedBefore date: Date) async throws -> Int {
+        try await write { c in
+            var n = 0
+            try c.query("SELECT count(*) FROM completed_uploads WHERE completed < ?", [.double(date.timeIntervalSince1970)]) { n = Int($0.int(0)) }
+            try c.query("DELETE FROM completed_uploads WHERE completed < ?", [.double(date.timeIntervalSince1970)])
+            return n
         }
     }
 

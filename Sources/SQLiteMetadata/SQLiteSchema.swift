@@ -32,6 +32,8 @@ enum SQLiteSchema {
                     delete_marker INTEGER NOT NULL, storage_class TEXT, PRIMARY KEY(bucket, key, version)) WITHOUT ROWID;
                 """)
         },
+        // 3: completed uploads, remembered for a day so that a retried CompleteMultipartUpload gets the same answer.
+        { c in try c.exec(version3Tables) },
     ]
 
     /// The schema version this binary writes and reads.
@@ -114,5 +116,13 @@ enum SQLiteSchema {
     CREATE INDEX IF NOT EXISTS files_by_md5 ON files(md5);
     CREATE INDEX IF NOT EXISTS files_by_sha256 ON files(sha256);
     CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires);
+    """
+
+    /// Version 2: what each completion answered (`CompletedUpload`), kept for `Storage.completedUploadRetention`
+    /// (IF NOT EXISTS, as version 1's: a database set back to an earlier number may have them).
+    static let version3Tables = """
+    CREATE TABLE IF NOT EXISTS completed_uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,
+        part_list_digest TEXT NOT NULL, etag TEXT NOT NULL, checksums TEXT, checksum_type TEXT, completed REAL NOT NULL) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS completed_uploads_by_age ON completed_uploads(completed);
     """
 }

@@ -26,9 +26,12 @@ extension Verifier {
         guard let expires = Int64(expiresText) else {
             throw AuthError.queryMalformed("X-Amz-Expires should be a number")
         }
-        guard expires >= 0 else { throw AuthError.queryMalformed("X-Amz-Expires must be non-negative") }
+        // A URL whose lifetime is out of range is refused as forbidden (403), as the S3 conformance suites
+        // expect of S3: more than a week is AccessDenied; zero or negative lifetimes have already expired
+        // (checkExpiry, once the key is known).
         guard expires <= Self.maxPresignExpiry else {
-            throw AuthError.queryMalformed("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+            throw AuthError.accessDenied("X-Amz-Expires must be less than a week (in seconds) that is; 604800",
+                                         [("X-Amz-Expires", expiresText)])
         }
         let day = String(amzDate.prefix(8))
         if credential.date != day {
@@ -69,7 +72,8 @@ extension Verifier {
     private func checkExpiry(requestTime: Int64, expires: Int64) throws(AuthError) {
         guard let maxSkew else { return }
         let server = currentTime()
-        if server > requestTime + expires {
+        // X-Amz-Expires=0 is a URL that has already expired, not one valid for the second it was signed in.
+        if expires <= 0 || server > requestTime + expires {
             throw AuthError.accessDenied(
                 "Request has expired",
                 [

@@ -23,6 +23,8 @@ public enum Listing {
                                              resumeAfter: (Entry) -> ScanStart,
                                              fetch: (ScanStart?, Int) async throws -> [Entry]) async throws -> ListingPage<Entry> {
         var page = ListingPage<Entry>()
+        // max-keys=0 asks for nothing: S3 answers no entries and IsTruncated false, whatever the bucket holds.
+        if maxKeys <= 0 { return page }
         let delimiter = (delimiter?.isEmpty ?? true) ? nil : delimiter
         let prefixBytes = Array(prefix.utf8)
         var position = start

@@ -110,11 +110,16 @@ public protocol MetadataStore: Sendable {
     func putPart(uploadID: String, part: PartRecord) async throws
     func parts(uploadID: String, afterPartNumber: Int, limit: Int) async throws -> [PartRecord]
     /// One transaction: loads the upload's parts, lets `assemble` validate them and build the object,
-    /// stores it, frees unlisted parts and the replaced object, and removes the upload. `assemble` is
-    /// synchronous and runs inside the transaction (between its queries), so it must not wait on anything.
-    /// `condition` as for `putObject`, checked in the transaction before the upload's rows change.
-    func completeUpload(uploadID: String, condition: WriteCondition?,
+    /// stores it, frees unlisted parts and the replaced object, removes the upload and records the
+    /// completion (`CompletedUpload(uploadID:partListDigest:object:)`, replacing none: an upload completes
+    /// once). `assemble` is synchronous and runs inside the transaction (between its queries), so it must
+    /// not wait on anything. `condition` as for `putObject`, checked in the transaction before the upload's rows change.
+    func completeUpload(uploadID: String, condition: WriteCondition?, partListDigest: String,
                         assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord
+    /// The record of upload `id`'s completion, while it is kept; nil when there is none.
+    func completedUpload(id: String) async throws -> CompletedUpload?
+    /// Drops the completion records made before `date`; returns how many.
+    func forgetCompletedUploads(completedBefore date: Date) async throws -> Int
     /// All of the upload's parts become garbage. Throws NoSuchUpload if the upload is gone.
     func abortUpload(uploadID: String) async throws
     func scanUploads(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [UploadSummary]

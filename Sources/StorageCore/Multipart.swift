@@ -108,7 +108,8 @@ extension Storage {
         let validator = self.validator
         // Taken before the transaction: `assemble` runs inside it and must not wait.
         let version = try await metadata.nextVersion()
-        let record = try await metadata.completeUpload(uploadID: uploadID, condition: condition) { stored in
+        let digest = CompletedUpload.partListDigest(requested)
+        let record = try await metadata.completeUpload(uploadID: uploadID, condition: condition, partListDigest: digest) { stored in
             let chosen = try validator.validateCompletion(requested: requested, stored: stored)
             let objectChecksum = try MultipartChecksums.complete(upload: u, chosen: chosen, requested: request.parts)
             try MultipartChecksums.checkExpected(request.object, computed: objectChecksum, upload: u)
@@ -137,6 +138,28 @@ extension Storage {
         }
         collectGarbage()
         return record
+    }
+
+    /// How long a completion is remembered for `completedUpload` (the upload sweeper forgets older ones):
+    /// one day, the least S3 promises a retried CompleteMultipartUpload.
+    public static let completedUploadRetention: TimeInterval = 86_400
+
+    /// A CompleteMultipartUpload sent again after it succeeded (its answer lost): the first completion's
+    /// result when `uploadID` was completed into this bucket and key with the same part list, and
+    /// NoSuchUpload otherwise (no such completion, or another part list: nothing is changed either way).
+    public func completedUpload(bucket: String, key: String, uploadID: String,
+                                parts requested: [(partNumber: Int, etag: String)]) async throws -> CompletedUpload {
+        guard let done = try await metadata.completedUpload(id: uploadID),
+              Array(done.bucket.utf8) == Array(bucket.utf8), Array(done.key.utf8) == Array(key.utf8),
+              done.partListDigest == CompletedUpload.partListDigest(requested) else {
+            throw CoreError.noSuchUpload(uploadID)
+        }
+        return done
+    }
+
+    /// Forgets completions older than `completedUploadRetention` before `now` (the upload sweeper); returns how many.
+    public func forgetCompletedUploads(now: Date = Date()) async throws -> Int {
+        try await metadata.forgetCompletedUploads(completedBefore: now.addingTimeInterval(-Self.completedUploadRetention))
     }
 
     public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {

@@ -253,6 +253,16 @@ public final class Storage: Sendable {
         throw CoreError("SlowDown", "The object is being rewritten too often to read; retry.")
     }
 
+    /// The object's record and its segments (sizes, part numbers, part checksums), read together,
+    /// without holding its blobs (GetObjectAttributes reads no body).
+    public func objectLayout(bucket: String, key: String) async throws -> (ObjectRecord, [Segment]) {
+        guard let found = try await metadata.objectWithSegments(bucket: bucket, key: key) else {
+            _ = try await self.bucket(bucket)
+            throw CoreError.noSuchKey(key)
+        }
+        return found
+    }
+
     /// Opens an object for reading: its blobs stay on disk until the returned handle is released.
     public func openObject(bucket: String, key: String) async throws -> OpenObject {
         for _ in 0..<5 {

@@ -7,7 +7,8 @@ import ServiceLifecycle
 import StorageCore
 
 /// Aborts incomplete multipart uploads: after the server-wide age, or sooner where a bucket's
-/// lifecycle configuration has an AbortIncompleteMultipartUpload rule for the upload's key.
+/// lifecycle configuration has an AbortIncompleteMultipartUpload rule for the upload's key. Also forgets
+/// completions older than `Storage.completedUploadRetention` (a day), which answer retried completions.
 struct UploadSweeper: Service {
     let storage: Storage
     let maxAge: TimeInterval
@@ -34,7 +35,8 @@ struct UploadSweeper: Service {
                 }
             }
             if n > 0 { logger.info("aborted incomplete uploads", metadata: ["count": "\(n)"]) }
-            ServerMetrics.sweeperRun("uploads", removed: ["uploads": n])
+            let forgotten = try await storage.forgetCompletedUploads(now: now)
+            ServerMetrics.sweeperRun("uploads", removed: ["uploads": n, "completed_uploads": forgotten])
         } catch {
             logger.error("upload sweeper failed", metadata: ["error": "\(error)"])
             ServerMetrics.sweeperRun("uploads", failed: true)

@@ -35,6 +35,9 @@ import Testing
         #expect(try resolve("HEAD", "/b/k") == .headObject(bucket: "b", key: "k"))
         #expect(try resolve("GET", "/b?versions&prefix=a") == .listObjectVersions(bucket: "b"))
         #expect(try resolve("GET", "/b/k?versionId=null") == .getObject(bucket: "b", key: "k"))
+        #expect(try resolve("GET", "/b/k?attributes") == .getObjectAttributes(bucket: "b", key: "k"))
+        #expect(try resolve("GET", "/b/k?attributes&versionId=null").access == .read)
+        #expect(throws: CoreError.self) { try resolve("GET", "/b/k?attributes&versionId=v2") }
         #expect(try resolve("DELETE", "/b/k?versionId=null") == .deleteObject(bucket: "b", key: "k"))
         #expect(try resolve("GET", "/b?cors") == .getBucketCors(bucket: "b"))
         #expect(try resolve("PUT", "/b?cors") == .putBucketCors(bucket: "b"))

@@ -106,8 +106,16 @@ import Testing
             return Self.error(request)
         }
         let week = query { $0 = $0.replacingOccurrences(of: "X-Amz-Expires=86400", with: "X-Amz-Expires=604801") }
-        #expect(week?.code == "AuthorizationQueryParametersError")
+        #expect(week?.code == "AccessDenied" && week?.status == 403)
         #expect(week?.message == "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+        // Zero and negative lifetimes have expired the moment they were signed: 403, even in the signing second.
+        for lifetime in ["0", "-1000"] {
+            var request = AWSExampleTests.presignedGet
+            request.query = request.query.replacingOccurrences(of: "X-Amz-Expires=86400", with: "X-Amz-Expires=" + lifetime)
+            let expired = authError { _ = try AWSExampleTests.verifier(at: AWSExampleTests.exampleTime).verify(request) }
+            #expect(expired?.code == "AccessDenied" && expired?.status == 403, "X-Amz-Expires=\(lifetime)")
+            #expect(expired?.message == "Request has expired")
+        }
         let missing = query { $0 = $0.replacingOccurrences(of: "X-Amz-SignedHeaders=host&", with: "") }
         #expect(missing?.code == "AuthorizationQueryParametersError")
         let algorithm = query { $0 = $0.replacingOccurrences(of: "AWS4-HMAC-SHA256", with: "AWS4-HMAC-SHA1") }

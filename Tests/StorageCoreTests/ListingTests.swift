@@ -47,4 +47,20 @@ import Testing
         let page = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: nil, start: nil, maxKeys: 10)
         #expect(page.entries.map(\.key) == ["B", "Z", "_", "a", "~", "ä"])
     }
+
+    @Test(arguments: StoreKind.allCases) func maxKeysZeroListsNothingAndIsNotTruncated(_ kind: StoreKind) async throws {
+        let s = try await bucketWith(kind, ["a/1", "b", "c"])
+        for delimiter in [nil, "/"] as [String?] {
+            let page = try await s.listObjects(bucket: "bkt", prefix: "", delimiter: delimiter, start: nil, maxKeys: 0)
+            #expect(page.entries.isEmpty && page.commonPrefixes.isEmpty)
+            #expect(!page.isTruncated && page.nextMarker == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func controlCharactersInPrefixMarkerAndDelimiter(_ kind: StoreKind) async throws {
+        let s = try await bucketWith(kind, ["\n1", "\n2\u{1}x", "\n3", "\u{7f}"])
+        let page = try await s.listObjects(bucket: "bkt", prefix: "\n", delimiter: "\u{1}", start: "\n1", maxKeys: 10)
+        #expect(page.entries.map(\.key) == ["\n3"])
+        #expect(page.commonPrefixes == ["\n2\u{1}"])
+    }
 }

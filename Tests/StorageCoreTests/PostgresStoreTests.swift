@@ -99,7 +99,7 @@ import Testing
                     group.addTask {
                         let version = try? await store.nextVersion()
                         do {
-                            return .success(try await store.completeUpload(uploadID: id) { parts in
+                            return .success(try await store.completeUpload(uploadID: id, partListDigest: "digest") { parts in
                                 self.object("bkt", "k", version: version ?? -1, blobs: parts.prefix(2).map(\.blob))
                             })
                         } catch { return .failure(error) }

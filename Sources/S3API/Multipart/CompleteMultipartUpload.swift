@@ -12,23 +12,39 @@ import WireFormats
 extension S3Service {
     func completeMultipartUpload(_ bucket: String, _ key: String, uploadID id: String, s3: S3Request, body: RequestBody,
                                  auth: VerifiedAuth) async throws -> Response {
-        _ = try await storage.upload(bucket: bucket, key: key, uploadID: id)
+        // An upload already completed is still answered, when this is the same request again (`completedUpload`).
+        let pending = try await Self.isPending { try await storage.upload(bucket: bucket, key: key, uploadID: id) }
+        if !pending, try await storage.metadata.completedUpload(id: id) == nil { throw CoreError.noSuchUpload(id) }
         let condition = try WriteConditionHeaders.parse(s3)
         let document = try await readSmallBody(body, s3: s3, auth: auth, flexibleChecksums: false)
         let entries = try S3RequestXML.completeMultipartUpload(document)
         let requested = entries.map { (partNumber: $0.partNumber, etag: $0.etag) }
-        let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
-                                                               checksums: try completionChecksums(entries, s3: s3), condition: condition)
+        let done: (etag: String, checksums: [String: String], checksumType: String?, versionID: String?)
+        do {
+            guard pending else { throw CoreError.noSuchUpload(id) }
+            let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
+                                                                   checksums: try completionChecksums(entries, s3: s3), condition: condition)
+            done = (record.etag, record.attributes.checksums, record.attributes.checksumType, record.versioned ? record.versionID : nil)
+        } catch let e as CoreError where e.code == "NoSuchUpload" {
+            // Completed before (or, concurrently, just now): the first answer again, for the same part list only.
+            let first = try await storage.completedUpload(bucket: bucket, key: key, uploadID: id, parts: requested)
+            done = (first.etag, first.checksums, first.checksumType, nil)
+        }
         var w = XMLWriter(root: "CompleteMultipartUploadResult")
         w.element("Location", "http://\(s3.host)/\(bucket)/\(PercentEncoding.encode(key, keepingSlash: true))")
         w.element("Bucket", bucket)
         w.element("Key", key)
-        w.element("ETag", "\"\(record.etag)\"")
-        for (alg, value) in record.attributes.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
-        if let type = record.attributes.checksumType, !record.attributes.checksums.isEmpty { w.element("ChecksumType", type) }
+        w.element("ETag", "\"\(done.etag)\"")
+        for (alg, value) in done.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
+        if let type = done.checksumType, !done.checksums.isEmpty { w.element("ChecksumType", type) }
         var headers = HTTPFields()
-        if record.versioned { headers[Self.versionIDHeader] = record.versionID }
+        if let versionID = done.versionID { headers[Self.versionIDHeader] = versionID }
         return xml(w.finish(), headers: headers)
+    }
+
+    /// false when `lookup` finds no such upload (any other failure is thrown).
+    private static func isPending(_ lookup: () async throws -> UploadRecord) async throws -> Bool {
+        do { _ = try await lookup(); return true } catch let e as CoreError where e.code == "NoSuchUpload" { return false }
     }
 
     /// The request's checksum statements: per-part elements, x-amz-checksum-type, the object's

@@ -27,15 +27,7 @@ extension S3Service {
 
     func uploadPartCopy(_ bucket: String, _ key: String, partNumber n: Int, uploadID id: String, s3: S3Request) async throws -> Response {
         let source = try await openCopySource(s3)
-        var range: ClosedRange<Int64>? = nil
-        if let raw = s3.header("x-amz-copy-source-range") {
-            guard case .range(let r) = ByteRange.parse(raw, size: source.record.size), raw.contains("-"),
-                  !raw.dropFirst(6).hasPrefix("-") else {
-                throw CoreError("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
-                                details: [.init("ArgumentName", "x-amz-copy-source-range"), .init("ArgumentValue", raw)])
-            }
-            range = r
-        }
+        let range = try s3.header("x-amz-copy-source-range").map { try CopySourceRange.parse($0, sourceSize: source.record.size) }
         let part = try await storage.uploadPartCopy(bucket: bucket, key: key, uploadID: id, partNumber: n, source: source, range: range)
         var w = XMLWriter(root: "CopyPartResult")
         w.element("LastModified", S3Time.iso8601(part.lastModified))

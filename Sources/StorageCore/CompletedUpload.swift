@@ -1,0 +1,42 @@
+import Crypto
+import Foundation
+import WireFormats
+
+/// What a successful CompleteMultipartUpload answered, kept after the upload itself is gone so that a
+/// client whose first answer was lost, and which sends the same request again, gets the same answer
+/// (S3 does so). Written in the completion's own transaction; dropped by the upload sweeper once older
+/// than `Storage.completedUploadRetention`.
+public struct CompletedUpload: Sendable, Equatable {
+    public var uploadID: String
+    public var bucket: String
+    public var key: String
+    /// `partListDigest` of the part list the completion was asked for: a retry must ask for the same.
+    public var partListDigest: String
+    public var etag: String
+    public var checksums: [String: String]
+    public var checksumType: String?
+    public var completed: Date
+
+    public init(uploadID: String, bucket: String, key: String, partListDigest: String, etag: String,
+                checksums: [String: String], checksumType: String?, completed: Date) {
+        (self.uploadID, self.bucket, self.key, self.partListDigest) = (uploadID, bucket, key, partListDigest)
+        (self.etag, self.checksums, self.checksumType, self.completed) = (etag, checksums, checksumType, completed)
+    }
+
+    /// The record of `object`, completed from upload `uploadID` with the part list digested as `partListDigest`.
+    public init(uploadID: String, partListDigest: String, object: ObjectRecord) {
+        self.init(uploadID: uploadID, bucket: object.bucket, key: object.key, partListDigest: partListDigest, etag: object.etag,
+                  checksums: object.attributes.checksums, checksumType: object.attributes.checksumType, completed: object.lastModified)
+    }
+
+    /// SHA-256 (hex) of the requested parts in request order, each as its number and normalized ETag
+    /// (quotes and surrounding blanks do not count, as at completion). Two lists digest alike only when
+    /// they name the same parts with the same ETags in the same order.
+    public static func partListDigest(_ parts: [(partNumber: Int, etag: String)]) -> String {
+        var sha = SHA256()
+        for p in parts {
+            sha.update(data: Array("\(p.partNumber) \(PartValidator.normalizeETag(p.etag))\n".utf8))
+        }
+        return Hex.encode(Array(sha.finalize()))
+    }
+}
