@@ -140,9 +140,9 @@ extension MetadataStore {
     }
 
     /// An unconditional completion.
-    public func completeUpload(uploadID: String,
+    public func completeUpload(uploadID: String, partListDigest: String,
                                assemble: @escaping @Sendable ([PartRecord]) throws -> (ObjectRecord, [Segment])) async throws -> ObjectRecord {
-        try await completeUpload(uploadID: uploadID, condition: nil, assemble: assemble)
+        try await completeUpload(uploadID: uploadID, condition: nil, partListDigest: partListDigest, assemble: assemble)
     }
 
     /// Whether any object segment, part or garbage entry names this blob.

@@ -96,7 +96,7 @@ import Testing
                                                                condition: WriteCondition(ifNoneMatch: true)) } throws: { Self.code($0) == "PreconditionFailed" }
         // The store's own check (what a completion that passed the first check meets when a write won meanwhile).
         await #expect {
-            _ = try await s.metadata.completeUpload(uploadID: u.uploadID, condition: WriteCondition(ifNoneMatch: true)) { parts in
+            _ = try await s.metadata.completeUpload(uploadID: u.uploadID, condition: WriteCondition(ifNoneMatch: true), partListDigest: "digest") { parts in
                 (ObjectRecord(bucket: "bkt", key: "k", version: Int64.max - 7, size: 2, etag: "x", lastModified: Date(), attributes: .init(),
                               partsCount: 1), [Segment(blob: parts[0].blob, size: 2, offset: 0, partNumber: 1)])
             }
