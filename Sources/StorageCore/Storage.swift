@@ -326,7 +326,17 @@ public final class Storage: Sendable {
     public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
                                                          condition: WriteCondition? = nil)
         async throws -> ObjectRecord where Body.Element == ByteBuffer {
-        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
+        // Overload resolution may land here with a body that does declare digests (a Sendable DigestedBody
+        // matches both overloads): its digests (the request's checksums) must not be replaced by an MD5 alone.
+        if let digested = body as? any DigestedBody {
+            return try await putObject(bucket: bucket, key: key, attributes: attributes, digestedBody: digested, condition: condition)
+        }
+        return try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
+    }
+
+    private func putObject(bucket: String, key: String, attributes: ObjectAttributes, digestedBody: some DigestedBody,
+                           condition: WriteCondition?) async throws -> ObjectRecord {
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: digestedBody, condition: condition)
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,
