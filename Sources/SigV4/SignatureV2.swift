@@ -41,8 +41,8 @@ extension Verifier {
         let secret = try secret(for: accessKey)
         try checkSkew(requestTime: time, sent: sent)
 
-        let stringToSign = Self.stringToSignV2(request, query: query, dateLine: amzDate == nil ? (date ?? "") : "")
-        try checkSignatureV2(stringToSign, provided: signature, accessKey: accessKey, secret: secret)
+        try checkSignatureV2(request, query: query, dateLine: amzDate == nil ? (date ?? "") : "", provided: signature,
+                             accessKey: accessKey, secret: secret)
         return VerifiedAuth(accessKey: accessKey, version: 2, presigned: false, payload: .unsigned)
     }
 
@@ -68,9 +68,25 @@ extension Verifier {
         // Base64 has '+'; a client that left it unescaped meant '+', not a space.
         let signature = String(
             decoding: PercentEncoding.decodeLeniently(signatureParam.rawValue.utf8, plusIsSpace: false), as: UTF8.self)
-        let stringToSign = Self.stringToSignV2(request, query: query, dateLine: expiresText)
-        try checkSignatureV2(stringToSign, provided: signature, accessKey: accessKey, secret: secret)
+        try checkSignatureV2(request, query: query, dateLine: expiresText, provided: signature, accessKey: accessKey, secret: secret)
         return VerifiedAuth(accessKey: accessKey, version: 2, presigned: true, payload: .unsigned)
+    }
+
+    /// The signature over the request's string to sign. A path-style request on a bucket itself ("/bucket", no
+    /// key) is also accepted signed over "/bucket/": botocore signs that form (its SigV2 signer sees the bucket
+    /// path with a trailing slash) while it sends the path without one, and S3 accepts it.
+    private func checkSignatureV2(_ request: IncomingRequest, query: QueryString, dateLine: String, provided: String,
+                                  accessKey: String, secret: String) throws(AuthError) {
+        let stringToSign = Self.stringToSignV2(request, query: query, dateLine: dateLine)
+        if ConstantTime.equals(Primitives.hmacSHA1Base64(key: secret, stringToSign), provided) { return }
+        if request.virtualHostBucket == nil, request.path.utf8.count > 1, request.path.utf8.first == UInt8(ascii: "/"),
+           !request.path.utf8.dropFirst().contains(UInt8(ascii: "/")) {
+            var slashed = request
+            slashed.path += "/"
+            let alternative = Self.stringToSignV2(slashed, query: query, dateLine: dateLine)
+            if ConstantTime.equals(Primitives.hmacSHA1Base64(key: secret, alternative), provided) { return }
+        }
+        try checkSignatureV2(stringToSign, provided: provided, accessKey: accessKey, secret: secret)
     }
 
     private func checkSignatureV2(_ stringToSign: String, provided: String, accessKey: String, secret: String)

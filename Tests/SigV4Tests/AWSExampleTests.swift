@@ -221,3 +221,30 @@ import Testing
         #expect(error?.code == "RequestTimeTooSkewed")
     }
 }
+
+/// boto3's default presigning (SigV2) of a request on a bucket itself: botocore signs "/bucket/" and sends
+/// "/bucket". Signatures computed with botocore's HmacV1QueryAuth for the fixture secret.
+@Suite struct SigV2BucketPathTests {
+    static let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    let verifier = Verifier(region: "us-east-1", credentials: { $0 == "AKIAIOSFODNN7EXAMPLE" ? SigV2BucketPathTests.secret : nil },
+                            now: { Date(timeIntervalSince1970: 1_796_603_000) })
+
+    func request(_ path: String, _ query: String) -> IncomingRequest {
+        IncomingRequest(method: "GET", path: path, query: query, headers: [("Host", "127.0.0.1:9567")])
+    }
+
+    @Test func bucketLevelPresignedURLsSignedWithATrailingSlash() throws {
+        let list = request("/v2b", "encoding-type=url&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=lWj2PL5nMAezkUSXvdM%2BxQ%2FV%2Fpg%3D&Expires=1796603151")
+        #expect(try verifier.verify(list)?.presigned == true)
+        let location = request("/v2b", "location&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=chQ9cnIkIhPrb1yrqBYntS4BEFc%3D&Expires=1796603151")
+        #expect(try verifier.verify(location) != nil)
+        // Signed without the slash works too; a key path gets no second form.
+        let plain = request("/v2b", "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=G0L%2B183j7YTz64zkoUtteW5vjls%3D&Expires=1796603151")
+        #expect(try verifier.verify(plain) != nil)
+        let keyPath = request("/v2b/x", "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=lWj2PL5nMAezkUSXvdM%2BxQ%2FV%2Fpg%3D&Expires=1796603151")
+        #expect(throws: AuthError.self) { try verifier.verify(keyPath) }
+        // The slash form is no licence for another resource: ?location signed as a plain listing fails.
+        let swapped = request("/v2b", "location&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=lWj2PL5nMAezkUSXvdM%2BxQ%2FV%2Fpg%3D&Expires=1796603151")
+        #expect(throws: AuthError.self) { try verifier.verify(swapped) }
+    }
+}

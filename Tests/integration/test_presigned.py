@@ -103,3 +103,19 @@ def test_presigned_put_with_altered_key_stores_nothing(server, s3, signer, bucke
     assert status == 403, body
     assert b"<Code>SignatureDoesNotMatch</Code>" in body, body
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+@pytest.mark.parametrize("operation", ["list_objects", "list_objects_v2", "get_bucket_location", "list_multipart_uploads"])
+def test_presigned_bucket_level_requests_with_curl(server, s3, signer, bucket, tmp_path, operation):
+    """Requests on the bucket itself, presigned: botocore's SigV2 signs "/bucket/" for a path it sends as "/bucket"."""
+    s3.put_object(Bucket=bucket, Key="listed", Body=b"x")
+    _, client = signer
+    url = client.generate_presigned_url(operation, Params={"Bucket": bucket}, ExpiresIn=600)
+    status, body = _curl_status(server, tmp_path, url)
+    assert status == 200, body
+    if operation.startswith("list_objects"):
+        assert b"<Key>listed</Key>" in body
+    # The signature still covers the sub-resource: the same signature on another one is refused.
+    other = url.replace("?location", "?uploads") if "location" in url else url.replace(f"/{bucket}?", f"/{bucket}?location&", 1)
+    status, body = _curl_status(server, tmp_path, other)
+    assert status == 403 and b"SignatureDoesNotMatch" in body, body
