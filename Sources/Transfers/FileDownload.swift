@@ -81,7 +81,15 @@ public struct FileDownload: Sendable {
             fetched += Int64(range(i).count)
             try record.save(Record(etag: head.etag, size: head.size, chunkSize: chunkSize, done: done.sorted()))
         }
-        let verified = try await verify(fd: fd, head: head)
+        let verified: String
+        do {
+            verified = try await verify(fd: fd, head: head)
+        } catch let mismatch as TransferError {
+            // Bytes on disk that do not make the object: the next run starts over rather than trusting them.
+            try? record.remove()
+            unlink(partial)
+            throw mismatch
+        }
         guard fsync(fd) == 0, rename(partial, destination) == 0 else { throw TransferError("cannot move \(partial) to \(destination): errno \(errno)") }
         let parent = (destination as NSString).deletingLastPathComponent
         try Durable.syncDirectory(parent.isEmpty ? "." : parent)
