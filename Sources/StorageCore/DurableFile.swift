@@ -46,8 +46,14 @@ public enum DurableFile {
             unlink(tmp)
             throw WriteFailed(path: path, step: "rename", errno: e)
         }
-        let dir = (path as NSString).deletingLastPathComponent
-        let dirFD = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try syncDirectory(of: path)
+    }
+
+    /// fsync of the directory holding `path`, so that an entry just created or renamed there is on disk.
+    public static func syncDirectory(of path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        let dir = parent.isEmpty ? "." : parent
+        let dirFD = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirFD >= 0 else { throw WriteFailed(path: dir, step: "open directory", errno: errno) }
         defer { close(dirFD) }
         guard fsync(dirFD) == 0 else { throw WriteFailed(path: dir, step: "fsync directory", errno: errno) }

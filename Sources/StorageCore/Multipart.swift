@@ -52,8 +52,8 @@ extension Storage {
         return part
     }
 
-    /// UploadPart of a body that declares no digest (`MD5Body`).
-    public func uploadPart<Body: AsyncSequence & Sendable>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body)
+    /// UploadPart of a body that declares no digest (`MD5Body`); its own label, as for `putObject(plainBody:)`.
+    public func uploadPart<Body: AsyncSequence & Sendable>(bucket: String, key: String, uploadID: String, partNumber: Int, plainBody body: Body)
         async throws -> PartRecord where Body.Element == ByteBuffer {
         try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: MD5Body(body))
     }

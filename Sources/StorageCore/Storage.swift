@@ -322,21 +322,12 @@ public final class Storage: Sendable {
         try await metadata.setBucketConfig(bucket: bucket, name: BucketVersioning.configName, value: state.rawValue)
     }
 
-    /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read).
-    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
+    /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read). Its own label:
+    /// a body that declares digests (a `DigestedBody`, e.g. the request's checksums) can never land here.
+    public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, plainBody body: Body,
                                                          condition: WriteCondition? = nil)
         async throws -> ObjectRecord where Body.Element == ByteBuffer {
-        // Overload resolution may land here with a body that does declare digests (a Sendable DigestedBody
-        // matches both overloads): its digests (the request's checksums) must not be replaced by an MD5 alone.
-        if let digested = body as? any DigestedBody {
-            return try await putObject(bucket: bucket, key: key, attributes: attributes, digestedBody: digested, condition: condition)
-        }
-        return try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
-    }
-
-    private func putObject(bucket: String, key: String, attributes: ObjectAttributes, digestedBody: some DigestedBody,
-                           condition: WriteCondition?) async throws -> ObjectRecord {
-        try await putObject(bucket: bucket, key: key, attributes: attributes, body: digestedBody, condition: condition)
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,

@@ -4,6 +4,7 @@ import NIOCore
 import Glibc
 #endif
 import S3Client
+import StorageCore
 import WireFormats
 
 /// One S3 object to one local file with parallel ranged GETs, resumable: bytes land in `FILE.tessera-partial`, and
@@ -91,8 +92,7 @@ public struct FileDownload: Sendable {
             throw mismatch
         }
         guard fsync(fd) == 0, rename(partial, destination) == 0 else { throw TransferError("cannot move \(partial) to \(destination): errno \(errno)") }
-        let parent = (destination as NSString).deletingLastPathComponent
-        try Durable.syncDirectory(parent.isEmpty ? "." : parent)
+        try DurableFile.syncDirectory(of: destination)
         try record.remove()
         return Outcome(size: head.size, bytesFetched: fetched, bytesResumed: resumed, verified: verified)
     }

@@ -47,15 +47,6 @@ public struct ResumeRecord<Content: Codable>: Sendable where Content: Sendable {
     }
 }
 
-enum Durable {
-    static func syncDirectory(_ directory: String) throws {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw TransferError("cannot open \(directory): errno \(errno)") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw TransferError("cannot fsync \(directory): errno \(errno)") }
-    }
-}
-
 public struct TransferError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

@@ -29,8 +29,8 @@ import Testing
 
         try await s.createBucket("bkt", region: "us-east-1")
         let small = randomBytes(1000), large = randomBytes(3 << 20)
-        _ = try await s.putObject(bucket: "bkt", key: "small", attributes: .init(), body: TestBody(bytes: small))
-        _ = try await s.putObject(bucket: "bkt", key: "large", attributes: .init(), body: TestBody(bytes: large, chunk: 65_536))
+        _ = try await s.putObject(bucket: "bkt", key: "small", attributes: .init(), plainBody: TestBody(bytes: small))
+        _ = try await s.putObject(bucket: "bkt", key: "large", attributes: .init(), plainBody: TestBody(bytes: large, chunk: 65_536))
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "small")) == small)
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "large"), chunkSize: 300_000) == large)
         #expect(try await s.metadata.objectWithSegments(bucket: "bkt", key: "small") != nil)
@@ -42,14 +42,14 @@ import Testing
         let parts = [randomBytes(150), randomBytes(40)]
         var etags: [(Int, String)] = []
         for (i, p) in parts.enumerated() {
-            etags.append((i + 1, try await s.uploadPart(bucket: "bkt", key: "mp", uploadID: u.uploadID, partNumber: i + 1, body: TestBody(bytes: p)).etag))
+            etags.append((i + 1, try await s.uploadPart(bucket: "bkt", key: "mp", uploadID: u.uploadID, partNumber: i + 1, plainBody: TestBody(bytes: p)).etag))
         }
         _ = try await s.listParts(bucket: "bkt", key: "mp", uploadID: u.uploadID, after: 0, maxParts: 10)
         _ = try await s.listMultipartUploads(bucket: "bkt", prefix: "", delimiter: nil, keyMarker: nil, uploadIDMarker: nil, maxUploads: 10)
         _ = try await s.completeMultipartUpload(bucket: "bkt", key: "mp", uploadID: u.uploadID, parts: etags)
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "mp")) == parts.flatMap { $0 })
         let abandoned = try await s.createMultipartUpload(bucket: "bkt", key: "gone", attributes: .init())
-        _ = try await s.uploadPart(bucket: "bkt", key: "gone", uploadID: abandoned.uploadID, partNumber: 1, body: TestBody(bytes: [1]))
+        _ = try await s.uploadPart(bucket: "bkt", key: "gone", uploadID: abandoned.uploadID, partNumber: 1, plainBody: TestBody(bytes: [1]))
         #expect(try await s.abortUploads(initiatedBefore: Date().addingTimeInterval(60)) == 1)
 
         try await metadata.setBucketConfig(bucket: "bkt", name: "lifecycle", value: "<x/>")
@@ -107,8 +107,8 @@ import Testing
         let (s, dir) = try await makeStorage(pool: pool)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await s.createBucket("bkt", region: "us-east-1")
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1, 2, 3]))
-        _ = try await s.putObject(bucket: "bkt", key: "unread", attributes: .init(), body: TestBody(bytes: [4]))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1, 2, 3]))
+        _ = try await s.putObject(bucket: "bkt", key: "unread", attributes: .init(), plainBody: TestBody(bytes: [4]))
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == [1, 2, 3])   // read once: in memory
         try await pool.shutdown()
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == [1, 2, 3])
@@ -127,12 +127,12 @@ import Testing
                 group.addTask {
                     // Two O_DIRECT blocks and a tail (cheap bytes: debug builds make random ones slowly).
                     let large = [UInt8](repeating: UInt8(t), count: (4 << 20) + 100 + t), small = randomBytes(100 + t)
-                    _ = try await s.putObject(bucket: "bkt", key: "large\(t)", attributes: .init(), body: TestBody(bytes: large, chunk: 65_536))
-                    _ = try await s.putObject(bucket: "bkt", key: "small\(t)", attributes: .init(), body: TestBody(bytes: small))
+                    _ = try await s.putObject(bucket: "bkt", key: "large\(t)", attributes: .init(), plainBody: TestBody(bytes: large, chunk: 65_536))
+                    _ = try await s.putObject(bucket: "bkt", key: "small\(t)", attributes: .init(), plainBody: TestBody(bytes: small))
                     #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "large\(t)")) == large)
                     #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "small\(t)")) == small)
                     let u = try await s.createMultipartUpload(bucket: "bkt", key: "mp\(t)", attributes: .init())
-                    let part = try await s.uploadPart(bucket: "bkt", key: "mp\(t)", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: small))
+                    let part = try await s.uploadPart(bucket: "bkt", key: "mp\(t)", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: small))
                     _ = try await s.completeMultipartUpload(bucket: "bkt", key: "mp\(t)", uploadID: u.uploadID, parts: [(1, part.etag)])
                     try await s.deleteObject(bucket: "bkt", key: "large\(t)")
                 }
@@ -153,7 +153,7 @@ import Testing
         let s = Storage(metadata: plain.metadata, blobs: counting, logger: Logger(label: "test"))
         try await s.createBucket("bkt", region: "us-east-1")
         let body = randomBytes((5 << 20) + 3)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: body, chunk: 8192))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: body, chunk: 8192))
         let writes = counting.writes
         #expect(writes.reduce(0, +) == body.count)
         #expect(writes.count >= 5 && writes.count <= 6, "\(writes.count) writes")

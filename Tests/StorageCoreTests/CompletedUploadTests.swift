@@ -11,8 +11,8 @@ import Testing
         let (s, _) = try await makeStorage(kind, limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "k\u{e9}", attributes: ObjectAttributes())
-        let p1 = try await s.uploadPart(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(150)))
-        let p2 = try await s.uploadPart(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(20)))
+        let p1 = try await s.uploadPart(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(150)))
+        let p2 = try await s.uploadPart(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: randomBytes(20)))
         let parts = [(partNumber: 1, etag: "\"\(p1.etag)\""), (partNumber: 2, etag: p2.etag)]
         let record = try await s.completeMultipartUpload(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, parts: parts)
         return (s, u, parts, record)

@@ -35,21 +35,21 @@ import Testing
     @Test(arguments: StoreKind.allCases) func conditionsAreCheckedWhenTheRequestStarts(_ kind: StoreKind) async throws {
         let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
-        let created = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1]),
+        let created = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1]),
                                             condition: WriteCondition(ifNoneMatch: true))
-        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [2]),
+        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [2]),
                                                   condition: WriteCondition(ifNoneMatch: true)) } throws: { Self.code($0) == "PreconditionFailed" }
-        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [3]),
+        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [3]),
                                                   condition: WriteCondition(ifMatch: "0123")) } throws: { Self.code($0) == "PreconditionFailed" }
-        await #expect { _ = try await s.putObject(bucket: "bkt", key: "none", attributes: .init(), body: TestBody(bytes: [4]),
+        await #expect { _ = try await s.putObject(bucket: "bkt", key: "none", attributes: .init(), plainBody: TestBody(bytes: [4]),
                                                   condition: WriteCondition(ifMatch: created.etag)) } throws: { Self.code($0) == "NoSuchKey" }
         #expect(try await body(s) == [1])
-        let swapped = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [5]),
+        let swapped = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [5]),
                                             condition: WriteCondition(ifMatch: created.etag))
         #expect(try await body(s) == [5])
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [6]), condition: WriteCondition(ifMatch: "*"))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [6]), condition: WriteCondition(ifMatch: "*"))
         // The old ETag no longer matches: compare-and-swap refuses a stale writer.
-        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [7]),
+        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [7]),
                                                   condition: WriteCondition(ifMatch: swapped.etag)) } throws: { Self.code($0) == "PreconditionFailed" }
         #expect(try await body(s) == [6])
     }
@@ -60,8 +60,8 @@ import Testing
         let big = [UInt8](repeating: 9, count: Storage.inlineLimit + 10)   // a blob file: its removal shows
         // If-None-Match: * passes at the start; another writer creates the key while the body arrives.
         await #expect {
-            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: InterferingBody(bytes: big) {
-                _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1]))
+            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: InterferingBody(bytes: big) {
+                _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1]))
             }, condition: WriteCondition(ifNoneMatch: true))
         } throws: { Self.code($0) == "ConditionalRequestConflict" }
         #expect(try await body(s) == [1])
@@ -69,15 +69,15 @@ import Testing
         // If-Match passes at the start; another writer replaces the object while the body arrives.
         let current = try await s.headObject(bucket: "bkt", key: "k")
         await #expect {
-            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: InterferingBody(bytes: [3]) {
-                _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [2]))
+            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: InterferingBody(bytes: [3]) {
+                _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [2]))
             }, condition: WriteCondition(ifMatch: current.etag))
         } throws: { Self.code($0) == "ConditionalRequestConflict" }
         #expect(try await body(s) == [2])
         // ... or deletes it.
         let now = try await s.headObject(bucket: "bkt", key: "k")
         await #expect {
-            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: InterferingBody(bytes: [4]) {
+            _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: InterferingBody(bytes: [4]) {
                 try await s.deleteObject(bucket: "bkt", key: "k")
             }, condition: WriteCondition(ifMatch: now.etag))
         } throws: { Self.code($0) == "ConditionalRequestConflict" }
@@ -89,9 +89,9 @@ import Testing
         limits.minPartSize = 1
         let (s, _) = try await makeStorage(kind, limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1]))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1]))
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "k", attributes: .init())
-        let p = try await s.uploadPart(bucket: "bkt", key: "k", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: [7, 7]))
+        let p = try await s.uploadPart(bucket: "bkt", key: "k", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: [7, 7]))
         await #expect { _ = try await s.completeMultipartUpload(bucket: "bkt", key: "k", uploadID: u.uploadID, parts: [(1, p.etag)],
                                                                condition: WriteCondition(ifNoneMatch: true)) } throws: { Self.code($0) == "PreconditionFailed" }
         // The store's own check (what a completion that passed the first check meets when a write won meanwhile).
@@ -114,11 +114,11 @@ import Testing
         let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         try await s.setVersioning(bucket: "bkt", .enabled)
-        let first = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1]))
+        let first = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1]))
         _ = try await s.deleteObject(bucket: "bkt", key: "k")
-        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [2]),
+        await #expect { _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [2]),
                                                   condition: WriteCondition(ifMatch: first.etag)) } throws: { Self.code($0) == "NoSuchKey" }
-        let again = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [3]),
+        let again = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [3]),
                                           condition: WriteCondition(ifNoneMatch: true))
         #expect(again.versioned)
         #expect(try await body(s) == [3])

@@ -16,8 +16,8 @@ import FileBlobs
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         // Above the inline limit, so each body is a file.
-        _ = try await storage.putObject(bucket: "bkt", key: "kept", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
-        _ = try await storage.putObject(bucket: "bkt", key: "lost", attributes: ObjectAttributes(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
+        _ = try await storage.putObject(bucket: "bkt", key: "kept", attributes: ObjectAttributes(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
+        _ = try await storage.putObject(bucket: "bkt", key: "lost", attributes: ObjectAttributes(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 100)))
         let lostBlob = try await storage.metadata.segments(version: try await storage.headObject(bucket: "bkt", key: "lost").version)[0].blob
         let fsck = try #require(Fsck(storage: storage))
         #expect(try await fsck.run(Fsck.Options()).remainingProblems == 0)
@@ -56,7 +56,7 @@ import FileBlobs
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await storage.createBucket("bkt", region: "us-east-1")
         let upload = try await storage.createMultipartUpload(bucket: "bkt", key: "k", attributes: ObjectAttributes())
-        _ = try await storage.uploadPart(bucket: "bkt", key: "k", uploadID: upload.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(10)))
+        _ = try await storage.uploadPart(bucket: "bkt", key: "k", uploadID: upload.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(10)))
         let part = try await storage.metadata.parts(uploadID: upload.uploadID, afterPartNumber: 0, limit: 10)[0]
         try FileManager.default.removeItem(atPath: "\(dir)/blobs/\(part.blob.prefix(2))/\(part.blob.dropFirst(2).prefix(2))/\(part.blob)")
         let fsck = try #require(Fsck(storage: storage))

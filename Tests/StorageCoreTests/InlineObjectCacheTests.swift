@@ -22,16 +22,16 @@ import Testing
         let (s, _) = try await makeStorage(limits: MultipartTests.small)
         try await s.createBucket("bkt", region: "us-east-1")
         let first = randomBytes(4096)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: first))
         #expect(try await inlineBody(s, "k") == first)
         #expect(try await inlineBody(s, "k") == first)
         #expect(cache(s).count == 1)
 
         let second = randomBytes(100)   // PUT over it
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: second))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: second))
         #expect(try await inlineBody(s, "k") == second)
 
-        _ = try await s.putObject(bucket: "bkt", key: "src", attributes: .init(), body: TestBody(bytes: first))
+        _ = try await s.putObject(bucket: "bkt", key: "src", attributes: .init(), plainBody: TestBody(bytes: first))
         let copied = try await s.copyObject(from: try await s.openObject(bucket: "bkt", key: "src"), bucket: "bkt", key: "k",
                                             attributes: ObjectAttributes(contentType: "text/copied"))
         #expect(try await inlineBody(s, "k") == first)
@@ -43,13 +43,13 @@ import Testing
         await #expect(throws: CoreError.self) { _ = try await s.openObject(bucket: "bkt", key: "k") }
 
         // Completing an upload over a cached key: the object is now in parts, not inline.
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: second))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: second))
         #expect(try await inlineBody(s, "k") == second)
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "k", attributes: .init())
         let parts = [randomBytes(150), randomBytes(40)]
         var etags: [(Int, String)] = []
         for (i, p) in parts.enumerated() {
-            etags.append((i + 1, try await s.uploadPart(bucket: "bkt", key: "k", uploadID: u.uploadID, partNumber: i + 1, body: TestBody(bytes: p)).etag))
+            etags.append((i + 1, try await s.uploadPart(bucket: "bkt", key: "k", uploadID: u.uploadID, partNumber: i + 1, plainBody: TestBody(bytes: p)).etag))
         }
         _ = try await s.completeMultipartUpload(bucket: "bkt", key: "k", uploadID: u.uploadID, parts: etags)
         #expect(try await openInline(s, "k") == nil)
@@ -71,7 +71,7 @@ import Testing
     @Test func anObjectDroppedByTheInventoryIsDropped() async throws {
         let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
-        let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [1, 2, 3]))
+        let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1, 2, 3]))
         #expect(try await inlineBody(s, "k") == [1, 2, 3])
         let store = s.metadata as! SQLiteMetadataStore
         #expect(try await store.dropObject(bucket: "bkt", key: "k", version: rec.version))
@@ -84,16 +84,16 @@ import Testing
         try await s.createBucket("bkt", region: "us-east-1")
         let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
         #expect(composed == decomposed)
-        _ = try await s.putObject(bucket: "bkt", key: composed, attributes: .init(), body: TestBody(bytes: [1]))
-        _ = try await s.putObject(bucket: "bkt", key: decomposed, attributes: .init(), body: TestBody(bytes: [2]))
+        _ = try await s.putObject(bucket: "bkt", key: composed, attributes: .init(), plainBody: TestBody(bytes: [1]))
+        _ = try await s.putObject(bucket: "bkt", key: decomposed, attributes: .init(), plainBody: TestBody(bytes: [2]))
         for _ in 0..<2 {
             #expect(try await inlineBody(s, composed) == [1])
             #expect(try await inlineBody(s, decomposed) == [2])
         }
         #expect(cache(s).count == 2)
         // The same for user metadata: each object keeps its own bytes.
-        _ = try await s.putObject(bucket: "bkt", key: "m1", attributes: ObjectAttributes(userMetadata: ["name": composed]), body: TestBody(bytes: [1]))
-        _ = try await s.putObject(bucket: "bkt", key: "m2", attributes: ObjectAttributes(userMetadata: ["name": decomposed]), body: TestBody(bytes: [2]))
+        _ = try await s.putObject(bucket: "bkt", key: "m1", attributes: ObjectAttributes(userMetadata: ["name": composed]), plainBody: TestBody(bytes: [1]))
+        _ = try await s.putObject(bucket: "bkt", key: "m2", attributes: ObjectAttributes(userMetadata: ["name": decomposed]), plainBody: TestBody(bytes: [2]))
         for (key, expected) in [("m1", composed), ("m2", decomposed)] {
             let value = try #require(try await s.openObject(bucket: "bkt", key: key).record.attributes.userMetadata["name"])
             #expect(Array(value.utf8) == Array(expected.utf8))
@@ -132,12 +132,12 @@ import Testing
         let (s, _) = try await makeStorage()
         try await s.createBucket("bkt", region: "us-east-1")
         let acknowledged = Acknowledged()
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: Array("0".utf8)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: Array("0".utf8)))
         let writes = 400
         try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {
                 for i in 1...writes {
-                    _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: Array(String(i).utf8)))
+                    _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: Array(String(i).utf8)))
                     acknowledged.set(i)
                 }
                 return 0

@@ -6,7 +6,7 @@ import Testing
     func bucketWith(_ kind: StoreKind, _ keys: [String]) async throws -> Storage {
         let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
-        for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), body: TestBody(bytes: [1])) }
+        for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), plainBody: TestBody(bytes: [1])) }
         return s
     }
 

@@ -173,7 +173,7 @@ import Testing
     @Test(arguments: StoreKind.allCases) func uploadPartCopyGetsTheUploadsChecksum(_ kind: StoreKind) async throws {
         let s = try await setup(kind)
         let data = randomBytes(5000)
-        _ = try await s.putObject(bucket: "bkt", key: "src", attributes: ObjectAttributes(), body: TestBody(bytes: data))
+        _ = try await s.putObject(bucket: "bkt", key: "src", attributes: ObjectAttributes(), plainBody: TestBody(bytes: data))
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "dst", attributes: ObjectAttributes(), checksumAlgorithm: "CRC32C")
         let src = try await s.openObject(bucket: "bkt", key: "src")
         let p = try await s.uploadPartCopy(bucket: "bkt", key: "dst", uploadID: u.uploadID, partNumber: 1, source: src, range: 100...2099)

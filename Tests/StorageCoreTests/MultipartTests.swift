@@ -20,7 +20,7 @@ import WireFormats
         // Upload out of order, and part 2 twice (last writer wins).
         var etags: [Int: String] = [:]
         for n in [3, 1, 2, 2] {
-            let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: n, body: TestBody(bytes: parts[n - 1], chunk: 13))
+            let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: n, plainBody: TestBody(bytes: parts[n - 1], chunk: 13))
             etags[n] = p.etag
         }
         let blobsBefore = blobFileCount(dir)
@@ -45,8 +45,8 @@ import WireFormats
     @Test(arguments: StoreKind.allCases) func anEmptyPartIsStoredAndCompletes(_ kind: StoreKind) async throws {
         let (s, _, u) = try await setup(kind)
         let first = randomBytes(150)
-        let p1 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: first))
-        let p2 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: []))
+        let p1 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: first))
+        let p2 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: []))
         #expect(p2.etag == "d41d8cd98f00b204e9800998ecf8427e" && p2.size == 0)
         let rec = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID,
                                                       parts: [(1, p1.etag), (2, p2.etag)])
@@ -56,8 +56,8 @@ import WireFormats
 
     @Test(arguments: StoreKind.allCases) func validatorErrors(_ kind: StoreKind) async throws {
         let (s, _, u) = try await setup(kind)
-        let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(50)))
-        let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(50)))
+        let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(50)))
+        let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: randomBytes(50)))
         func code(_ parts: [(Int, String)]) async -> String? {
             do { _ = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: parts.map { (partNumber: $0.0, etag: $0.1) }); return nil }
             catch let e as CoreError { return e.code } catch { return "\(error)" }
@@ -70,7 +70,7 @@ import WireFormats
         #expect(await code([]) == "MalformedXML")
         for bad in [0, 10_001, -1] {
             do {
-                _ = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: bad, body: TestBody(bytes: [1]))
+                _ = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: bad, plainBody: TestBody(bytes: [1]))
                 Issue.record("part \(bad) accepted")
             } catch let e as CoreError { #expect(e.code == "InvalidArgument") }
         }
@@ -86,12 +86,12 @@ import WireFormats
         try await s.createBucket("bkt", region: "us-east-1")
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "caf\u{E9}", attributes: .init())
         do {
-            _ = try await s.uploadPart(bucket: "bkt", key: "cafe\u{301}", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: [1]))
+            _ = try await s.uploadPart(bucket: "bkt", key: "cafe\u{301}", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: [1]))
             Issue.record("a part was stored under another key's upload")
         } catch let e as CoreError {
             #expect(e.code == "NoSuchUpload")
         }
-        _ = try await s.uploadPart(bucket: "bkt", key: "caf\u{E9}", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: [1]))
+        _ = try await s.uploadPart(bucket: "bkt", key: "caf\u{E9}", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: [1]))
     }
 
     @Test func validatorFindsPartsInAnyStoredOrder() throws {
@@ -137,9 +137,9 @@ import WireFormats
     @Test(arguments: StoreKind.allCases) func r2ProfileRequiresEqualParts(_ kind: StoreKind) async throws {
         var p = LimitProfile.r2; p.minPartSize = 10
         let (s, _, u) = try await setup(kind, p)
-        let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(20)))
-        let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(30)))
-        let c = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 3, body: TestBody(bytes: randomBytes(5)))
+        let a = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(20)))
+        let b = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: randomBytes(30)))
+        let c = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 3, plainBody: TestBody(bytes: randomBytes(5)))
         do {
             _ = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: [(1, a.etag), (2, b.etag), (3, c.etag)])
             Issue.record("unequal parts accepted")
@@ -148,7 +148,7 @@ import WireFormats
 
     @Test(arguments: StoreKind.allCases) func abortFreesPartsAndRacesEndConsistently(_ kind: StoreKind) async throws {
         let (s, dir, u) = try await setup(kind)
-        let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(200)))
+        let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(200)))
         async let complete: ObjectRecord? = try? s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: [(1, p.etag)])
         async let abort: Void? = try? s.abortMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID)
         let (c, a) = await (complete, abort)
@@ -156,7 +156,7 @@ import WireFormats
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == (c != nil ? 1 : 0))
         do {
-            _ = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: [1]))
+            _ = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: [1]))
             Issue.record("part upload to a finished upload succeeded")
         } catch let e as CoreError { #expect(e.code == "NoSuchUpload") }
         try await s.collectGarbageNow()

@@ -10,7 +10,7 @@ import WireFormats
         let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let data = randomBytes(300_000)
-        let rec = try await s.putObject(bucket: "bkt", key: "a/b.bin", attributes: ObjectAttributes(contentType: "x/y"), body: TestBody(bytes: data))
+        let rec = try await s.putObject(bucket: "bkt", key: "a/b.bin", attributes: ObjectAttributes(contentType: "x/y"), plainBody: TestBody(bytes: data))
         #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: data)))
         let o = try await s.openObject(bucket: "bkt", key: "a/b.bin")
         #expect(o.record.attributes.contentType == "x/y")
@@ -22,7 +22,7 @@ import WireFormats
         let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let keys = ["../../etc/passwd", "a\u{0}b", "ä b+c=d&e~(1).txt", String(repeating: "k", count: 1024), "//x//", ".."]
-        for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), body: TestBody(bytes: Array(k.utf8))) }
+        for k in keys { _ = try await s.putObject(bucket: "bkt", key: k, attributes: .init(), plainBody: TestBody(bytes: Array(k.utf8))) }
         for k in keys {
             let o = try await s.openObject(bucket: "bkt", key: k)
             #expect(try await readAll(o) == Array(k.utf8))
@@ -33,7 +33,7 @@ import WireFormats
         let files = FileManager.default.enumerator(atPath: dir)!.allObjects as! [String]
         #expect(!files.contains { $0.contains("passwd") || $0.contains("etc") })
         await #expect(throws: CoreError.self) {
-            _ = try await s.putObject(bucket: "bkt", key: String(repeating: "k", count: 1025), attributes: .init(), body: TestBody(bytes: []))
+            _ = try await s.putObject(bucket: "bkt", key: String(repeating: "k", count: 1025), attributes: .init(), plainBody: TestBody(bytes: []))
         }
     }
 
@@ -41,9 +41,9 @@ import WireFormats
         let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         // Above the inline limit: these bodies are files.
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1000)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 1000)))
         let second = randomBytes(Storage.inlineLimit + 2000)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: second))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: second))
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 1)
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == second)
@@ -57,9 +57,9 @@ import WireFormats
         let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let first = randomBytes(50_000)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: first))
         let reader = try await s.openObject(bucket: "bkt", key: "k")
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(10)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(10)))
         try await s.collectGarbageNow()
         #expect(try await readAll(reader) == first)
     }
@@ -68,10 +68,10 @@ import WireFormats
         let (s, _) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let first = randomBytes(4096)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: first))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: first))
         let reader = try await s.openObject(bucket: "bkt", key: "k")
         #expect(!reader.leased && reader.segments.allSatisfy { $0.inline != nil })  // one read, no lease
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(40_000)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(40_000)))
         try await s.deleteObject(bucket: "bkt", key: "k")
         try await s.collectGarbageNow()
         #expect(try await readAll(reader) == first)
@@ -79,7 +79,7 @@ import WireFormats
         #expect(reader.inlineBytes(range: 10...19).map { Array($0.readableBytesView) } == Array(first[10...19]))
         #expect(reader.inlineBytes(range: 4090...4096) == nil)   // past the end: not served from here
         let large = randomBytes(Storage.inlineLimit + 1)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: large))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: large))
         let fileReader = try await s.openObject(bucket: "bkt", key: "k")
         #expect(fileReader.leased && fileReader.inlineBytes(range: nil) == nil)
         #expect(try await readAll(fileReader) == large)
@@ -97,12 +97,12 @@ import WireFormats
             }
             #expect(blobFileCount(dir) == files)
         }
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 2)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 2)))
         try await eventually(1)   // no explicit pass: the overwrite started one
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(10)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(10)))
         try await eventually(0)   // file -> inline
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 3)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 3)))
         try await s.deleteObject(bucket: "bkt", key: "k")
         try await eventually(0)
         #expect(try await s.metadata.garbage(limit: 10).isEmpty)
@@ -111,9 +111,9 @@ import WireFormats
     @Test(arguments: StoreKind.allCases) func lastReaderReleaseFreesTheSkippedBlob(_ kind: StoreKind) async throws {
         let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 1)))
         var readers: [OpenObject] = [try await s.openObject(bucket: "bkt", key: "k"), try await s.openObject(bucket: "bkt", key: "k")]
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: randomBytes(Storage.inlineLimit + 2)))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 2)))
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 2)  // the old blob waits for its readers
         readers.removeLast()
@@ -174,7 +174,7 @@ import WireFormats
         do { try await s.createBucket("good.name-1", region: "us-east-1"); Issue.record("second create succeeded") } catch let e as CoreError {
             #expect(e.code == "BucketAlreadyOwnedByYou")
         }
-        _ = try await s.putObject(bucket: "good.name-1", key: "k", attributes: .init(), body: TestBody(bytes: [1]))
+        _ = try await s.putObject(bucket: "good.name-1", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1]))
         do { try await s.deleteBucket("good.name-1"); Issue.record("delete of non-empty bucket succeeded") } catch let e as CoreError {
             #expect(e.code == "BucketNotEmpty")
         }
@@ -187,7 +187,7 @@ import WireFormats
         let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
         let kept = randomBytes(Storage.inlineLimit + 1)
-        _ = try await s.putObject(bucket: "bkt", key: "kept", attributes: .init(), body: TestBody(bytes: kept))
+        _ = try await s.putObject(bucket: "bkt", key: "kept", attributes: .init(), plainBody: TestBody(bytes: kept))
         // A blob committed to disk but never to metadata (crash between rename and commit).
         let w = try await s.blobs.makeWriter()
         try await w.write(ByteBuffer(bytes: [UInt8](repeating: 9, count: 100)))
@@ -223,7 +223,7 @@ import WireFormats
         try await s.createBucket("bkt", region: "us-east-1")
         let small = randomBytes(Storage.inlineLimit)        // at the limit: inline
         let large = randomBytes(Storage.inlineLimit + 1)    // one byte over: a file
-        let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: small, chunk: 1000))
+        let rec = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: small, chunk: 1000))
         #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: small)))
         #expect(blobFileCount(dir) == 0)
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")).isEmpty)
@@ -233,18 +233,18 @@ import WireFormats
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k"), range: 10...4009, chunkSize: 1000) == Array(small[10...4009]))
 
         // Inline -> file -> inline: no garbage for inline bodies, the file is freed when replaced.
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: large, chunk: 7000))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: large, chunk: 7000))
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 1)
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == large)
-        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), body: TestBody(bytes: [7]))
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [7]))
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 0)
         #expect(try await s.metadata.garbage(limit: 10).isEmpty)
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == [7])
 
         // Empty bodies and copies are inline too.
-        _ = try await s.putObject(bucket: "bkt", key: "empty", attributes: .init(), body: TestBody(bytes: []))
+        _ = try await s.putObject(bucket: "bkt", key: "empty", attributes: .init(), plainBody: TestBody(bytes: []))
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "empty")) == [])
         _ = try await s.copyObject(from: try await s.openObject(bucket: "bkt", key: "k"), bucket: "bkt", key: "copy", attributes: .init())
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "copy")) == [7])
@@ -260,7 +260,7 @@ import WireFormats
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await s.createBucket("bkt", region: "us-east-1")
         let body = (0..<(40 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 11)) }
-        let rec = try await s.putObject(bucket: "bkt", key: "big", attributes: .init(), body: TestBody(bytes: body, chunk: 256 << 10))
+        let rec = try await s.putObject(bucket: "bkt", key: "big", attributes: .init(), plainBody: TestBody(bytes: body, chunk: 256 << 10))
         #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: body)))
         #expect(rec.size == Int64(body.count))
         #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "big")) == body)
@@ -276,7 +276,7 @@ import WireFormats
         let block = 2 << 20
         for (i, size) in [Storage.inlineLimit + 1, block - 1, block, block + 1, 2 * block + 4095, 3 * block, 5 * block + 17].enumerated() {
             let body = (0..<size).map { UInt8(truncatingIfNeeded: ($0 &* 131) ^ ($0 >> 13) ^ i) }
-            let rec = try await s.putObject(bucket: "bkt", key: "k\(i)", attributes: .init(), body: TestBody(bytes: body, chunk: 65_537))
+            let rec = try await s.putObject(bucket: "bkt", key: "k\(i)", attributes: .init(), plainBody: TestBody(bytes: body, chunk: 65_537))
             #expect(rec.size == Int64(size))
             #expect(rec.etag == Hex.encode(Insecure.MD5.hash(data: body)))
             #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k\(i)")) == body, "size \(size)")
@@ -293,7 +293,7 @@ import WireFormats
                 group.addTask {
                     let bucket = i % 8 == 0 ? "missing-bucket" : "bkt"
                     do {
-                        _ = try await s.putObject(bucket: bucket, key: "k\(i)", attributes: .init(), body: TestBody(bytes: [UInt8(i)]))
+                        _ = try await s.putObject(bucket: bucket, key: "k\(i)", attributes: .init(), plainBody: TestBody(bytes: [UInt8(i)]))
                         return (i, true)
                     } catch { return (i, false) }
                 }

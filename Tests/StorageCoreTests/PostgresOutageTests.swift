@@ -91,11 +91,11 @@ import Testing
 
         let body = randomBytes(300_000)   // a blob, not inline
         let put = await expectUnavailable("PutObject", calls: 3) {   // the bucket, the version, the commit
-            _ = try await storage.putObject(bucket: "outage", key: "k", attributes: ObjectAttributes(), body: TestBody(bytes: body))
+            _ = try await storage.putObject(bucket: "outage", key: "k", attributes: ObjectAttributes(), plainBody: TestBody(bytes: body))
         }
         #expect(put?.outcomeUnknown == false)
         _ = await expectUnavailable("UploadPart", calls: 2) {   // the upload, the commit
-            _ = try await storage.uploadPart(bucket: "outage", key: "mp", uploadID: upload.uploadID, partNumber: 1, body: TestBody(bytes: body))
+            _ = try await storage.uploadPart(bucket: "outage", key: "mp", uploadID: upload.uploadID, partNumber: 1, plainBody: TestBody(bytes: body))
         }
         #expect(blobFileCount(dir) == 0)
 

@@ -49,7 +49,7 @@ import Testing
         var versions: [Int64] = []
         for i in 0..<20 {
             let record = try await storage.putObject(bucket: "bkt", key: "k\(i % 3)", attributes: ObjectAttributes(),
-                                                     body: TestBody(bytes: Array(repeating: UInt8(i), count: 100 + i * 5000)))
+                                                     plainBody: TestBody(bytes: Array(repeating: UInt8(i), count: 100 + i * 5000)))
             versions.append(record.version)
         }
         #expect(versions == versions.sorted() && Set(versions).count == versions.count)

@@ -16,7 +16,7 @@ import Testing
     }
 
     func put(_ s: Storage, _ key: String, _ bytes: [UInt8]) async throws -> ObjectRecord {
-        try await s.putObject(bucket: "bkt", key: key, attributes: .init(), body: TestBody(bytes: bytes))
+        try await s.putObject(bucket: "bkt", key: key, attributes: .init(), plainBody: TestBody(bytes: bytes))
     }
 
     func versions(_ s: Storage, prefix: String = "", maxKeys: Int = 1000) async throws -> [ObjectVersionSummary] {
@@ -160,8 +160,8 @@ import Testing
         try await s.setVersioning(bucket: "bkt", .enabled)
         let v1 = try await put(s, "big", Self.fileBody(1))
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "big", attributes: .init())
-        let p1 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, body: TestBody(bytes: randomBytes(150)))
-        let p2 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, body: TestBody(bytes: randomBytes(50)))
+        let p1 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(150)))
+        let p2 = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: randomBytes(50)))
         let done = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: [(1, p1.etag), (2, p2.etag)])
         #expect(done.versioned && done.version != v1.version)
         try await s.collectGarbageNow()
