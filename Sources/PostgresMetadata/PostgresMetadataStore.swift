@@ -648,6 +648,34 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         try await versionRows(bucket: bucket, key: key, condition: "true").first.map(versionRecord)
     }
 
+    public func updateAttributes(bucket: String, key: String, version: VersionSelector?,
+                                 change: @escaping @Sendable (ObjectRecord) throws -> ObjectAttributes) async throws -> ObjectRecord? {
+        try await transaction { [self] c in
+            // Serialised with every other change to the key's versions, so that two rewrites never lose one.
+            try await lockKey(c, bucket: bucket, key: key)
+            let rows: [PostgresRow]
+            if let version {
+                rows = try await versionRows(bucket: bucket, key: key, condition: Self.selecting(version), in: c)
+            } else {
+                rows = try await c.query("""
+                    SELECT \(unescaped: Self.objectColumns), false FROM objects WHERE bucket = \(bucket) AND key = \(Self.bytes(key))
+                    """, logger: logger).collect()
+            }
+            guard let row = rows.first else { return nil }
+            var record = try versionRecord(row)
+            record.attributes = try change(record)
+            let (attrs, k) = (try Self.encodeAttributes(record.attributes), Self.bytes(key))
+            let changed = try await c.query("""
+                UPDATE objects SET attrs = \(attrs) WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version) RETURNING 1
+                """, logger: logger).collect().count
+                + c.query("""
+                UPDATE kept_versions SET attrs = \(attrs) WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version) RETURNING 1
+                """, logger: logger).collect().count
+            // A put that does not take the key's lock (unversioned) may have replaced the version meanwhile.
+            return changed == 1 ? record : nil
+        }
+    }
+
     public func hasVersion(bucket: String, key: String, version: Int64) async throws -> Bool {
         let k = Self.bytes(key)
         let rows = try await rows("""

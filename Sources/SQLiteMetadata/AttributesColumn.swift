@@ -5,8 +5,22 @@ import WireFormats
 /// The `attrs` column of objects and uploads: ObjectAttributes as JSON, in the shape JSONEncoder gave it
 /// (property names as keys, absent optionals left out), read back with JSONDecoder as always. Written
 /// by hand because JSONEncoder was about 3% of a small PUT's CPU; strings as `StringMapJSON` writes them.
+///
+/// Only the attributes every object has are written by hand. Attributes added later (ACLs, tags, lock
+/// settings, encryption) are rare on the hot path: a record that holds any of them is written by
+/// JSONEncoder, so that a field added to ObjectAttributes can never be dropped here unnoticed.
 enum AttributesColumn {
     static func encode(_ a: ObjectAttributes) -> String {
+        let handWritten = ObjectAttributes(contentType: a.contentType, contentDisposition: a.contentDisposition,
+                                           contentEncoding: a.contentEncoding, contentLanguage: a.contentLanguage,
+                                           cacheControl: a.cacheControl, expires: a.expires, storageClass: a.storageClass,
+                                           userMetadata: a.userMetadata, checksums: a.checksums, checksumType: a.checksumType)
+        guard handWritten == a else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            // ObjectAttributes holds only strings, maps, arrays and dates: encoding it cannot fail.
+            return String(decoding: (try? encoder.encode(a)) ?? Data("{}".utf8), as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(160)
         out.append(UInt8(ascii: "{"))

@@ -504,6 +504,28 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
+    public func updateAttributes(bucket: String, key: String, version: VersionSelector?,
+                                 change: @escaping @Sendable (ObjectRecord) throws -> ObjectAttributes) async throws -> ObjectRecord? {
+        try await write { [self] c in
+            let found: (ObjectRecord, current: Bool)?
+            if let version {
+                found = try findVersion(c, bucket: bucket, key: key, version: version)
+            } else {
+                var current: ObjectRecord?
+                try c.query("SELECT \(Self.objectColumns) FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(Array(key.utf8))]) {
+                    current = try self.objectRecord($0)
+                }
+                found = current.map { ($0, true) }
+            }
+            guard var (record, current) = found else { return nil }
+            record.attributes = try change(record)
+            try c.query("UPDATE \(current ? "objects" : "kept_versions") SET attrs=? WHERE bucket=? AND key=? AND version=?",
+                        [.text(AttributesColumn.encode(record.attributes)), .text(bucket), .blob(Array(key.utf8)), .int(record.version)])
+            if current { touchedObjects.append(.init(bucket: bucket, key: key)) }
+            return record
+        }
+    }
+
     public func hasVersion(bucket: String, key: String, version: Int64) async throws -> Bool {
         try await read { c in
             var found = false

@@ -96,6 +96,13 @@ public protocol MetadataStore: Sendable {
     func objectVersion(bucket: String, key: String, version: VersionSelector) async throws -> (ObjectRecord, [Segment])?
     /// The key's latest version or delete marker (a marker when the key reads as deleted).
     func latestVersion(bucket: String, key: String) async throws -> ObjectRecord?
+    /// Rewrites the stored attributes of one version in one transaction (ACLs, tags, retention: what
+    /// changes after a write without making a new version). `version` nil names the key's current object
+    /// (not a delete marker). `change` sees the record as stored and returns its new attributes, or throws
+    /// to change nothing; it runs inside the transaction, so it must not wait on anything. Returns the record
+    /// as changed; nil when there is no such version.
+    func updateAttributes(bucket: String, key: String, version: VersionSelector?,
+                          change: @escaping @Sendable (ObjectRecord) throws -> ObjectAttributes) async throws -> ObjectRecord?
     /// Whether `version` is still one of the key's versions (current or noncurrent).
     func hasVersion(bucket: String, key: String, version: Int64) async throws -> Bool
     func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary]

@@ -106,6 +106,36 @@ import Testing
         #expect(try await s.deleteVersion(bucket: "bkt", key: "k", version: .null) == nil)
     }
 
+    @Test(arguments: StoreKind.allCases) func attributesOfOneVersionChangeInPlace(_ kind: StoreKind) async throws {
+        let (s, _) = try await versionedBucket(kind)
+        let old = try await put(s, "k", Self.fileBody(1))
+        let small = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1, 2, 3]))
+        _ = try await s.openObject(bucket: "bkt", key: "k")   // the inline body is now in the store's cache
+        func tagged(_ value: String) -> @Sendable (ObjectRecord) throws -> ObjectAttributes {
+            { var a = $0.attributes; a.userMetadata["t"] = value; return a }
+        }
+        // The current object (version nil), and a noncurrent one by its ID: each changes alone.
+        let current = try #require(try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: nil, change: tagged("now")))
+        #expect(current.version == small.version && current.attributes.userMetadata["t"] == "now")
+        _ = try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: .version(old.version), change: tagged("then"))
+        #expect(try await s.openObject(bucket: "bkt", key: "k").record.attributes.userMetadata["t"] == "now")
+        #expect(try await s.openObject(bucket: "bkt", key: "k", version: .version(old.version)).record.attributes.userMetadata["t"] == "then")
+        #expect(try await s.headObject(bucket: "bkt", key: "k").version == small.version)   // no new version was made
+        #expect(try await versions(s).count == 2)
+        // A change that throws changes nothing; a version or key that is not there: nil.
+        await #expect(throws: CoreError.self) {
+            _ = try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: nil) { _ in throw CoreError("InvalidTag", "no") }
+        }
+        #expect(try await s.openObject(bucket: "bkt", key: "k").record.attributes.userMetadata["t"] == "now")
+        #expect(try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: .null, change: tagged("x")) == nil)
+        #expect(try await s.metadata.updateAttributes(bucket: "bkt", key: "nope", version: nil, change: tagged("x")) == nil)
+        // A delete marker is the latest: the key has no current object to change, the marker is found by its ID.
+        let marker = try #require(try await s.deleteObject(bucket: "bkt", key: "k"))
+        #expect(try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: nil, change: tagged("x")) == nil)
+        let seen = try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: .version(marker.version)) { $0.attributes }
+        #expect(seen?.isDeleteMarker == true)
+    }
+
     @Test(arguments: StoreKind.allCases) func objectsFromBeforeVersioningAreTheNullVersion(_ kind: StoreKind) async throws {
         let (s, dir) = try await makeStorage(kind)
         try await s.createBucket("bkt", region: "us-east-1")
