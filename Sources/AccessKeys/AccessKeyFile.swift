@@ -14,17 +14,22 @@ public struct AccessKeyRecord: Codable, Sendable, Equatable {
     /// Only GET and HEAD (and the JSON front ends' downloads).
     public var readOnly: Bool
     public var created: Date
+    /// The user the key belongs to (`tessera keys create --user`); nil: the default user (keys made before users).
+    public var user: String?
+
+    /// Who requests signed with this key act as.
+    public var owner: User { User(name: user ?? User.defaultName) }
 
     public func allows(bucket: String) -> Bool { buckets?.contains(bucket) ?? true }
 
     /// A fresh random pair (20-character ID, 40-character secret), as AWS shapes them.
-    public static func generate(buckets: [String]?, readOnly: Bool) -> AccessKeyRecord {
+    public static func generate(buckets: [String]?, readOnly: Bool, user: String? = nil) -> AccessKeyRecord {
         var g = SystemRandomNumberGenerator()
         let alnum = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         let b64 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
         let id = "TK" + String((0..<18).map { _ in alnum[Int(g.next() % UInt64(alnum.count))] })
         let secret = String((0..<40).map { _ in b64[Int(g.next() % UInt64(b64.count))] })
-        return AccessKeyRecord(accessKey: id, secretKey: secret, buckets: buckets, readOnly: readOnly, created: Date())
+        return AccessKeyRecord(accessKey: id, secretKey: secret, buckets: buckets, readOnly: readOnly, created: Date(), user: user)
     }
 }
 
@@ -75,11 +80,16 @@ public final class AccessKeyFile: @unchecked Sendable {
             if FileManager.default.fileExists(atPath: path) { throw Corrupt(path: path, reason: "cannot be read") }
             return []
         }
+        let keys: [AccessKeyRecord]
         do {
-            return try Self.decoder.decode([AccessKeyRecord].self, from: data)
+            keys = try Self.decoder.decode([AccessKeyRecord].self, from: data)
         } catch {
             throw Corrupt(path: path, reason: "\(error)")
         }
+        if let bad = keys.first(where: { $0.user.map { !User.isValidName($0) } ?? false }) {
+            throw Corrupt(path: path, reason: "key \(bad.accessKey) names user \"\(bad.user ?? "")\", which is not a user name")
+        }
+        return keys
     }
 
     /// A key by its ID, from the keys last read successfully (memory only).

@@ -27,6 +27,14 @@ package struct KeyScopes: Sendable {
         return file?.key(id: accessKey)?.secretKey
     }
 
+    /// The user requests signed with `accessKey` act as: the default user for the daemon's own key.
+    /// A key gone from the file since its signature was checked: AccessDenied.
+    package func user(of accessKey: String) throws -> User {
+        if accessKey == mainAccessKey { return .default }
+        guard let key = file?.key(id: accessKey) else { throw CoreError("AccessDenied", "Access Denied") }
+        return key.owner
+    }
+
     /// Buckets a key is limited to; nil when it may use every bucket.
     package func buckets(of accessKey: String) -> [String]? {
         guard accessKey != mainAccessKey else { return nil }

@@ -37,7 +37,7 @@ extension PostgresMetadataStore {
     /// The tables that hold a namespace (not `read_leases`, which is a process's; the task API's since
     /// schema version 2), in the order a copy writes them.
     package static let importTables: [ImportTable] = [
-        ImportTable(name: "buckets", columns: [("name", .text), ("created", .double), ("region", .text)], key: ["name"]),
+        ImportTable(name: "buckets", columns: [("name", .text), ("created", .double), ("region", .text), ("owner", .text)], key: ["name"]),
         ImportTable(name: "bucket_config", columns: [("bucket", .text), ("name", .text), ("value", .text)], key: ["bucket", "name"]),
         ImportTable(name: "objects", columns: [("bucket", .text), ("key", .bytes), ("version", .int64), ("size", .int64), ("etag", .text),
                                                ("mtime", .double), ("attrs", .text), ("parts_count", .int64), ("storage_class", .text),

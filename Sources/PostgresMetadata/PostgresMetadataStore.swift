@@ -229,7 +229,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     public func createBucket(_ bucket: BucketRecord) async throws -> Bool {
         try await transaction { [self] c in
             let rows = try await c.query("""
-                INSERT INTO buckets(name, created, region) VALUES(\(bucket.name), \(bucket.created.timeIntervalSince1970), \(bucket.region))
+                INSERT INTO buckets(name, created, region, owner)
+                VALUES(\(bucket.name), \(bucket.created.timeIntervalSince1970), \(bucket.region), \(bucket.ownerName))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
                 """, logger: logger).collect()
             return !rows.isEmpty
@@ -237,16 +238,17 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     private func bucketRecord(_ row: PostgresRow) throws -> BucketRecord {
-        let (name, created, region) = try row.decode((String, Double, String).self)
-        return BucketRecord(name: name, created: Self.date(created), region: region)
+        let (name, created, region, owner) = try row.decode((String, Double, String, String?).self)
+        if let owner, !User.isValidName(owner) { throw Self.corrupt("buckets \(name): owner \(owner) is not a user name") }
+        return BucketRecord(name: name, created: Self.date(created), region: region, ownerName: owner)
     }
 
     public func bucket(named name: String) async throws -> BucketRecord? {
-        try await rows("SELECT name, created, region FROM buckets WHERE name = \(name)").first.map(bucketRecord)
+        try await rows("SELECT name, created, region, owner FROM buckets WHERE name = \(name)").first.map(bucketRecord)
     }
 
     public func listBuckets() async throws -> [BucketRecord] {
-        try await rows("SELECT name, created, region FROM buckets ORDER BY name").map(bucketRecord)
+        try await rows("SELECT name, created, region, owner FROM buckets ORDER BY name").map(bucketRecord)
     }
 
     public func deleteBucket(named name: String) async throws {

@@ -83,6 +83,8 @@ enum PostgresSchema {
             """,
             "CREATE INDEX completed_uploads_by_age ON completed_uploads(completed)",
         ],
+        // 5: bucket owners (the name of the user who created it; NULL for buckets from before, the default user's).
+        ["ALTER TABLE buckets ADD COLUMN owner text"],
     ]
 
     /// The schema version this binary writes and reads.

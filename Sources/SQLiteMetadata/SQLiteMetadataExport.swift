@@ -22,8 +22,8 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
     /// buckets, bucket_config, objects, kept_versions, segments, uploads, parts, garbage, and the task API's upload_tasks and
     /// files: the order a copy writes them in.
     package static let tables: [Table] = [
-        Table(name: "buckets", columns: ["name", "created", "region"],
-              select: "SELECT name, created, region FROM buckets ORDER BY name"),
+        Table(name: "buckets", columns: ["name", "created", "region", "owner"],
+              select: "SELECT name, created, region, owner FROM buckets ORDER BY name"),
         Table(name: "bucket_config", columns: ["bucket", "name", "value"],
               select: "SELECT bucket, name, value FROM bucket_config ORDER BY bucket, name"),
         Table(name: "objects", columns: ["bucket", "key", "version", "size", "etag", "mtime", "attrs", "parts_count", "storage_class", "versioned"],

@@ -125,8 +125,9 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func createBucket(_ bucket: BucketRecord) async throws -> Bool {
         try await write { c in
-            try c.query("INSERT OR IGNORE INTO buckets(name, created, region) VALUES(?,?,?)",
-                        [.text(bucket.name), .double(bucket.created.timeIntervalSince1970), .text(bucket.region)])
+            try c.query("INSERT OR IGNORE INTO buckets(name, created, region, owner) VALUES(?,?,?,?)",
+                        [.text(bucket.name), .double(bucket.created.timeIntervalSince1970), .text(bucket.region),
+                         bucket.ownerName.map { .text($0) } ?? .null])
             return c.changes == 1
         }
     }
@@ -134,9 +135,7 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     public func bucket(named name: String) async throws -> BucketRecord? {
         try await read { c in
             var r: BucketRecord?
-            try c.query("SELECT name, created, region FROM buckets WHERE name=?", [.text(name)]) { row in
-                r = BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2))
-            }
+            try c.query("SELECT name, created, region, owner FROM buckets WHERE name=?", [.text(name)]) { r = try Self.bucketRecord($0) }
             return r
         }
     }
@@ -144,11 +143,16 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     public func listBuckets() async throws -> [BucketRecord] {
         try await read { c in
             var r: [BucketRecord] = []
-            try c.query("SELECT name, created, region FROM buckets ORDER BY name") { row in
-                r.append(BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2)))
-            }
+            try c.query("SELECT name, created, region, owner FROM buckets ORDER BY name") { r.append(try Self.bucketRecord($0)) }
             return r
         }
+    }
+
+    /// A bucket from the columns name, created, region, owner.
+    private static func bucketRecord(_ row: Row) throws -> BucketRecord {
+        let owner = row.isNull(3) ? nil : row.text(3)
+        if let owner, !User.isValidName(owner) { throw corrupt("buckets \(row.text(0)): owner \(owner) is not a user name") }
+        return BucketRecord(name: row.text(0), created: Date(timeIntervalSince1970: row.double(1)), region: row.text(2), ownerName: owner)
     }
 
     public func deleteBucket(named name: String) async throws {
@@ -517,7 +521,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                 }
                 found = current.map { ($0, true) }
             }
-            guard var (record, current) = found else { return nil }
+            guard let (found, current) = found else { return nil }
+            var record = found
             record.attributes = try change(record)
             try c.query("UPDATE \(current ? "objects" : "kept_versions") SET attrs=? WHERE bucket=? AND key=? AND version=?",
                         [.text(AttributesColumn.encode(record.attributes)), .text(bucket), .blob(Array(key.utf8)), .int(record.version)])

@@ -34,6 +34,12 @@ enum SQLiteSchema {
         },
         // 3: completed uploads, remembered for a day so that a retried CompleteMultipartUpload gets the same answer.
         { c in try c.exec(version3Tables) },
+        // 4: bucket owners (the name of the user who created it; NULL for buckets from before, the default user's).
+        { c in
+            var present = false
+            try c.query("SELECT name FROM pragma_table_info('buckets')") { if $0.text(0) == "owner" { present = true } }
+            if !present { try c.exec("ALTER TABLE buckets ADD COLUMN owner TEXT") }
+        },
     ]
 
     /// The schema version this binary writes and reads.

@@ -7,9 +7,13 @@ public struct BucketRecord: Sendable, Equatable {
     public var name: String
     public var created: Date
     public var region: String
-    public init(name: String, created: Date, region: String) {
-        self.name = name; self.created = created; self.region = region
+    /// The name of the user whose key created it; nil for buckets made before owners, which are the default user's.
+    public var ownerName: String?
+    public init(name: String, created: Date, region: String, ownerName: String? = nil) {
+        self.name = name; self.created = created; self.region = region; self.ownerName = ownerName
     }
+
+    public var owner: User { User(name: ownerName ?? User.defaultName) }
 }
 
 /// Headers stored with an object and returned on GET/HEAD.
@@ -27,6 +31,10 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var checksums: [String: String]
     /// "COMPOSITE" or "FULL_OBJECT" when checksums were given.
     public var checksumType: String?
+    /// The name of the user who wrote the object, when that is not the bucket's owner (who owns the rest).
+    public var ownerName: String?
+    /// Grants beside the owner's; nil is `private`.
+    public var acl: AccessControlList?
 
     public init(contentType: String? = nil, contentDisposition: String? = nil, contentEncoding: String? = nil,
                 contentLanguage: String? = nil, cacheControl: String? = nil, expires: String? = nil,

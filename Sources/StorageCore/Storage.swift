@@ -31,13 +31,20 @@ public final class Storage: Sendable {
 
     // MARK: buckets
 
-    public func createBucket(_ name: String, region: String) async throws {
+    /// A new bucket owned by `owner`. A name taken already: BucketAlreadyOwnedByYou when `owner` has it,
+    /// BucketAlreadyExists (409) when another user does.
+    public func createBucket(_ name: String, region: String, owner: User = .default) async throws {
         try Names.validateBucket(name)
-        let created = try await metadata.createBucket(BucketRecord(name: name, created: Date(), region: region))
-        if !created {
+        let created = try await metadata.createBucket(BucketRecord(name: name, created: Date(), region: region, ownerName: owner.name))
+        guard !created else { return }
+        // Gone again meanwhile: it was not ours; someone had it.
+        if let existing = try await metadata.bucket(named: name), Array(existing.owner.name.utf8) == Array(owner.name.utf8) {
             throw CoreError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.",
                             details: [.init("BucketName", name)])
         }
+        throw CoreError("BucketAlreadyExists",
+                        "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+                        details: [.init("BucketName", name)])
     }
 
     public func bucket(_ name: String) async throws -> BucketRecord {
