@@ -9,11 +9,15 @@ import StorageCore
 /// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, and the
 /// sub-resources clients probe (answered as S3 does for a bucket without that configuration).
 extension S3Service {
+    /// The caller's own buckets, as S3 lists them.
     /// - Parameter visibleTo: the buckets a scoped key may see; nil for all.
-    func listBuckets(visibleTo allowed: [String]?) async throws -> Response {
-        let buckets = try await storage.listBuckets().filter { allowed?.contains($0.name) ?? true }
+    func listBuckets(of caller: Caller, visibleTo allowed: [String]?) async throws -> Response {
+        guard let user = caller.user else { throw RequestAuthorizer.denied() }
+        let buckets = try await storage.listBuckets().filter {
+            Array($0.owner.name.utf8) == Array(user.name.utf8) && (allowed?.contains($0.name) ?? true)
+        }
         var w = XMLWriter(root: "ListAllMyBucketsResult")
-        w.group("Owner") { $0.element("ID", "tessera"); $0.element("DisplayName", "tessera") }
+        w.group("Owner") { $0.element("ID", user.canonicalID); $0.element("DisplayName", user.displayName) }
         w.group("Buckets") { w in
             for b in buckets {
                 w.group("Bucket") { $0.element("Name", b.name); $0.element("CreationDate", S3Time.iso8601(b.created)); $0.element("BucketRegion", b.region) }
@@ -29,12 +33,17 @@ extension S3Service {
             throw CoreError("IllegalLocationConstraintException",
                             "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
+        guard let owner = s3.caller.user else { throw RequestAuthorizer.denied() }
+        let acl = try GrantHeaders.acl(s3, bucketOwner: owner)
         do {
-            try await storage.createBucket(bucket, region: region)
+            try await storage.createBucket(bucket, region: region, owner: owner)
+            // A crash between the two leaves the bucket private: the safe side.
+            if let acl, !acl.grants.isEmpty { try await setBucketAcl(bucket, acl) }
         } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" && region == "us-east-1" {
-            // S3's legacy rule in us-east-1: the owner re-creating its bucket gets 200 (every key here is the
-            // owner's). Elsewhere: 409 BucketAlreadyOwnedByYou.
+            // S3's legacy rule in us-east-1: the owner re-creating its bucket gets 200 (its ACL unchanged).
+            // Elsewhere: 409 BucketAlreadyOwnedByYou. Another user's bucket: 409 BucketAlreadyExists.
         }
+        authorizer.cache.forget(bucket)
         var headers = HTTPFields()
         headers[.location] = "/" + bucket
         return Response(status: .ok, headers: headers)
@@ -49,6 +58,7 @@ extension S3Service {
 
     func deleteBucket(_ bucket: String) async throws -> Response {
         try await storage.deleteBucket(bucket)
+        authorizer.cache.forget(bucket)
         return Response(status: .noContent)
     }
 
@@ -63,7 +73,6 @@ extension S3Service {
         _ = try await storage.bucket(bucket)
         func notFound(_ code: String, _ message: String) -> CoreError { CoreError(code, message, details: [.init("BucketName", bucket)]) }
         switch subresource {
-        case "acl": return xml(AccessControl.policyDocument(owner: "tessera"))
         case "logging": return xml(XMLWriter(root: "BucketLoggingStatus").finish())
         case "notification": return xml(XMLWriter(root: "NotificationConfiguration").finish())
         case "accelerate": return xml(XMLWriter(root: "AccelerateConfiguration").finish())

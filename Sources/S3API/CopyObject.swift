@@ -33,15 +33,22 @@ extension S3Service {
     func openCopySource(_ s3: S3Request) async throws -> OpenObject {
         let (bucket, key, version) = try copySource(s3)
         let source: OpenObject
-        if let version {
-            do {
-                source = try await storage.openObject(bucket: bucket, key: key, version: version)
-            } catch let e as CoreError where e.code == "MethodNotAllowed" {
-                throw CoreError("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.")
+        let access = try await authorizer.access(bucket)
+        do {
+            if let version {
+                do {
+                    source = try await storage.openObject(bucket: bucket, key: key, version: version)
+                } catch let e as CoreError where e.code == "MethodNotAllowed" {
+                    throw CoreError("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.")
+                }
+            } else {
+                source = try await storage.openObject(bucket: bucket, key: key)
             }
-        } else {
-            source = try await storage.openObject(bucket: bucket, key: key)
+        } catch let e as CoreError where ["NoSuchKey", "NoSuchVersion"].contains(e.code) && !access.allows(.read, to: s3.caller) {
+            throw RequestAuthorizer.denied()   // a caller who may not list the source bucket is not told which keys exist
         }
+        // A source the caller may not read: AccessDenied (the source's blobs are never opened for reading).
+        try await authorizer.requireRead(of: source.record, caller: s3.caller)
         try Conditionals.check(s3, etag: source.record.etag, lastModified: source.record.lastModified, forRead: false, prefix: "x-amz-copy-source-")
         return source
     }
@@ -53,6 +60,8 @@ extension S3Service {
             throw CoreError.invalidArgument("Unknown metadata directive.", name: "x-amz-metadata-directive", value: directive)
         }
         var attributes = directive == "REPLACE" ? try ObjectHeaders.attributes(from: s3) : source.record.attributes
+        // The copy is a new object: its owner and ACL come from this request, never from the source.
+        (attributes.ownerName, attributes.acl) = try await authorizer.newObjectAccess(s3, bucket: bucket, caller: s3.caller)
         if directive == "COPY", let sc = s3.header("x-amz-storage-class") { attributes.storageClass = sc == "STANDARD" ? nil : sc }
         let (srcBucket, srcKey, _) = try copySource(s3)
         if srcBucket == bucket && srcKey == key && directive == "COPY" && s3.header("x-amz-storage-class") == nil {

@@ -15,6 +15,7 @@ extension S3Service {
             object = try await storage.openObject(bucket: bucket, key: key)
         }
         let record = object.record
+        try s3.objectGate?.pass(record)
         do {
             try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
         } catch let e as CoreError where e.code == "NotModified" {

@@ -15,6 +15,7 @@ extension S3Service {
                                                       maxParts: s3.header("x-amz-max-parts"),
                                                       partNumberMarker: s3.header("x-amz-part-number-marker"))
         let (record, segments) = try await storage.objectLayout(bucket: bucket, key: key)
+        try s3.objectGate?.pass(record)
         var headers = HTTPFields()
         headers[.lastModified] = S3Time.http(record.lastModified)
         return xml(GetObjectAttributes.document(request, record: record, segments: segments), headers: headers)

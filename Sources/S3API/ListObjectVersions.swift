@@ -12,6 +12,7 @@ import WireFormats
 extension S3Service {
     func listObjectVersions(_ bucket: String, s3: S3Request) async throws -> Response {
         let listing = try ListingQuery(s3)
+        let owner = try await authorizer.access(bucket).owner   // every entry's Owner, as in ListObjects
         let (prefix, delimiter) = (listing.prefix, listing.delimiter)
         let maxKeys = try queryInt(s3, "max-keys", default: 1000, range: 0...1000)
         let keyMarker = s3.query["key-marker"] ?? ""
@@ -53,7 +54,7 @@ extension S3Service {
                     e.element("ETag", "\"\(v.etag)\"")
                     e.element("Size", v.size)
                 }
-                e.group("Owner") { $0.element("ID", "tessera"); $0.element("DisplayName", "tessera") }
+                e.group("Owner") { $0.element("ID", owner.canonicalID); $0.element("DisplayName", owner.displayName) }
                 if !v.isDeleteMarker { e.element("StorageClass", v.storageClass ?? "STANDARD") }
             }
         }

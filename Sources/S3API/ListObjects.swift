@@ -10,6 +10,8 @@ import WireFormats
 extension S3Service {
     func listObjects(_ bucket: String, s3: S3Request, v2: Bool) async throws -> Response {
         let listing = try ListingQuery(s3)
+        // Listings name the bucket's owner as every entry's Owner (summaries do not carry each object's writer).
+        let owner = try await authorizer.access(bucket).owner
         let (prefix, delimiter) = (listing.prefix, listing.delimiter)
         let maxKeys = try queryInt(s3, "max-keys", default: 1000, range: 0...1000)
         var start: String?
@@ -56,7 +58,7 @@ extension S3Service {
                 c.element("LastModified", S3Time.iso8601(o.lastModified))
                 c.element("ETag", "\"\(o.etag)\"")
                 c.element("Size", o.size)
-                if fetchOwner { c.group("Owner") { $0.element("ID", "tessera"); $0.element("DisplayName", "tessera") } }
+                if fetchOwner { c.group("Owner") { $0.element("ID", owner.canonicalID); $0.element("DisplayName", owner.displayName) } }
                 c.element("StorageClass", o.storageClass ?? "STANDARD")
             }
         }

@@ -49,6 +49,9 @@ extension S3Service {
             throw CoreError("AccessDenied", "Access Denied")
         }
         try scopes.check(auth.accessKey, bucket: bucket, access: .write)
+        var s3 = s3
+        s3.caller = .user(try scopes.user(of: auth.accessKey))
+        _ = try await authorizer.authorize(.bucket(.write), bucket: bucket, caller: s3.caller)
         guard let key = form.value("key") else { throw CoreError(PostPolicyError.missingField("key")) }
         let policy: PostPolicyDocument
         do {
@@ -60,7 +63,14 @@ extension S3Service {
         guard reader.hasFile else {
             throw CoreError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
         }
-        let attributes = try ObjectHeaders.attributes(fromForm: form)
+        var attributes = try ObjectHeaders.attributes(fromForm: form)
+        // The form's `acl` field is a canned ACL, as x-amz-acl is for PutObject.
+        let access = try await authorizer.access(bucket)
+        if let canned = form.value("acl") {
+            guard let acl = CannedACL(rawValue: canned) else { throw CoreError.invalidArgument("", name: "acl", value: canned) }
+            attributes.acl = acl.acl(bucketOwner: access.owner).grants.isEmpty ? nil : acl.acl(bucketOwner: access.owner)
+        }
+        attributes.ownerName = access.isOwned(by: s3.caller) ? nil : s3.caller.user?.name
         let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
             guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
                 throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")

@@ -8,7 +8,7 @@ import StorageCore
 /// PutObject: streams the body through the digest pipeline into the core.
 extension S3Service {
     func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        let attributes = try ObjectHeaders.attributes(from: s3)
+        let attributes = try await newObjectAttributes(s3, bucket: bucket)
         try requireLength(s3)
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))

@@ -17,6 +17,10 @@ struct S3Request {
     let headers: HTTPFields
     /// The bucket came from the Host header (SigV2 signs "/bucket" + path then).
     let virtualHosted: Bool
+    /// Who sent it, once its signature is checked (anonymous: none was sent).
+    var caller: Caller = .anonymous
+    /// Set when the handler must show that the caller may use the object it reads (`ObjectAccessGate`).
+    var objectGate: ObjectAccessGate?
 
     /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
     init(_ request: Request, domain: String?) throws {

@@ -19,16 +19,18 @@ package struct S3Service: FrontEnd {
     let region: String
     let domain: String?
     let logger: Logger
+    let authorizer: RequestAuthorizer
     /// Largest XML request body accepted (CompleteMultipartUpload with 10,000 parts is ~1 MiB).
     let maxXMLBody = 4 << 20
 
     package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger) {
         (self.storage, self.verifier, self.scopes) = (storage, verifier, scopes)
         (self.region, self.domain, self.logger) = (region, domain, logger)
+        authorizer = RequestAuthorizer(storage: storage, cache: BucketAccessCache())
     }
 
     package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
-        let s3 = try S3Request(request, domain: domain)
+        var s3 = try S3Request(request, domain: domain)
         (context.access.bucket, context.access.key) = (s3.bucket ?? "", s3.key ?? "")
         // Resolved before authentication, so that the access line names the operation of a request
         // that fails it; a malformed parameter is reported only once the signature has been checked.
@@ -40,11 +42,30 @@ package struct S3Service: FrontEnd {
         let isUnauthenticated = (try? resolved.get())?.access == .unauthenticated
         scopes.keepFresh()
         let signed = !isPostObject && !isUnauthenticated
-        let auth = signed ? try await authenticate(s3) : Self.unsignedAuth
-        if signed { context.authenticated(as: auth.accessKey) }
+        // nil: no signature was sent (an anonymous request, which only AllUsers grants allow).
+        let auth = signed ? try await authenticate(s3) : nil
+        if let auth { context.authenticated(as: auth.accessKey) }
         let endpoint = try resolved.get()
-        if signed { try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access) }
-        return try await dispatch(endpoint, s3, body: request.body, auth: auth)
+        if let auth {
+            try scopes.check(auth.accessKey, bucket: endpoint.bucket, access: endpoint.access)
+            s3.caller = .user(try scopes.user(of: auth.accessKey))
+        }
+        // PostObject's caller is known once its handler has checked the form's signature: it authorizes there.
+        if !isPostObject {
+            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller)
+        }
+        let response: Response
+        do {
+            response = try await dispatch(endpoint, s3, body: request.body, auth: auth ?? Self.unsignedAuth)
+        } catch {
+            throw s3.objectGate?.hide(error) ?? error
+        }
+        if let gate = s3.objectGate, !gate.wasPassed {
+            // Fails closed: a handler that read no object through the gate answers nothing to a non-owner.
+            logger.error("object access not checked by the handler", metadata: ["operation": "\(endpoint.name)"])
+            throw RequestAuthorizer.denied()
+        }
+        return response
     }
 
     /// S3's error document: code, message, details, the resource and the request ID.
@@ -66,7 +87,7 @@ package struct S3Service: FrontEnd {
 
     /// The request's verified signature. A key the keys in memory do not hold is looked up once more,
     /// in a fresh read of the keys file (off the event loop), before InvalidAccessKeyId.
-    func authenticate(_ s3: S3Request) async throws -> VerifiedAuth {
+    func authenticate(_ s3: S3Request) async throws -> VerifiedAuth? {
         var headers: [(name: String, value: String)] = [("host", s3.host)]
         for f in s3.headers { headers.append((f.name.rawName, f.value)) }
         let incoming = IncomingRequest(method: s3.method, path: s3.rawPath, query: s3.rawQuery, headers: headers,
@@ -76,13 +97,12 @@ package struct S3Service: FrontEnd {
             await scopes.reload()
             verified = Result { () throws(AuthError) in try verifier.verify(incoming) }
         }
-        guard let auth = try verified.get() else { throw CoreError("AccessDenied", "Access Denied") }
-        return auth
+        return try verified.get()
     }
 
     func dispatch(_ endpoint: S3Endpoint, _ s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         switch endpoint {
-        case .listBuckets: return try await listBuckets(visibleTo: scopes.buckets(of: auth.accessKey))
+        case .listBuckets: return try await listBuckets(of: s3.caller, visibleTo: scopes.buckets(of: auth.accessKey))
         case .createBucket(let bucket): return try await createBucket(bucket, s3: s3, body: body, auth: auth)
         case .headBucket(let bucket): return try await headBucket(bucket)
         case .deleteBucket(let bucket): return try await deleteBucket(bucket)
@@ -96,6 +116,8 @@ package struct S3Service: FrontEnd {
         case .getBucketCors(let bucket): return try await getBucketCors(bucket)
         case .putBucketCors(let bucket): return try await putBucketCors(bucket, s3: s3, body: body, auth: auth)
         case .deleteBucketCors(let bucket): return try await deleteBucketCors(bucket)
+        case .getBucketAcl(let bucket): return try await getBucketAcl(bucket)
+        case .putBucketAcl(let bucket): return try await putBucketAcl(bucket, s3: s3, body: body, auth: auth)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
@@ -109,14 +131,10 @@ package struct S3Service: FrontEnd {
         case .getObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: false)
         case .headObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: true)
         case .deleteObject(let bucket, let key): return try await deleteObject(bucket, key, s3: s3)
-        case .getObjectAcl(let bucket, let key):
-            _ = try await storage.headObject(bucket: bucket, key: key)
-            return xml(AccessControl.policyDocument(owner: auth.accessKey))
-        case .putObjectAcl(let bucket, let key):
-            _ = try await storage.headObject(bucket: bucket, key: key)
-            return Response(status: .ok)
+        case .getObjectAcl(let bucket, let key): return try await getObjectAcl(bucket, key, s3: s3)
+        case .putObjectAcl(let bucket, let key): return try await putObjectAcl(bucket, key, s3: s3, body: body, auth: auth)
         case .getObjectTagging(let bucket, let key):
-            _ = try await storage.headObject(bucket: bucket, key: key)
+            try s3.objectGate?.pass(try await storage.headObject(bucket: bucket, key: key))
             var w = XMLWriter(root: "Tagging")
             w.open("TagSet"); w.close()
             return xml(w.finish())
@@ -136,6 +154,14 @@ package struct S3Service: FrontEnd {
     }
 
     // MARK: helpers shared by the handlers
+
+    /// The attributes a new object (PutObject, CreateMultipartUpload) takes from the request: its headers,
+    /// and its owner and ACL (`RequestAuthorizer.newObjectAccess`).
+    func newObjectAttributes(_ s3: S3Request, bucket: String) async throws -> ObjectAttributes {
+        var attributes = try ObjectHeaders.attributes(from: s3)
+        (attributes.ownerName, attributes.acl) = try await authorizer.newObjectAccess(s3, bucket: bucket, caller: s3.caller)
+        return attributes
+    }
 
     func xml(_ document: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra

@@ -78,15 +78,15 @@ struct Buckets: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List buckets with their object counts and sizes.")
+        static let configuration = CommandConfiguration(abstract: "List buckets with their object counts, sizes and owners.")
         @OptionGroup var store: DataDirOption
 
         func run() async throws {
             try await store.withStore { s in
-                var rows = [["NAME", "CREATED", "REGION", "OBJECTS", "BYTES", "UPLOADS"]]
+                var rows = [["NAME", "CREATED", "REGION", "OBJECTS", "BYTES", "UPLOADS", "OWNER"]]
                 for b in try await s.metadata.listBuckets() {
                     let u = try await s.metadata.usage(bucket: b.name)
-                    rows.append([b.name, iso(b.created), b.region, "\(u.objects)", "\(u.bytes)", "\(u.uploads)"])
+                    rows.append([b.name, iso(b.created), b.region, "\(u.objects)", "\(u.bytes)", "\(u.uploads)", b.owner.name])
                 }
                 print(table(rows))
             }
@@ -97,6 +97,7 @@ struct Buckets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a bucket.")
         @OptionGroup var store: DataDirOption
         @Option(help: "The bucket's region.") var region = "us-east-1"
+        @Option(help: ArgumentHelp("The user who owns it (as `tessera keys create --user`).", valueName: "name")) var owner = User.defaultName
         @Argument(help: "Bucket name (S3 rules: 3–63 of a-z 0-9 . -).") var name: String
 
         func run() async throws {
@@ -105,8 +106,9 @@ struct Buckets: AsyncParsableCommand {
             } catch let e as CoreError {
                 throw AdminError(e.message)
             }
+            guard User.isValidName(owner) else { throw AdminError("--owner: \"\(owner)\" is not a user name (1-64 letters, digits and +=,.@_-)") }
             try await store.withStore { s in
-                guard try await s.metadata.createBucket(BucketRecord(name: name, created: Date(), region: region)) else {
+                guard try await s.metadata.createBucket(BucketRecord(name: name, created: Date(), region: region, ownerName: owner)) else {
                     throw AdminError("bucket \(name) exists already")
                 }
             }

@@ -1,6 +1,7 @@
 import AccessKeys
 import ArgumentParser
 import Foundation
+import StorageCore
 import TesseraServer
 
 /// `tessera keys create|list|delete`: access keys beside the daemon's own, optionally limited to
@@ -34,11 +35,25 @@ struct Keys: ParsableCommand {
         var buckets: [String] = []
         @Flag(help: "Allow only reads (GET/HEAD); writes get AccessDenied.")
         var readOnly = false
+        @Option(help: ArgumentHelp("The user the key belongs to, made by naming it (letters, digits, +=,.@_-; at most 64). Without it: the default user, \(User.defaultName).", valueName: "name"))
+        var user: String?
+
+        func validate() throws {
+            if let user, !User.isValidName(user) {
+                throw ValidationError("--user: \"\(user)\" is not a user name (1-64 letters, digits and +=,.@_-)")
+            }
+        }
 
         func run() throws {
-            let key = AccessKeyRecord.generate(buckets: buckets.isEmpty ? nil : buckets, readOnly: readOnly)
+            let key = AccessKeyRecord.generate(buckets: buckets.isEmpty ? nil : buckets, readOnly: readOnly, user: user)
             try options.file().update { $0.append(key) }
-            print("access key: \(key.accessKey)\nsecret key: \(key.secretKey)\nbuckets:    \(key.buckets?.joined(separator: ", ") ?? "all")\naccess:     \(readOnly ? "read-only" : "read-write")")
+            print("""
+                access key: \(key.accessKey)
+                secret key: \(key.secretKey)
+                user:       \(key.owner.name) (canonical ID \(key.owner.canonicalID))
+                buckets:    \(key.buckets?.joined(separator: ", ") ?? "all")
+                access:     \(readOnly ? "read-only" : "read-write")
+                """)
         }
     }
 
@@ -48,7 +63,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             for k in try options.file().load().sorted(by: { $0.accessKey < $1.accessKey }) {
-                print("\(k.accessKey)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(iso(k.created))")
+                print("\(k.accessKey)\t\(k.owner.name)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(iso(k.created))")
             }
         }
     }

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from daemon import ACCESS_KEY, BIN, REPO, SECRET_KEY, free_port, wait_listening
+from daemon import ACCESS_KEY, BIN, REPO, SECRET_KEY, free_port, wait_for_log_line, wait_listening
 
 
 def test_make_install_lays_out_the_files(tmp_path):
@@ -44,7 +44,8 @@ def test_the_sample_config_is_accepted(tmp_path):
     try:
         wait_listening(port, proc, stderr.read_text)
         wait_listening(admin, proc, stderr.read_text)
-        assert '"level":"info"' in stderr.read_text()  # log-format json came from the file
+        # log-format json came from the file (the line may reach the file a moment after the listener opens)
+        wait_for_log_line(stderr, lambda line: '"level":"info"' in line)
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0, stderr.read_text()

@@ -320,7 +320,12 @@ def test_buckets_and_uploads_commands_beside_a_running_daemon(tmp_path):
         assert "from-cli" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
         s3.put_object(Bucket="from-cli", Key="k", Body=b"12345")
         listing = tessera("buckets", "list", "--data-dir", data)
-        assert listing.returncode == 0 and re.search(r"^from-cli\s+\S+\s+us-east-1\s+1\s+5\s+0$", listing.stdout, re.M), listing.stdout
+        assert listing.returncode == 0 and re.search(r"^from-cli\s+\S+\s+us-east-1\s+1\s+5\s+0\s+tessera$", listing.stdout, re.M), listing.stdout
+        # A bucket made for another user is that user's: not listed to the daemon's key (the default user).
+        assert tessera("buckets", "create", "for-alice", "--owner", "alice", "--data-dir", data).returncode == 0
+        assert re.search(r"^for-alice\s.*\salice$", tessera("buckets", "list", "--data-dir", data).stdout, re.M)
+        assert "for-alice" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        assert tessera("buckets", "create", "bad-owner", "--owner", "no/slash", "--data-dir", data).returncode != 0
         r = tessera("buckets", "delete", "from-cli", "--data-dir", data)
         assert r.returncode != 0 and "not empty" in r.stderr
         assert tessera("buckets", "create", "Not_Valid", "--data-dir", data).returncode != 0

@@ -1,0 +1,18 @@
+import StorageCore
+
+/// What decides who may use a bucket: its owner and its ACL.
+struct BucketAccess: Sendable, Equatable {
+    var owner: User
+    var acl: AccessControlList
+
+    /// Whether `caller` owns the bucket (names compare as bytes).
+    func isOwned(by caller: Caller) -> Bool {
+        guard let user = caller.user else { return false }
+        return Array(user.name.utf8) == Array(owner.name.utf8)
+    }
+
+    /// The owner may do anything; others what the ACL grants them.
+    func allows(_ permission: Permission, to caller: Caller) -> Bool {
+        isOwned(by: caller) || acl.allows(permission, to: caller)
+    }
+}
