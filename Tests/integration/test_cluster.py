@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -462,3 +463,54 @@ http {{
         nginx.wait(timeout=30)
     errors = (d / "error.log").read_text()
     assert "[error]" not in errors and "[crit]" not in errors, errors[-2000:]
+
+
+def test_owners_and_acls_hold_across_gateways(cluster):
+    """A user made on the shared keys file is the same user on every gateway (same canonical ID); a bucket's
+    owner and its ACL, set through one gateway, decide on the others (a changed bucket ACL within its
+    one-second cache); object ACLs, kept with the object, at once."""
+    root, shared, _, gateways = cluster
+    out = subprocess.run([BIN, "keys", "create", "--user", "carol", "--data-dir", str(shared)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    ak = re.search(r"access key: (\S+)", out.stdout).group(1)
+    sk = re.search(r"secret key: (\S+)", out.stdout).group(1)
+    carol = [boto3.client("s3", endpoint_url=f"http://127.0.0.1:{g.port}", region_name="us-east-1", aws_access_key_id=ak,
+                          aws_secret_access_key=sk, config=Config(retries={"total_max_attempts": 1})) for g in gateways]
+    name = "carols-" + uuid.uuid4().hex[:8]
+    carol[0].create_bucket(Bucket=name)
+    carol[0].put_object(Bucket=name, Key="k", Body=b"carol's")
+    ids = {c.list_buckets()["Owner"]["ID"] for c in carol}
+    assert len(ids) == 1
+    assert all(name in [b["Name"] for b in c.list_buckets()["Buckets"]] for c in carol)
+    assert name not in [b["Name"] for b in gateways[1].s3.list_buckets()["Buckets"]]      # the default user's view
+    with pytest.raises(ClientError) as e:
+        gateways[2].s3.get_object(Bucket=name, Key="k")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as e:
+        gateways[2].s3.create_bucket(Bucket=name)
+    assert e.value.response["Error"]["Code"] == "BucketAlreadyExists"
+    # An object ACL set on gateway 1 opens the object on gateway 3 at once.
+    url = f"http://127.0.0.1:{gateways[2].port}/{name}"
+    carol[0].put_object_acl(Bucket=name, Key="k", ACL="public-read")
+    with urllib.request.urlopen(url + "/k") as r:
+        assert r.read() == b"carol's"
+
+    def anonymous_list_status() -> int:
+        try:
+            with urllib.request.urlopen(url + "?list-type=2") as r:
+                return r.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    assert anonymous_list_status() == 403
+    # A bucket ACL set on gateway 1 reaches gateway 3 within its cache's second (and back again).
+    carol[0].put_bucket_acl(Bucket=name, ACL="public-read")
+    deadline = time.monotonic() + 3
+    while anonymous_list_status() != 200:
+        assert time.monotonic() < deadline, "gateway 3 still refuses the listing 3 s after the ACL changed"
+        time.sleep(0.1)
+    carol[1].put_bucket_acl(Bucket=name, ACL="private")
+    deadline = time.monotonic() + 3
+    while anonymous_list_status() != 403:
+        assert time.monotonic() < deadline, "gateway 3 still lists 3 s after the ACL was taken back"
+        time.sleep(0.1)
