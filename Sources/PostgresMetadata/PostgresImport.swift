@@ -60,6 +60,9 @@ extension PostgresMetadataStore {
         ImportTable(name: "upload_tasks", columns: [("id", .text), ("record", .text)], key: ["id"]),
         ImportTable(name: "files", columns: [("id", .text), ("md5", .text), ("sha256", .text), ("expires", .double), ("record", .text)],
                     key: ["id"]),
+        ImportTable(name: "upload_tickets", columns: [("id", .text), ("record", .text), ("max_bytes", .int64), ("max_files", .int64),
+                                                      ("revoked", .bool), ("bytes_used", .int64), ("files_used", .int64)],
+                    key: ["id"]),
     ]
 
     /// What one batch found and did.

@@ -85,6 +85,13 @@ enum PostgresSchema {
         ],
         // 5: bucket owners (the name of the user who created it; NULL for buckets from before, the default user's).
         ["ALTER TABLE buckets ADD COLUMN owner text"],
+        // 6: upload tickets: the ticket as JSON, its limits and its use so far as columns (charged in one statement).
+        [
+            """
+            CREATE TABLE upload_tickets(id text COLLATE "C" PRIMARY KEY, record text NOT NULL, max_bytes bigint, max_files bigint,
+                revoked boolean NOT NULL DEFAULT false, bytes_used bigint NOT NULL DEFAULT 0, files_used bigint NOT NULL DEFAULT 0)
+            """,
+        ],
     ]
 
     /// The schema version this binary writes and reads.

@@ -12,8 +12,12 @@ extension S3Service {
         try requireLength(s3)
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
-        let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
-                                                 condition: try WriteConditionHeaders.parse(s3))
+        let condition = try WriteConditionHeaders.parse(s3)
+        let charge = try await TicketCharge.charge(s3, storage: storage, bytes: try ticketLength(s3), files: 1)
+        let record = try await TicketCharge.paying(charge) {
+            try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(try ticketChecked(body, s3)),
+                                        condition: condition)
+        }
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }

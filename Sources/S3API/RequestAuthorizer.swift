@@ -37,7 +37,7 @@ struct RequestAuthorizer: Sendable {
         case .anyone:
             return nil
         case .authenticated:
-            guard caller != .anonymous else { throw Self.denied() }
+            guard caller.user != nil else { throw Self.denied() }
             return nil
         case .bucketOwner:
             guard let bucket, try await access(bucket).isOwned(by: caller) else { throw Self.denied() }

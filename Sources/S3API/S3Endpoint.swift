@@ -32,6 +32,8 @@ enum S3Endpoint: Equatable {
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
     case uploadPage(asset: String)
+    /// GET /_tessera/ticket: what is left of the upload ticket sent as a bearer token (the upload page shows it).
+    case ticketStatus
     /// Bucket sub-resources answered as S3 does for a bucket without that configuration.
     case getBucketDefault(bucket: String, subresource: String)
     // Objects
@@ -81,6 +83,7 @@ enum S3Endpoint: Equatable {
         }
         // `_` is in no bucket name: path-style /_tessera/… is the daemon's own pages.
         if bucket.utf8.elementsEqual(uploadPageBucket.utf8) && !s3.virtualHosted && (s3.method == "GET" || s3.method == "HEAD") {
+            if s3.method == "GET" && (s3.key ?? "").utf8.elementsEqual("ticket".utf8) { return .ticketStatus }
             return .uploadPage(asset: s3.key ?? "")
         }
         if s3.method == "OPTIONS" { return .corsPreflight(bucket: bucket, key: s3.key) }
@@ -166,7 +169,7 @@ enum S3Endpoint: Equatable {
     /// What the caller's key must be allowed to do.
     var access: AccessKind {
         switch self {
-        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
+        case .listBuckets, .ticketStatus, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
              .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
              .getObjectAttributes, .listParts:
             return .read
@@ -186,7 +189,7 @@ enum S3Endpoint: Equatable {
     var requirement: AccessRequirement {
         switch self {
         case .corsPreflight, .uploadPage: return .anyone
-        case .listBuckets, .createBucket, .notImplemented: return .authenticated
+        case .listBuckets, .createBucket, .notImplemented, .ticketStatus: return .authenticated
         case .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads:
             return .bucket(.read)
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .postObject, .createMultipartUpload, .uploadPart, .uploadPartCopy,
@@ -206,7 +209,7 @@ enum S3Endpoint: Equatable {
     /// The bucket the operation acts on (nil for ListBuckets and unsupported requests).
     var bucket: String? {
         switch self {
-        case .listBuckets, .notImplemented, .uploadPage: return nil
+        case .listBuckets, .notImplemented, .uploadPage, .ticketStatus: return nil
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
@@ -244,6 +247,7 @@ enum S3Endpoint: Equatable {
         case .putBucketAcl: return "PutBucketAcl"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
+        case .ticketStatus: return "TicketStatus"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
         case .putObject: return "PutObject"
         case .copyObject: return "CopyObject"

@@ -41,6 +41,15 @@ package struct S3Service: FrontEnd {
         let isPostObject = S3Endpoint.isPostObject(s3)
         let isUnauthenticated = (try? resolved.get())?.access == .unauthenticated
         scopes.keepFresh()
+        // An upload ticket as a bearer token: what it may do is the ticket's alone.
+        if !isPostObject && !isUnauthenticated, let token = TicketAccess.bearer(s3) {
+            let ticket = try await TicketAccess.authenticate(token, storage: storage)
+            context.authenticated(as: "ticket:" + ticket.id)
+            let endpoint = try resolved.get()
+            try TicketAccess.authorize(endpoint, s3, ticket: ticket)
+            s3.caller = .ticket(ticket)
+            return try await dispatch(endpoint, s3, body: request.body, auth: Self.unsignedAuth)
+        }
         let signed = !isPostObject && !isUnauthenticated
         // nil: no signature was sent (an anonymous request, which only AllUsers grants allow).
         let auth = signed ? try await authenticate(s3) : nil
@@ -120,6 +129,7 @@ package struct S3Service: FrontEnd {
         case .putBucketAcl(let bucket): return try await putBucketAcl(bucket, s3: s3, body: body, auth: auth)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
+        case .ticketStatus: return try await ticketStatus(s3)
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
         case .listObjectsV2(let bucket): return try await listObjects(bucket, s3: s3, v2: true)
         case .listObjectVersions(let bucket): return try await listObjectVersions(bucket, s3: s3)

@@ -38,11 +38,16 @@ enum UploadPageAssets {
 <form id="settings" autocomplete="off">
   <label>Bucket <input name="bucket" required></label>
   <label>Folder (prefix) <input name="prefix" placeholder="optional, e.g. videos/"></label>
-  <label>Access key <input name="access-key" required></label>
-  <label>Secret key <input name="secret-key" type="password" required></label>
+  <div id="key-fields">
+  <label>Access key <input name="access-key"></label>
+  <label>Secret key <input name="secret-key" type="password"></label>
   <label>Region <input name="region" value="us-east-1"></label>
   <p class="hint">The secret key stays in this page: requests are signed here, and the key is neither stored nor sent.</p>
+  </div>
 </form>
+<section id="ticket" hidden>
+  <p>Uploading with a ticket into <code class="where"></code>. <span class="limits"></span></p>
+</section>
 <div id="drop">
   <p>Drop files or folders here, or</p>
   <label class="button">Choose files <input id="picker" type="file" multiple></label>
@@ -237,6 +242,14 @@ class Signer {
     query["X-Amz-Signature"] = hex(await hmac(await this.key(day), toSign));
     return path + "?" + Signer.canonicalQuery(query);
   }
+}
+
+// An upload ticket (the link's #ticket=…): sent as a bearer token; the server enforces its limits.
+// It allows uploads only, so there is no download link to make.
+class TicketSigner {
+  constructor(token) { this.token = token; }
+  async headers() { return { "Authorization": "Bearer " + this.token }; }
+  async presign() { return null; }
 }
 
 // ---------------------------------------------------------------- S3 requests
@@ -522,6 +535,7 @@ class FileUpload {
     this.link = await this.signer.presign(objectPath(this.bucket, this.key), 3600);
     this.setState("complete");
     this.page.listDone(this);
+    if (this.page.ticketSigner) this.page.showTicket();   // what is left of the ticket now
   }
 
   stopRequests() {
@@ -574,6 +588,8 @@ class Page {
       this.say("This page signs requests with WebCrypto, which browsers offer only over HTTPS or on localhost.");
     }
     this.form.addEventListener("submit", (e) => e.preventDefault());
+    const ticket = new URLSearchParams(location.hash.slice(1)).get("ticket");
+    if (ticket) this.useTicket(ticket);
     this.picker.addEventListener("change", () => { this.addFiles([...this.picker.files].map((f) => [f, f.webkitRelativePath || f.name])); this.picker.value = ""; });
     this.drop.addEventListener("dragover", (e) => { e.preventDefault(); this.drop.classList.add("over"); });
     this.drop.addEventListener("dragleave", () => this.drop.classList.remove("over"));
@@ -591,7 +607,50 @@ class Page {
     this.message.textContent = text;
   }
 
+  // A ticket link: its bucket and prefix replace the form, and what is left of it is shown.
+  async useTicket(token) {
+    this.ticketSigner = new TicketSigner(token);
+    document.getElementById("key-fields").hidden = true;
+    const section = document.getElementById("ticket");
+    section.hidden = false;
+    await this.showTicket();
+  }
+
+  async showTicket() {
+    const section = document.getElementById("ticket");
+    const response = await fetch("/_tessera/ticket", { headers: await this.ticketSigner.headers(), cache: "no-store" });
+    if (!response.ok) {
+      section.dataset.state = "refused";
+      this.say("This upload link is not valid any more (revoked, expired, or mistyped).");
+      return;
+    }
+    const t = await response.json();
+    this.ticket = t;
+    section.dataset.state = "active";
+    for (const [k, v] of Object.entries(t)) section.dataset[k] = String(v);
+    for (const name of ["bucket", "prefix"]) {
+      const field = this.form.elements[name];
+      field.value = t[name];
+      field.readOnly = true;
+    }
+    section.querySelector(".where").textContent = t.bucket + "/" + t.prefix;
+    const limits = [];
+    if (t.maxBytes !== undefined) limits.push(`${formatBytes(t.bytesLeft)} of ${formatBytes(t.maxBytes)} left`);
+    if (t.maxFiles !== undefined) limits.push(`${t.filesLeft} of ${t.maxFiles} files left`);
+    if (t.contentType) limits.push(`only ${t.contentType}`);
+    if (t.expires) limits.push(`until ${new Date(t.expires).toLocaleString()}`);
+    section.querySelector(".limits").textContent = limits.join(" · ");
+  }
+
   settings() {
+    if (this.ticketSigner) {
+      if (!this.ticket) { this.say("The upload ticket is not valid."); return false; }
+      this.bucket = this.ticket.bucket;
+      this.prefix = this.ticket.prefix;
+      this.signer = this.ticketSigner;
+      this.say("");
+      return true;
+    }
     const f = new FormData(this.form);
     const bucket = String(f.get("bucket") || "").trim();
     const accessKey = String(f.get("access-key") || "").trim();
@@ -673,7 +732,7 @@ class Page {
   listDone(upload) {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = upload.link;
+    if (upload.link) link.href = upload.link;
     link.textContent = upload.key;
     link.setAttribute("download", "");
     const etag = document.createElement("code");

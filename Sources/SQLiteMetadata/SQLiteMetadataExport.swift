@@ -19,8 +19,8 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
         let select: String
     }
 
-    /// buckets, bucket_config, objects, kept_versions, segments, uploads, parts, garbage, and the task API's upload_tasks and
-    /// files: the order a copy writes them in.
+    /// buckets, bucket_config, objects, kept_versions, segments, uploads, parts, garbage, the task API's upload_tasks and
+    /// files, and upload_tickets: the order a copy writes them in.
     package static let tables: [Table] = [
         Table(name: "buckets", columns: ["name", "created", "region", "owner"],
               select: "SELECT name, created, region, owner FROM buckets ORDER BY name"),
@@ -46,6 +46,8 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
               select: "SELECT id, record FROM upload_tasks ORDER BY id"),
         Table(name: "files", columns: ["id", "md5", "sha256", "expires", "record"],
               select: "SELECT id, md5, sha256, expires, record FROM files ORDER BY id"),
+        Table(name: "upload_tickets", columns: ["id", "record", "max_bytes", "max_files", "revoked", "bytes_used", "files_used"],
+              select: "SELECT id, record, max_bytes, max_files, revoked, bytes_used, files_used FROM upload_tickets ORDER BY id"),
     ]
 
     /// A value as SQLite stored it.

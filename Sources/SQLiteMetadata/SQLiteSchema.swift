@@ -40,6 +40,13 @@ enum SQLiteSchema {
             try c.query("SELECT name FROM pragma_table_info('buckets')") { if $0.text(0) == "owner" { present = true } }
             if !present { try c.exec("ALTER TABLE buckets ADD COLUMN owner TEXT") }
         },
+        // 5: upload tickets: the ticket as JSON, its limits and its use so far as columns (charged in one statement).
+        { c in
+            try c.exec("""
+                CREATE TABLE IF NOT EXISTS upload_tickets(id TEXT PRIMARY KEY, record TEXT NOT NULL, max_bytes INTEGER, max_files INTEGER,
+                    revoked INTEGER NOT NULL DEFAULT 0, bytes_used INTEGER NOT NULL DEFAULT 0, files_used INTEGER NOT NULL DEFAULT 0);
+                """)
+        },
     ]
 
     /// The schema version this binary writes and reads.

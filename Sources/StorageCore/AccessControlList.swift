@@ -21,6 +21,7 @@ public enum Grantee: Sendable, Hashable, Codable {
     /// Whether the caller is, or belongs to, this grantee.
     public func includes(_ caller: Caller) -> Bool {
         switch (self, caller) {
+        case (_, .ticket): return false   // a ticket's holder is granted only what the ticket says
         case (.group(.allUsers), _): return true
         case (.group(.authenticatedUsers), .user): return true
         case (.user(let id), .user(let u)): return Array(id.utf8) == Array(u.canonicalID.utf8)

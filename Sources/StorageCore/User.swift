@@ -28,10 +28,12 @@ public struct User: Sendable, Hashable {
     }
 }
 
-/// Who sent a request: a user (by one of its keys), or nobody (no signature).
+/// Who sent a request: a user (by one of its keys), the holder of an upload ticket, or nobody (no signature).
 public enum Caller: Sendable, Equatable {
     case anonymous
     case user(User)
+    /// `Authorization: Bearer tkt_…`: what it may do is the ticket's alone (`TicketAccess`), never an ACL's.
+    case ticket(UploadTicket)
 
     public var user: User? {
         if case .user(let u) = self { return u }

@@ -16,7 +16,7 @@ struct Tessera: AsyncParsableCommand {
         commandName: "tessera",
         abstract: "An S3-compatible gateway: S3 REST/XML over a local storage core (SQLite metadata, file blobs).",
         version: TesseraVersion.line,
-        subcommands: [Serve.self, Keys.self, Buckets.self, Uploads.self, Fsck.self, Migrate.self, Cp.self],
+        subcommands: [Serve.self, Keys.self, Tickets.self, Buckets.self, Uploads.self, Fsck.self, Migrate.self, Cp.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -11,6 +11,7 @@ import http.server
 import os
 import re
 import shutil
+import subprocess
 import threading
 import time
 import urllib.request
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import ACCESS_KEY, SECRET_KEY, client, free_port, own_daemon
+from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, own_daemon
 from itutil import multipart_etag_of_file
 
 pytestmark = pytest.mark.browser
@@ -64,8 +65,29 @@ def artifact_dir(tmp_path: Path) -> Path:
     return d
 
 
-def open_page(driver, gateway, prefix=""):
+@pytest.fixture(params=["keys", "ticket"])
+def mode(request):
+    """The page's two ways in: an access key typed into its form, or a ticket link (`tessera tickets create`)."""
+    return request.param
+
+
+def ticket_link(gateway, prefix: str, *extra: str) -> str:
+    out = subprocess.run([BIN, "tickets", "create", "--bucket", "drop", "--prefix", prefix, "--data-dir", str(gateway["tmp"] / "data"),
+                          "--endpoint", f"http://127.0.0.1:{gateway['port']}", *extra], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return re.search(r"link:\s+(\S+)", out.stdout).group(1)
+
+
+def open_page(driver, gateway, prefix="", mode="keys", link=None, ticket_limits=()):
+    """The page with a key typed in, or opened from a ticket link (a new ticket for `prefix`, or `link`)."""
     from selenium.webdriver.common.by import By
+    if mode == "ticket":
+        link = link or ticket_link(gateway, prefix + "/" if prefix else "", *ticket_limits)
+        driver.get(link)
+        wait_for(lambda: driver.find_element(By.ID, "ticket").get_attribute("data-state") == "active", timeout=20,
+                 what="the page to read its ticket")
+        assert not driver.find_element(By.ID, "key-fields").is_displayed()
+        return link
     driver.get(f"http://127.0.0.1:{gateway['port']}/_tessera/upload")
     for name, value in (("bucket", "drop"), ("prefix", prefix), ("access-key", ACCESS_KEY), ("secret-key", SECRET_KEY)):
         field = driver.find_element(By.NAME, name)
@@ -125,35 +147,44 @@ def test_page_is_served_with_a_strict_policy(gateway):
     assert e.value.code == 404
 
 
-def test_upload_40_mib_and_3_kib(gateway, chrome, tmp_path):
+def test_upload_40_mib_and_3_kib(gateway, chrome, tmp_path, mode):
+    from selenium.webdriver.common.by import By
     big, small = tmp_path / "big.bin", tmp_path / "small.txt"
     big.write_bytes(os.urandom(40 * MiB))
     small.write_bytes(os.urandom(3 * 1024))
-    open_page(chrome, gateway, prefix="batch")
+    prefix = "batch-" + mode
+    open_page(chrome, gateway, prefix=prefix, mode=mode, ticket_limits=("--max-bytes", str(1 << 30), "--max-files", "10", "--expires", "7d"))
     slow_network(chrome, 20 * MiB)   # 2 s or so: long enough to see it mid-upload
     choose(chrome, big, small)
     wait_for(lambda: any(r.get_attribute("data-state") == "uploading" and 0 < int(r.get_attribute("data-progress")) < 100
                          for r in rows(chrome)), what="an upload in progress")
-    shot = artifact_dir(tmp_path) / "upload-page-mid-upload.png"
+    shot = artifact_dir(tmp_path) / f"upload-page-mid-upload-{mode}.png"
     chrome.save_screenshot(str(shot))
     print(f"screenshot: {shot}")
     wait_for(lambda: all(r.get_attribute("data-state") == "complete" for r in rows(chrome)) and len(rows(chrome)) == 2,
              what="both files complete")
     etags = {r.find_element("css selector", ".name").text: r.get_attribute("data-etag") for r in rows(chrome)}
     s3 = gateway["s3"]
-    for path, key in ((big, "batch/big.bin"), (small, "batch/small.txt")):
+    for path, key in ((big, f"{prefix}/big.bin"), (small, f"{prefix}/small.txt")):
         body = s3.get_object(Bucket="drop", Key=key)["Body"].read()
         assert hashlib.sha256(body).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
-    head = s3.head_object(Bucket="drop", Key="batch/big.bin")
+    head = s3.head_object(Bucket="drop", Key=f"{prefix}/big.bin")
     assert head["ETag"] == multipart_etag_of_file(big, 8 * MiB) and head["ETag"].endswith('-5"')
-    assert etags["batch/big.bin"] == head["ETag"].strip('"')
-    assert etags["batch/small.txt"] == hashlib.md5(small.read_bytes()).hexdigest()
+    assert etags[f"{prefix}/big.bin"] == head["ETag"].strip('"')
+    assert etags[f"{prefix}/small.txt"] == hashlib.md5(small.read_bytes()).hexdigest()
+    if mode == "ticket":
+        # The page shows what is left of the ticket, as the server counts it.
+        section = chrome.find_element(By.ID, "ticket")
+        wait_for(lambda: section.get_attribute("data-files-used") == "2", timeout=20, what="the ticket's use shown")
+        assert int(section.get_attribute("data-bytes-used")) >= big.stat().st_size + small.stat().st_size
+        assert int(section.get_attribute("data-bytes-left")) == (1 << 30) - int(section.get_attribute("data-bytes-used"))
+        assert "8 of 10 files left" in section.text
 
 
-def test_reload_and_resume_sends_only_missing_parts(gateway, chrome, tmp_path):
+def test_reload_and_resume_sends_only_missing_parts(gateway, chrome, tmp_path, mode):
     src = tmp_path / "resume.bin"
     src.write_bytes(os.urandom(60 * MiB))
-    open_page(chrome, gateway)
+    link = open_page(chrome, gateway, mode=mode)
     slow_network(chrome, 20 * MiB)
     choose(chrome, src)
     wait_for(lambda: int(rows(chrome)[0].get_attribute("data-progress")) > 30, what="progress past 30")
@@ -169,7 +200,7 @@ def test_reload_and_resume_sends_only_missing_parts(gateway, chrome, tmp_path):
     s3.upload_part(Bucket="drop", Key="resume.bin", UploadId=upload["UploadId"], PartNumber=parts[0]["PartNumber"],
                    Body=os.urandom(parts[0]["Size"]))
     before = received_bytes(gateway, "UploadPart")
-    open_page(chrome, gateway)
+    open_page(chrome, gateway, mode=mode, link=link)
     choose(chrome, src)
     wait_for(lambda: rows(chrome) and rows(chrome)[0].get_attribute("data-state") == "complete", what="the resumed upload")
     sent_again = received_bytes(gateway, "UploadPart") - before
@@ -179,11 +210,11 @@ def test_reload_and_resume_sends_only_missing_parts(gateway, chrome, tmp_path):
     assert not gateway["s3"].list_multipart_uploads(Bucket="drop").get("Uploads")
 
 
-def test_cancel_aborts_the_upload(gateway, chrome, tmp_path):
+def test_cancel_aborts_the_upload(gateway, chrome, tmp_path, mode):
     from selenium.webdriver.common.by import By
     src = tmp_path / "cancel.bin"
     src.write_bytes(os.urandom(30 * MiB))
-    open_page(chrome, gateway, prefix="cancelled")
+    open_page(chrome, gateway, prefix="cancelled", mode=mode)
     slow_network(chrome, 4 * MiB)
     choose(chrome, src)
     s3 = gateway["s3"]

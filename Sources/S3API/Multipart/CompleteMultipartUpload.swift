@@ -22,8 +22,12 @@ extension S3Service {
         let done: (etag: String, checksums: [String: String], checksumType: String?, versionID: String?)
         do {
             guard pending else { throw CoreError.noSuchUpload(id) }
-            let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
-                                                                   checksums: try completionChecksums(entries, s3: s3), condition: condition)
+            // A ticket's file allowance counts completed objects: one is charged here, given back if the completion fails.
+            let charge = try await TicketCharge.charge(s3, storage: storage, bytes: 0, files: 1)
+            let record = try await TicketCharge.paying(charge) {
+                try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
+                                                          checksums: try completionChecksums(entries, s3: s3), condition: condition)
+            }
             done = (record.etag, record.attributes.checksums, record.attributes.checksumType, record.versioned ? record.versionID : nil)
         } catch let e as CoreError where e.code == "NoSuchUpload" {
             // Completed before (or, concurrently, just now): the first answer again, for the same part list only.

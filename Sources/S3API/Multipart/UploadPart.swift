@@ -18,7 +18,10 @@ extension S3Service {
         let algorithm = MultipartChecksums.partAlgorithm(upload)
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: algorithm.map { .always($0) } ?? .none)
         try MultipartChecksums.checkPartAlgorithm(upload, declared: pipeline.declaredAlgorithm)
-        let part = try await storage.uploadPart(bucket: bucket, key: key, uploadID: id, partNumber: n, body: pipeline.wrap(body))
+        let charge = try await TicketCharge.charge(s3, storage: storage, bytes: try ticketLength(s3), files: 0)
+        let part = try await TicketCharge.paying(charge) {
+            try await storage.uploadPart(bucket: bucket, key: key, uploadID: id, partNumber: n, body: pipeline.wrap(try ticketChecked(body, s3)))
+        }
         var headers = HTTPFields()
         headers[.eTag] = "\"\(part.etag)\""
         ObjectHeaders.addChecksums(part.checksums, to: &headers)
