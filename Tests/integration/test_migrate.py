@@ -38,6 +38,7 @@ TABLES = {  # table: its primary key, as the dump orders it
     "buckets": "name", "bucket_config": "bucket, name", "objects": "bucket, key", "kept_versions": "bucket, key, version",
     "segments": "version, byte_offset",
     "uploads": "upload_id", "parts": "upload_id, part_number", "garbage": "blob", "upload_tasks": "id", "files": "id",
+    "upload_tickets": "id",
 }
 BUCKET = "moving"
 NFC = "caf\u00e9/na\u00efve.txt"
@@ -165,6 +166,10 @@ def node(tmp_path_factory):
         listed_before = parts_view(s3.list_parts(Bucket=BUCKET, Key=NFD + ".pending", UploadId=pending))
     finally:
         s.stop()
+    # On the stopped node: a bucket another user owns, and an upload ticket (both must move too).
+    for args in (["buckets", "create", "owned-by-alice", "--owner", "alice"], ["tickets", "create", "--bucket", BUCKET, "--max-files", "3"]):
+        out = subprocess.run([BIN, *args, "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
     return {"listed_parts": listed_before, "root": root, "data": data, "objects": objects, "etags": etags, "pending": pending,
             "pending_parts": pending_parts, "pending_etags": pending_etags}
 
@@ -185,6 +190,8 @@ def test_migrate_twice_killed_and_again_then_serve_from_postgres(node, postgres)
     assert PASSWORD not in first.stdout + first.stderr
     once = dump(moved)
     assert counts(moved) == expected
+    assert expected["upload_tickets"] == 1
+    assert psql(moved, "SELECT owner FROM buckets WHERE name = 'owned-by-alice'").strip() == "alice"
 
     again = migrate(data, moved)
     assert again.returncode == 0, again.stderr
@@ -207,7 +214,7 @@ def test_migrate_twice_killed_and_again_then_serve_from_postgres(node, postgres)
     proc.wait(timeout=10)
     partial = counts(killed)
     # Batches stop at a table's end: buckets (1 row), bucket_config (1 row), then the first two objects.
-    assert partial == {**{t: 0 for t in TABLES}, "buckets": 1, "bucket_config": 1, "objects": 2}, partial
+    assert partial == {**{t: 0 for t in TABLES}, "buckets": 2, "bucket_config": 1, "objects": 2}, partial
     rerun = migrate(data, killed, "--batch-rows", "7")
     assert rerun.returncode == 0, rerun.stderr
     assert summary(rerun.stdout) == {t: (n, n - partial[t], partial[t]) for t, n in expected.items()}, rerun.stdout

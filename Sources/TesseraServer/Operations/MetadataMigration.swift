@@ -211,7 +211,7 @@ public enum MetadataMigration {
 
     /// A SQLite row as the PostgreSQL table's values: each of its column's type (an integral REAL may
     /// come as an integer; a key stored as TEXT is its UTF-8 bytes), attributes checked to be what the
-    /// stores read, task API records what the task stores read; anything else is a damaged row, refused.
+    /// stores read, task API records and tickets what their stores read; anything else is a damaged row, refused.
     static func importRow(_ row: [SQLiteMetadataExport.Value], of t: PostgresMetadataStore.ImportTable) throws -> [PostgresMetadataStore.ImportValue] {
         try zip(row, t.columns).map { value, column in
             let converted: PostgresMetadataStore.ImportValue? = switch (value, column.type) {
@@ -233,9 +233,13 @@ public enum MetadataMigration {
                 }
             }
             if column.name == "record", case .text(let s) = converted {
-                let decodes = t.name == "files" ? (try? JSONDecoder().decode(StoredFile.self, from: Data(s.utf8))) != nil
-                                                : (try? JSONDecoder().decode(UploadTask.self, from: Data(s.utf8))) != nil
-                guard decodes else { throw damaged(t, column.name, "not a task API record: \(s)") }
+                let data = Data(s.utf8)
+                let decodes = switch t.name {
+                case "files": (try? JSONDecoder().decode(StoredFile.self, from: data)) != nil
+                case "upload_tickets": (try? JSONDecoder().decode(UploadTicket.self, from: data)) != nil
+                default: (try? JSONDecoder().decode(UploadTask.self, from: data)) != nil
+                }
+                guard decodes else { throw damaged(t, column.name, "not a \(t.name == "upload_tickets" ? "ticket" : "task API") record: \(s)") }
             }
             return converted
         }
