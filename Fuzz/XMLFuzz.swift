@@ -1,5 +1,5 @@
-// libFuzzer target: the five S3 request-body XML parsers (Sources/S3XML), compiled together with
-// that module's sources (see Fuzz/fuzz.sh). Every input is given to all five parsers: the libxml2
+// libFuzzer target: the S3 request-body XML parsers (Sources/S3XML), compiled together with
+// that module's sources (see Fuzz/fuzz.sh). Every input is given to every parser: the libxml2
 // parse is shared and the root-element check is what tells them apart.
 
 let allowedErrorCodes: Set<String> = ["MalformedXML", "InvalidArgument", "InvalidRequest", "NotImplemented"]
@@ -81,6 +81,16 @@ public func xmlFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         invariant((try? S3RequestXML.corsConfiguration(stored)) == rules, "CORS: the stored document does not read back")
     } catch {
         checkError(error, "CORSConfiguration")
+    }
+
+    do {
+        let policy = try S3RequestXML.accessControlPolicy(body)
+        for grant in policy.grants {
+            invariant(AccessControlPolicy.permissions.contains(grant.permission), "AccessControlPolicy: permission \(grant.permission)")
+        }
+    } catch {
+        // An ACL document that does not parse or follow the schema is MalformedACLError, as S3 answers.
+        invariant(error.code == "MalformedACLError" && !error.message.isEmpty, "AccessControlPolicy: unexpected error \(error.code)")
     }
     return 0
 }
