@@ -12,6 +12,8 @@ package struct GatewayRequestContext: RequestContext {
     /// Method and bytes in are set by `AccessLogMiddleware`; operation, bucket, key and key ID by the
     /// front end as it parses and authenticates.
     package let access: AccessRecord
+    /// The client's IP address (what bucket policies' aws:SourceIp compares), when the connection has one.
+    package let remoteAddress: String?
     /// The access key whose signature was verified (kept by the access record, which logs it); nil
     /// before authentication, for anonymous requests, and on the bearer-token front ends.
     var identity: String? { access.keyID == AccessRecord.noKey || access.keyID.isEmpty ? nil : access.keyID }
@@ -20,6 +22,7 @@ package struct GatewayRequestContext: RequestContext {
         coreContext = .init(source: source)
         requestID = RequestID.next()
         access = AccessRecord(requestID: requestID, logger: source.logger)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Records the verified identity, for the handlers and the access line.

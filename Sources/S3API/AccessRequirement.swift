@@ -6,8 +6,10 @@ enum AccessRequirement: Equatable {
     case anyone
     /// A signed request, from any user (ListBuckets, CreateBucket).
     case authenticated
-    /// The bucket's owner only (bucket configuration, DeleteBucket).
+    /// The bucket's owner, or whom its policy allows (bucket configuration, DeleteBucket).
     case bucketOwner
+    /// The bucket's owner alone, whatever its policy says (Put/DeleteBucketPolicy).
+    case bucketOwnerOnly
     /// The bucket's owner, or a grant of this permission in the bucket's ACL.
     case bucket(Permission)
     /// The bucket's owner, the object's owner, or a grant of this permission in the object's ACL.

@@ -1,9 +1,10 @@
 import StorageCore
 
-/// What decides who may use a bucket: its owner and its ACL.
+/// What decides who may use a bucket: its owner, its ACL and its policy.
 struct BucketAccess: Sendable, Equatable {
     var owner: User
     var acl: AccessControlList
+    var policy: PolicyDocument?
 
     /// Whether `caller` owns the bucket (names compare as bytes).
     func isOwned(by caller: Caller) -> Bool {

@@ -78,8 +78,6 @@ extension S3Service {
         case "accelerate": return xml(XMLWriter(root: "AccelerateConfiguration").finish())
         case "requestPayment":
             var w = XMLWriter(root: "RequestPaymentConfiguration"); w.element("Payer", "BucketOwner"); return xml(w.finish())
-        case "policy": throw notFound("NoSuchBucketPolicy", "The bucket policy does not exist")
-        case "policyStatus": throw notFound("NoSuchBucketPolicy", "The bucket policy does not exist")
         case "tagging": throw notFound("NoSuchTagSet", "The TagSet does not exist")
         case "website": throw notFound("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
         case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")

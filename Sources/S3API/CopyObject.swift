@@ -48,7 +48,8 @@ extension S3Service {
             throw RequestAuthorizer.denied()   // a caller who may not list the source bucket is not told which keys exist
         }
         // A source the caller may not read: AccessDenied (the source's blobs are never opened for reading).
-        try await authorizer.requireRead(of: source.record, caller: s3.caller)
+        try await authorizer.requireRead(of: source.record, caller: s3.caller, policy: policyRequest(
+            action: version == nil ? "s3:GetObject" : "s3:GetObjectVersion", resource: PolicyRequest.objectARN(bucket, key), s3))
         try Conditionals.check(s3, etag: source.record.etag, lastModified: source.record.lastModified, forRead: false, prefix: "x-amz-copy-source-")
         return source
     }

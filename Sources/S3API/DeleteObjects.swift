@@ -31,6 +31,10 @@ extension S3Service {
         for object in request.objects {
             do {
                 try Names.validateKey(object.key)
+                // The bucket's policy, key by key: a Deny on this key refuses it alone (AccessDenied in its Error).
+                try await authorizer.requireNotDenied(policyRequest(
+                    action: object.versionId == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+                    resource: PolicyRequest.objectARN(bucket, object.key), s3), bucket: bucket)
                 // What S3 reports: the version deleted, and whether it (or the marker made) is a delete marker.
                 var marker: ObjectRecord?
                 if let raw = object.versionId {

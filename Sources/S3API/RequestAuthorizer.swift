@@ -9,8 +9,9 @@ struct RequestAuthorizer: Sendable {
     let storage: Storage
     let cache: BucketAccessCache
 
-    /// The name under which a bucket's ACL is kept in the store's bucket configuration.
+    /// The names under which a bucket's ACL and policy are kept in the store's bucket configuration.
     static let aclConfig = "acl"
+    static let policyConfig = "policy"
 
     static func denied() -> CoreError { CoreError("AccessDenied", "Access Denied") }
 
@@ -25,38 +26,62 @@ struct RequestAuthorizer: Sendable {
                 throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/acl is not an ACL")
             }
         }
-        let access = BucketAccess(owner: record.owner, acl: acl)
+        var policy: PolicyDocument?
+        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.policyConfig) {
+            do { policy = try PolicyDocument.parse(Array(text.utf8), bucket: bucket) } catch {
+                throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/policy is not a policy this gateway accepts")
+            }
+        }
+        let access = BucketAccess(owner: record.owner, acl: acl, policy: policy)
         cache.store(access, for: bucket, read: started)
         return access
     }
 
-    /// Checks what can be checked before the handler runs. For an object requirement that the bucket's
-    /// owner does not meet, returns the gate the handler must pass with the object it reads.
-    func authorize(_ requirement: AccessRequirement, bucket: String?, caller: Caller) async throws -> ObjectAccessGate? {
+    /// Checks what can be checked before the handler runs, as AWS documents the evaluation: an explicit Deny
+    /// in the bucket's policy wins (over the owner too); then the owner, an Allow of the policy, or an ACL grant
+    /// allows; otherwise AccessDenied. For an object requirement that neither the owner nor the policy meets,
+    /// returns the gate the handler must pass with the object it reads (its ACL).
+    func authorize(_ requirement: AccessRequirement, bucket: String?, caller: Caller, policy request: PolicyRequest?) async throws -> ObjectAccessGate? {
         switch requirement {
         case .anyone:
             return nil
         case .authenticated:
             guard caller.user != nil else { throw Self.denied() }
             return nil
-        case .bucketOwner:
+        case .bucketOwnerOnly:
             guard let bucket, try await access(bucket).isOwned(by: caller) else { throw Self.denied() }
             return nil
-        case .bucket(let permission):
-            guard let bucket, try await access(bucket).allows(permission, to: caller) else { throw Self.denied() }
-            return nil
-        case .object(let permission):
+        case .bucketOwner, .bucket, .object:
             guard let bucket else { throw Self.denied() }
             let access = try await access(bucket)
-            if access.isOwned(by: caller) { return nil }
-            return ObjectAccessGate(permission: permission, caller: caller, mayList: access.allows(.read, to: caller))
+            let verdict = request.flatMap { access.policy?.evaluate($0) } ?? .silent
+            if verdict == .deny { throw Self.denied() }
+            if access.isOwned(by: caller) || verdict == .allow { return nil }
+            switch requirement {
+            case .bucket(let permission):
+                guard access.acl.allows(permission, to: caller) else { throw Self.denied() }
+                return nil
+            case .object(let permission):
+                return ObjectAccessGate(permission: permission, caller: caller, mayList: access.allows(.read, to: caller))
+            default:
+                throw Self.denied()
+            }
         }
     }
 
-    /// For CopyObject and UploadPartCopy: whether `caller` may read the source object.
-    func requireRead(of source: ObjectRecord, caller: Caller) async throws {
+    /// For DeleteObjects, key by key: whether the bucket's policy denies deleting this key (its ACL and the
+    /// owner were checked for the request as a whole).
+    func requireNotDenied(_ request: PolicyRequest, bucket: String) async throws {
+        if try await access(bucket).policy?.evaluate(request) == .deny { throw Self.denied() }
+    }
+
+    /// For CopyObject and UploadPartCopy: whether `caller` may read the source object (its bucket's policy,
+    /// evaluated for s3:GetObject on it, then its owner and ACLs).
+    func requireRead(of source: ObjectRecord, caller: Caller, policy request: PolicyRequest) async throws {
         let access = try await access(source.bucket)
-        if access.isOwned(by: caller) { return }
+        let verdict = access.policy?.evaluate(request) ?? .silent
+        if verdict == .deny { throw Self.denied() }
+        if access.isOwned(by: caller) || verdict == .allow { return }
         try ObjectAccessGate(permission: .read, caller: caller, mayList: access.allows(.read, to: caller)).pass(source)
     }
 

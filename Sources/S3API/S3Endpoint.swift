@@ -28,6 +28,10 @@ enum S3Endpoint: Equatable {
     case deleteBucketCors(bucket: String)
     case getBucketAcl(bucket: String)
     case putBucketAcl(bucket: String)
+    case getBucketPolicy(bucket: String)
+    case putBucketPolicy(bucket: String)
+    case deleteBucketPolicy(bucket: String)
+    case getBucketPolicyStatus(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -59,7 +63,7 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "policy", "policyStatus", "tagging", "website", "encryption", "logging", "notification",
+         "tagging", "website", "encryption", "logging", "notification",
         "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
@@ -94,12 +98,14 @@ enum S3Endpoint: Equatable {
                 if has("versioning") { return .putBucketVersioning(bucket: bucket) }
                 if has("cors") { return .putBucketCors(bucket: bucket) }
                 if has("acl") { return .putBucketAcl(bucket: bucket) }
+                if has("policy") { return .putBucketPolicy(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
             case "DELETE":
                 if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
                 if has("cors") { return .deleteBucketCors(bucket: bucket) }
+                if has("policy") { return .deleteBucketPolicy(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -113,6 +119,8 @@ enum S3Endpoint: Equatable {
                 if has("versioning") { return .getBucketVersioning(bucket: bucket) }
                 if has("cors") { return .getBucketCors(bucket: bucket) }
                 if has("acl") { return .getBucketAcl(bucket: bucket) }
+                if has("policyStatus") { return .getBucketPolicyStatus(bucket: bucket) }
+                if has("policy") { return .getBucketPolicy(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -170,13 +178,13 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .ticketStatus, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getBucketPolicy, .getBucketPolicyStatus, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
              .getObjectAttributes, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketAcl, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
+        case .createBucket, .deleteBucket, .putBucketAcl, .putBucketPolicy, .deleteBucketPolicy, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -198,8 +206,11 @@ enum S3Endpoint: Equatable {
         case .getBucketAcl: return .bucket(.readACP)
         case .putBucketAcl: return .bucket(.writeACP)
         case .deleteBucket, .getBucketLifecycle, .putBucketLifecycle, .deleteBucketLifecycle, .getBucketVersioning, .putBucketVersioning,
-             .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketDefault:
+             .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketDefault, .getBucketPolicy, .getBucketPolicyStatus:
             return .bucketOwner
+        case .putBucketPolicy, .deleteBucketPolicy:
+            // Never granted by a policy: who could change the policy could grant themselves anything.
+            return .bucketOwnerOnly
         case .getObject, .headObject, .getObjectAttributes, .getObjectTagging: return .object(.read)
         case .getObjectAcl: return .object(.readACP)
         case .putObjectAcl: return .object(.writeACP)
@@ -213,7 +224,8 @@ enum S3Endpoint: Equatable {
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
-             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .getBucketAcl(let b), .putBucketAcl(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .getBucketAcl(let b), .putBucketAcl(let b),
+             .getBucketPolicy(let b), .putBucketPolicy(let b), .deleteBucketPolicy(let b), .getBucketPolicyStatus(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
@@ -245,6 +257,10 @@ enum S3Endpoint: Equatable {
         case .deleteBucketCors: return "DeleteBucketCors"
         case .getBucketAcl: return "GetBucketAcl"
         case .putBucketAcl: return "PutBucketAcl"
+        case .getBucketPolicy: return "GetBucketPolicy"
+        case .putBucketPolicy: return "PutBucketPolicy"
+        case .deleteBucketPolicy: return "DeleteBucketPolicy"
+        case .getBucketPolicyStatus: return "GetBucketPolicyStatus"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .ticketStatus: return "TicketStatus"

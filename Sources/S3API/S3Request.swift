@@ -21,6 +21,8 @@ struct S3Request {
     var caller: Caller = .anonymous
     /// Set when the handler must show that the caller may use the object it reads (`ObjectAccessGate`).
     var objectGate: ObjectAccessGate?
+    /// The client's IP address, for bucket policies (aws:SourceIp).
+    var clientAddress: String?
 
     /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
     init(_ request: Request, domain: String?) throws {

@@ -20,10 +20,14 @@ package struct S3Service: FrontEnd {
     let domain: String?
     let logger: Logger
     let authorizer: RequestAuthorizer
+    /// Whether the S3 listener serves TLS (a bucket policy's aws:SecureTransport).
+    let secureTransport: Bool
     /// Largest XML request body accepted (CompleteMultipartUpload with 10,000 parts is ~1 MiB).
     let maxXMLBody = 4 << 20
 
-    package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger) {
+    package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger,
+                 secureTransport: Bool = false) {
+        self.secureTransport = secureTransport
         (self.storage, self.verifier, self.scopes) = (storage, verifier, scopes)
         (self.region, self.domain, self.logger) = (region, domain, logger)
         authorizer = RequestAuthorizer(storage: storage, cache: BucketAccessCache())
@@ -31,6 +35,7 @@ package struct S3Service: FrontEnd {
 
     package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
         var s3 = try S3Request(request, domain: domain)
+        s3.clientAddress = context.remoteAddress
         (context.access.bucket, context.access.key) = (s3.bucket ?? "", s3.key ?? "")
         // Resolved before authentication, so that the access line names the operation of a request
         // that fails it; a malformed parameter is reported only once the signature has been checked.
@@ -61,7 +66,8 @@ package struct S3Service: FrontEnd {
         }
         // PostObject's caller is known once its handler has checked the form's signature: it authorizes there.
         if !isPostObject {
-            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller)
+            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller,
+                                                           policy: policyRequest(for: endpoint, s3))
         }
         let response: Response
         do {
@@ -127,6 +133,10 @@ package struct S3Service: FrontEnd {
         case .deleteBucketCors(let bucket): return try await deleteBucketCors(bucket)
         case .getBucketAcl(let bucket): return try await getBucketAcl(bucket)
         case .putBucketAcl(let bucket): return try await putBucketAcl(bucket, s3: s3, body: body, auth: auth)
+        case .getBucketPolicy(let bucket): return try await getBucketPolicy(bucket)
+        case .putBucketPolicy(let bucket): return try await putBucketPolicy(bucket, s3: s3, body: body, auth: auth)
+        case .deleteBucketPolicy(let bucket): return try await deleteBucketPolicy(bucket)
+        case .getBucketPolicyStatus(let bucket): return try await getBucketPolicyStatus(bucket)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .ticketStatus: return try await ticketStatus(s3)
@@ -164,6 +174,16 @@ package struct S3Service: FrontEnd {
     }
 
     // MARK: helpers shared by the handlers
+
+    /// What the bucket's policy is evaluated against for this request (nil where no bucket policy applies).
+    func policyRequest(for endpoint: S3Endpoint, _ s3: S3Request) -> PolicyRequest? {
+        guard let action = endpoint.policyAction(versioned: s3.query["versionId"] != nil), let resource = endpoint.policyResource else { return nil }
+        return policyRequest(action: action, resource: resource, s3)
+    }
+
+    func policyRequest(action: String, resource: String, _ s3: S3Request) -> PolicyRequest {
+        PolicyRequest(caller: s3.caller, action: action, resource: resource, s3: s3, secureTransport: secureTransport, sourceIP: s3.clientAddress)
+    }
 
     /// The attributes a new object (PutObject, CreateMultipartUpload) takes from the request: its headers,
     /// and its owner and ACL (`RequestAuthorizer.newObjectAccess`).
