@@ -15,6 +15,7 @@ extension S3Service {
         let document = try await readSmallBody(body, s3: s3, auth: auth)
         let access = try await authorizer.access(bucket)
         let acl = try AccessControl.requested(s3, body: document, owner: access.owner, bucketOwner: access.owner)
+        try access.admit(acl, canned: s3.header("x-amz-acl"))
         try await setBucketAcl(bucket, acl)
         return Response(status: .ok)
     }

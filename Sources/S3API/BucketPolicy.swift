@@ -23,7 +23,10 @@ extension S3Service {
     func putBucketPolicy(_ bucket: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         _ = try await storage.bucket(bucket)
         let document = try await readSmallBody(body, s3: s3, auth: auth)
-        _ = try PolicyDocument.parse(document, bucket: bucket)
+        let policy = try PolicyDocument.parse(document, bucket: bucket)
+        if policy.isPublic, try await authorizer.access(bucket).publicAccessBlock?.blockPublicPolicy == true {
+            throw CoreError("AccessDenied", "Access Denied: the bucket's public access block does not allow public policies")
+        }
         try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.policyConfig, value: String(decoding: document, as: UTF8.self))
         authorizer.cache.forget(bucket)
         return Response(status: .noContent)

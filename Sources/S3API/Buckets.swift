@@ -35,10 +35,20 @@ extension S3Service {
         }
         guard let owner = s3.caller.user else { throw RequestAuthorizer.denied() }
         let acl = try GrantHeaders.acl(s3, bucketOwner: owner)
+        let ownership = try s3.header("x-amz-object-ownership").map { value in
+            guard let o = ObjectOwnership(rawValue: value) else {
+                throw CoreError.invalidArgument("Invalid x-amz-object-ownership header", name: "x-amz-object-ownership", value: value)
+            }
+            return o
+        }
+        if ownership == .bucketOwnerEnforced, let acl, !acl.grants.isEmpty {
+            throw CoreError("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+        }
         do {
             try await storage.createBucket(bucket, region: region, owner: owner)
-            // A crash between the two leaves the bucket private: the safe side.
+            // A crash between these leaves the bucket private and with the default ownership: the safe side.
             if let acl, !acl.grants.isEmpty { try await setBucketAcl(bucket, acl) }
+            if let ownership { try await setOwnership(bucket, ownership) }
         } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" && region == "us-east-1" {
             // S3's legacy rule in us-east-1: the owner re-creating its bucket gets 200 (its ACL unchanged).
             // Elsewhere: 409 BucketAlreadyOwnedByYou. Another user's bucket: 409 BucketAlreadyExists.
@@ -83,8 +93,6 @@ extension S3Service {
         case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
         case "object-lock": throw notFound("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
         case "replication": throw notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found")
-        case "ownershipControls": throw notFound("OwnershipControlsNotFoundError", "The bucket ownership controls were not found")
-        case "publicAccessBlock": throw notFound("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
         default:
             throw CoreError("NotImplemented", "A header or query you provided requested a function that is not implemented. (?\(subresource))")
         }

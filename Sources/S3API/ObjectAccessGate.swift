@@ -10,17 +10,20 @@ final class ObjectAccessGate: @unchecked Sendable {
     /// Whether the caller may list the bucket: without that, a missing key is AccessDenied, not NoSuchKey
     /// (S3 does not tell others which keys exist).
     let mayList: Bool
+    /// The bucket's settings: whether object ACLs count at all, and whether their public grants do.
+    let bucket: BucketAccess?
     private let lock = NSLock()
     private var passed = false
 
-    init(permission: Permission, caller: Caller, mayList: Bool) {
-        (self.permission, self.caller, self.mayList) = (permission, caller, mayList)
+    init(permission: Permission, caller: Caller, mayList: Bool, bucket: BucketAccess? = nil) {
+        (self.permission, self.caller, self.mayList, self.bucket) = (permission, caller, mayList, bucket)
     }
 
     /// Whether the object's owner is the caller, or its ACL grants the caller the permission.
     func pass(_ object: ObjectRecord) throws {
         let ownsIt = caller.user.map { u in object.attributes.ownerName.map { Array($0.utf8) == Array(u.name.utf8) } ?? false } ?? false
-        guard ownsIt || (object.attributes.acl ?? .private).allows(permission, to: caller) else { throw RequestAuthorizer.denied() }
+        let acl = object.attributes.acl ?? .private
+        guard ownsIt || (bucket?.effective(acl) ?? acl).allows(permission, to: caller) else { throw RequestAuthorizer.denied() }
         lock.withLock { passed = true }
     }
 

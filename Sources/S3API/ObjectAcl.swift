@@ -23,7 +23,8 @@ extension S3Service {
 
     func putObjectAcl(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         let document = try await readSmallBody(body, s3: s3, auth: auth)
-        let bucketOwner = try await authorizer.access(bucket).owner
+        let bucketAccess = try await authorizer.access(bucket)
+        let bucketOwner = bucketAccess.owner
         let version = try s3.query["versionId"].map { try VersionID.parse($0) }
         let gate = s3.objectGate
         // The ACL is read against the object's owner, which only the stored record tells: checked in the transaction.
@@ -33,6 +34,7 @@ extension S3Service {
             let owner = record.attributes.ownerName.map(User.init(name:)) ?? bucketOwner
             var attributes = record.attributes
             let acl = try AccessControl.requested(s3, body: document, owner: owner, bucketOwner: bucketOwner)
+            try bucketAccess.admit(acl, canned: s3.header("x-amz-acl"))
             attributes.acl = acl.grants.isEmpty ? nil : acl
             return attributes
         }

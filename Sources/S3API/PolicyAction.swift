@@ -21,6 +21,10 @@ extension S3Endpoint {
         case .putBucketPolicy: return "s3:PutBucketPolicy"
         case .deleteBucketPolicy: return "s3:DeleteBucketPolicy"
         case .getBucketPolicyStatus: return "s3:GetBucketPolicyStatus"
+        case .getPublicAccessBlock: return "s3:GetBucketPublicAccessBlock"
+        case .putPublicAccessBlock, .deletePublicAccessBlock: return "s3:PutBucketPublicAccessBlock"
+        case .getBucketOwnershipControls: return "s3:GetBucketOwnershipControls"
+        case .putBucketOwnershipControls, .deleteBucketOwnershipControls: return "s3:PutBucketOwnershipControls"
         case .getBucketDefault(_, let sub): return "s3:GetBucket" + sub.prefix(1).uppercased() + sub.dropFirst()
         case .putObject, .copyObject, .postObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload:
             return "s3:PutObject"

@@ -163,10 +163,12 @@ struct PolicyDocument: Sendable, Equatable {
     /// What the policy says about one request: an explicit Deny, an Allow, or nothing.
     enum Verdict: Sendable, Equatable { case deny, allow, silent }
 
-    func evaluate(_ request: PolicyRequest) -> Verdict {
+    /// - Parameter ignoringAllowsToAnyone: RestrictPublicBuckets: an Allow that names `*` allows nothing.
+    func evaluate(_ request: PolicyRequest, ignoringAllowsToAnyone: Bool = false) -> Verdict {
         var allowed = false
         for s in statements where s.applies(to: request) {
             if s.effect == .deny { return .deny }
+            if ignoringAllowsToAnyone && (s.principals?.contains(.anyone) ?? true) { continue }
             allowed = true
         }
         return allowed ? .allow : .silent

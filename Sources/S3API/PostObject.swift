@@ -69,9 +69,11 @@ extension S3Service {
         let access = try await authorizer.access(bucket)
         if let canned = form.value("acl") {
             guard let acl = CannedACL(rawValue: canned) else { throw CoreError.invalidArgument("", name: "acl", value: canned) }
-            attributes.acl = acl.acl(bucketOwner: access.owner).grants.isEmpty ? nil : acl.acl(bucketOwner: access.owner)
+            try access.admit(acl.acl(bucketOwner: access.owner), canned: canned)
+            attributes.acl = acl.acl(bucketOwner: access.owner).grants.isEmpty || access.aclsDisabled ? nil : acl.acl(bucketOwner: access.owner)
         }
-        attributes.ownerName = access.isOwned(by: s3.caller) ? nil : s3.caller.user?.name
+        let handedOver = access.aclsDisabled || (access.ownership == .bucketOwnerPreferred && form.value("acl") == CannedACL.bucketOwnerFullControl.rawValue)
+        attributes.ownerName = access.isOwned(by: s3.caller) || handedOver ? nil : s3.caller.user?.name
         let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
             guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
                 throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")

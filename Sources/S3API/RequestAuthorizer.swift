@@ -1,4 +1,5 @@
 import Foundation
+import S3XML
 import StorageCore
 
 /// Decides whether a caller may do what an operation needs (`AccessRequirement`), from the bucket's owner
@@ -12,6 +13,8 @@ struct RequestAuthorizer: Sendable {
     /// The names under which a bucket's ACL and policy are kept in the store's bucket configuration.
     static let aclConfig = "acl"
     static let policyConfig = "policy"
+    static let publicAccessBlockConfig = "publicAccessBlock"
+    static let ownershipConfig = "ownershipControls"
 
     static func denied() -> CoreError { CoreError("AccessDenied", "Access Denied") }
 
@@ -32,7 +35,20 @@ struct RequestAuthorizer: Sendable {
                 throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/policy is not a policy this gateway accepts")
             }
         }
-        let access = BucketAccess(owner: record.owner, acl: acl, policy: policy)
+        var block: PublicAccessBlockConfiguration?
+        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.publicAccessBlockConfig) {
+            do { block = try JSONDecoder().decode(PublicAccessBlockConfiguration.self, from: Data(text.utf8)) } catch {
+                throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/publicAccessBlock is not a public access block")
+            }
+        }
+        var ownership: ObjectOwnership?
+        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.ownershipConfig) {
+            guard let o = ObjectOwnership(rawValue: text) else {
+                throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/ownershipControls is \(text)")
+            }
+            ownership = o
+        }
+        let access = BucketAccess(owner: record.owner, acl: acl, policy: policy, publicAccessBlock: block, ownership: ownership)
         cache.store(access, for: bucket, read: started)
         return access
     }
@@ -54,15 +70,15 @@ struct RequestAuthorizer: Sendable {
         case .bucketOwner, .bucket, .object:
             guard let bucket else { throw Self.denied() }
             let access = try await access(bucket)
-            let verdict = request.flatMap { access.policy?.evaluate($0) } ?? .silent
+            let verdict = access.verdict(request)
             if verdict == .deny { throw Self.denied() }
             if access.isOwned(by: caller) || verdict == .allow { return nil }
             switch requirement {
             case .bucket(let permission):
-                guard access.acl.allows(permission, to: caller) else { throw Self.denied() }
+                guard access.allows(permission, to: caller) else { throw Self.denied() }
                 return nil
             case .object(let permission):
-                return ObjectAccessGate(permission: permission, caller: caller, mayList: access.allows(.read, to: caller))
+                return ObjectAccessGate(permission: permission, caller: caller, mayList: access.allows(.read, to: caller), bucket: access)
             default:
                 throw Self.denied()
             }
@@ -72,26 +88,31 @@ struct RequestAuthorizer: Sendable {
     /// For DeleteObjects, key by key: whether the bucket's policy denies deleting this key (its ACL and the
     /// owner were checked for the request as a whole).
     func requireNotDenied(_ request: PolicyRequest, bucket: String) async throws {
-        if try await access(bucket).policy?.evaluate(request) == .deny { throw Self.denied() }
+        if try await access(bucket).verdict(request) == .deny { throw Self.denied() }
     }
 
     /// For CopyObject and UploadPartCopy: whether `caller` may read the source object (its bucket's policy,
     /// evaluated for s3:GetObject on it, then its owner and ACLs).
     func requireRead(of source: ObjectRecord, caller: Caller, policy request: PolicyRequest) async throws {
         let access = try await access(source.bucket)
-        let verdict = access.policy?.evaluate(request) ?? .silent
+        let verdict = access.verdict(request)
         if verdict == .deny { throw Self.denied() }
         if access.isOwned(by: caller) || verdict == .allow { return }
-        try ObjectAccessGate(permission: .read, caller: caller, mayList: access.allows(.read, to: caller)).pass(source)
+        try ObjectAccessGate(permission: .read, caller: caller, mayList: access.allows(.read, to: caller), bucket: access).pass(source)
     }
 
     /// The owner and ACL a new object gets from the request's `x-amz-acl` / `x-amz-grant-*` (private
-    /// without them): written by someone other than the bucket's owner, the writer owns it.
+    /// without them), as the bucket's object ownership says: the writer owns it when that is not the bucket's
+    /// owner (ObjectWriter, the default), unless it hands the bucket's owner full control (BucketOwnerPreferred);
+    /// with BucketOwnerEnforced the bucket's owner owns everything and ACLs are off.
     func newObjectAccess(_ s3: S3Request, bucket: String, caller: Caller) async throws -> (ownerName: String?, acl: AccessControlList?) {
         let access = try await access(bucket)
         let acl = try GrantHeaders.acl(s3, bucketOwner: access.owner)
-        let writer = caller.user
-        let ownerName = writer.flatMap { access.isOwned(by: caller) ? nil : $0.name }
-        return (ownerName, acl.flatMap { $0.grants.isEmpty ? nil : $0 })
+        let canned = s3.header("x-amz-acl")
+        try access.admit(acl, canned: canned)
+        if access.aclsDisabled { return (nil, nil) }
+        let writer = access.isOwned(by: caller) ? nil : caller.user?.name
+        let handedOver = access.ownership == .bucketOwnerPreferred && canned == CannedACL.bucketOwnerFullControl.rawValue
+        return (handedOver ? nil : writer, acl.flatMap { $0.grants.isEmpty ? nil : $0 })
     }
 }

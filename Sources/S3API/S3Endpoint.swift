@@ -32,6 +32,12 @@ enum S3Endpoint: Equatable {
     case putBucketPolicy(bucket: String)
     case deleteBucketPolicy(bucket: String)
     case getBucketPolicyStatus(bucket: String)
+    case getPublicAccessBlock(bucket: String)
+    case putPublicAccessBlock(bucket: String)
+    case deletePublicAccessBlock(bucket: String)
+    case getBucketOwnershipControls(bucket: String)
+    case putBucketOwnershipControls(bucket: String)
+    case deleteBucketOwnershipControls(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -64,7 +70,7 @@ enum S3Endpoint: Equatable {
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
          "tagging", "website", "encryption", "logging", "notification",
-        "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
+        "replication", "requestPayment", "accelerate", "object-lock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
 
@@ -99,6 +105,8 @@ enum S3Endpoint: Equatable {
                 if has("cors") { return .putBucketCors(bucket: bucket) }
                 if has("acl") { return .putBucketAcl(bucket: bucket) }
                 if has("policy") { return .putBucketPolicy(bucket: bucket) }
+                if has("publicAccessBlock") { return .putPublicAccessBlock(bucket: bucket) }
+                if has("ownershipControls") { return .putBucketOwnershipControls(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
@@ -106,6 +114,8 @@ enum S3Endpoint: Equatable {
                 if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
                 if has("cors") { return .deleteBucketCors(bucket: bucket) }
                 if has("policy") { return .deleteBucketPolicy(bucket: bucket) }
+                if has("publicAccessBlock") { return .deletePublicAccessBlock(bucket: bucket) }
+                if has("ownershipControls") { return .deleteBucketOwnershipControls(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -121,6 +131,8 @@ enum S3Endpoint: Equatable {
                 if has("acl") { return .getBucketAcl(bucket: bucket) }
                 if has("policyStatus") { return .getBucketPolicyStatus(bucket: bucket) }
                 if has("policy") { return .getBucketPolicy(bucket: bucket) }
+                if has("publicAccessBlock") { return .getPublicAccessBlock(bucket: bucket) }
+                if has("ownershipControls") { return .getBucketOwnershipControls(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -178,13 +190,15 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .ticketStatus, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getBucketPolicy, .getBucketPolicyStatus, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getBucketPolicy, .getBucketPolicyStatus,
+             .getPublicAccessBlock, .getBucketOwnershipControls, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
              .getObjectAttributes, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketAcl, .putBucketPolicy, .deleteBucketPolicy, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
+        case .createBucket, .deleteBucket, .putBucketAcl, .putBucketPolicy, .deleteBucketPolicy, .putBucketLifecycle,
+             .putPublicAccessBlock, .deletePublicAccessBlock, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -208,8 +222,11 @@ enum S3Endpoint: Equatable {
         case .deleteBucket, .getBucketLifecycle, .putBucketLifecycle, .deleteBucketLifecycle, .getBucketVersioning, .putBucketVersioning,
              .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketDefault, .getBucketPolicy, .getBucketPolicyStatus:
             return .bucketOwner
-        case .putBucketPolicy, .deleteBucketPolicy:
-            // Never granted by a policy: who could change the policy could grant themselves anything.
+        case .getPublicAccessBlock, .getBucketOwnershipControls:
+            return .bucketOwner
+        case .putBucketPolicy, .deleteBucketPolicy, .putPublicAccessBlock, .deletePublicAccessBlock, .putBucketOwnershipControls,
+             .deleteBucketOwnershipControls:
+            // Never granted by a policy: who could change these could grant themselves anything.
             return .bucketOwnerOnly
         case .getObject, .headObject, .getObjectAttributes, .getObjectTagging: return .object(.read)
         case .getObjectAcl: return .object(.readACP)
@@ -225,7 +242,9 @@ enum S3Endpoint: Equatable {
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
              .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .getBucketAcl(let b), .putBucketAcl(let b),
-             .getBucketPolicy(let b), .putBucketPolicy(let b), .deleteBucketPolicy(let b), .getBucketPolicyStatus(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .getBucketPolicy(let b), .putBucketPolicy(let b), .deleteBucketPolicy(let b), .getBucketPolicyStatus(let b),
+             .getPublicAccessBlock(let b), .putPublicAccessBlock(let b), .deletePublicAccessBlock(let b),
+             .getBucketOwnershipControls(let b), .putBucketOwnershipControls(let b), .deleteBucketOwnershipControls(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
@@ -261,6 +280,12 @@ enum S3Endpoint: Equatable {
         case .putBucketPolicy: return "PutBucketPolicy"
         case .deleteBucketPolicy: return "DeleteBucketPolicy"
         case .getBucketPolicyStatus: return "GetBucketPolicyStatus"
+        case .getPublicAccessBlock: return "GetPublicAccessBlock"
+        case .putPublicAccessBlock: return "PutPublicAccessBlock"
+        case .deletePublicAccessBlock: return "DeletePublicAccessBlock"
+        case .getBucketOwnershipControls: return "GetBucketOwnershipControls"
+        case .putBucketOwnershipControls: return "PutBucketOwnershipControls"
+        case .deleteBucketOwnershipControls: return "DeleteBucketOwnershipControls"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .ticketStatus: return "TicketStatus"

@@ -34,6 +34,9 @@ public struct Grant: Sendable, Hashable, Codable {
     public var grantee: Grantee
     public var permission: Permission
     public init(_ grantee: Grantee, _ permission: Permission) { self.grantee = grantee; self.permission = permission }
+
+    /// To AllUsers or AuthenticatedUsers: what S3 calls a public grant.
+    public var isPublic: Bool { grantee == .group(.allUsers) || grantee == .group(.authenticatedUsers) }
 }
 
 /// The grants of a bucket's or an object's ACL beside its owner's, who always has FULL_CONTROL (and is
