@@ -104,7 +104,7 @@ import Testing
                     Self.v("b", 2, age: 3), Self.v("c", 7, age: 9, latest: true)]
         #expect(Self.decide([rule], [page]) == [.init(key: "a", version: 5, action: .removeDeleteMarker)])
         // The key's end may come with the next page, or at the end of the scan.
-        #expect(Self.decide([rule], [[page[0]], [page[1]]]) == [.init(key: "a", version: 5, action: .removeDeleteMarker)])
+        #expect(Self.decide([rule], [[page[0]], [page[1], page[2]]]) == [.init(key: "a", version: 5, action: .removeDeleteMarker)])
         #expect(Self.decide([rule], [[page[0]]]) == [.init(key: "a", version: 5, action: .removeDeleteMarker)])
         #expect(Self.decide([rule], [[page[1]], [page[2]]]).isEmpty)
     }
