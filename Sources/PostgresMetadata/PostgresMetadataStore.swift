@@ -855,9 +855,9 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             let done = CompletedUpload(uploadID: uploadID, partListDigest: partListDigest, object: stored.record)
             let checksums = try Self.encodeChecksums(done.checksums)
             try await c.query("""
-                INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
+                INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id)
                 VALUES(\(done.uploadID), \(done.bucket), \(Self.bytes(done.key)), \(done.partListDigest), \(done.etag),
-                       \(checksums), \(done.checksumType), \(done.completed.timeIntervalSince1970))
+                       \(checksums), \(done.checksumType), \(done.completed.timeIntervalSince1970), \(done.versionID))
                 """, logger: logger)
             return stored.record
         }
@@ -865,12 +865,15 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func completedUpload(id: String) async throws -> CompletedUpload? {
         guard let row = try await rows("""
-            SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed FROM completed_uploads WHERE upload_id = \(id)
+            SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id FROM completed_uploads
+            WHERE upload_id = \(id)
             """).first else { return nil }
-        let (bucket, key, digest, etag, checksums, type, completed) = try row.decode((String, ByteBuffer, String, String, String?, String?, Double).self)
+        let (bucket, key, digest, etag, checksums, type, completed, versionID) =
+            try row.decode((String, ByteBuffer, String, String, String?, String?, Double, String?).self)
+        if let versionID, !CompletedUpload.validVersionID(versionID) { throw Self.corrupt("completed_uploads \(id): version_id \"\(versionID)\"") }
         return CompletedUpload(uploadID: id, bucket: bucket, key: Self.string(key), partListDigest: digest, etag: etag,
                                checksums: try Self.decodeChecksums(checksums, "completed_uploads \(id)"), checksumType: type,
-                               completed: Self.date(completed))
+                               versionID: versionID, completed: Self.date(completed))
     }
 
     public func forgetCompletedUploads(completedBefore date: Date) async throws -> Int {

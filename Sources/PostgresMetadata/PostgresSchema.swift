@@ -83,6 +83,11 @@ enum PostgresSchema {
             """,
             "CREATE INDEX completed_uploads_by_age ON completed_uploads(completed)",
         ],
+        // 5: the version ID a completion answered (NULL: none, as for rows from before), so that a retried
+        // completion in a versioned bucket answers it again.
+        [
+            "ALTER TABLE completed_uploads ADD COLUMN version_id text",
+        ],
     ]
 
     /// The schema version this binary writes and reads.

@@ -719,12 +719,12 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     private func insertCompletion(_ c: SQLiteConnection, _ done: CompletedUpload) throws {
         try c.query("""
-            INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
-            VALUES(?,?,?,?,?,?,?,?)
+            INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id)
+            VALUES(?,?,?,?,?,?,?,?,?)
             """, [
             .text(done.uploadID), .text(done.bucket), .blob(Array(done.key.utf8)), .text(done.partListDigest), .text(done.etag),
             PartChecksumsColumn.encode(done.checksums).map { .text($0) } ?? .null, done.checksumType.map { .text($0) } ?? .null,
-            .double(done.completed.timeIntervalSince1970),
+            .double(done.completed.timeIntervalSince1970), done.versionID.map { .text($0) } ?? .null,
         ])
     }
 
@@ -732,7 +732,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try await read { c in
             var found: CompletedUpload?
             try c.query("""
-                SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed FROM completed_uploads WHERE upload_id=?
+                SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id FROM completed_uploads
+                WHERE upload_id=?
                 """, [.text(id)]) { row in
                 var checksums: [String: String] = [:]
                 if !row.isNull(4) {
@@ -741,8 +742,12 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                     }
                     checksums = decoded
                 }
+                let versionID = row.optionalText(7)
+                if let versionID, !CompletedUpload.validVersionID(versionID) {
+                    throw Self.corrupt("completed_uploads \(id): version_id \"\(versionID)\"")
+                }
                 found = CompletedUpload(uploadID: id, bucket: row.text(0), key: row.key(1), partListDigest: row.text(2), etag: row.text(3),
-                                        checksums: checksums, checksumType: row.isNull(5) ? nil : row.text(5),
+                                        checksums: checksums, checksumType: row.isNull(5) ? nil : row.text(5), versionID: versionID,
                                         completed: Date(timeIntervalSince1970: row.double(6)))
             }
             return found
