@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "SigV4", dependencies: [
             "WireFormats", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "S3XML", dependencies: ["CLibXML2"]),
+        .target(name: "S3XML", dependencies: ["CLibXML2", "WireFormats"]),
         // POST policy decoding and evaluation for browser uploads (pure: WireFormats only).
         .target(name: "PostPolicy", dependencies: ["WireFormats"]),
         // Streaming multipart/form-data reader (RFC 7578 / RFC 2046; no dependencies).
@@ -159,7 +159,7 @@ let package = Package(
             "GatewayHTTP", .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "S3APITests", dependencies: [
-            "S3API", "GatewayHTTP", "StorageCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+            "S3API", "S3XML", "GatewayHTTP", "StorageCore", .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "TasksAPITests", dependencies: ["TasksAPI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),

@@ -128,10 +128,11 @@ build() {
     echo "== build $t ($FUZZ_SANITIZE sanitizer)" >&2
     case $t in
     xml)
+        [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1   # lifecycle <Date>s are ISO 8601
         # shellcheck disable=SC2046
         $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name S3XML -I Sources/CLibXML2 \
             $(pkg-config --cflags-only-I libxml-2.0 | sed 's/-I/-Xcc -I/g') $(pkg-config --libs libxml-2.0) \
-            Sources/S3XML/*.swift Fuzz/Support.swift Fuzz/XMLFuzz.swift -o "$BIN/xml-fuzz" ;;
+            Sources/S3XML/*.swift Fuzz/Support.swift Fuzz/XMLFuzz.swift "${WIRE[@]}" -o "$BIN/xml-fuzz" ;;
     sigv4 | chunked)
         [ ${#CRYPTO[@]} -gt 0 ] || crypto_flags || return 1
         [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1

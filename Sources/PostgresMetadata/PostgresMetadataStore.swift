@@ -606,19 +606,57 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         try await transaction { [self] c in
             let versioning = try await bucketVersioning(c, bucket: bucket)
             if versioning != .unversioned { try await lockKey(c, bucket: bucket, key: key) }
-            let released = try await makeRoom(c, bucket: bucket, key: key, versioning: versioning)
-            guard versioning != .unversioned else { return ObjectDeletion(version: nil, releasedBlobs: released) }
-            guard let row = try await c.query("SELECT nextval('object_versions')", logger: logger).collect().first else {
-                throw CoreError.internalError("nextval returned no row")
+            return try await deleteLatest(c, bucket: bucket, key: key, versioning: versioning)
+        }
+    }
+
+    /// In a transaction, the key locked when the bucket is versioned: DeleteObject without a version ID.
+    private func deleteLatest(_ c: PostgresConnection, bucket: String, key: String, versioning: BucketVersioning) async throws -> ObjectDeletion {
+        let released = try await makeRoom(c, bucket: bucket, key: key, versioning: versioning)
+        guard versioning != .unversioned else { return ObjectDeletion(version: nil, releasedBlobs: released) }
+        guard let row = try await c.query("SELECT nextval('object_versions')", logger: logger).collect().first else {
+            throw CoreError.internalError("nextval returned no row")
+        }
+        let marker = ObjectRecord(bucket: bucket, key: key, version: try row.decode(Int64.self), size: 0, etag: "", lastModified: Date(),
+                                  attributes: ObjectAttributes(), partsCount: nil, versioned: versioning == .enabled, isDeleteMarker: true)
+        try await c.query("""
+            INSERT INTO kept_versions(\(unescaped: Self.versionColumns))
+            VALUES(\(bucket), \(Self.bytes(key)), \(marker.version), 0, '', \(marker.lastModified.timeIntervalSince1970),
+                   \(try Self.encodeAttributes(marker.attributes)), NULL, \(marker.versioned), true)
+            """, logger: logger)
+        return ObjectDeletion(version: marker, releasedBlobs: released)
+    }
+
+    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectDeletion {
+        try await transaction { [self] c in
+            let versioning = try await bucketVersioning(c, bucket: bucket)
+            try await lockKey(c, bucket: bucket, key: key)
+            let k = Self.bytes(key)
+            let nothing = ObjectDeletion(version: nil, releasedBlobs: false)
+            // FOR UPDATE: an unversioned PUT takes no key lock, but must wait for this row.
+            let current = try await c.query("""
+                SELECT \(unescaped: Self.objectColumns) FROM objects WHERE bucket = \(bucket) AND key = \(k) FOR UPDATE
+                """, logger: logger).collect().first.map(objectRecord)
+            if action == .expireCurrent {
+                guard let current, current.version == version else { return nothing }
+                let deletion = try await deleteLatest(c, bucket: bucket, key: key, versioning: versioning)
+                return ObjectDeletion(version: deletion.version ?? current, releasedBlobs: deletion.releasedBlobs)
             }
-            let marker = ObjectRecord(bucket: bucket, key: key, version: try row.decode(Int64.self), size: 0, etag: "", lastModified: Date(),
-                                      attributes: ObjectAttributes(), partsCount: nil, versioned: versioning == .enabled, isDeleteMarker: true)
-            try await c.query("""
-                INSERT INTO kept_versions(\(unescaped: Self.versionColumns))
-                VALUES(\(bucket), \(Self.bytes(key)), \(marker.version), 0, '', \(marker.lastModified.timeIntervalSince1970),
-                       \(try Self.encodeAttributes(marker.attributes)), NULL, \(marker.versioned), true)
-                """, logger: logger)
-            return ObjectDeletion(version: marker, releasedBlobs: released)
+            guard let record = try await c.query("""
+                SELECT \(unescaped: Self.versionColumns) FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(version)
+                """, logger: logger).collect().first.map(versionRecord) else { return nothing }
+            guard let counts = try await c.query("""
+                SELECT max(version), count(*) FROM kept_versions WHERE bucket = \(bucket) AND key = \(k)
+                """, logger: logger).collect().first else { return nothing }
+            let (newest, count) = try counts.decode((Int64, Int64).self)
+            switch action {
+            case .expireCurrent: return nothing
+            case .removeNoncurrent: guard current != nil || newest != version else { return nothing }
+            case .removeDeleteMarker: guard record.isDeleteMarker, current == nil, count == 1 else { return nothing }
+            }
+            try await c.query("DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(version)", logger: logger)
+            let released = try await retireSegments(c, version: version)
+            return ObjectDeletion(version: record, releasedBlobs: released)
         }
     }
 
@@ -847,9 +885,9 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             let done = CompletedUpload(uploadID: uploadID, partListDigest: partListDigest, object: stored.record)
             let checksums = try Self.encodeChecksums(done.checksums)
             try await c.query("""
-                INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
+                INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id)
                 VALUES(\(done.uploadID), \(done.bucket), \(Self.bytes(done.key)), \(done.partListDigest), \(done.etag),
-                       \(checksums), \(done.checksumType), \(done.completed.timeIntervalSince1970))
+                       \(checksums), \(done.checksumType), \(done.completed.timeIntervalSince1970), \(done.versionID))
                 """, logger: logger)
             return stored.record
         }
@@ -857,12 +895,15 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
 
     public func completedUpload(id: String) async throws -> CompletedUpload? {
         guard let row = try await rows("""
-            SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed FROM completed_uploads WHERE upload_id = \(id)
+            SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id FROM completed_uploads
+            WHERE upload_id = \(id)
             """).first else { return nil }
-        let (bucket, key, digest, etag, checksums, type, completed) = try row.decode((String, ByteBuffer, String, String, String?, String?, Double).self)
+        let (bucket, key, digest, etag, checksums, type, completed, versionID) =
+            try row.decode((String, ByteBuffer, String, String, String?, String?, Double, String?).self)
+        if let versionID, !CompletedUpload.validVersionID(versionID) { throw Self.corrupt("completed_uploads \(id): version_id \"\(versionID)\"") }
         return CompletedUpload(uploadID: id, bucket: bucket, key: Self.string(key), partListDigest: digest, etag: etag,
                                checksums: try Self.decodeChecksums(checksums, "completed_uploads \(id)"), checksumType: type,
-                               completed: Self.date(completed))
+                               versionID: versionID, completed: Self.date(completed))
     }
 
     public func forgetCompletedUploads(completedBefore date: Date) async throws -> Int {

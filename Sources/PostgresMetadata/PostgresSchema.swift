@@ -92,6 +92,11 @@ enum PostgresSchema {
                 revoked boolean NOT NULL DEFAULT false, bytes_used bigint NOT NULL DEFAULT 0, files_used bigint NOT NULL DEFAULT 0)
             """,
         ],
+        // 7: the version ID a completion answered (NULL: none, as for rows from before), so that a retried
+        // completion in a versioned bucket answers it again.
+        [
+            "ALTER TABLE completed_uploads ADD COLUMN version_id text",
+        ],
     ]
 
     /// The schema version this binary writes and reads.

@@ -3,8 +3,9 @@ import S3XML
 import SigV4
 import StorageCore
 
-/// Get/Put/DeleteBucketLifecycleConfiguration. The document is validated, stored verbatim, and its
-/// AbortIncompleteMultipartUpload rules drive the incomplete-upload sweeper.
+/// Get/Put/DeleteBucketLifecycleConfiguration. The document is validated (S3XML's `lifecycleConfiguration`),
+/// stored verbatim, and its rules drive the sweeper: AbortIncompleteMultipartUpload, and the expiry actions
+/// (Expiration, ExpiredObjectDeleteMarker, NoncurrentVersionExpiration; see `VersionExpiry`).
 extension S3Service {
     package static let lifecycleConfig = "lifecycle"
 

@@ -455,17 +455,49 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func deleteObject(bucket: String, key: String) async throws -> ObjectDeletion {
+        try await write { [self] c in try deleteLatest(c, bucket: bucket, key: key, versioning: try bucketVersioning(c, bucket: bucket)) }
+    }
+
+    /// Inside a write transaction: DeleteObject without a version ID (see `deleteObject`).
+    private func deleteLatest(_ c: SQLiteConnection, bucket: String, key: String, versioning: BucketVersioning) throws -> ObjectDeletion {
+        let released = try makeRoom(c, bucket: bucket, key: key, versioning: versioning)
+        guard versioning != .unversioned else { return ObjectDeletion(version: nil, releasedBlobs: released) }
+        let marker = ObjectRecord(bucket: bucket, key: key, version: try versions.next(), size: 0, etag: "", lastModified: Date(),
+                                  attributes: ObjectAttributes(), partsCount: nil, versioned: versioning == .enabled, isDeleteMarker: true)
+        try c.query("INSERT INTO kept_versions(\(Self.versionColumns)) VALUES(?,?,?,0,'',?,?,NULL,?,1)", [
+            .text(bucket), .blob(Array(key.utf8)), .int(marker.version), .double(marker.lastModified.timeIntervalSince1970),
+            .text(AttributesColumn.encode(marker.attributes)), .int(marker.versioned ? 1 : 0),
+        ])
+        return ObjectDeletion(version: marker, releasedBlobs: released)
+    }
+
+    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectDeletion {
         try await write { [self] c in
             let versioning = try bucketVersioning(c, bucket: bucket)
-            let released = try makeRoom(c, bucket: bucket, key: key, versioning: versioning)
-            guard versioning != .unversioned else { return ObjectDeletion(version: nil, releasedBlobs: released) }
-            let marker = ObjectRecord(bucket: bucket, key: key, version: try versions.next(), size: 0, etag: "", lastModified: Date(),
-                                      attributes: ObjectAttributes(), partsCount: nil, versioned: versioning == .enabled, isDeleteMarker: true)
-            try c.query("INSERT INTO kept_versions(\(Self.versionColumns)) VALUES(?,?,?,0,'',?,?,NULL,?,1)", [
-                .text(bucket), .blob(Array(key.utf8)), .int(marker.version), .double(marker.lastModified.timeIntervalSince1970),
-                .text(AttributesColumn.encode(marker.attributes)), .int(marker.versioned ? 1 : 0),
-            ])
-            return ObjectDeletion(version: marker, releasedBlobs: released)
+            let base: [SQLValue] = [.text(bucket), .blob(Array(key.utf8))]
+            let nothing = ObjectDeletion(version: nil, releasedBlobs: false)
+            var current: ObjectRecord?
+            try c.query("SELECT \(Self.objectColumns) FROM objects WHERE bucket=? AND key=?", base) { current = try self.objectRecord($0) }
+            if action == .expireCurrent {
+                guard let current, current.version == version else { return nothing }
+                let deletion = try deleteLatest(c, bucket: bucket, key: key, versioning: versioning)
+                return ObjectDeletion(version: deletion.version ?? current, releasedBlobs: deletion.releasedBlobs)
+            }
+            var found: ObjectRecord?
+            try c.query("SELECT \(Self.versionColumns) FROM kept_versions WHERE bucket=? AND key=? AND version=?", base + [.int(version)]) {
+                found = try self.objectRecord($0, deleteMarkerColumn: 9)
+            }
+            guard let record = found else { return nothing }
+            var (newest, count): (Int64, Int64) = (0, 0)
+            try c.query("SELECT max(version), count(*) FROM kept_versions WHERE bucket=? AND key=?", base) { (newest, count) = ($0.int(0), $0.int(1)) }
+            switch action {
+            case .expireCurrent: return nothing
+            case .removeNoncurrent: guard current != nil || newest != version else { return nothing }
+            case .removeDeleteMarker: guard record.isDeleteMarker, current == nil, count == 1 else { return nothing }
+            }
+            let released = try retireSegments(c, version: version)
+            try c.query("DELETE FROM kept_versions WHERE bucket=? AND key=? AND version=?", base + [.int(version)])
+            return ObjectDeletion(version: record, releasedBlobs: released)
         }
     }
 
@@ -714,12 +746,12 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
 
     private func insertCompletion(_ c: SQLiteConnection, _ done: CompletedUpload) throws {
         try c.query("""
-            INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
-            VALUES(?,?,?,?,?,?,?,?)
+            INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id)
+            VALUES(?,?,?,?,?,?,?,?,?)
             """, [
             .text(done.uploadID), .text(done.bucket), .blob(Array(done.key.utf8)), .text(done.partListDigest), .text(done.etag),
             PartChecksumsColumn.encode(done.checksums).map { .text($0) } ?? .null, done.checksumType.map { .text($0) } ?? .null,
-            .double(done.completed.timeIntervalSince1970),
+            .double(done.completed.timeIntervalSince1970), done.versionID.map { .text($0) } ?? .null,
         ])
     }
 
@@ -727,7 +759,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         try await read { c in
             var found: CompletedUpload?
             try c.query("""
-                SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed FROM completed_uploads WHERE upload_id=?
+                SELECT bucket, key, part_list_digest, etag, checksums, checksum_type, completed, version_id FROM completed_uploads
+                WHERE upload_id=?
                 """, [.text(id)]) { row in
                 var checksums: [String: String] = [:]
                 if !row.isNull(4) {
@@ -736,8 +769,12 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
                     }
                     checksums = decoded
                 }
+                let versionID = row.optionalText(7)
+                if let versionID, !CompletedUpload.validVersionID(versionID) {
+                    throw Self.corrupt("completed_uploads \(id): version_id \"\(versionID)\"")
+                }
                 found = CompletedUpload(uploadID: id, bucket: row.text(0), key: row.key(1), partListDigest: row.text(2), etag: row.text(3),
-                                        checksums: checksums, checksumType: row.isNull(5) ? nil : row.text(5),
+                                        checksums: checksums, checksumType: row.isNull(5) ? nil : row.text(5), versionID: versionID,
                                         completed: Date(timeIntervalSince1970: row.double(6)))
             }
             return found

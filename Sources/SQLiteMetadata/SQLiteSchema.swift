@@ -47,6 +47,13 @@ enum SQLiteSchema {
                     revoked INTEGER NOT NULL DEFAULT 0, bytes_used INTEGER NOT NULL DEFAULT 0, files_used INTEGER NOT NULL DEFAULT 0);
                 """)
         },
+        // 6: the version ID a completion answered (NULL: none, as for rows from before), so that a retried
+        // completion in a versioned bucket answers it again. (Runs again over its own result, as 2 does.)
+        { c in
+            var present = false
+            try c.query("SELECT name FROM pragma_table_info('completed_uploads')") { if $0.text(0) == "version_id" { present = true } }
+            if !present { try c.exec("ALTER TABLE completed_uploads ADD COLUMN version_id TEXT") }
+        },
     ]
 
     /// The schema version this binary writes and reads.

@@ -15,18 +15,28 @@ public struct CompletedUpload: Sendable, Equatable {
     public var etag: String
     public var checksums: [String: String]
     public var checksumType: String?
+    /// The x-amz-version-id the completion answered: the version it made, when that has its own ID (an
+    /// Enabled bucket); nil otherwise (and for completions recorded before this was kept).
+    public var versionID: String?
     public var completed: Date
 
     public init(uploadID: String, bucket: String, key: String, partListDigest: String, etag: String,
-                checksums: [String: String], checksumType: String?, completed: Date) {
+                checksums: [String: String], checksumType: String?, versionID: String? = nil, completed: Date) {
         (self.uploadID, self.bucket, self.key, self.partListDigest) = (uploadID, bucket, key, partListDigest)
-        (self.etag, self.checksums, self.checksumType, self.completed) = (etag, checksums, checksumType, completed)
+        (self.etag, self.checksums, self.checksumType, self.versionID, self.completed) = (etag, checksums, checksumType, versionID, completed)
     }
 
     /// The record of `object`, completed from upload `uploadID` with the part list digested as `partListDigest`.
     public init(uploadID: String, partListDigest: String, object: ObjectRecord) {
         self.init(uploadID: uploadID, bucket: object.bucket, key: object.key, partListDigest: partListDigest, etag: object.etag,
-                  checksums: object.attributes.checksums, checksumType: object.attributes.checksumType, completed: object.lastModified)
+                  checksums: object.attributes.checksums, checksumType: object.attributes.checksumType,
+                  versionID: object.versioned ? object.versionID : nil, completed: object.lastModified)
+    }
+
+    /// A stored version ID as this gateway writes them (16 lowercase hex digits), or nil when it is not one.
+    public static func validVersionID(_ id: String) -> Bool {
+        if case .version = VersionSelector(id: id) { return true }
+        return false
     }
 
     /// SHA-256 (hex) of the requested parts in request order, each as its number and normalized ETag

@@ -315,6 +315,15 @@ public final class Storage: Sendable {
         return deletion.version
     }
 
+    /// Lifecycle expiry (the sweeper): see `MetadataStore.expire`. Freed blobs go to the collector as any
+    /// delete's do. Returns the delete marker made or the version removed; nil when the version had changed.
+    @discardableResult
+    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectRecord? {
+        let deletion = try await metadata.expire(bucket: bucket, key: key, version: version, action: action)
+        if deletion.releasedBlobs { collectGarbage() }
+        return deletion.version
+    }
+
     // MARK: versioning
 
     public func versioning(bucket: String) async throws -> BucketVersioning {

@@ -137,7 +137,8 @@ public enum Daemon {
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
         let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger,
                                 secureTransport: config.tlsCertificatePath != nil)
-        let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger)
+        let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger,
+                                    clockShift: try UploadSweeper.clockShift())
         // HTTP/1.1 with 100-continue and an idle timeout; wrapped in TLS when a certificate and key are configured.
         let tls = reloadableTLS?.serverConfiguration
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)

@@ -5,11 +5,13 @@ import Testing
 /// A retried CompleteMultipartUpload: the completion is remembered (both stores), answered again for the
 /// same part list, refused for another, and forgotten after `Storage.completedUploadRetention`.
 @Suite struct CompletedUploadTests {
-    func completed(_ kind: StoreKind) async throws -> (Storage, UploadRecord, [(partNumber: Int, etag: String)], ObjectRecord) {
+    func completed(_ kind: StoreKind, versioning: BucketVersioning = .unversioned) async throws
+        -> (Storage, UploadRecord, [(partNumber: Int, etag: String)], ObjectRecord) {
         var limits = LimitProfile.aws
         limits.minPartSize = 100
         let (s, _) = try await makeStorage(kind, limits: limits)
         try await s.createBucket("bkt", region: "us-east-1")
+        if versioning != .unversioned { try await s.setVersioning(bucket: "bkt", versioning) }
         let u = try await s.createMultipartUpload(bucket: "bkt", key: "k\u{e9}", attributes: ObjectAttributes())
         let p1 = try await s.uploadPart(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: randomBytes(150)))
         let p2 = try await s.uploadPart(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, partNumber: 2, plainBody: TestBody(bytes: randomBytes(20)))
@@ -32,6 +34,27 @@ import Testing
             _ = try await s.completeMultipartUpload(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, parts: parts)
         }
         #expect(try await s.headObject(bucket: "bkt", key: "k\u{e9}").version == record.version)
+    }
+
+    /// The version a completion made is answered again: its own ID in an Enabled bucket; none otherwise.
+    @Test(arguments: StoreKind.allCases) func theVersionMadeIsAnsweredAgain(_ kind: StoreKind) async throws {
+        for (state, ownID) in [(BucketVersioning.enabled, true), (.suspended, false), (.unversioned, false)] {
+            let (s, u, parts, record) = try await completed(kind, versioning: state)
+            #expect(record.versioned == ownID)
+            let again = try await s.completedUpload(bucket: "bkt", key: "k\u{e9}", uploadID: u.uploadID, parts: parts)
+            #expect(again.versionID == (ownID ? record.versionID : nil), "\(state)")
+            if ownID { #expect(VersionSelector(id: again.versionID ?? "") == .version(record.version)) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func aDamagedVersionIDIsRefused(_ kind: StoreKind) async throws {
+        let (store, execute) = try await makeStoreWithSQL(kind)
+        try await execute("INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, completed, version_id) VALUES('u1', 'b', \(kind == .sqlite ? "X'6B'" : "'\\x6b'::bytea"), 'd', 'e', 1, 'not-a-version')")
+        await #expect(throws: CoreError.self) { _ = try await store.completedUpload(id: "u1") }
+        try await execute("UPDATE completed_uploads SET version_id = NULL")
+        #expect(try await store.completedUpload(id: "u1")?.versionID == nil)
+        try await execute("UPDATE completed_uploads SET version_id = '00000000000000ab'")
+        #expect(try await store.completedUpload(id: "u1")?.versionID == "00000000000000ab")
     }
 
     @Test(arguments: StoreKind.allCases) func anotherPartListOrPlaceIsNoSuchUpload(_ kind: StoreKind) async throws {

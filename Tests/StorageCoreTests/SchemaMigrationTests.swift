@@ -111,6 +111,28 @@ import Testing
         #expect(try await store.segments(version: 9).first?.inline == [1, 2, 3])
     }
 
+    /// A version-3 database (completed_uploads without version_id): its completions read back with no version ID.
+    @Test func aVersionThreeCompletionReadsWithoutAVersionID() async throws {
+        let (dir, path) = try temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let c = try SQLiteConnection(path: path, readOnly: false)
+            for migration in SQLiteSchema.migrations.prefix(3) { try migration(c) }
+            try c.exec("""
+                PRAGMA user_version = 3;
+                INSERT INTO completed_uploads(upload_id, bucket, key, part_list_digest, etag, checksums, checksum_type, completed)
+                VALUES('up-3', 'b', X'6B', 'digest', 'etag-2', NULL, NULL, 1234.5);
+                """)
+            var columns: [String] = []
+            try c.query("SELECT name FROM pragma_table_info('completed_uploads')") { columns.append($0.text(0)) }
+            #expect(!columns.contains("version_id"))
+        }
+        let store = try await SQLiteMetadataStore.open(path: path, durable: false, pool: testPool)
+        #expect(try userVersion(path) == Int64(SQLiteMetadataStore.schemaVersion))
+        let done = try #require(try await store.completedUpload(id: "up-3"))
+        #expect(done.etag == "etag-2" && done.versionID == nil && done.completed.timeIntervalSince1970 == 1234.5)
+    }
+
     @Test func aNewerDatabaseIsRefusedAndLeftAsItIs() async throws {
         let (dir, path) = try temporaryDatabase()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -36,15 +36,16 @@ def wait_listening(port: int, proc: subprocess.Popen, describe=lambda: "", timeo
 
 
 @contextlib.contextmanager
-def own_daemon(tmp_path: Path, *extra: str, fsync: bool = False):
+def own_daemon(tmp_path: Path, *extra: str, fsync: bool = False, env: dict[str, str] | None = None):
     """Yields the port of a fresh daemon (fixture credentials, data under tmp_path); stops it with SIGTERM.
-    Without fsync unless asked: durable writes take the staged-block path (see FileBlobWriter)."""
+    Without fsync unless asked: durable writes take the staged-block path (see FileBlobWriter). `env`: variables
+    added to the daemon's environment."""
     port = free_port()
     stderr = tmp_path / "daemon.stderr"
     proc = subprocess.Popen(
         [BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "data"),
          "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, *([] if fsync else ["--no-fsync"]), *extra],
-        stdout=subprocess.DEVNULL, stderr=open(stderr, "wb"))
+        stdout=subprocess.DEVNULL, stderr=open(stderr, "wb"), env={**os.environ, **(env or {})})
     try:
         wait_listening(port, proc, stderr.read_text)
         yield port

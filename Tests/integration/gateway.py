@@ -3,6 +3,7 @@ tests, and `tessera fsck` of what they wrote."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, wait_listenin
 class Gateway:
     """One `tessera serve` on the shared directory and database."""
 
-    def __init__(self, root: Path, name: str, url: str, shared: Path, *extra: str):
+    def __init__(self, root: Path, name: str, url: str, shared: Path, *extra: str, env: dict[str, str] | None = None):
         self.root = root / name
         self.root.mkdir(parents=True)
         self.port = free_port()
@@ -22,7 +23,8 @@ class Gateway:
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(shared), "--metadata-url", url,
              "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, "--no-fsync", *extra],
-            stdout=open(self.root / "stdout.log", "wb"), stderr=open(self.log, "wb"), stdin=subprocess.DEVNULL)
+            stdout=open(self.root / "stdout.log", "wb"), stderr=open(self.log, "wb"), stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})})
         wait_listening(self.port, self.proc, self.log.read_text)
         self.s3 = client(self.port)
         self.cli = Server(endpoint=f"http://127.0.0.1:{self.port}", access_key=ACCESS_KEY, secret_key=SECRET_KEY,

@@ -130,6 +130,29 @@ def test_copies_completions_and_batch_deletes_of_versions(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="src")["Body"].read() == b"b"
 
 
+def test_a_retried_completion_answers_the_version_it_made(s3, bucket):
+    """CompleteMultipartUpload sent again after it succeeded (its answer lost): the same result, with the
+    x-amz-version-id of the version the first one made, even after a newer version of the key was written;
+    in a Suspended bucket, as the first answer, none."""
+    enable(s3, bucket)
+    for key, status in [("done", "Enabled"), ("null", "Suspended")]:
+        enable(s3, bucket, status)
+        u = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        parts = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=u, PartNumber=n, Body=body)["ETag"]}
+                 for n, body in [(1, b"1" * 5 * 1024 * 1024), (2, b"2" * 10)]]
+        first = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=u, MultipartUpload={"Parts": parts})
+        enable(s3, bucket)
+        newer = s3.put_object(Bucket=bucket, Key=key, Body=b"newer")["VersionId"]
+        again = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=u, MultipartUpload={"Parts": parts})
+        assert again["ETag"] == first["ETag"] and again.get("VersionId") == first.get("VersionId")
+        if status == "Enabled":
+            assert VERSION_ID.match(first["VersionId"]) and first["VersionId"] != newer
+            made = s3.head_object(Bucket=bucket, Key=key, VersionId=again["VersionId"])
+            assert made["ETag"] == first["ETag"] and made["ContentLength"] == 5 * 1024 * 1024 + 10
+        else:
+            assert "VersionId" not in first and "VersionId" not in again
+
+
 def test_listing_pages_resume_from_the_last_version(s3, bucket):
     enable(s3, bucket)
     ids = {}

@@ -32,7 +32,7 @@ extension S3Service {
         } catch let e as CoreError where e.code == "NoSuchUpload" {
             // Completed before (or, concurrently, just now): the first answer again, for the same part list only.
             let first = try await storage.completedUpload(bucket: bucket, key: key, uploadID: id, parts: requested)
-            done = (first.etag, first.checksums, first.checksumType, nil)
+            done = (first.etag, first.checksums, first.checksumType, first.versionID)
         }
         var w = XMLWriter(root: "CompleteMultipartUploadResult")
         w.element("Location", "http://\(s3.host)/\(bucket)/\(PercentEncoding.encode(key, keepingSlash: true))")
