@@ -118,10 +118,15 @@ extension CoreError {
 
 extension ObjectHeaders {
     /// The object attributes a form upload sets: what PutObject takes from headers, from form fields
-    /// (a field given twice: the first counts, as S3 does).
+    /// (a field given twice: the first counts, as S3 does); the `tagging` field is a Tagging document.
     static func attributes(fromForm form: PostForm) throws -> ObjectAttributes {
         let metadata = form.fields.filter { $0.name.lowercased().hasPrefix("x-amz-meta-") }.map { (name: $0.name, value: $0.value) }
-        return try attributes(value: { form.value($0) }, metadata: metadata, repeated: { first, _ in first })
+        var attributes = try attributes(value: { form.value($0) }, metadata: metadata, repeated: { first, _ in first })
+        if let document = form.value("tagging") {
+            let sent = try S3RequestXML.tagging(Array(document.utf8)).map { ObjectTag(key: $0.key, value: $0.value) }
+            attributes.tags = try sent.isEmpty ? nil : ObjectTag.validated(sent, for: .object)
+        }
+        return attributes
     }
 }
 

@@ -31,10 +31,14 @@ extension S3Service {
 }
 
 extension ObjectHeaders {
+    /// The attributes a write's headers set, x-amz-tagging's tags included (CopyObject decides its tags
+    /// by x-amz-tagging-directive).
     static func attributes(from s3: S3Request) throws -> ObjectAttributes {
         var metadata: [(name: String, value: String)] = []
         for f in s3.headers where f.name.canonicalName.hasPrefix("x-amz-meta-") { metadata.append((f.name.canonicalName, f.value)) }
         // A header sent twice is one comma-joined value, as HTTP folds it.
-        return try attributes(value: { s3.header($0) }, metadata: metadata, repeated: { $0 + "," + $1 })
+        var attributes = try attributes(value: { s3.header($0) }, metadata: metadata, repeated: { $0 + "," + $1 })
+        attributes.tags = try TaggingHeader.tags(s3)
+        return attributes
     }
 }

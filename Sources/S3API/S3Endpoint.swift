@@ -26,6 +26,9 @@ enum S3Endpoint: Equatable {
     case getBucketCors(bucket: String)
     case putBucketCors(bucket: String)
     case deleteBucketCors(bucket: String)
+    case getBucketTagging(bucket: String)
+    case putBucketTagging(bucket: String)
+    case deleteBucketTagging(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -41,6 +44,8 @@ enum S3Endpoint: Equatable {
     case getObjectAcl(bucket: String, key: String)
     case putObjectAcl(bucket: String, key: String)
     case getObjectTagging(bucket: String, key: String)
+    case putObjectTagging(bucket: String, key: String)
+    case deleteObjectTagging(bucket: String, key: String)
     case getObjectAttributes(bucket: String, key: String)
     /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
     case postObject(bucket: String)
@@ -55,7 +60,7 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "acl", "policy", "policyStatus", "tagging", "website", "encryption", "logging", "notification",
+        "acl", "policy", "policyStatus", "website", "encryption", "logging", "notification",
         "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
@@ -88,12 +93,14 @@ enum S3Endpoint: Equatable {
                 if has("lifecycle") { return .putBucketLifecycle(bucket: bucket) }
                 if has("versioning") { return .putBucketVersioning(bucket: bucket) }
                 if has("cors") { return .putBucketCors(bucket: bucket) }
+                if has("tagging") { return .putBucketTagging(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
             case "DELETE":
                 if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
                 if has("cors") { return .deleteBucketCors(bucket: bucket) }
+                if has("tagging") { return .deleteBucketTagging(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -106,6 +113,7 @@ enum S3Endpoint: Equatable {
                 if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
                 if has("versioning") { return .getBucketVersioning(bucket: bucket) }
                 if has("cors") { return .getBucketCors(bucket: bucket) }
+                if has("tagging") { return .getBucketTagging(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -124,7 +132,8 @@ enum S3Endpoint: Equatable {
                     : .uploadPart(bucket: bucket, key: key, partNumber: n, uploadID: id)
             }
             if has("acl") { return .putObjectAcl(bucket: bucket, key: key) }
-            if has("tagging") || has("retention") || has("legal-hold") { return .notImplemented("PUT object sub-resource") }
+            if has("tagging") { return .putObjectTagging(bucket: bucket, key: key) }
+            if has("retention") || has("legal-hold") { return .notImplemented("PUT object sub-resource") }
             return s3.header("x-amz-copy-source") != nil ? .copyObject(bucket: bucket, key: key) : .putObject(bucket: bucket, key: key)
         case "GET":
             if has("uploadId") { return .listParts(bucket: bucket, key: key, uploadID: try uploadID(query)) }
@@ -136,7 +145,7 @@ enum S3Endpoint: Equatable {
         case "HEAD": return .headObject(bucket: bucket, key: key)
         case "DELETE":
             if has("uploadId") { return .abortMultipartUpload(bucket: bucket, key: key, uploadID: try uploadID(query)) }
-            if has("tagging") { return .notImplemented("DeleteObjectTagging") }
+            if has("tagging") { return .deleteObjectTagging(bucket: bucket, key: key) }
             return .deleteObject(bucket: bucket, key: key)
         case "POST":
             if has("uploads") { return .createMultipartUpload(bucket: bucket, key: key) }
@@ -163,13 +172,14 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketTagging, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
              .getObjectAttributes, .listParts:
             return .read
-        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
+        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .putObjectTagging, .deleteObjectTagging, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
+        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors,
+             .putBucketTagging, .deleteBucketTagging:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -183,9 +193,11 @@ enum S3Endpoint: Equatable {
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
-             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .getBucketTagging(let b), .putBucketTagging(let b),
+             .deleteBucketTagging(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
-             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
+             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .putObjectTagging(let b, _),
+             .deleteObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
              .completeMultipartUpload(let b, _, _), .abortMultipartUpload(let b, _, _):
             return b
@@ -213,6 +225,9 @@ enum S3Endpoint: Equatable {
         case .getBucketCors: return "GetBucketCors"
         case .putBucketCors: return "PutBucketCors"
         case .deleteBucketCors: return "DeleteBucketCors"
+        case .getBucketTagging: return "GetBucketTagging"
+        case .putBucketTagging: return "PutBucketTagging"
+        case .deleteBucketTagging: return "DeleteBucketTagging"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
@@ -224,6 +239,8 @@ enum S3Endpoint: Equatable {
         case .getObjectAcl: return "GetObjectAcl"
         case .putObjectAcl: return "PutObjectAcl"
         case .getObjectTagging: return "GetObjectTagging"
+        case .putObjectTagging: return "PutObjectTagging"
+        case .deleteObjectTagging: return "DeleteObjectTagging"
         case .getObjectAttributes: return "GetObjectAttributes"
         case .postObject: return "PostObject"
         case .createMultipartUpload: return "CreateMultipartUpload"

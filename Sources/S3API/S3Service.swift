@@ -96,6 +96,9 @@ package struct S3Service: FrontEnd {
         case .getBucketCors(let bucket): return try await getBucketCors(bucket)
         case .putBucketCors(let bucket): return try await putBucketCors(bucket, s3: s3, body: body, auth: auth)
         case .deleteBucketCors(let bucket): return try await deleteBucketCors(bucket)
+        case .getBucketTagging(let bucket): return try await getBucketTagging(bucket)
+        case .putBucketTagging(let bucket): return try await putBucketTagging(bucket, s3: s3, body: body, auth: auth)
+        case .deleteBucketTagging(let bucket): return try await deleteBucketTagging(bucket)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
@@ -115,11 +118,9 @@ package struct S3Service: FrontEnd {
         case .putObjectAcl(let bucket, let key):
             _ = try await storage.headObject(bucket: bucket, key: key)
             return Response(status: .ok)
-        case .getObjectTagging(let bucket, let key):
-            _ = try await storage.headObject(bucket: bucket, key: key)
-            var w = XMLWriter(root: "Tagging")
-            w.open("TagSet"); w.close()
-            return xml(w.finish())
+        case .getObjectTagging(let bucket, let key): return try await getObjectTagging(bucket, key, s3: s3)
+        case .putObjectTagging(let bucket, let key): return try await putObjectTagging(bucket, key, s3: s3, body: body, auth: auth)
+        case .deleteObjectTagging(let bucket, let key): return try await deleteObjectTagging(bucket, key, s3: s3)
         case .getObjectAttributes(let bucket, let key): return try await getObjectAttributes(bucket, key, s3: s3)
         case .createMultipartUpload(let bucket, let key): return try await createMultipartUpload(bucket, key, s3: s3)
         case .uploadPart(let bucket, let key, let n, let id):

@@ -308,6 +308,23 @@ public final class Storage: Sendable {
         return deletion.version
     }
 
+    /// Rewrites one version's attributes in place, making no new version (tags; PutObjectTagging and
+    /// DeleteObjectTagging): `version` nil names the key's current object. `change` runs inside the store's
+    /// transaction (see `MetadataStore.updateAttributes`). NoSuchBucket, NoSuchKey or NoSuchVersion when
+    /// there is nothing to change; a delete marker named by its ID is 405 MethodNotAllowed, as S3 answers.
+    @discardableResult
+    public func updateAttributes(bucket: String, key: String, version: VersionSelector?, method: String,
+                                 change: @escaping @Sendable (ObjectRecord) throws -> ObjectAttributes) async throws -> ObjectRecord {
+        let updated = try await metadata.updateAttributes(bucket: bucket, key: key, version: version) { record in
+            if record.isDeleteMarker { throw CoreError.deleteMarkerRead(record, method: method) }
+            return try change(record)
+        }
+        if let updated { return updated }
+        guard let version else { throw try await missing(bucket: bucket, key: key) }
+        _ = try await self.bucket(bucket)
+        throw CoreError.noSuchVersion(key, version)
+    }
+
     // MARK: versioning
 
     public func versioning(bucket: String) async throws -> BucketVersioning {

@@ -48,6 +48,12 @@ import Testing
         #expect(try resolve("HEAD", "/_tessera/upload.js") == .uploadPage(asset: "upload.js"))
         #expect(try resolve("GET", "/_tessera/upload").access == .unauthenticated)
         if case .uploadPage = try resolve("PUT", "/_tessera/upload") { Issue.record("only GET and HEAD reach the page") }
+        #expect(try resolve("GET", "/b/k?tagging") == .getObjectTagging(bucket: "b", key: "k"))
+        #expect(try resolve("PUT", "/b/k?tagging&versionId=null") == .putObjectTagging(bucket: "b", key: "k"))
+        #expect(try resolve("DELETE", "/b/k?tagging") == .deleteObjectTagging(bucket: "b", key: "k"))
+        #expect(try resolve("GET", "/b?tagging") == .getBucketTagging(bucket: "b"))
+        #expect(try resolve("PUT", "/b?tagging") == .putBucketTagging(bucket: "b"))
+        #expect(try resolve("DELETE", "/b?tagging") == .deleteBucketTagging(bucket: "b"))
         if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
     }
@@ -90,6 +96,12 @@ import Testing
         #expect(try resolve("PUT", "/b?cors").access == .owner)
         #expect(try resolve("DELETE", "/b?cors").access == .owner)
         #expect(try resolve("GET", "/b?cors").access == .read)
+        #expect(try resolve("GET", "/b/k?tagging").access == .read)
+        #expect(try resolve("PUT", "/b/k?tagging").access == .write)
+        #expect(try resolve("DELETE", "/b/k?tagging").access == .write)
+        #expect(try resolve("GET", "/b?tagging").access == .read)
+        #expect(try resolve("PUT", "/b?tagging").access == .owner)
+        #expect(try resolve("DELETE", "/b?tagging").access == .owner)
         #expect(try resolve("OPTIONS", "/b/k").access == .unauthenticated)
         #expect(try resolve("GET", "/").bucket == nil)
         #expect(try resolve("DELETE", "/b/k?uploadId=u").bucket == "b")
