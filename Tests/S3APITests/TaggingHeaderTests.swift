@@ -14,7 +14,7 @@ import Testing
         #expect(try pairs("k=a%2Bb%3Dc%26d") == ["k=a+b=c&d"])
     }
 
-    @Test func malformedHeadersAreInvalidArgument() {
+    @Test func malformedHeadersAreInvalidArgument() throws {
         // Two `=` in one pair (S3's answer to `TagSet=[{Key=string,Value=string}]`), a bad escape, bytes
         // that are not UTF-8, and a key given twice (compared as bytes: "é" twice, however written).
         for raw in ["TagSet=[{Key=string,Value=string}]", "a=%zz", "a=%C3%28", "k=1&k=2", "%C3%A9=1&%C3%A9=2"] {
