@@ -620,7 +620,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion {
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector,
+                              check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion {
         try await transaction { [self] c in
             _ = try await bucketVersioning(c, bucket: bucket)
             try await lockKey(c, bucket: bucket, key: key)
@@ -628,6 +629,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                 return ObjectDeletion(version: nil, releasedBlobs: false)
             }
             let record = try versionRecord(row)
+            try check(record)
             let k = Self.bytes(key)
             try await c.query("DELETE FROM objects WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version)", logger: logger)
             try await c.query("DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version)", logger: logger)

@@ -29,15 +29,32 @@ extension S3Service {
             throw CoreError("IllegalLocationConstraintException",
                             "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
+        let objectLock = try Self.objectLockRequested(s3)
         do {
             try await storage.createBucket(bucket, region: region)
         } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" && region == "us-east-1" {
             // S3's legacy rule in us-east-1: the owner re-creating its bucket gets 200 (every key here is the
             // owner's). Elsewhere: 409 BucketAlreadyOwnedByYou.
         }
+        if objectLock {
+            // Versioning, then the lock: three writes, so a create cut short between them is finished by the
+            // client's retry (the re-create above); a lock once set stays.
+            try await storage.setVersioning(bucket: bucket, .enabled)
+            if try await storage.objectLock(bucket: bucket) == nil { try await storage.setObjectLock(bucket: bucket, BucketObjectLock()) }
+        }
         var headers = HTTPFields()
         headers[.location] = "/" + bucket
         return Response(status: .ok, headers: headers)
+    }
+
+    /// x-amz-bucket-object-lock-enabled: true or false (any case); anything else is InvalidArgument.
+    static func objectLockRequested(_ s3: S3Request) throws -> Bool {
+        guard let raw = s3.header("x-amz-bucket-object-lock-enabled") else { return false }
+        switch raw.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw CoreError.invalidArgument("Invalid x-amz-bucket-object-lock-enabled header value", name: "x-amz-bucket-object-lock-enabled", value: raw)
+        }
     }
 
     func headBucket(_ bucket: String) async throws -> Response {
@@ -73,7 +90,6 @@ extension S3Service {
         case "policyStatus": throw notFound("NoSuchBucketPolicy", "The bucket policy does not exist")
         case "website": throw notFound("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
         case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
-        case "object-lock": throw notFound("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
         case "replication": throw notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found")
         case "ownershipControls": throw notFound("OwnershipControlsNotFoundError", "The bucket ownership controls were not found")
         case "publicAccessBlock": throw notFound("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")

@@ -61,6 +61,8 @@ extension S3Service {
         attributes.checksums = [:]
         attributes.checksumType = nil
         attributes.tags = try copiedTags(s3, source: source.record)
+        // A copy's lock settings are its own request's (or the bucket's default), never the source's.
+        try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
         let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes,
                                                   condition: try WriteConditionHeaders.parse(s3))
         var w = XMLWriter(root: "CopyObjectResult")

@@ -9,11 +9,12 @@ import StorageCore
 /// a version ID: without one, a versioned bucket gets a delete marker; with one, that version or marker
 /// goes for good.
 extension S3Service {
-    func deleteObject(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
+    func deleteObject(_ bucket: String, _ key: String, s3: S3Request, auth: VerifiedAuth) async throws -> Response {
         var headers = HTTPFields()
         if let raw = s3.query["versionId"] {
             let version = try VersionID.parse(raw)
-            let removed = try await storage.deleteVersion(bucket: bucket, key: key, version: version)
+            let removed = try await storage.deleteVersion(bucket: bucket, key: key, version: version,
+                                                          bypassGovernance: bypassesGovernance(s3, bucket: bucket, auth: auth))
             headers[Self.versionIDHeader] = version.id
             if removed?.isDeleteMarker == true { headers[Self.deleteMarkerHeader] = "true" }
         } else if let marker = try await storage.deleteObject(bucket: bucket, key: key) {
@@ -27,6 +28,7 @@ extension S3Service {
         _ = try await storage.bucket(bucket)
         let document = try await readSmallBody(body, s3: s3, auth: auth)
         let request = try S3RequestXML.deleteObjects(document)
+        let bypass = bypassesGovernance(s3, bucket: bucket, auth: auth)
         var w = XMLWriter(root: "DeleteResult")
         for object in request.objects {
             do {
@@ -35,7 +37,8 @@ extension S3Service {
                 var marker: ObjectRecord?
                 if let raw = object.versionId {
                     let version = try VersionID.parse(raw, name: "VersionId")
-                    if let removed = try await storage.deleteVersion(bucket: bucket, key: object.key, version: version), removed.isDeleteMarker {
+                    if let removed = try await storage.deleteVersion(bucket: bucket, key: object.key, version: version, bypassGovernance: bypass),
+                       removed.isDeleteMarker {
                         marker = removed
                     }
                 } else {

@@ -85,6 +85,7 @@ extension S3Service {
         headers[.acceptRanges] = "bytes"
         if record.versioned { headers[versionIDHeader] = record.versionID }
         if let tags = record.attributes.tags, !tags.isEmpty { headers[taggingCountHeader] = String(tags.count) }
+        addLockHeaders(record.attributes, to: &headers)
         return headers
     }
 

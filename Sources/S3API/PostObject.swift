@@ -60,7 +60,8 @@ extension S3Service {
         guard reader.hasFile else {
             throw CoreError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
         }
-        let attributes = try ObjectHeaders.attributes(fromForm: form)
+        var attributes = try ObjectHeaders.attributes(fromForm: form)
+        try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
         let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
             guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
                 throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")

@@ -8,8 +8,10 @@ import StorageCore
 /// PutObject: streams the body through the digest pipeline into the core.
 extension S3Service {
     func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        let attributes = try ObjectHeaders.attributes(from: s3)
+        var attributes = try ObjectHeaders.attributes(from: s3)
         try requireLength(s3)
+        let lock = try await storage.objectLock(bucket: bucket)
+        if try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: lock) { try ObjectLockHeaders.requireDigest(s3) }
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),

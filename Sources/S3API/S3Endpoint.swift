@@ -29,6 +29,8 @@ enum S3Endpoint: Equatable {
     case getBucketTagging(bucket: String)
     case putBucketTagging(bucket: String)
     case deleteBucketTagging(bucket: String)
+    case getObjectLockConfiguration(bucket: String)
+    case putObjectLockConfiguration(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -46,6 +48,10 @@ enum S3Endpoint: Equatable {
     case getObjectTagging(bucket: String, key: String)
     case putObjectTagging(bucket: String, key: String)
     case deleteObjectTagging(bucket: String, key: String)
+    case getObjectRetention(bucket: String, key: String)
+    case putObjectRetention(bucket: String, key: String)
+    case getObjectLegalHold(bucket: String, key: String)
+    case putObjectLegalHold(bucket: String, key: String)
     case getObjectAttributes(bucket: String, key: String)
     /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
     case postObject(bucket: String)
@@ -61,7 +67,7 @@ enum S3Endpoint: Equatable {
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
         "acl", "policy", "policyStatus", "website", "encryption", "logging", "notification",
-        "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
+        "replication", "requestPayment", "accelerate", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
 
@@ -94,6 +100,7 @@ enum S3Endpoint: Equatable {
                 if has("versioning") { return .putBucketVersioning(bucket: bucket) }
                 if has("cors") { return .putBucketCors(bucket: bucket) }
                 if has("tagging") { return .putBucketTagging(bucket: bucket) }
+                if has("object-lock") { return .putObjectLockConfiguration(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
@@ -114,6 +121,7 @@ enum S3Endpoint: Equatable {
                 if has("versioning") { return .getBucketVersioning(bucket: bucket) }
                 if has("cors") { return .getBucketCors(bucket: bucket) }
                 if has("tagging") { return .getBucketTagging(bucket: bucket) }
+                if has("object-lock") { return .getObjectLockConfiguration(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -133,14 +141,17 @@ enum S3Endpoint: Equatable {
             }
             if has("acl") { return .putObjectAcl(bucket: bucket, key: key) }
             if has("tagging") { return .putObjectTagging(bucket: bucket, key: key) }
-            if has("retention") || has("legal-hold") { return .notImplemented("PUT object sub-resource") }
+            if has("retention") { return .putObjectRetention(bucket: bucket, key: key) }
+            if has("legal-hold") { return .putObjectLegalHold(bucket: bucket, key: key) }
             return s3.header("x-amz-copy-source") != nil ? .copyObject(bucket: bucket, key: key) : .putObject(bucket: bucket, key: key)
         case "GET":
             if has("uploadId") { return .listParts(bucket: bucket, key: key, uploadID: try uploadID(query)) }
             if has("acl") { return .getObjectAcl(bucket: bucket, key: key) }
             if has("tagging") { return .getObjectTagging(bucket: bucket, key: key) }
             if has("attributes") { return .getObjectAttributes(bucket: bucket, key: key) }
-            if has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
+            if has("retention") { return .getObjectRetention(bucket: bucket, key: key) }
+            if has("legal-hold") { return .getObjectLegalHold(bucket: bucket, key: key) }
+            if has("torrent") { return .notImplemented("GET object sub-resource") }
             return .getObject(bucket: bucket, key: key)
         case "HEAD": return .headObject(bucket: bucket, key: key)
         case "DELETE":
@@ -172,14 +183,14 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketTagging, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
-             .getObjectAttributes, .listParts:
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketTagging, .getObjectLockConfiguration, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
+             .getObjectAttributes, .listParts, .getObjectRetention, .getObjectLegalHold:
             return .read
-        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .putObjectTagging, .deleteObjectTagging, .postObject, .createMultipartUpload,
+        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .putObjectTagging, .deleteObjectTagging, .putObjectRetention, .putObjectLegalHold, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
         case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors,
-             .putBucketTagging, .deleteBucketTagging:
+             .putBucketTagging, .deleteBucketTagging, .putObjectLockConfiguration:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -194,10 +205,11 @@ enum S3Endpoint: Equatable {
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
              .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .getBucketTagging(let b), .putBucketTagging(let b),
-             .deleteBucketTagging(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .deleteBucketTagging(let b), .getObjectLockConfiguration(let b), .putObjectLockConfiguration(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .putObjectTagging(let b, _),
-             .deleteObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
+             .deleteObjectTagging(let b, _), .getObjectRetention(let b, _), .putObjectRetention(let b, _),
+             .getObjectLegalHold(let b, _), .putObjectLegalHold(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
              .completeMultipartUpload(let b, _, _), .abortMultipartUpload(let b, _, _):
             return b
@@ -228,6 +240,8 @@ enum S3Endpoint: Equatable {
         case .getBucketTagging: return "GetBucketTagging"
         case .putBucketTagging: return "PutBucketTagging"
         case .deleteBucketTagging: return "DeleteBucketTagging"
+        case .getObjectLockConfiguration: return "GetObjectLockConfiguration"
+        case .putObjectLockConfiguration: return "PutObjectLockConfiguration"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"
@@ -241,6 +255,10 @@ enum S3Endpoint: Equatable {
         case .getObjectTagging: return "GetObjectTagging"
         case .putObjectTagging: return "PutObjectTagging"
         case .deleteObjectTagging: return "DeleteObjectTagging"
+        case .getObjectRetention: return "GetObjectRetention"
+        case .putObjectRetention: return "PutObjectRetention"
+        case .getObjectLegalHold: return "GetObjectLegalHold"
+        case .putObjectLegalHold: return "PutObjectLegalHold"
         case .getObjectAttributes: return "GetObjectAttributes"
         case .postObject: return "PostObject"
         case .createMultipartUpload: return "CreateMultipartUpload"

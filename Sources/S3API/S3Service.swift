@@ -99,6 +99,8 @@ package struct S3Service: FrontEnd {
         case .getBucketTagging(let bucket): return try await getBucketTagging(bucket)
         case .putBucketTagging(let bucket): return try await putBucketTagging(bucket, s3: s3, body: body, auth: auth)
         case .deleteBucketTagging(let bucket): return try await deleteBucketTagging(bucket)
+        case .getObjectLockConfiguration(let bucket): return try await getObjectLockConfiguration(bucket)
+        case .putObjectLockConfiguration(let bucket): return try await putObjectLockConfiguration(bucket, s3: s3, body: body, auth: auth)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)
@@ -111,7 +113,7 @@ package struct S3Service: FrontEnd {
         case .copyObject(let bucket, let key): return try await copyObject(bucket, key, s3: s3)
         case .getObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: false)
         case .headObject(let bucket, let key): return try await getObject(bucket, key, s3: s3, head: true)
-        case .deleteObject(let bucket, let key): return try await deleteObject(bucket, key, s3: s3)
+        case .deleteObject(let bucket, let key): return try await deleteObject(bucket, key, s3: s3, auth: auth)
         case .getObjectAcl(let bucket, let key):
             _ = try await storage.headObject(bucket: bucket, key: key)
             return xml(AccessControl.policyDocument(owner: auth.accessKey))
@@ -121,6 +123,10 @@ package struct S3Service: FrontEnd {
         case .getObjectTagging(let bucket, let key): return try await getObjectTagging(bucket, key, s3: s3)
         case .putObjectTagging(let bucket, let key): return try await putObjectTagging(bucket, key, s3: s3, body: body, auth: auth)
         case .deleteObjectTagging(let bucket, let key): return try await deleteObjectTagging(bucket, key, s3: s3)
+        case .getObjectRetention(let bucket, let key): return try await getObjectRetention(bucket, key, s3: s3)
+        case .putObjectRetention(let bucket, let key): return try await putObjectRetention(bucket, key, s3: s3, body: body, auth: auth)
+        case .getObjectLegalHold(let bucket, let key): return try await getObjectLegalHold(bucket, key, s3: s3)
+        case .putObjectLegalHold(let bucket, let key): return try await putObjectLegalHold(bucket, key, s3: s3, body: body, auth: auth)
         case .getObjectAttributes(let bucket, let key): return try await getObjectAttributes(bucket, key, s3: s3)
         case .createMultipartUpload(let bucket, let key): return try await createMultipartUpload(bucket, key, s3: s3)
         case .uploadPart(let bucket, let key, let n, let id):

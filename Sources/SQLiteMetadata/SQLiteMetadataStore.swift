@@ -465,12 +465,14 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion {
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector,
+                              check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion {
         try await write { [self] c in
             _ = try bucketVersioning(c, bucket: bucket)
             guard let (record, current) = try findVersion(c, bucket: bucket, key: key, version: version) else {
                 return ObjectDeletion(version: nil, releasedBlobs: false)
             }
+            try check(record)
             var released: Bool
             if current {
                 released = try retireCurrent(c, bucket: bucket, key: key)

@@ -300,10 +300,16 @@ public final class Storage: Sendable {
     }
 
     /// DeleteObject ?versionId: removes that version or delete marker for good (see
-    /// `MetadataStore.deleteVersion`). Returns what was removed, if anything.
+    /// `MetadataStore.deleteVersion`). Returns what was removed, if anything. Every deletion of one version
+    /// comes here (DeleteObject, DeleteObjects, lifecycle expiration): a version under Object Lock is kept
+    /// (AccessDenied), checked in the store's transaction (`ObjectLock.checkDeletion`); `bypassGovernance`
+    /// only when `ObjectLock.mayBypassGovernance` allowed it.
     @discardableResult
-    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectRecord? {
-        let deletion = try await metadata.deleteVersion(bucket: bucket, key: key, version: version)
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector, bypassGovernance: Bool = false) async throws -> ObjectRecord? {
+        let now = Date()
+        let deletion = try await metadata.deleteVersion(bucket: bucket, key: key, version: version) { record in
+            try ObjectLock.checkDeletion(record, at: now, bypassGovernance: bypassGovernance)
+        }
         if deletion.releasedBlobs { collectGarbage() }
         return deletion.version
     }
@@ -332,11 +338,31 @@ public final class Storage: Sendable {
         return try BucketVersioning(stored: try await metadata.bucketConfig(bucket: bucket, name: BucketVersioning.configName))
     }
 
-    /// Enabled or Suspended (a bucket never goes back to unversioned).
+    /// Enabled or Suspended (a bucket never goes back to unversioned). A bucket with Object Lock stays
+    /// Enabled: Suspended is InvalidBucketState, as S3 answers.
     public func setVersioning(bucket: String, _ state: BucketVersioning) async throws {
         precondition(state != .unversioned, "a bucket cannot become unversioned")
         _ = try await self.bucket(bucket)
+        if state != .enabled, try await objectLock(bucket: bucket) != nil {
+            throw CoreError("InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+        }
         try await metadata.setBucketConfig(bucket: bucket, name: BucketVersioning.configName, value: state.rawValue)
+    }
+
+    // MARK: object lock
+
+    /// The bucket's Object Lock configuration; nil when it has none (or there is no such bucket).
+    public func objectLock(bucket: String) async throws -> BucketObjectLock? {
+        try BucketObjectLock(stored: try await metadata.bucketConfig(bucket: bucket, name: BucketObjectLock.configName))
+    }
+
+    /// Gives the bucket Object Lock with `lock`'s default retention, or replaces the configuration. A
+    /// bucket without it yet must have versioning Enabled (InvalidBucketState otherwise, as S3 answers).
+    public func setObjectLock(bucket: String, _ lock: BucketObjectLock) async throws {
+        if try await objectLock(bucket: bucket) == nil, try await versioning(bucket: bucket) != .enabled {
+            throw CoreError("InvalidBucketState", "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+        }
+        try await metadata.setBucketConfig(bucket: bucket, name: BucketObjectLock.configName, value: lock.stored)
     }
 
     /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read). Its own label:

@@ -54,6 +54,12 @@ import Testing
         #expect(try resolve("GET", "/b?tagging") == .getBucketTagging(bucket: "b"))
         #expect(try resolve("PUT", "/b?tagging") == .putBucketTagging(bucket: "b"))
         #expect(try resolve("DELETE", "/b?tagging") == .deleteBucketTagging(bucket: "b"))
+        #expect(try resolve("GET", "/b?object-lock") == .getObjectLockConfiguration(bucket: "b"))
+        #expect(try resolve("PUT", "/b?object-lock") == .putObjectLockConfiguration(bucket: "b"))
+        #expect(try resolve("GET", "/b/k?retention&versionId=null") == .getObjectRetention(bucket: "b", key: "k"))
+        #expect(try resolve("PUT", "/b/k?retention") == .putObjectRetention(bucket: "b", key: "k"))
+        #expect(try resolve("GET", "/b/k?legal-hold") == .getObjectLegalHold(bucket: "b", key: "k"))
+        #expect(try resolve("PUT", "/b/k?legal-hold") == .putObjectLegalHold(bucket: "b", key: "k"))
         if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
     }
@@ -102,6 +108,11 @@ import Testing
         #expect(try resolve("GET", "/b?tagging").access == .read)
         #expect(try resolve("PUT", "/b?tagging").access == .owner)
         #expect(try resolve("DELETE", "/b?tagging").access == .owner)
+        #expect(try resolve("PUT", "/b?object-lock").access == .owner)
+        #expect(try resolve("GET", "/b?object-lock").access == .read)
+        #expect(try resolve("PUT", "/b/k?retention").access == .write)
+        #expect(try resolve("PUT", "/b/k?legal-hold").access == .write)
+        #expect(try resolve("GET", "/b/k?retention").access == .read)
         #expect(try resolve("OPTIONS", "/b/k").access == .unauthenticated)
         #expect(try resolve("GET", "/").bucket == nil)
         #expect(try resolve("DELETE", "/b/k?uploadId=u").bucket == "b")
