@@ -120,9 +120,11 @@ import Testing
 
     @Test(arguments: StoreKind.allCases) func retentionRunsOut(_ kind: StoreKind) async throws {
         let (s, _) = try await lockedBucket(kind)
-        let v = try await put(s, "k", ObjectAttributes(retention: .init(mode: .compliance, retainUntil: Date().addingTimeInterval(1))))
+        // A few seconds ahead, so that a loaded machine still tries the first delete in time; then wait it out.
+        let until = Date().addingTimeInterval(4)
+        let v = try await put(s, "k", ObjectAttributes(retention: .init(mode: .compliance, retainUntil: until)))
         #expect(await code { _ = try await s.deleteVersion(bucket: "bkt", key: "k", version: .version(v.version)) } == "AccessDenied")
-        try await Task.sleep(for: .milliseconds(1200))
+        try await Task.sleep(for: .milliseconds(Int(until.timeIntervalSinceNow * 1000) + 200))
         #expect(try await s.deleteVersion(bucket: "bkt", key: "k", version: .version(v.version))?.version == v.version)
     }
 

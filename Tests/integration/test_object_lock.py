@@ -103,7 +103,7 @@ def test_headers_on_put_copy_and_multipart(s3, locked_bucket):
     assert "ObjectLockMode" not in head and "ObjectLockLegalHoldStatus" not in head
     s3.delete_object(Bucket=locked_bucket, Key="copy", VersionId=c)
     s3.copy_object(Bucket=locked_bucket, Key="copy2", CopySource={"Bucket": locked_bucket, "Key": "p"},
-                   ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(2))
+                   ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(30))
     assert s3.head_object(Bucket=locked_bucket, Key="copy2")["ObjectLockMode"] == "GOVERNANCE"
     u = s3.create_multipart_upload(Bucket=locked_bucket, Key="m", ObjectLockLegalHoldStatus="ON")
     part = s3.upload_part(Bucket=locked_bucket, Key="m", UploadId=u["UploadId"], PartNumber=1, Body=b"m" * 100)
@@ -124,7 +124,7 @@ def test_headers_on_put_copy_and_multipart(s3, locked_bucket):
 
 def test_governance_bypass_and_compliance(server, s3, locked_bucket):
     g = s3.put_object(Bucket=locked_bucket, Key="g", Body=b"g", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(3600))["VersionId"]
-    c = s3.put_object(Bucket=locked_bucket, Key="c", Body=b"c", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=soon(6))["VersionId"]
+    c = s3.put_object(Bucket=locked_bucket, Key="c", Body=b"c", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=soon(10))["VersionId"]
     # DeleteObjects with version IDs: both refused without the bypass; with it, GOVERNANCE goes and COMPLIANCE stays.
     objects = {"Objects": [{"Key": "g", "VersionId": g}, {"Key": "c", "VersionId": c}]}
     r = s3.delete_objects(Bucket=locked_bucket, Delete=objects)
@@ -152,9 +152,9 @@ def test_governance_bypass_and_compliance(server, s3, locked_bucket):
     # GOVERNANCE: shortened only with the bypass.
     v = s3.put_object(Bucket=locked_bucket, Key="g2", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(3600))["VersionId"]
     assert error(lambda: s3.put_object_retention(Bucket=locked_bucket, Key="g2", VersionId=v,
-                 Retention={"Mode": "GOVERNANCE", "RetainUntilDate": soon(2)}))[:2] == ("AccessDenied", 403)
+                 Retention={"Mode": "GOVERNANCE", "RetainUntilDate": soon(30)}))[:2] == ("AccessDenied", 403)
     s3.put_object_retention(Bucket=locked_bucket, Key="g2", VersionId=v, BypassGovernanceRetention=True,
-                            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": soon(2)})
+                            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": soon(30)})
     s3.delete_object(Bucket=locked_bucket, Key="g2", VersionId=v, BypassGovernanceRetention=True)
 
 
