@@ -627,7 +627,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         return ObjectDeletion(version: marker, releasedBlobs: released)
     }
 
-    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectDeletion {
+    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction,
+                       check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion {
         try await transaction { [self] c in
             let versioning = try await bucketVersioning(c, bucket: bucket)
             try await lockKey(c, bucket: bucket, key: key)
@@ -654,13 +655,15 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             case .removeNoncurrent: guard current != nil || newest != version else { return nothing }
             case .removeDeleteMarker: guard record.isDeleteMarker, current == nil, count == 1 else { return nothing }
             }
+            try check(record)
             try await c.query("DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(version)", logger: logger)
             let released = try await retireSegments(c, version: version)
             return ObjectDeletion(version: record, releasedBlobs: released)
         }
     }
 
-    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion {
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector,
+                              check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion {
         try await transaction { [self] c in
             _ = try await bucketVersioning(c, bucket: bucket)
             try await lockKey(c, bucket: bucket, key: key)
@@ -668,6 +671,7 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                 return ObjectDeletion(version: nil, releasedBlobs: false)
             }
             let record = try versionRecord(row)
+            try check(record)
             let k = Self.bytes(key)
             try await c.query("DELETE FROM objects WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version)", logger: logger)
             try await c.query("DELETE FROM kept_versions WHERE bucket = \(bucket) AND key = \(k) AND version = \(record.version)", logger: logger)

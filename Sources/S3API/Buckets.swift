@@ -44,6 +44,7 @@ extension S3Service {
         if ownership == .bucketOwnerEnforced, let acl, !acl.grants.isEmpty {
             throw CoreError("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
         }
+        let objectLock = try Self.objectLockRequested(s3)
         do {
             try await storage.createBucket(bucket, region: region, owner: owner)
             // A crash between these leaves the bucket private and with the default ownership: the safe side.
@@ -54,9 +55,25 @@ extension S3Service {
             // Elsewhere: 409 BucketAlreadyOwnedByYou. Another user's bucket: 409 BucketAlreadyExists.
         }
         authorizer.cache.forget(bucket)
+        if objectLock {
+            // Versioning, then the lock: three writes, so a create cut short between them is finished by the
+            // client's retry (the re-create above); a lock once set stays.
+            try await storage.setVersioning(bucket: bucket, .enabled)
+            if try await storage.objectLock(bucket: bucket) == nil { try await storage.setObjectLock(bucket: bucket, BucketObjectLock()) }
+        }
         var headers = HTTPFields()
         headers[.location] = "/" + bucket
         return Response(status: .ok, headers: headers)
+    }
+
+    /// x-amz-bucket-object-lock-enabled: true or false (any case); anything else is InvalidArgument.
+    static func objectLockRequested(_ s3: S3Request) throws -> Bool {
+        guard let raw = s3.header("x-amz-bucket-object-lock-enabled") else { return false }
+        switch raw.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw CoreError.invalidArgument("Invalid x-amz-bucket-object-lock-enabled header value", name: "x-amz-bucket-object-lock-enabled", value: raw)
+        }
     }
 
     func headBucket(_ bucket: String) async throws -> Response {
@@ -88,10 +105,8 @@ extension S3Service {
         case "accelerate": return xml(XMLWriter(root: "AccelerateConfiguration").finish())
         case "requestPayment":
             var w = XMLWriter(root: "RequestPaymentConfiguration"); w.element("Payer", "BucketOwner"); return xml(w.finish())
-        case "tagging": throw notFound("NoSuchTagSet", "The TagSet does not exist")
         case "website": throw notFound("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
         case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
-        case "object-lock": throw notFound("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
         case "replication": throw notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found")
         default:
             throw CoreError("NotImplemented", "A header or query you provided requested a function that is not implemented. (?\(subresource))")

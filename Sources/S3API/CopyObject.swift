@@ -70,6 +70,9 @@ extension S3Service {
         }
         attributes.checksums = [:]
         attributes.checksumType = nil
+        attributes.tags = try copiedTags(s3, source: source.record)
+        // A copy's lock settings are its own request's (or the bucket's default), never the source's.
+        try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
         let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes,
                                                   condition: try WriteConditionHeaders.parse(s3))
         var w = XMLWriter(root: "CopyObjectResult")
@@ -79,6 +82,16 @@ extension S3Service {
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         if source.record.versioned { headers[Self.copySourceVersionIDHeader] = source.record.versionID }
         return xml(w.finish(), headers: headers)
+    }
+
+    /// x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes x-amz-tagging's
+    /// (none without it); anything else is InvalidArgument.
+    func copiedTags(_ s3: S3Request, source: ObjectRecord) throws -> [ObjectTag]? {
+        switch s3.header("x-amz-tagging-directive")?.uppercased() ?? "COPY" {
+        case "COPY": return source.attributes.tags
+        case "REPLACE": return try TaggingHeader.tags(s3)
+        case let other: throw CoreError.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: other)
+        }
     }
 
     static let copySourceVersionIDHeader = HTTPField.Name("x-amz-copy-source-version-id")!

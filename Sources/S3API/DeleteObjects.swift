@@ -9,11 +9,12 @@ import StorageCore
 /// a version ID: without one, a versioned bucket gets a delete marker; with one, that version or marker
 /// goes for good.
 extension S3Service {
-    func deleteObject(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
+    func deleteObject(_ bucket: String, _ key: String, s3: S3Request, auth: VerifiedAuth) async throws -> Response {
         var headers = HTTPFields()
         if let raw = s3.query["versionId"] {
             let version = try VersionID.parse(raw)
-            let removed = try await storage.deleteVersion(bucket: bucket, key: key, version: version)
+            let bypass = await bypassesGovernance(s3, bucket: bucket, key: key, auth: auth)
+            let removed = try await storage.deleteVersion(bucket: bucket, key: key, version: version, bypassGovernance: bypass)
             headers[Self.versionIDHeader] = version.id
             if removed?.isDeleteMarker == true { headers[Self.deleteMarkerHeader] = "true" }
         } else if let marker = try await storage.deleteObject(bucket: bucket, key: key) {
@@ -39,7 +40,9 @@ extension S3Service {
                 var marker: ObjectRecord?
                 if let raw = object.versionId {
                     let version = try VersionID.parse(raw, name: "VersionId")
-                    if let removed = try await storage.deleteVersion(bucket: bucket, key: object.key, version: version), removed.isDeleteMarker {
+                    let bypass = await bypassesGovernance(s3, bucket: bucket, key: object.key, auth: auth)
+                    if let removed = try await storage.deleteVersion(bucket: bucket, key: object.key, version: version, bypassGovernance: bypass),
+                       removed.isDeleteMarker {
                         marker = removed
                     }
                 } else {

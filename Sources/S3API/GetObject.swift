@@ -76,7 +76,8 @@ extension S3Service {
         return finish(object, range: range, status: status, headers: headers, head: head)
     }
 
-    /// The headers every GET and HEAD of `record` carries (stored metadata, ETag, Last-Modified).
+    /// The headers every GET and HEAD of `record` carries (stored metadata, ETag, Last-Modified, the
+    /// number of tags when it has any).
     static func objectHeaders(_ record: ObjectRecord) -> HTTPFields {
         var headers = HTTPFields()
         ObjectHeaders.add(record.attributes, to: &headers)
@@ -84,6 +85,8 @@ extension S3Service {
         headers[.lastModified] = S3Time.http(record.lastModified)
         headers[.acceptRanges] = "bytes"
         if record.versioned { headers[versionIDHeader] = record.versionID }
+        if let tags = record.attributes.tags, !tags.isEmpty { headers[taggingCountHeader] = String(tags.count) }
+        addLockHeaders(record.attributes, to: &headers)
         return headers
     }
 

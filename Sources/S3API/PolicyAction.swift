@@ -34,6 +34,16 @@ extension S3Endpoint {
         case .getObjectAcl: return versioned ? "s3:GetObjectVersionAcl" : "s3:GetObjectAcl"
         case .putObjectAcl: return versioned ? "s3:PutObjectVersionAcl" : "s3:PutObjectAcl"
         case .getObjectTagging: return versioned ? "s3:GetObjectVersionTagging" : "s3:GetObjectTagging"
+        case .getBucketTagging: return "s3:GetBucketTagging"
+        case .putBucketTagging, .deleteBucketTagging: return "s3:PutBucketTagging"
+        case .getObjectLockConfiguration: return "s3:GetBucketObjectLockConfiguration"
+        case .putObjectLockConfiguration: return "s3:PutBucketObjectLockConfiguration"
+        case .putObjectTagging: return versioned ? "s3:PutObjectVersionTagging" : "s3:PutObjectTagging"
+        case .deleteObjectTagging: return versioned ? "s3:DeleteObjectVersionTagging" : "s3:DeleteObjectTagging"
+        case .getObjectRetention: return "s3:GetObjectRetention"
+        case .putObjectRetention: return "s3:PutObjectRetention"
+        case .getObjectLegalHold: return "s3:GetObjectLegalHold"
+        case .putObjectLegalHold: return "s3:PutObjectLegalHold"
         case .listParts: return "s3:ListMultipartUploadParts"
         case .abortMultipartUpload: return "s3:AbortMultipartUpload"
         }
@@ -46,6 +56,8 @@ extension S3Endpoint {
         switch self {
         case .putObject(_, let k), .copyObject(_, let k), .getObject(_, let k), .headObject(_, let k), .deleteObject(_, let k),
              .getObjectAcl(_, let k), .putObjectAcl(_, let k), .getObjectTagging(_, let k), .getObjectAttributes(_, let k),
+             .putObjectTagging(_, let k), .deleteObjectTagging(_, let k), .getObjectRetention(_, let k), .putObjectRetention(_, let k),
+             .getObjectLegalHold(_, let k), .putObjectLegalHold(_, let k),
              .createMultipartUpload(_, let k), .uploadPart(_, let k, _, _), .uploadPartCopy(_, let k, _, _), .listParts(_, let k, _),
              .completeMultipartUpload(_, let k, _), .abortMultipartUpload(_, let k, _):
             return PolicyRequest.objectARN(bucket, k)

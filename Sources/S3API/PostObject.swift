@@ -74,6 +74,7 @@ extension S3Service {
         }
         let handedOver = access.aclsDisabled || (access.ownership == .bucketOwnerPreferred && form.value("acl") == CannedACL.bucketOwnerFullControl.rawValue)
         attributes.ownerName = access.isOwned(by: s3.caller) || handedOver ? nil : s3.caller.user?.name
+        try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
         let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
             guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
                 throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
@@ -131,10 +132,15 @@ extension CoreError {
 
 extension ObjectHeaders {
     /// The object attributes a form upload sets: what PutObject takes from headers, from form fields
-    /// (a field given twice: the first counts, as S3 does).
+    /// (a field given twice: the first counts, as S3 does); the `tagging` field is a Tagging document.
     static func attributes(fromForm form: PostForm) throws -> ObjectAttributes {
         let metadata = form.fields.filter { $0.name.lowercased().hasPrefix("x-amz-meta-") }.map { (name: $0.name, value: $0.value) }
-        return try attributes(value: { form.value($0) }, metadata: metadata, repeated: { first, _ in first })
+        var attributes = try attributes(value: { form.value($0) }, metadata: metadata, repeated: { first, _ in first })
+        if let document = form.value("tagging") {
+            let sent = try S3RequestXML.tagging(Array(document.utf8)).map { ObjectTag(key: $0.key, value: $0.value) }
+            attributes.tags = try sent.isEmpty ? nil : ObjectTag.validated(sent, for: .object)
+        }
+        return attributes
     }
 }
 

@@ -8,8 +8,10 @@ import StorageCore
 /// PutObject: streams the body through the digest pipeline into the core.
 extension S3Service {
     func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        let attributes = try await newObjectAttributes(s3, bucket: bucket)
+        var attributes = try await newObjectAttributes(s3, bucket: bucket)
         try requireLength(s3)
+        let lock = try await storage.objectLock(bucket: bucket)
+        if try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: lock) { try ObjectLockHeaders.requireDigest(s3) }
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
         let condition = try WriteConditionHeaders.parse(s3)
@@ -35,10 +37,14 @@ extension S3Service {
 }
 
 extension ObjectHeaders {
+    /// The attributes a write's headers set, x-amz-tagging's tags included (CopyObject decides its tags
+    /// by x-amz-tagging-directive).
     static func attributes(from s3: S3Request) throws -> ObjectAttributes {
         var metadata: [(name: String, value: String)] = []
         for f in s3.headers where f.name.canonicalName.hasPrefix("x-amz-meta-") { metadata.append((f.name.canonicalName, f.value)) }
         // A header sent twice is one comma-joined value, as HTTP folds it.
-        return try attributes(value: { s3.header($0) }, metadata: metadata, repeated: { $0 + "," + $1 })
+        var attributes = try attributes(value: { s3.header($0) }, metadata: metadata, repeated: { $0 + "," + $1 })
+        attributes.tags = try TaggingHeader.tags(s3)
+        return attributes
     }
 }

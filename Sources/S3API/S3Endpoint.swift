@@ -38,6 +38,11 @@ enum S3Endpoint: Equatable {
     case getBucketOwnershipControls(bucket: String)
     case putBucketOwnershipControls(bucket: String)
     case deleteBucketOwnershipControls(bucket: String)
+    case getBucketTagging(bucket: String)
+    case putBucketTagging(bucket: String)
+    case deleteBucketTagging(bucket: String)
+    case getObjectLockConfiguration(bucket: String)
+    case putObjectLockConfiguration(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -55,6 +60,12 @@ enum S3Endpoint: Equatable {
     case getObjectAcl(bucket: String, key: String)
     case putObjectAcl(bucket: String, key: String)
     case getObjectTagging(bucket: String, key: String)
+    case putObjectTagging(bucket: String, key: String)
+    case deleteObjectTagging(bucket: String, key: String)
+    case getObjectRetention(bucket: String, key: String)
+    case putObjectRetention(bucket: String, key: String)
+    case getObjectLegalHold(bucket: String, key: String)
+    case putObjectLegalHold(bucket: String, key: String)
     case getObjectAttributes(bucket: String, key: String)
     /// Browser form upload: POST on a bucket with a multipart/form-data body (credentials in the form).
     case postObject(bucket: String)
@@ -69,8 +80,8 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-         "tagging", "website", "encryption", "logging", "notification",
-        "replication", "requestPayment", "accelerate", "object-lock",
+        "website", "encryption", "logging", "notification",
+        "replication", "requestPayment", "accelerate",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
 
@@ -107,6 +118,8 @@ enum S3Endpoint: Equatable {
                 if has("policy") { return .putBucketPolicy(bucket: bucket) }
                 if has("publicAccessBlock") { return .putPublicAccessBlock(bucket: bucket) }
                 if has("ownershipControls") { return .putBucketOwnershipControls(bucket: bucket) }
+                if has("tagging") { return .putBucketTagging(bucket: bucket) }
+                if has("object-lock") { return .putObjectLockConfiguration(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
@@ -116,6 +129,7 @@ enum S3Endpoint: Equatable {
                 if has("policy") { return .deleteBucketPolicy(bucket: bucket) }
                 if has("publicAccessBlock") { return .deletePublicAccessBlock(bucket: bucket) }
                 if has("ownershipControls") { return .deleteBucketOwnershipControls(bucket: bucket) }
+                if has("tagging") { return .deleteBucketTagging(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -133,6 +147,8 @@ enum S3Endpoint: Equatable {
                 if has("policy") { return .getBucketPolicy(bucket: bucket) }
                 if has("publicAccessBlock") { return .getPublicAccessBlock(bucket: bucket) }
                 if has("ownershipControls") { return .getBucketOwnershipControls(bucket: bucket) }
+                if has("tagging") { return .getBucketTagging(bucket: bucket) }
+                if has("object-lock") { return .getObjectLockConfiguration(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -151,19 +167,23 @@ enum S3Endpoint: Equatable {
                     : .uploadPart(bucket: bucket, key: key, partNumber: n, uploadID: id)
             }
             if has("acl") { return .putObjectAcl(bucket: bucket, key: key) }
-            if has("tagging") || has("retention") || has("legal-hold") { return .notImplemented("PUT object sub-resource") }
+            if has("tagging") { return .putObjectTagging(bucket: bucket, key: key) }
+            if has("retention") { return .putObjectRetention(bucket: bucket, key: key) }
+            if has("legal-hold") { return .putObjectLegalHold(bucket: bucket, key: key) }
             return s3.header("x-amz-copy-source") != nil ? .copyObject(bucket: bucket, key: key) : .putObject(bucket: bucket, key: key)
         case "GET":
             if has("uploadId") { return .listParts(bucket: bucket, key: key, uploadID: try uploadID(query)) }
             if has("acl") { return .getObjectAcl(bucket: bucket, key: key) }
             if has("tagging") { return .getObjectTagging(bucket: bucket, key: key) }
             if has("attributes") { return .getObjectAttributes(bucket: bucket, key: key) }
-            if has("torrent") || has("retention") || has("legal-hold") { return .notImplemented("GET object sub-resource") }
+            if has("retention") { return .getObjectRetention(bucket: bucket, key: key) }
+            if has("legal-hold") { return .getObjectLegalHold(bucket: bucket, key: key) }
+            if has("torrent") { return .notImplemented("GET object sub-resource") }
             return .getObject(bucket: bucket, key: key)
         case "HEAD": return .headObject(bucket: bucket, key: key)
         case "DELETE":
             if has("uploadId") { return .abortMultipartUpload(bucket: bucket, key: key, uploadID: try uploadID(query)) }
-            if has("tagging") { return .notImplemented("DeleteObjectTagging") }
+            if has("tagging") { return .deleteObjectTagging(bucket: bucket, key: key) }
             return .deleteObject(bucket: bucket, key: key)
         case "POST":
             if has("uploads") { return .createMultipartUpload(bucket: bucket, key: key) }
@@ -191,14 +211,15 @@ enum S3Endpoint: Equatable {
         switch self {
         case .listBuckets, .ticketStatus, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
              .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getBucketPolicy, .getBucketPolicyStatus,
-             .getPublicAccessBlock, .getBucketOwnershipControls, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
-             .getObjectAttributes, .listParts:
+             .getPublicAccessBlock, .getBucketOwnershipControls, .getBucketTagging, .getObjectLockConfiguration, .getObject, .headObject,
+             .getObjectAcl, .getObjectTagging, .getObjectAttributes, .listParts, .getObjectRetention, .getObjectLegalHold:
             return .read
-        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
+        case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .putObjectTagging, .deleteObjectTagging, .putObjectRetention, .putObjectLegalHold, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
         case .createBucket, .deleteBucket, .putBucketAcl, .putBucketPolicy, .deleteBucketPolicy, .putBucketLifecycle,
-             .putPublicAccessBlock, .deletePublicAccessBlock, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
+             .putPublicAccessBlock, .deletePublicAccessBlock, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .deleteBucketLifecycle,
+             .putBucketVersioning, .putBucketCors, .deleteBucketCors, .putBucketTagging, .deleteBucketTagging, .putObjectLockConfiguration:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -228,9 +249,14 @@ enum S3Endpoint: Equatable {
              .deleteBucketOwnershipControls:
             // Never granted by a policy: who could change these could grant themselves anything.
             return .bucketOwnerOnly
-        case .getObject, .headObject, .getObjectAttributes, .getObjectTagging: return .object(.read)
+        case .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .getObjectLockConfiguration, .putObjectLockConfiguration:
+            return .bucketOwner
+        case .getObject, .headObject, .getObjectAttributes, .getObjectTagging, .getObjectRetention, .getObjectLegalHold: return .object(.read)
         case .getObjectAcl: return .object(.readACP)
         case .putObjectAcl: return .object(.writeACP)
+        // Tags are the writers' (bucket WRITE); retention and legal hold the owner's or whom the policy allows.
+        case .putObjectTagging, .deleteObjectTagging: return .bucket(.write)
+        case .putObjectRetention, .putObjectLegalHold: return .bucketOwner
         }
     }
 
@@ -244,9 +270,13 @@ enum S3Endpoint: Equatable {
              .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .getBucketAcl(let b), .putBucketAcl(let b),
              .getBucketPolicy(let b), .putBucketPolicy(let b), .deleteBucketPolicy(let b), .getBucketPolicyStatus(let b),
              .getPublicAccessBlock(let b), .putPublicAccessBlock(let b), .deletePublicAccessBlock(let b),
-             .getBucketOwnershipControls(let b), .putBucketOwnershipControls(let b), .deleteBucketOwnershipControls(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .getBucketOwnershipControls(let b), .putBucketOwnershipControls(let b), .deleteBucketOwnershipControls(let b),
+             .getBucketTagging(let b), .putBucketTagging(let b),
+             .deleteBucketTagging(let b), .getObjectLockConfiguration(let b), .putObjectLockConfiguration(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
-             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
+             .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .putObjectTagging(let b, _),
+             .deleteObjectTagging(let b, _), .getObjectRetention(let b, _), .putObjectRetention(let b, _),
+             .getObjectLegalHold(let b, _), .putObjectLegalHold(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
              .completeMultipartUpload(let b, _, _), .abortMultipartUpload(let b, _, _):
             return b
@@ -286,6 +316,11 @@ enum S3Endpoint: Equatable {
         case .getBucketOwnershipControls: return "GetBucketOwnershipControls"
         case .putBucketOwnershipControls: return "PutBucketOwnershipControls"
         case .deleteBucketOwnershipControls: return "DeleteBucketOwnershipControls"
+        case .getBucketTagging: return "GetBucketTagging"
+        case .putBucketTagging: return "PutBucketTagging"
+        case .deleteBucketTagging: return "DeleteBucketTagging"
+        case .getObjectLockConfiguration: return "GetObjectLockConfiguration"
+        case .putObjectLockConfiguration: return "PutObjectLockConfiguration"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .ticketStatus: return "TicketStatus"
@@ -298,6 +333,12 @@ enum S3Endpoint: Equatable {
         case .getObjectAcl: return "GetObjectAcl"
         case .putObjectAcl: return "PutObjectAcl"
         case .getObjectTagging: return "GetObjectTagging"
+        case .putObjectTagging: return "PutObjectTagging"
+        case .deleteObjectTagging: return "DeleteObjectTagging"
+        case .getObjectRetention: return "GetObjectRetention"
+        case .putObjectRetention: return "PutObjectRetention"
+        case .getObjectLegalHold: return "GetObjectLegalHold"
+        case .putObjectLegalHold: return "PutObjectLegalHold"
         case .getObjectAttributes: return "GetObjectAttributes"
         case .postObject: return "PostObject"
         case .createMultipartUpload: return "CreateMultipartUpload"

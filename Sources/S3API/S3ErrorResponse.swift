@@ -13,7 +13,8 @@ enum S3ErrorResponse {
         case "NoSuchBucket", "NoSuchKey", "NoSuchUpload", "NoSuchLifecycleConfiguration", "NoSuchBucketPolicy",
              "NoSuchCORSConfiguration", "NoSuchTagSet", "NoSuchWebsiteConfiguration", "NoSuchPublicAccessBlockConfiguration",
              "ServerSideEncryptionConfigurationNotFoundError", "ObjectLockConfigurationNotFoundError",
-             "ReplicationConfigurationNotFoundError", "OwnershipControlsNotFoundError", "NoSuchVersion": return 404
+             "ReplicationConfigurationNotFoundError", "OwnershipControlsNotFoundError", "NoSuchVersion",
+             "NoSuchObjectLockConfiguration": return 404
         case "MethodNotAllowed": return 405
         case "BucketNotEmpty", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "OperationAborted", "InvalidBucketState",
              "ConditionalRequestConflict": return 409

@@ -471,7 +471,8 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return ObjectDeletion(version: marker, releasedBlobs: released)
     }
 
-    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectDeletion {
+    public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction,
+                       check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion {
         try await write { [self] c in
             let versioning = try bucketVersioning(c, bucket: bucket)
             let base: [SQLValue] = [.text(bucket), .blob(Array(key.utf8))]
@@ -495,18 +496,21 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
             case .removeNoncurrent: guard current != nil || newest != version else { return nothing }
             case .removeDeleteMarker: guard record.isDeleteMarker, current == nil, count == 1 else { return nothing }
             }
+            try check(record)
             let released = try retireSegments(c, version: version)
             try c.query("DELETE FROM kept_versions WHERE bucket=? AND key=? AND version=?", base + [.int(version)])
             return ObjectDeletion(version: record, releasedBlobs: released)
         }
     }
 
-    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion {
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector,
+                              check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion {
         try await write { [self] c in
             _ = try bucketVersioning(c, bucket: bucket)
             guard let (record, current) = try findVersion(c, bucket: bucket, key: key, version: version) else {
                 return ObjectDeletion(version: nil, releasedBlobs: false)
             }
+            try check(record)
             var released: Bool
             if current {
                 released = try retireCurrent(c, bucket: bucket, key: key)

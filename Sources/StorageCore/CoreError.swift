@@ -46,10 +46,10 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func noSuchVersion(_ key: String, _ version: VersionSelector) -> CoreError {
         CoreError("NoSuchVersion", "The specified version does not exist.", details: [.init("Key", key), .init("VersionId", version.id)])
     }
-    /// GET or HEAD of a delete marker by its version ID (S3's 405).
-    public static func deleteMarkerRead(_ marker: ObjectRecord) -> CoreError {
+    /// GET or HEAD of a delete marker by its version ID (S3's 405), or another `method` on it (PUT ?tagging).
+    public static func deleteMarkerRead(_ marker: ObjectRecord, method: String = "GET") -> CoreError {
         var e = CoreError("MethodNotAllowed", "The specified method is not allowed against this resource.",
-                          details: [.init("Method", "GET"), .init("ResourceType", "DeleteMarker")])
+                          details: [.init("Method", method), .init("ResourceType", "DeleteMarker")])
         e.headers = [.init("x-amz-delete-marker", "true"), .init("x-amz-version-id", marker.versionID)]
         return e
     }

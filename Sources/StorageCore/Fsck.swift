@@ -28,6 +28,8 @@ public struct Fsck {
         public var orphans: [BlobID] = []
         public var orphansDeleted = 0
         public var objectsScanned = 0
+        /// Versions under Object Lock whose blobs are missing: reported, never dropped by a repair.
+        public var lockedKept: Set<Int64> = []
         public var partsScanned = 0
         public var missingObjectBlobs: [ObjectBlob] = []
         public var missingPartBlobs: [PartBlob] = []
@@ -112,6 +114,12 @@ public struct Fsck {
         if options.dropMissing {
             var dropped = Set<Int64>()
             for ref in r.missingObjectBlobs where !dropped.contains(ref.version) {
+                // A version under Object Lock is kept, damaged: dropping it would free its other blobs.
+                if let (record, _) = try await metadata.objectVersion(bucket: ref.bucket, key: ref.key, version: .version(ref.version)),
+                   ObjectLock.isLocked(record.attributes, at: options.now) {
+                    r.lockedKept.insert(ref.version)
+                    continue
+                }
                 if try await metadata.dropObject(bucket: ref.bucket, key: ref.key, version: ref.version) {
                     dropped.insert(ref.version)
                     r.objectsDropped += 1

@@ -91,12 +91,18 @@ public protocol MetadataStore: Sendable {
     func deleteObject(bucket: String, key: String) async throws -> ObjectDeletion
     /// Removes one version or delete marker of the key for good (nothing when there is none: `version`
     /// nil); when it was the latest, the newest remaining one becomes the latest. Throws NoSuchBucket.
-    func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectDeletion
+    /// `check` sees the version found, inside the transaction and before anything changes, and throws to
+    /// keep it (Object Lock: `Storage.deleteVersion`); it must not wait on anything.
+    func deleteVersion(bucket: String, key: String, version: VersionSelector,
+                       check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion
     /// Lifecycle expiry of version `version` (the store's number) of the key, as `action` says, in one
     /// transaction that first checks the version is still what the action requires (see `ExpiryAction`);
     /// when it is not, nothing changes and `version` comes back nil. Otherwise `version` is the delete marker
     /// made (`expireCurrent` in a versioned bucket) or the version removed. Throws NoSuchBucket.
-    func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectDeletion
+    /// `check` sees a version about to be removed (not a marker made), inside the transaction, and throws to keep it
+    /// (Object Lock: a locked version is never expired).
+    func expire(bucket: String, key: String, version: Int64, action: ExpiryAction,
+                check: @escaping @Sendable (ObjectRecord) throws -> Void) async throws -> ObjectDeletion
     /// One version or delete marker of the key (a marker has no segments), read in one snapshot.
     func objectVersion(bucket: String, key: String, version: VersionSelector) async throws -> (ObjectRecord, [Segment])?
     /// The key's latest version or delete marker (a marker when the key reads as deleted).

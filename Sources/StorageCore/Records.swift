@@ -35,15 +35,23 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var ownerName: String?
     /// Grants beside the owner's; nil is `private`.
     public var acl: AccessControlList?
+    /// The version's tags (x-amz-tagging, PutObjectTagging), sorted by key bytes; nil when it has none.
+    public var tags: [ObjectTag]?
+    /// Object Lock retention of this version; nil when it has none.
+    public var retention: ObjectRetention?
+    /// Object Lock legal hold: true ON, false OFF (set and released); nil when never set.
+    public var legalHold: Bool?
 
     public init(contentType: String? = nil, contentDisposition: String? = nil, contentEncoding: String? = nil,
                 contentLanguage: String? = nil, cacheControl: String? = nil, expires: String? = nil,
                 storageClass: String? = nil, userMetadata: [String: String] = [:], checksums: [String: String] = [:],
-                checksumType: String? = nil) {
+                checksumType: String? = nil, tags: [ObjectTag]? = nil,
+                retention: ObjectRetention? = nil, legalHold: Bool? = nil) {
         self.contentType = contentType; self.contentDisposition = contentDisposition
         self.contentEncoding = contentEncoding; self.contentLanguage = contentLanguage
         self.cacheControl = cacheControl; self.expires = expires; self.storageClass = storageClass
         self.userMetadata = userMetadata; self.checksums = checksums; self.checksumType = checksumType
+        self.tags = tags; self.retention = retention; self.legalHold = legalHold
     }
 }
 

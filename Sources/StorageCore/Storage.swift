@@ -307,21 +307,48 @@ public final class Storage: Sendable {
     }
 
     /// DeleteObject ?versionId: removes that version or delete marker for good (see
-    /// `MetadataStore.deleteVersion`). Returns what was removed, if anything.
+    /// `MetadataStore.deleteVersion`). Returns what was removed, if anything. Every deletion of one version
+    /// comes here (DeleteObject, DeleteObjects, lifecycle expiration): a version under Object Lock is kept
+    /// (AccessDenied), checked in the store's transaction (`ObjectLock.checkDeletion`); `bypassGovernance`
+    /// only when `ObjectLock.mayBypassGovernance` allowed it.
     @discardableResult
-    public func deleteVersion(bucket: String, key: String, version: VersionSelector) async throws -> ObjectRecord? {
-        let deletion = try await metadata.deleteVersion(bucket: bucket, key: key, version: version)
+    public func deleteVersion(bucket: String, key: String, version: VersionSelector, bypassGovernance: Bool = false) async throws -> ObjectRecord? {
+        let now = Date()
+        let deletion = try await metadata.deleteVersion(bucket: bucket, key: key, version: version) { record in
+            try ObjectLock.checkDeletion(record, at: now, bypassGovernance: bypassGovernance)
+        }
         if deletion.releasedBlobs { collectGarbage() }
         return deletion.version
     }
 
     /// Lifecycle expiry (the sweeper): see `MetadataStore.expire`. Freed blobs go to the collector as any
     /// delete's do. Returns the delete marker made or the version removed; nil when the version had changed.
+    /// A version under retention or legal hold is kept (AccessDenied; the sweeper counts it as kept).
     @discardableResult
     public func expire(bucket: String, key: String, version: Int64, action: ExpiryAction) async throws -> ObjectRecord? {
-        let deletion = try await metadata.expire(bucket: bucket, key: key, version: version, action: action)
+        let now = Date()
+        let deletion = try await metadata.expire(bucket: bucket, key: key, version: version, action: action) { record in
+            try ObjectLock.checkDeletion(record, at: now, bypassGovernance: false)
+        }
         if deletion.releasedBlobs { collectGarbage() }
         return deletion.version
+    }
+
+    /// Rewrites one version's attributes in place, making no new version (tags; PutObjectTagging and
+    /// DeleteObjectTagging): `version` nil names the key's current object. `change` runs inside the store's
+    /// transaction (see `MetadataStore.updateAttributes`). NoSuchBucket, NoSuchKey or NoSuchVersion when
+    /// there is nothing to change; a delete marker named by its ID is 405 MethodNotAllowed, as S3 answers.
+    @discardableResult
+    public func updateAttributes(bucket: String, key: String, version: VersionSelector?, method: String,
+                                 change: @escaping @Sendable (ObjectRecord) throws -> ObjectAttributes) async throws -> ObjectRecord {
+        let updated = try await metadata.updateAttributes(bucket: bucket, key: key, version: version) { record in
+            if record.isDeleteMarker { throw CoreError.deleteMarkerRead(record, method: method) }
+            return try change(record)
+        }
+        if let updated { return updated }
+        guard let version else { throw try await missing(bucket: bucket, key: key) }
+        _ = try await self.bucket(bucket)
+        throw CoreError.noSuchVersion(key, version)
     }
 
     // MARK: versioning
@@ -331,11 +358,31 @@ public final class Storage: Sendable {
         return try BucketVersioning(stored: try await metadata.bucketConfig(bucket: bucket, name: BucketVersioning.configName))
     }
 
-    /// Enabled or Suspended (a bucket never goes back to unversioned).
+    /// Enabled or Suspended (a bucket never goes back to unversioned). A bucket with Object Lock stays
+    /// Enabled: Suspended is InvalidBucketState, as S3 answers.
     public func setVersioning(bucket: String, _ state: BucketVersioning) async throws {
         precondition(state != .unversioned, "a bucket cannot become unversioned")
         _ = try await self.bucket(bucket)
+        if state != .enabled, try await objectLock(bucket: bucket) != nil {
+            throw CoreError("InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+        }
         try await metadata.setBucketConfig(bucket: bucket, name: BucketVersioning.configName, value: state.rawValue)
+    }
+
+    // MARK: object lock
+
+    /// The bucket's Object Lock configuration; nil when it has none (or there is no such bucket).
+    public func objectLock(bucket: String) async throws -> BucketObjectLock? {
+        try BucketObjectLock(stored: try await metadata.bucketConfig(bucket: bucket, name: BucketObjectLock.configName))
+    }
+
+    /// Gives the bucket Object Lock with `lock`'s default retention, or replaces the configuration. A
+    /// bucket without it yet must have versioning Enabled (InvalidBucketState otherwise, as S3 answers).
+    public func setObjectLock(bucket: String, _ lock: BucketObjectLock) async throws {
+        if try await objectLock(bucket: bucket) == nil, try await versioning(bucket: bucket) != .enabled {
+            throw CoreError("InvalidBucketState", "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+        }
+        try await metadata.setBucketConfig(bucket: bucket, name: BucketObjectLock.configName, value: lock.stored)
     }
 
     /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read). Its own label:

@@ -18,9 +18,12 @@ struct VersionExpirySweep {
         var expired = 0
         var noncurrentVersions = 0
         var deleteMarkers = 0
+        /// Versions due to expire but kept by Object Lock (retention or legal hold): not removed, not in `total`.
+        var locked = 0
         var total: Int { expired + noncurrentVersions + deleteMarkers }
 
         mutating func add(_ other: Removed) {
+            locked += other.locked
             expired += other.expired; noncurrentVersions += other.noncurrentVersions; deleteMarkers += other.deleteMarkers
         }
     }
@@ -43,7 +46,14 @@ struct VersionExpirySweep {
 
     private func apply(_ decisions: [ExpiryDecision], bucket: String, to removed: inout Removed) async throws {
         for d in decisions {
-            guard try await storage.expire(bucket: bucket, key: d.key, version: d.version, action: d.action) != nil else { continue }
+            let done: ObjectRecord?
+            do {
+                done = try await storage.expire(bucket: bucket, key: d.key, version: d.version, action: d.action)
+            } catch let e as CoreError where e.code == "AccessDenied" {
+                removed.locked += 1   // under Object Lock retention or legal hold: kept, as S3's lifecycle keeps it
+                continue
+            }
+            guard done != nil else { continue }
             switch d.action {
             case .expireCurrent: removed.expired += 1
             case .removeNoncurrent: removed.noncurrentVersions += 1

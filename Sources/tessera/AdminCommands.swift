@@ -268,7 +268,8 @@ struct Fsck: AsyncParsableCommand {
         }
         if repair {
             print("repair: deleted \(r.orphansDeleted) orphan blob(s)"
-                  + (dropMissing ? ", removed \(r.objectsDropped) object(s) and \(r.partsDropped) part(s) with missing blobs" : ""))
+                  + (dropMissing ? ", removed \(r.objectsDropped) object(s) and \(r.partsDropped) part(s) with missing blobs" : "")
+                  + (r.lockedKept.isEmpty ? "" : "; kept \(r.lockedKept.count) version(s) under Object Lock (never removed)"))
         }
         let remaining = r.remainingProblems
         if remaining == 0 {

@@ -9,7 +9,9 @@ import StorageCore
 /// applied at completion.
 extension S3Service {
     func createMultipartUpload(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
-        let attributes = try await newObjectAttributes(s3, bucket: bucket)
+        var attributes = try await newObjectAttributes(s3, bucket: bucket)
+        // The default retention of a multipart object counts from CreateMultipartUpload.
+        try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
         // x-amz-checksum-algorithm and x-amz-checksum-type are validated (and the type defaulted) by the core.
         let upload = try await storage.createMultipartUpload(bucket: bucket, key: key, attributes: attributes,
                                                              checksumAlgorithm: s3.header("x-amz-checksum-algorithm"),

@@ -1,0 +1,73 @@
+import Foundation
+import StorageCore
+import WireFormats
+
+/// The Object Lock headers of a write (PutObject, CopyObject, CreateMultipartUpload, PostObject):
+/// `x-amz-object-lock-mode` with `x-amz-object-lock-retain-until-date`, and `x-amz-object-lock-legal-hold`.
+enum ObjectLockHeaders {
+    static let mode = "x-amz-object-lock-mode"
+    static let retainUntil = "x-amz-object-lock-retain-until-date"
+    static let legalHold = "x-amz-object-lock-legal-hold"
+    static let bypassGovernance = "x-amz-bypass-governance-retention"
+
+    static let missingConfiguration = CoreError("InvalidRequest", "Bucket is missing Object Lock Configuration")
+
+    /// Sets the new version's retention and legal hold: the ones the headers ask for, else the bucket's
+    /// default retention. Lock headers on a bucket without Object Lock are InvalidRequest, as S3 answers;
+    /// a mode without a date (or the reverse), an unknown mode or hold status, or a date not in the future
+    /// are InvalidArgument. Returns whether the version gets any lock setting (S3 then wants a digest).
+    @discardableResult
+    static func apply(_ value: (String) -> String?, to attributes: inout ObjectAttributes, bucketLock: BucketObjectLock?,
+                      now: Date = Date()) throws -> Bool {
+        attributes.retention = nil
+        attributes.legalHold = nil
+        let (modeText, untilText, holdText) = (value(mode), value(retainUntil), value(legalHold))
+        if modeText == nil && untilText == nil && holdText == nil {
+            attributes.retention = bucketLock?.defaultRetention?.retention(from: now)
+            return attributes.retention != nil
+        }
+        guard bucketLock != nil else { throw missingConfiguration }
+        switch (modeText, untilText) {
+        case (nil, nil): break
+        case (let m?, let u?):
+            guard let parsedMode = ObjectRetention.Mode(rawValue: m) else {
+                throw CoreError.invalidArgument("Unknown wormMode directive.", name: mode, value: m)
+            }
+            attributes.retention = ObjectRetention(mode: parsedMode, retainUntil: try date(u, name: retainUntil, now: now))
+        default:
+            throw CoreError.invalidArgument("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied")
+        }
+        if let holdText {
+            switch holdText {
+            case "ON": attributes.legalHold = true
+            case "OFF": attributes.legalHold = false
+            default: throw CoreError.invalidArgument("Legal Hold must be either of 'ON' or 'OFF'", name: legalHold, value: holdText)
+            }
+        }
+        if attributes.retention == nil { attributes.retention = bucketLock?.defaultRetention?.retention(from: now) }
+        return true
+    }
+
+    /// A retain-until date (RFC 3339, as the SDKs send it) that lies in the future.
+    static func date(_ text: String, name: String, now: Date) throws -> Date {
+        guard let seconds = ISO8601Time.parse(text) else {
+            throw CoreError.invalidArgument("The retain until date is not a valid date.", name: name, value: text)
+        }
+        let date = Date(timeIntervalSince1970: seconds)
+        guard date > now else { throw CoreError.invalidArgument("The retain until date must be in the future!", name: name, value: text) }
+        return date
+    }
+
+    /// S3's rule for a write with Object Lock parameters: Content-MD5 or an x-amz-checksum-* (header, or
+    /// aws-chunked trailer) must protect the body; else InvalidRequest.
+    static func requireDigest(_ s3: S3Request, operation: String = "Put Object") throws {
+        if s3.header("content-md5") != nil { return }
+        if s3.headers.contains(where: { f in
+            let name = f.name.canonicalName
+            return name.hasPrefix("x-amz-checksum-") && name != "x-amz-checksum-mode" && name != "x-amz-checksum-type"
+                && name != "x-amz-checksum-algorithm"
+        }) { return }
+        if let trailer = s3.header("x-amz-trailer"), trailer.lowercased().contains("x-amz-checksum-") { return }
+        throw CoreError("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for \(operation) requests with Object Lock parameters")
+    }
+}
