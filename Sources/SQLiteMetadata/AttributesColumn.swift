@@ -39,6 +39,24 @@ enum AttributesColumn {
         object("userMetadata", a.userMetadata)
         out.append(UInt8(ascii: ","))
         object("checksums", a.checksums)
+        if let e = a.encryption {
+            // Keys sorted, as JSONEncoder's .sortedKeys writes them (the PostgreSQL store's form).
+            out.append(UInt8(ascii: ","))
+            StringMapJSON.appendString("encryption", to: &out)
+            out.append(contentsOf: ":{".utf8)
+            StringMapJSON.appendString("algorithm", to: &out)
+            out.append(UInt8(ascii: ":"))
+            StringMapJSON.appendString(e.algorithm, to: &out)
+            out.append(contentsOf: ",\"blockSize\":\(e.blockSize),".utf8)
+            StringMapJSON.appendString("masterKeyID", to: &out)
+            out.append(UInt8(ascii: ":"))
+            StringMapJSON.appendString(e.masterKeyID, to: &out)
+            out.append(UInt8(ascii: ","))
+            StringMapJSON.appendString("wrappedKey", to: &out)
+            out.append(UInt8(ascii: ":"))
+            StringMapJSON.appendString(e.wrappedKey, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }

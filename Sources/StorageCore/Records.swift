@@ -27,15 +27,18 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var checksums: [String: String]
     /// "COMPOSITE" or "FULL_OBJECT" when checksums were given.
     public var checksumType: String?
+    /// How the body is sealed at rest (SSE), nil for a plain body. On an upload: the key its parts are sealed with.
+    public var encryption: ObjectEncryption?
 
     public init(contentType: String? = nil, contentDisposition: String? = nil, contentEncoding: String? = nil,
                 contentLanguage: String? = nil, cacheControl: String? = nil, expires: String? = nil,
                 storageClass: String? = nil, userMetadata: [String: String] = [:], checksums: [String: String] = [:],
-                checksumType: String? = nil) {
+                checksumType: String? = nil, encryption: ObjectEncryption? = nil) {
         self.contentType = contentType; self.contentDisposition = contentDisposition
         self.contentEncoding = contentEncoding; self.contentLanguage = contentLanguage
         self.cacheControl = cacheControl; self.expires = expires; self.storageClass = storageClass
         self.userMetadata = userMetadata; self.checksums = checksums; self.checksumType = checksumType
+        self.encryption = encryption
     }
 }
 

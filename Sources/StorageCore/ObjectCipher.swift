@@ -1,0 +1,23 @@
+import Crypto
+import NIOCore
+
+/// The cipher of one object's body (or of one multipart upload's parts): its data key over `BlockCipher`.
+/// Each stored stream is bound to its place: block i of part p (0 for a body written whole: PutObject,
+/// CopyObject; N for part N of a multipart upload) carries "tessera object part p block i" as additional
+/// data, so a block moved within or between parts, or a part's blob put in another's place, fails to open.
+public struct ObjectCipher: Sendable {
+    let blocks: BlockCipher
+
+    public init(dataKey: SymmetricKey) { blocks = BlockCipher(key: dataKey) }
+
+    static func aad(part: Int, block: Int) -> [UInt8] { Array("tessera object part \(part) block \(block)".utf8) }
+
+    /// `body` sealed as stream `part`; `counter` counts its plaintext bytes.
+    func sealing<Base: AsyncSequence>(_ body: Base, part: Int, counter: ByteCounter) -> SealingBody<Base> where Base.Element == ByteBuffer {
+        SealingBody(base: body, cipher: blocks, counter: counter, aad: { Self.aad(part: part, block: $0) })
+    }
+
+    func open(_ sealed: [UInt8], part: Int, block: Int) throws -> [UInt8] {
+        try blocks.open(sealed, authenticating: Self.aad(part: part, block: block))
+    }
+}
