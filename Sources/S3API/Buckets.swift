@@ -73,7 +73,6 @@ extension S3Service {
         case "policyStatus": throw notFound("NoSuchBucketPolicy", "The bucket policy does not exist")
         case "tagging": throw notFound("NoSuchTagSet", "The TagSet does not exist")
         case "website": throw notFound("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
-        case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
         case "object-lock": throw notFound("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
         case "replication": throw notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found")
         case "ownershipControls": throw notFound("OwnershipControlsNotFoundError", "The bucket ownership controls were not found")

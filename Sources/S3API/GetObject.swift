@@ -15,6 +15,8 @@ extension S3Service {
             object = try await storage.openObject(bucket: bucket, key: key)
         }
         let record = object.record
+        // A sealed object this gateway cannot open is refused before anything is sent (no master key: NotImplemented).
+        let cipher = try self.cipher(for: record.attributes.encryption)
         do {
             try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
         } catch let e as CoreError where e.code == "NotModified" {
@@ -50,7 +52,7 @@ extension S3Service {
             }
             guard let r = object.partRange(n) else {
                 if record.size == 0 && n == 1 && record.partsCount == nil {
-                    return finish(object, range: nil, status: .ok, headers: headers, head: head)
+                    return finish(object, range: nil, status: .ok, headers: headers, head: head, cipher: cipher)
                 }
                 throw CoreError("InvalidPartNumber", "The requested partnumber is not satisfiable",
                                 details: [.init("PartNumberRequested", raw), .init("ActualPartCount", String(record.partsCount ?? 1))])
@@ -72,7 +74,7 @@ extension S3Service {
         if let range {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
         }
-        return finish(object, range: range, status: status, headers: headers, head: head)
+        return finish(object, range: range, status: status, headers: headers, head: head, cipher: cipher)
     }
 
     /// The headers every GET and HEAD of `record` carries (stored metadata, ETag, Last-Modified).
@@ -83,6 +85,7 @@ extension S3Service {
         headers[.lastModified] = S3Time.http(record.lastModified)
         headers[.acceptRanges] = "bytes"
         if record.versioned { headers[versionIDHeader] = record.versionID }
+        addEncryption(record.attributes.encryption, to: &headers)
         return headers
     }
 
@@ -100,7 +103,8 @@ extension S3Service {
         return [alg: value]
     }
 
-    private func finish(_ object: OpenObject, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, head: Bool) -> Response {
+    private func finish(_ object: OpenObject, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, head: Bool,
+                        cipher: ObjectCipher?) -> Response {
         var headers = headers
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? object.record.size
         headers[.contentLength] = String(length)
@@ -109,7 +113,7 @@ extension S3Service {
             // Head and body leave in one write (Hummingbird's path for a single buffer).
             return Response(status: status, headers: headers, body: FixedResponseBody.body(bytes))
         }
-        let chunks = object.chunks(range: range)
+        let chunks = object.chunks(range: range, cipher: cipher)
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
             try await writer.write(chunks)
             try await writer.finish(nil)

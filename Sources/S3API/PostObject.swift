@@ -60,7 +60,10 @@ extension S3Service {
         guard reader.hasFile else {
             throw CoreError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
         }
-        let attributes = try ObjectHeaders.attributes(fromForm: form)
+        var attributes = try ObjectHeaders.attributes(fromForm: form)
+        // The form field x-amz-server-side-encryption, as the header on PutObject (or the bucket's default).
+        let sealing = try await newObjectKey(requested: form.value("x-amz-server-side-encryption"), bucket: bucket)
+        attributes.encryption = sealing?.encryption
         let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
             guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
                 throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
@@ -69,7 +72,8 @@ extension S3Service {
         }
 
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes,
-                                                 body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5))
+                                                 body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5),
+                                                 cipher: sealing?.cipher)
         return postResponse(record, form: form, s3: s3)
     }
 
@@ -80,6 +84,7 @@ extension S3Service {
         var headers = HTTPFields()
         headers[.eTag] = etag
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
+        Self.addEncryption(record.attributes.encryption, to: &headers)
         let path = s3.virtualHosted ? "/" + PercentEncoding.encode(record.key, keepingSlash: true)
             : "/" + PercentEncoding.encode(record.bucket) + "/" + PercentEncoding.encode(record.key, keepingSlash: true)
         let location = "http://" + s3.host + path

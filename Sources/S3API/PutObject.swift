@@ -8,14 +8,18 @@ import StorageCore
 /// PutObject: streams the body through the digest pipeline into the core.
 extension S3Service {
     func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        let attributes = try ObjectHeaders.attributes(from: s3)
+        var attributes = try ObjectHeaders.attributes(from: s3)
         try requireLength(s3)
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
+        let condition = try WriteConditionHeaders.parse(s3)
+        let sealing = try await newObjectKey(s3, bucket: bucket)
+        attributes.encryption = sealing?.encryption
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(body),
-                                                 condition: try WriteConditionHeaders.parse(s3))
+                                                 condition: condition, cipher: sealing?.cipher)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
+        Self.addEncryption(record.attributes.encryption, to: &headers)
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
         return Response(status: .ok, headers: headers)

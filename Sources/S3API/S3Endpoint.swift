@@ -26,6 +26,9 @@ enum S3Endpoint: Equatable {
     case getBucketCors(bucket: String)
     case putBucketCors(bucket: String)
     case deleteBucketCors(bucket: String)
+    case getBucketEncryption(bucket: String)
+    case putBucketEncryption(bucket: String)
+    case deleteBucketEncryption(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -55,7 +58,7 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "acl", "policy", "policyStatus", "tagging", "website", "encryption", "logging", "notification",
+        "acl", "policy", "policyStatus", "tagging", "website", "logging", "notification",
         "replication", "requestPayment", "accelerate", "object-lock", "ownershipControls", "publicAccessBlock",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
@@ -88,12 +91,14 @@ enum S3Endpoint: Equatable {
                 if has("lifecycle") { return .putBucketLifecycle(bucket: bucket) }
                 if has("versioning") { return .putBucketVersioning(bucket: bucket) }
                 if has("cors") { return .putBucketCors(bucket: bucket) }
+                if has("encryption") { return .putBucketEncryption(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
             case "DELETE":
                 if has("lifecycle") { return .deleteBucketLifecycle(bucket: bucket) }
                 if has("cors") { return .deleteBucketCors(bucket: bucket) }
+                if has("encryption") { return .deleteBucketEncryption(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -106,6 +111,7 @@ enum S3Endpoint: Equatable {
                 if has("lifecycle") { return .getBucketLifecycle(bucket: bucket) }
                 if has("versioning") { return .getBucketVersioning(bucket: bucket) }
                 if has("cors") { return .getBucketCors(bucket: bucket) }
+                if has("encryption") { return .getBucketEncryption(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -163,13 +169,14 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketEncryption, .getBucketDefault, .getObject, .headObject, .getObjectAcl, .getObjectTagging,
              .getObjectAttributes, .listParts:
             return .read
         case .putObject, .copyObject, .deleteObject, .deleteObjects, .putObjectAcl, .postObject, .createMultipartUpload,
              .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .notImplemented:
             return .write
-        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors:
+        case .createBucket, .deleteBucket, .putBucketLifecycle, .deleteBucketLifecycle, .putBucketVersioning, .putBucketCors, .deleteBucketCors,
+             .putBucketEncryption, .deleteBucketEncryption:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -183,7 +190,8 @@ enum S3Endpoint: Equatable {
         case .createBucket(let b), .headBucket(let b), .deleteBucket(let b), .getBucketLocation(let b), .listObjects(let b),
              .listObjectsV2(let b), .listObjectVersions(let b), .deleteObjects(let b), .listMultipartUploads(let b), .getBucketLifecycle(let b),
              .putBucketLifecycle(let b), .deleteBucketLifecycle(let b), .getBucketVersioning(let b), .putBucketVersioning(let b),
-             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .getBucketCors(let b), .putBucketCors(let b), .deleteBucketCors(let b),
+             .getBucketEncryption(let b), .putBucketEncryption(let b), .deleteBucketEncryption(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .getObjectAttributes(let b, _), .createMultipartUpload(let b, _),
              .uploadPart(let b, _, _, _), .uploadPartCopy(let b, _, _, _), .listParts(let b, _, _),
@@ -213,6 +221,9 @@ enum S3Endpoint: Equatable {
         case .getBucketCors: return "GetBucketCors"
         case .putBucketCors: return "PutBucketCors"
         case .deleteBucketCors: return "DeleteBucketCors"
+        case .getBucketEncryption: return "GetBucketEncryption"
+        case .putBucketEncryption: return "PutBucketEncryption"
+        case .deleteBucketEncryption: return "DeleteBucketEncryption"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .getBucketDefault(_, let s): return "GetBucket(\(s))"

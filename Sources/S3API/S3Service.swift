@@ -19,12 +19,16 @@ package struct S3Service: FrontEnd {
     let region: String
     let domain: String?
     let logger: Logger
+    /// The master key SSE-S3 data keys are wrapped under (`--master-key-file`); nil: SSE requests are refused.
+    let masterKey: MasterKey?
     /// Largest XML request body accepted (CompleteMultipartUpload with 10,000 parts is ~1 MiB).
     let maxXMLBody = 4 << 20
 
-    package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger) {
+    package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger,
+                 masterKey: MasterKey? = nil) {
         (self.storage, self.verifier, self.scopes) = (storage, verifier, scopes)
         (self.region, self.domain, self.logger) = (region, domain, logger)
+        self.masterKey = masterKey
     }
 
     package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -81,6 +85,7 @@ package struct S3Service: FrontEnd {
     }
 
     func dispatch(_ endpoint: S3Endpoint, _ s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
+        try Self.refuseCustomerKeys(s3)
         switch endpoint {
         case .listBuckets: return try await listBuckets(visibleTo: scopes.buckets(of: auth.accessKey))
         case .createBucket(let bucket): return try await createBucket(bucket, s3: s3, body: body, auth: auth)
@@ -96,6 +101,9 @@ package struct S3Service: FrontEnd {
         case .getBucketCors(let bucket): return try await getBucketCors(bucket)
         case .putBucketCors(let bucket): return try await putBucketCors(bucket, s3: s3, body: body, auth: auth)
         case .deleteBucketCors(let bucket): return try await deleteBucketCors(bucket)
+        case .getBucketEncryption(let bucket): return try await getBucketEncryption(bucket)
+        case .putBucketEncryption(let bucket): return try await putBucketEncryption(bucket, s3: s3, body: body, auth: auth)
+        case .deleteBucketEncryption(let bucket): return try await deleteBucketEncryption(bucket)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .listObjects(let bucket): return try await listObjects(bucket, s3: s3, v2: false)

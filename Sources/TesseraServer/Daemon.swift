@@ -135,7 +135,9 @@ public enum Daemon {
     static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes,
                                 reloadableTLS: TLSCertificateReloader?, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
-        let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger)
+        let masterKey = try config.masterKeyPath.map { try MasterKey.load(path: $0) }
+        let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger,
+                                masterKey: masterKey)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger)
         // HTTP/1.1 with 100-continue and an idle timeout; wrapped in TLS when a certificate and key are configured.
         let tls = reloadableTLS?.serverConfiguration

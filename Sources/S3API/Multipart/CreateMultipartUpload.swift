@@ -9,7 +9,9 @@ import StorageCore
 /// applied at completion.
 extension S3Service {
     func createMultipartUpload(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
-        let attributes = try ObjectHeaders.attributes(from: s3)
+        var attributes = try ObjectHeaders.attributes(from: s3)
+        // The upload's data key (wrapped) is kept with it: every part is sealed under it, and the object inherits it.
+        attributes.encryption = try await newObjectKey(s3, bucket: bucket)?.encryption
         // x-amz-checksum-algorithm and x-amz-checksum-type are validated (and the type defaulted) by the core.
         let upload = try await storage.createMultipartUpload(bucket: bucket, key: key, attributes: attributes,
                                                              checksumAlgorithm: s3.header("x-amz-checksum-algorithm"),
@@ -19,6 +21,7 @@ extension S3Service {
         w.element("Key", key)
         w.element("UploadId", upload.uploadID)
         var headers = HTTPFields()
+        Self.addEncryption(upload.attributes.encryption, to: &headers)
         if let algorithm = upload.checksumAlgorithm { headers[HTTPField.Name("x-amz-checksum-algorithm")!] = algorithm }
         if let type = upload.checksumType { headers[HTTPField.Name("x-amz-checksum-type")!] = type }
         return xml(w.finish(), headers: headers)
