@@ -34,7 +34,7 @@ import Testing
         expectError("<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm><KMSMasterKeyID>k</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>",
                     code: "InvalidArgument", parse)
         expectError("<VersioningConfiguration/>", parse)
-        expectError(Self.aes.replacingOccurrences(of: "</ServerSideEncryptionConfiguration>", with: ""), parse)
+        expectError(String(Self.aes.dropLast("</ServerSideEncryptionConfiguration>".count)), parse)
     }
 
     /// Fuzz-ish: every truncation and single-byte change of a valid document parses or is refused with an S3 error; never crashes.

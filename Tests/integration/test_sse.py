@@ -281,3 +281,19 @@ def test_customer_keys_are_refused_not_ignored(sse_s3, sse_bucket):
         sse_s3.put_object(Bucket=sse_bucket, Key="c", Body=b"secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
     assert client_error_code(e.value) == "NotImplemented" and http_status(e.value) == 501
     assert "Contents" not in sse_s3.list_objects_v2(Bucket=sse_bucket)
+
+
+def test_post_object_form_field_seals_the_upload(sse_server, sse_s3, sse_bucket):
+    import requests
+    data = plaintext(BLOCK + 5)
+    post = sse_s3.generate_presigned_post(sse_bucket, "posted", Fields={"x-amz-server-side-encryption": "AES256"},
+                                          Conditions=[{"x-amz-server-side-encryption": "AES256"}], ExpiresIn=600)
+    before = blob_files(sse_server.data_dir)
+    with requests.Session() as http:
+        http.trust_env = False
+        resp = http.post(post["url"], data=post["fields"], files={"file": ("f.txt", data)}, allow_redirects=False, timeout=60)
+    assert resp.status_code == 204, resp.text
+    assert resp.headers["x-amz-server-side-encryption"] == "AES256"
+    assert len(new_blobs(sse_server.data_dir, before)) == 1 and not plain_since(sse_server.data_dir, before)
+    got = sse_s3.get_object(Bucket=sse_bucket, Key="posted")
+    assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == data
