@@ -16,7 +16,8 @@ extension S3Service {
         }
         let record = object.record
         // A sealed object this gateway cannot open is refused before anything is sent (no master key: NotImplemented).
-        let cipher = try self.cipher(for: record.attributes.encryption)
+        let customer = try customerKey(s3)
+        let cipher = try self.cipher(for: record.attributes.encryption, customer: customer)
         do {
             try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
         } catch let e as CoreError where e.code == "NotModified" {
@@ -29,6 +30,7 @@ extension S3Service {
         }
 
         var headers = Self.objectHeaders(record)
+        Self.addEncryption(record.attributes.encryption, customer: customer, to: &headers)
         // A stored checksum describes the whole object: S3 returns it only when the whole object is sent,
         // or, with ?partNumber, the part's own checksum (composite multipart objects keep one per part).
         if s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && s3.header("range") == nil {
@@ -85,7 +87,6 @@ extension S3Service {
         headers[.lastModified] = S3Time.http(record.lastModified)
         headers[.acceptRanges] = "bytes"
         if record.versioned { headers[versionIDHeader] = record.versionID }
-        addEncryption(record.attributes.encryption, to: &headers)
         return headers
     }
 

@@ -19,7 +19,7 @@ extension S3Service {
                                                  condition: condition, cipher: sealing?.cipher)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
-        Self.addEncryption(record.attributes.encryption, to: &headers)
+        Self.addEncryption(record.attributes.encryption, customer: try customerKey(s3), to: &headers)
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
         return Response(status: .ok, headers: headers)

@@ -21,14 +21,19 @@ package struct S3Service: FrontEnd {
     let logger: Logger
     /// The master key SSE-S3 data keys are wrapped under (`--master-key-file`); nil: SSE requests are refused.
     let masterKey: MasterKey?
+    /// The listener speaks TLS: SSE-C keys may be sent.
+    let secureTransport: Bool
+    /// `--allow-insecure-sse-c`: SSE-C over plain HTTP too (tests, or TLS ended by a proxy in front).
+    let allowInsecureSSEC: Bool
     /// Largest XML request body accepted (CompleteMultipartUpload with 10,000 parts is ~1 MiB).
     let maxXMLBody = 4 << 20
 
     package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger,
-                 masterKey: MasterKey? = nil) {
+                 masterKey: MasterKey? = nil, secureTransport: Bool = false, allowInsecureSSEC: Bool = false) {
         (self.storage, self.verifier, self.scopes) = (storage, verifier, scopes)
         (self.region, self.domain, self.logger) = (region, domain, logger)
         self.masterKey = masterKey
+        (self.secureTransport, self.allowInsecureSSEC) = (secureTransport, allowInsecureSSEC)
     }
 
     package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -85,7 +90,6 @@ package struct S3Service: FrontEnd {
     }
 
     func dispatch(_ endpoint: S3Endpoint, _ s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
-        try Self.refuseCustomerKeys(s3)
         switch endpoint {
         case .listBuckets: return try await listBuckets(visibleTo: scopes.buckets(of: auth.accessKey))
         case .createBucket(let bucket): return try await createBucket(bucket, s3: s3, body: body, auth: auth)

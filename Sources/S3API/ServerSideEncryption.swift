@@ -35,28 +35,63 @@ extension S3Service {
         return (encryption, cipher)
     }
 
+    /// A new object's sealing from the request: SSE-C when it names a customer key (x-amz-server-side-encryption
+    /// beside it is InvalidArgument), else as `newObjectKey(requested:bucket:)`.
     func newObjectKey(_ s3: S3Request, bucket: String) async throws -> (encryption: ObjectEncryption, cipher: ObjectCipher)? {
-        try await newObjectKey(requested: s3.header("x-amz-server-side-encryption"), bucket: bucket)
+        if let customer = try customerKey(s3) {
+            if s3.header("x-amz-server-side-encryption") != nil {
+                throw CoreError.invalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+                                                name: "x-amz-server-side-encryption", value: s3.header("x-amz-server-side-encryption"))
+            }
+            let (encryption, cipher) = try customer.key.newDataKey()
+            return (encryption, cipher)
+        }
+        return try await newObjectKey(requested: s3.header("x-amz-server-side-encryption"), bucket: bucket)
     }
 
-    /// The cipher a stored object (or upload) is read or continued with; nil for a plain one.
-    func cipher(for encryption: ObjectEncryption?) throws -> ObjectCipher? {
-        guard let encryption else { return nil }
+    /// The customer key the request names (`copySource`: for the copy source), nil when none. SSE-C over
+    /// plain HTTP is refused (400 InvalidRequest, as S3) unless `--allow-insecure-sse-c`.
+    func customerKey(_ s3: S3Request, copySource: Bool = false) throws -> CustomerKeyHeaders? {
+        let prefix = copySource ? CustomerKeyHeaders.copySourcePrefix : CustomerKeyHeaders.prefix
+        guard let found = try CustomerKeyHeaders.parse({ s3.header($0) }, prefix: prefix) else { return nil }
+        guard secureTransport || allowInsecureSSEC else {
+            throw CoreError("InvalidRequest", "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
+        }
+        return found
+    }
+
+    /// The cipher a stored object (or upload) is read or continued with; nil for a plain one. An SSE-C object
+    /// needs its key (`customer`): none is 400 InvalidRequest, another key 403 AccessDenied; a customer key
+    /// for an object not sealed with one is 400 InvalidRequest, as S3 answers.
+    func cipher(for encryption: ObjectEncryption?, customer: CustomerKeyHeaders?) throws -> ObjectCipher? {
+        let notApplicable = CoreError("InvalidRequest", "The encryption parameters are not applicable to this object.")
+        guard let encryption else {
+            if customer != nil { throw notApplicable }
+            return nil
+        }
+        if encryption.isCustomerKey {
+            guard let customer else {
+                throw CoreError("InvalidRequest", "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
+            }
+            guard customer.key.matches(encryption) else { throw CoreError("AccessDenied", "Access Denied") }
+            return try customer.key.cipher(for: encryption)
+        }
+        if customer != nil { throw notApplicable }
         guard let masterKey else { throw Self.noMasterKey }
         return try masterKey.cipher(for: encryption)
     }
 
-    /// SSE-C (customer keys) is not served yet: a request naming a customer key is refused (NotImplemented)
-    /// rather than its body written in the clear or a sealed object read without the key.
-    static func refuseCustomerKeys(_ s3: S3Request) throws {
-        for name in ["x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-customer-key",
-                     "x-amz-copy-source-server-side-encryption-customer-algorithm", "x-amz-copy-source-server-side-encryption-customer-key"]
-            where s3.header(name) != nil {
-            throw CoreError("NotImplemented", "Server side encryption with customer-provided keys (SSE-C) is not supported by this gateway.")
-        }
-    }
+    static let customerAlgorithmHeader = HTTPField.Name("x-amz-server-side-encryption-customer-algorithm")!
+    static let customerKeyMD5Header = HTTPField.Name("x-amz-server-side-encryption-customer-key-MD5")!
 
-    static func addEncryption(_ encryption: ObjectEncryption?, to headers: inout HTTPFields) {
-        if let encryption { headers[sseHeader] = encryption.algorithm }
+    /// x-amz-server-side-encryption for SSE-S3; for SSE-C the customer algorithm and, when the request sent it, the key's MD5.
+    static func addEncryption(_ encryption: ObjectEncryption?, customer: CustomerKeyHeaders? = nil, to headers: inout HTTPFields) {
+        guard let encryption else { return }
+        if encryption.isCustomerKey {
+            headers[customerAlgorithmHeader] = encryption.algorithm
+            if let customer { headers[customerKeyMD5Header] = customer.keyMD5 }
+        } else {
+            headers[sseHeader] = encryption.algorithm
+        }
     }
 }

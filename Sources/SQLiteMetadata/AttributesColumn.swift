@@ -48,6 +48,16 @@ enum AttributesColumn {
             out.append(UInt8(ascii: ":"))
             StringMapJSON.appendString(e.algorithm, to: &out)
             out.append(contentsOf: ",\"blockSize\":\(e.blockSize),".utf8)
+            if let mac = e.customerKeyMAC, let salt = e.customerKeySalt {
+                StringMapJSON.appendString("customerKeyMAC", to: &out)
+                out.append(UInt8(ascii: ":"))
+                StringMapJSON.appendString(mac, to: &out)
+                out.append(UInt8(ascii: ","))
+                StringMapJSON.appendString("customerKeySalt", to: &out)
+                out.append(UInt8(ascii: ":"))
+                StringMapJSON.appendString(salt, to: &out)
+                out.append(UInt8(ascii: ","))
+            }
             StringMapJSON.appendString("masterKeyID", to: &out)
             out.append(UInt8(ascii: ":"))
             StringMapJSON.appendString(e.masterKeyID, to: &out)

@@ -48,7 +48,8 @@ extension Storage {
         _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
         let limit = validator.limits.maxPartSize
         let written = try await writePart(body, cipher: cipher, partNumber: partNumber, limit: limit)
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: Hex.encode(written.digests.md5),
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size,
+                              etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                               lastModified: Date(), checksums: written.digests.checksums)
         try await commitPart(part, uploadID: uploadID)
         return part
@@ -83,7 +84,8 @@ extension Storage {
         let source = TappedBody(source.chunks(range: range, cipher: sourceCipher)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }
         let written = try await writePart(MD5Body(source), cipher: cipher, partNumber: partNumber, limit: limit)
         let checksums = algorithm.map { [$0.rawValue: box.hasher.finalizeBase64()] } ?? [:]
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: Hex.encode(written.digests.md5),
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size,
+                              etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                               lastModified: Date(), checksums: checksums)
         try await commitPart(part, uploadID: uploadID)
         return part

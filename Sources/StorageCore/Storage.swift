@@ -170,7 +170,8 @@ public final class Storage: Sendable {
         attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
         return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
-            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size, etag: Hex.encode(written.digests.md5),
+            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
+                         etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                          lastModified: Date(), attributes: attrs, partsCount: nil)
         }
     }
@@ -357,7 +358,7 @@ public final class Storage: Sendable {
                                         limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit)
         return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
             ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
-                         etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
+                         etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                          lastModified: Date(), attributes: attributes, partsCount: nil)
         }
     }

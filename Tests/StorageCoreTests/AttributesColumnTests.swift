@@ -15,6 +15,12 @@ import Testing
         ObjectAttributes(contentType: "text/plain", checksums: ["CRC64NVME": "ftW+pkq+STY="], checksumType: "FULL_OBJECT",
                          encryption: ObjectEncryption(algorithm: "AES256", wrappedKey: "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=",
                                                       masterKeyID: "0123456789abcdef")),
+        ObjectAttributes(encryption: {
+            var e = ObjectEncryption(algorithm: "AES256", wrappedKey: "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=", masterKeyID: "customer")
+            e.customerKeySalt = "AAECAwQFBgcICQoLDA0ODw=="
+            e.customerKeyMAC = "3q2+7w=="
+            return e
+        }()),
     ]
 
     @Test(arguments: samples)

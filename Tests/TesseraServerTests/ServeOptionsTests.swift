@@ -169,6 +169,10 @@ import Testing
         #expect(check(o) == "no error")
         #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").masterKeyPath == path)
         #expect(ServeOptions.CodingKeys.masterKeyFile.environmentName == "TESSERA_MASTER_KEY_FILE")
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").allowInsecureSSEC == false)
+        o.allowInsecureSseC = true
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").allowInsecureSSEC == true)
+        #expect(ServeOptions.CodingKeys.allowInsecureSseC.environmentName == "TESSERA_ALLOW_INSECURE_SSE_C")
     }
 
     @Test func metadataURLIsValidatedWithoutShowingItsPassword() {

@@ -1,15 +1,18 @@
-"""Encryption at rest (SSE-S3) through real clients, against a daemon started with --master-key-file.
+"""Encryption at rest (SSE-S3 and SSE-C) through real clients, against a daemon started with --master-key-file.
 
 Proof the data really is sealed: after each write the blob files under the data directory are read and
 the plaintext (a marker line repeated) must not occur in any of them; the same check finds it in a plain
 object's blob, so it would catch a body stored in the clear. Range GETs across the 64 KiB block and part
 boundaries return the right bytes; a flipped byte in a blob file makes GET fail instead of returning
 wrong data. Without a master key, SSE requests are refused (501), never written in the clear; a missing
-or malformed key file stops the daemon at start.
+or malformed key file stops the daemon at start. SSE-C: the customer key is never stored, a GET without it
+or with another fails as S3's does, every part names the upload's key, and plain HTTP is refused unless
+--allow-insecure-sse-c (over https, the ``tls_server``, it needs no flag).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import subprocess
@@ -48,11 +51,12 @@ def plain_since(data_dir: Path, before: dict[Path, bytes]) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def sse_server():
-    """A managed daemon with --master-key-file; the key made as docs/operator-guide.md says."""
+    """A managed daemon with --master-key-file (the key made as docs/operator-guide.md says) and
+    --allow-insecure-sse-c (SSE-C over its plain HTTP, so its blob files can be checked too)."""
     with _session_root("tessera-it-sse-") as root:
         key = root / "master.key"
         run(["sh", "-c", f"umask 077 && openssl rand -base64 32 > {key}"])
-        with _managed(root, extra_args=("--master-key-file", str(key))) as srv:
+        with _managed(root, extra_args=("--master-key-file", str(key), "--allow-insecure-sse-c")) as srv:
             yield srv
 
 
@@ -274,15 +278,6 @@ def test_a_missing_or_malformed_key_file_stops_the_daemon(tmp_path, content):
     assert "master-key-file" in proc.stderr and str(key) in proc.stderr, proc.stderr
 
 
-def test_customer_keys_are_refused_not_ignored(sse_s3, sse_bucket):
-    """SSE-C is not served yet: a request with a customer key is 501, never stored in the clear."""
-    key = bytes(range(32))
-    with pytest.raises(ClientError) as e:
-        sse_s3.put_object(Bucket=sse_bucket, Key="c", Body=b"secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
-    assert client_error_code(e.value) == "NotImplemented" and http_status(e.value) == 501
-    assert "Contents" not in sse_s3.list_objects_v2(Bucket=sse_bucket)
-
-
 def test_post_object_form_field_seals_the_upload(sse_server, sse_s3, sse_bucket):
     import requests
     data = plaintext(BLOCK + 5)
@@ -297,3 +292,117 @@ def test_post_object_form_field_seals_the_upload(sse_server, sse_s3, sse_bucket)
     assert len(new_blobs(sse_server.data_dir, before)) == 1 and not plain_since(sse_server.data_dir, before)
     got = sse_s3.get_object(Bucket=sse_bucket, Key="posted")
     assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == data
+
+
+# ---------------------------------------------------------------------------- SSE-C
+
+def ssec(key: bytes, copy_source: bool = False) -> dict:
+    """boto3 SSE-C parameters (boto3 base64-encodes the key and adds its MD5)."""
+    prefix = "CopySourceSSECustomer" if copy_source else "SSECustomer"
+    return {prefix + "Algorithm": "AES256", prefix + "Key": key}
+
+
+def test_sse_c_put_get_head_range_and_errors(sse_server, sse_s3, sse_bucket):
+    key, wrong = os.urandom(32), os.urandom(32)
+    data = plaintext(2 * BLOCK + 300)
+    before = blob_files(sse_server.data_dir)
+    put = sse_s3.put_object(Bucket=sse_bucket, Key="c", Body=data, **ssec(key))
+    assert put["SSECustomerAlgorithm"] == "AES256" and "ServerSideEncryption" not in put
+    assert put["SSECustomerKeyMD5"] == base64.b64encode(hashlib.md5(key).digest()).decode()
+    assert put["ETag"] != f'"{hashlib.md5(data).hexdigest()}"'  # SSE-C: not the plaintext's MD5, as S3
+    assert len(new_blobs(sse_server.data_dir, before)) == 1 and not plain_since(sse_server.data_dir, before)
+    for f in sse_server.data_dir.glob("metadata.sqlite*"):  # the key is never stored
+        raw = f.read_bytes()
+        assert key not in raw and base64.b64encode(key) not in raw and key.hex().encode() not in raw, f
+
+    got = sse_s3.get_object(Bucket=sse_bucket, Key="c", **ssec(key))
+    assert got["SSECustomerAlgorithm"] == "AES256" and got["ContentLength"] == len(data) and got["Body"].read() == data
+    assert got["ETag"] == put["ETag"]
+    head = sse_s3.head_object(Bucket=sse_bucket, Key="c", **ssec(key))
+    assert head["ContentLength"] == len(data) and head["SSECustomerKeyMD5"] == put["SSECustomerKeyMD5"]
+    r = sse_s3.get_object(Bucket=sse_bucket, Key="c", Range=f"bytes={BLOCK - 2}-{BLOCK + 2}", **ssec(key))
+    assert r["Body"].read() == data[BLOCK - 2:BLOCK + 3]
+
+    for call in (sse_s3.get_object, sse_s3.head_object):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=sse_bucket, Key="c")
+        assert http_status(e.value) == 400, call
+        with pytest.raises(ClientError) as e:
+            call(Bucket=sse_bucket, Key="c", **ssec(wrong))
+        assert http_status(e.value) == 403, call
+    with pytest.raises(ClientError) as e:
+        sse_s3.get_object(Bucket=sse_bucket, Key="c")
+    assert client_error_code(e.value) == "InvalidRequest"
+    # A customer key for a plain object, and a customer key beside x-amz-server-side-encryption.
+    sse_s3.put_object(Bucket=sse_bucket, Key="plain", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        sse_s3.get_object(Bucket=sse_bucket, Key="plain", **ssec(key))
+    assert client_error_code(e.value) == "InvalidRequest" and http_status(e.value) == 400
+    with pytest.raises(ClientError) as e:
+        sse_s3.put_object(Bucket=sse_bucket, Key="both", Body=b"x", ServerSideEncryption="AES256", **ssec(key))
+    assert client_error_code(e.value) == "InvalidArgument"
+
+
+def test_sse_c_multipart_needs_the_same_key_for_every_part(sse_server, sse_s3, sse_bucket):
+    key = os.urandom(32)
+    parts = [plaintext(5 * MiB), plaintext(300 * KiB)]
+    data = b"".join(parts)
+    before = blob_files(sse_server.data_dir)
+    created = sse_s3.create_multipart_upload(Bucket=sse_bucket, Key="mpc", **ssec(key))
+    assert created["SSECustomerAlgorithm"] == "AES256"
+    uid = created["UploadId"]
+    for bad, status in [({}, 400), (ssec(os.urandom(32)), 403)]:
+        with pytest.raises(ClientError) as e:
+            sse_s3.upload_part(Bucket=sse_bucket, Key="mpc", UploadId=uid, PartNumber=1, Body=parts[0], **bad)
+        assert http_status(e.value) == status
+    done = []
+    for n, body in enumerate(parts, 1):
+        r = sse_s3.upload_part(Bucket=sse_bucket, Key="mpc", UploadId=uid, PartNumber=n, Body=body, **ssec(key))
+        assert r["SSECustomerAlgorithm"] == "AES256" and r["ETag"] != f'"{hashlib.md5(body).hexdigest()}"'
+        done.append({"PartNumber": n, "ETag": r["ETag"]})
+    sse_s3.complete_multipart_upload(Bucket=sse_bucket, Key="mpc", UploadId=uid, MultipartUpload={"Parts": done})
+    assert not plain_since(sse_server.data_dir, before)
+    assert sse_s3.get_object(Bucket=sse_bucket, Key="mpc", **ssec(key))["Body"].read() == data
+    p2 = sse_s3.get_object(Bucket=sse_bucket, Key="mpc", PartNumber=2, **ssec(key))
+    assert p2["Body"].read() == parts[1]
+
+
+def test_sse_c_copies(sse_server, sse_s3, sse_bucket):
+    key, other = os.urandom(32), os.urandom(32)
+    data = plaintext(BLOCK + 17)
+    sse_s3.put_object(Bucket=sse_bucket, Key="src", Body=data, **ssec(key))
+    with pytest.raises(ClientError) as e:
+        sse_s3.copy_object(Bucket=sse_bucket, Key="dst", CopySource={"Bucket": sse_bucket, "Key": "src"})
+    assert http_status(e.value) == 400
+    copied = sse_s3.copy_object(Bucket=sse_bucket, Key="dst", CopySource={"Bucket": sse_bucket, "Key": "src"},
+                                **ssec(key, copy_source=True), **ssec(other))
+    assert copied["SSECustomerAlgorithm"] == "AES256"
+    assert sse_s3.get_object(Bucket=sse_bucket, Key="dst", **ssec(other))["Body"].read() == data
+    with pytest.raises(ClientError) as e:
+        sse_s3.get_object(Bucket=sse_bucket, Key="dst", **ssec(key))
+    assert http_status(e.value) == 403
+    to_s3 = sse_s3.copy_object(Bucket=sse_bucket, Key="dst2", CopySource={"Bucket": sse_bucket, "Key": "src"},
+                               ServerSideEncryption="AES256", **ssec(key, copy_source=True))
+    assert to_s3["ServerSideEncryption"] == "AES256"
+    assert sse_s3.get_object(Bucket=sse_bucket, Key="dst2")["Body"].read() == data
+
+
+def test_sse_c_over_https_without_the_flag(tls_server):
+    client = tls_server.boto3_client()
+    name = unique_bucket_name("tessera-ssec-tls")
+    client.create_bucket(Bucket=name)
+    try:
+        key = os.urandom(32)
+        data = plaintext(3000)
+        client.put_object(Bucket=name, Key="k", Body=data, **ssec(key))
+        assert client.get_object(Bucket=name, Key="k", **ssec(key))["Body"].read() == data
+    finally:
+        purge_bucket(client, name)
+
+
+def test_sse_c_over_plain_http_is_refused(server, s3, bucket):
+    """The session daemon serves HTTP without --allow-insecure-sse-c: 400 InvalidRequest, nothing stored."""
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"secret", **ssec(os.urandom(32)))
+    assert client_error_code(e.value) == "InvalidRequest" and http_status(e.value) == 400
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)

@@ -21,7 +21,7 @@ extension S3Service {
         w.element("Key", key)
         w.element("UploadId", upload.uploadID)
         var headers = HTTPFields()
-        Self.addEncryption(upload.attributes.encryption, to: &headers)
+        Self.addEncryption(upload.attributes.encryption, customer: try customerKey(s3), to: &headers)
         if let algorithm = upload.checksumAlgorithm { headers[HTTPField.Name("x-amz-checksum-algorithm")!] = algorithm }
         if let type = upload.checksumType { headers[HTTPField.Name("x-amz-checksum-type")!] = type }
         return xml(w.finish(), headers: headers)

@@ -40,6 +40,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var tlsCert: String?
     public var tlsKey: String?
     public var masterKeyFile: String?
+    public var allowInsecureSseC: Bool?
     public var fsync: Bool?
     public var adminListen: String?
     public var metadataUrl: String?
@@ -77,6 +78,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case tlsCert = "tls-cert"
         case tlsKey = "tls-key"
         case masterKeyFile = "master-key-file"
+        case allowInsecureSseC = "allow-insecure-sse-c"
         case fsync
         case adminListen = "admin-listen"
         case metadataUrl = "metadata-url"
@@ -144,6 +146,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .tlsCert: return .string(\.tlsCert)
             case .tlsKey: return .string(\.tlsKey)
             case .masterKeyFile: return .string(\.masterKeyFile)
+            case .allowInsecureSseC: return .bool(\.allowInsecureSseC)
             case .fsync: return .bool(\.fsync)
             case .adminListen: return .string(\.adminListen)
             case .metadataUrl: return .string(\.metadataUrl)
@@ -472,6 +475,7 @@ extension ServeOptions {
         config.tlsCertificatePath = tlsCert
         config.tlsKeyPath = tlsKey
         config.masterKeyPath = masterKeyFile
+        config.allowInsecureSSEC = allowInsecureSseC ?? false
         if let adminListen, let (host, port) = Self.parseHostPort(adminListen) {
             config.admin = .init(host: host, port: port)
         }
