@@ -61,6 +61,10 @@ extension S3Service {
             throw CoreError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
         }
         var attributes = try ObjectHeaders.attributes(fromForm: form)
+        // SSE-C form fields are not served on PostObject: refused, never a plain write of a body meant to be sealed.
+        if form.value("x-amz-server-side-encryption-customer-algorithm") != nil || form.value("x-amz-server-side-encryption-customer-key") != nil {
+            throw CoreError("NotImplemented", "Server side encryption with customer-provided keys (SSE-C) is not supported on PostObject.")
+        }
         // The form field x-amz-server-side-encryption, as the header on PutObject (or the bucket's default).
         let sealing = try await newObjectKey(requested: form.value("x-amz-server-side-encryption"), bucket: bucket)
         attributes.encryption = sealing?.encryption

@@ -406,3 +406,16 @@ def test_sse_c_over_plain_http_is_refused(server, s3, bucket):
         s3.put_object(Bucket=bucket, Key="k", Body=b"secret", **ssec(os.urandom(32)))
     assert client_error_code(e.value) == "InvalidRequest" and http_status(e.value) == 400
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_post_object_with_a_customer_key_is_refused(sse_s3, sse_bucket):
+    import requests
+    key = base64.b64encode(os.urandom(32)).decode()
+    fields = {"x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key}
+    post = sse_s3.generate_presigned_post(sse_bucket, "posted-c", Fields=fields, Conditions=[{k: v} for k, v in fields.items()],
+                                          ExpiresIn=600)
+    with requests.Session() as http:
+        http.trust_env = False
+        resp = http.post(post["url"], data=post["fields"], files={"file": ("f.txt", b"secret")}, allow_redirects=False, timeout=60)
+    assert resp.status_code == 501, resp.text
+    assert "Contents" not in sse_s3.list_objects_v2(Bucket=sse_bucket)
