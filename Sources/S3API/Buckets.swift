@@ -106,7 +106,6 @@ extension S3Service {
         case "requestPayment":
             var w = XMLWriter(root: "RequestPaymentConfiguration"); w.element("Payer", "BucketOwner"); return xml(w.finish())
         case "website": throw notFound("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")
-        case "encryption": throw notFound("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
         case "replication": throw notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found")
         default:
             throw CoreError("NotImplemented", "A header or query you provided requested a function that is not implemented. (?\(subresource))")

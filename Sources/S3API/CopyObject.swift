@@ -65,7 +65,8 @@ extension S3Service {
         (attributes.ownerName, attributes.acl) = try await authorizer.newObjectAccess(s3, bucket: bucket, caller: s3.caller)
         if directive == "COPY", let sc = s3.header("x-amz-storage-class") { attributes.storageClass = sc == "STANDARD" ? nil : sc }
         let (srcBucket, srcKey, _) = try copySource(s3)
-        if srcBucket == bucket && srcKey == key && directive == "COPY" && s3.header("x-amz-storage-class") == nil {
+        if srcBucket == bucket && srcKey == key && directive == "COPY" && s3.header("x-amz-storage-class") == nil
+            && s3.header("x-amz-server-side-encryption") == nil && s3.header("x-amz-server-side-encryption-customer-algorithm") == nil {
             throw CoreError("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
         attributes.checksums = [:]
@@ -73,12 +74,18 @@ extension S3Service {
         attributes.tags = try copiedTags(s3, source: source.record)
         // A copy's lock settings are its own request's (or the bucket's default), never the source's.
         try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
+        // The copy's encryption is the request's (or its bucket's default), never the source's: a new data key.
+        let condition = try WriteConditionHeaders.parse(s3)
+        let sourceCipher = try cipher(for: source.record.attributes.encryption, customer: try customerKey(s3, copySource: true))
+        let sealing = try await newObjectKey(s3, bucket: bucket)
+        attributes.encryption = sealing?.encryption
         let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes,
-                                                  condition: try WriteConditionHeaders.parse(s3))
+                                                  condition: condition, sourceCipher: sourceCipher, cipher: sealing?.cipher)
         var w = XMLWriter(root: "CopyObjectResult")
         w.element("LastModified", S3Time.iso8601(record.lastModified))
         w.element("ETag", "\"\(record.etag)\"")
         var headers = HTTPFields()
+        Self.addEncryption(record.attributes.encryption, customer: try customerKey(s3), to: &headers)
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         if source.record.versioned { headers[Self.copySourceVersionIDHeader] = source.record.versionID }
         return xml(w.finish(), headers: headers)

@@ -16,6 +16,9 @@ extension S3Service {
         }
         let record = object.record
         try s3.objectGate?.pass(record)
+        // A sealed object this gateway cannot open is refused before anything is sent (no master key: NotImplemented).
+        let customer = try customerKey(s3)
+        let cipher = try self.cipher(for: record.attributes.encryption, customer: customer)
         do {
             try Conditionals.check(s3, etag: record.etag, lastModified: record.lastModified, forRead: true)
         } catch let e as CoreError where e.code == "NotModified" {
@@ -28,6 +31,7 @@ extension S3Service {
         }
 
         var headers = Self.objectHeaders(record)
+        Self.addEncryption(record.attributes.encryption, customer: customer, to: &headers)
         // A stored checksum describes the whole object: S3 returns it only when the whole object is sent,
         // or, with ?partNumber, the part's own checksum (composite multipart objects keep one per part).
         if s3.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && s3.header("range") == nil {
@@ -51,7 +55,7 @@ extension S3Service {
             }
             guard let r = object.partRange(n) else {
                 if record.size == 0 && n == 1 && record.partsCount == nil {
-                    return finish(object, range: nil, status: .ok, headers: headers, head: head)
+                    return finish(object, range: nil, status: .ok, headers: headers, head: head, cipher: cipher)
                 }
                 throw CoreError("InvalidPartNumber", "The requested partnumber is not satisfiable",
                                 details: [.init("PartNumberRequested", raw), .init("ActualPartCount", String(record.partsCount ?? 1))])
@@ -73,7 +77,7 @@ extension S3Service {
         if let range {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
         }
-        return finish(object, range: range, status: status, headers: headers, head: head)
+        return finish(object, range: range, status: status, headers: headers, head: head, cipher: cipher)
     }
 
     /// The headers every GET and HEAD of `record` carries (stored metadata, ETag, Last-Modified, the
@@ -104,7 +108,8 @@ extension S3Service {
         return [alg: value]
     }
 
-    private func finish(_ object: OpenObject, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, head: Bool) -> Response {
+    private func finish(_ object: OpenObject, range: ClosedRange<Int64>?, status: HTTPResponse.Status, headers: HTTPFields, head: Bool,
+                        cipher: ObjectCipher?) -> Response {
         var headers = headers
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? object.record.size
         headers[.contentLength] = String(length)
@@ -113,7 +118,7 @@ extension S3Service {
             // Head and body leave in one write (Hummingbird's path for a single buffer).
             return Response(status: status, headers: headers, body: FixedResponseBody.body(bytes))
         }
-        let chunks = object.chunks(range: range)
+        let chunks = object.chunks(range: range, cipher: cipher)
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
             try await writer.write(chunks)
             try await writer.finish(nil)

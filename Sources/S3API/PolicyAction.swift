@@ -34,6 +34,8 @@ extension S3Endpoint {
         case .getObjectAcl: return versioned ? "s3:GetObjectVersionAcl" : "s3:GetObjectAcl"
         case .putObjectAcl: return versioned ? "s3:PutObjectVersionAcl" : "s3:PutObjectAcl"
         case .getObjectTagging: return versioned ? "s3:GetObjectVersionTagging" : "s3:GetObjectTagging"
+        case .getBucketEncryption: return "s3:GetEncryptionConfiguration"
+        case .putBucketEncryption, .deleteBucketEncryption: return "s3:PutEncryptionConfiguration"
         case .getBucketTagging: return "s3:GetBucketTagging"
         case .putBucketTagging, .deleteBucketTagging: return "s3:PutBucketTagging"
         case .getObjectLockConfiguration: return "s3:GetBucketObjectLockConfiguration"

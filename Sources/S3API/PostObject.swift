@@ -75,6 +75,13 @@ extension S3Service {
         let handedOver = access.aclsDisabled || (access.ownership == .bucketOwnerPreferred && form.value("acl") == CannedACL.bucketOwnerFullControl.rawValue)
         attributes.ownerName = access.isOwned(by: s3.caller) || handedOver ? nil : s3.caller.user?.name
         try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
+        // SSE-C form fields are not served on PostObject: refused, never a plain write of a body meant to be sealed.
+        if form.value("x-amz-server-side-encryption-customer-algorithm") != nil || form.value("x-amz-server-side-encryption-customer-key") != nil {
+            throw CoreError("NotImplemented", "Server side encryption with customer-provided keys (SSE-C) is not supported on PostObject.")
+        }
+        // The form field x-amz-server-side-encryption, as the header on PutObject (or the bucket's default).
+        let sealing = try await newObjectKey(requested: form.value("x-amz-server-side-encryption"), bucket: bucket)
+        attributes.encryption = sealing?.encryption
         let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
             guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
                 throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
@@ -83,7 +90,8 @@ extension S3Service {
         }
 
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes,
-                                                 body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5))
+                                                 body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5),
+                                                 cipher: sealing?.cipher)
         return postResponse(record, form: form, s3: s3)
     }
 
@@ -94,6 +102,7 @@ extension S3Service {
         var headers = HTTPFields()
         headers[.eTag] = etag
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
+        Self.addEncryption(record.attributes.encryption, to: &headers)
         let path = s3.virtualHosted ? "/" + PercentEncoding.encode(record.key, keepingSlash: true)
             : "/" + PercentEncoding.encode(record.bucket) + "/" + PercentEncoding.encode(record.key, keepingSlash: true)
         let location = "http://" + s3.host + path

@@ -15,13 +15,16 @@ extension S3Service {
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
         let condition = try WriteConditionHeaders.parse(s3)
+        let sealing = try await newObjectKey(s3, bucket: bucket)
+        attributes.encryption = sealing?.encryption
         let charge = try await TicketCharge.charge(s3, storage: storage, bytes: try ticketLength(s3), files: 1)
         let record = try await TicketCharge.paying(charge) {
             try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(try ticketChecked(body, s3)),
-                                        condition: condition)
+                                        condition: condition, cipher: sealing?.cipher)
         }
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
+        Self.addEncryption(record.attributes.encryption, customer: try customerKey(s3), to: &headers)
         if record.versioned { headers[Self.versionIDHeader] = record.versionID }
         ObjectHeaders.addChecksums(record.attributes.checksums, to: &headers, type: record.attributes.checksumType)
         return Response(status: .ok, headers: headers)

@@ -43,6 +43,9 @@ enum S3Endpoint: Equatable {
     case deleteBucketTagging(bucket: String)
     case getObjectLockConfiguration(bucket: String)
     case putObjectLockConfiguration(bucket: String)
+    case getBucketEncryption(bucket: String)
+    case putBucketEncryption(bucket: String)
+    case deleteBucketEncryption(bucket: String)
     /// A browser's CORS preflight (`OPTIONS` on a bucket or an object), answered before authentication.
     case corsPreflight(bucket: String, key: String?)
     /// GET /_tessera/upload (and its script and style sheet): the upload page, served to anyone.
@@ -80,7 +83,7 @@ enum S3Endpoint: Equatable {
 
     /// Sub-resources a GET on a bucket may name, answered with S3's "not configured" reply.
     static let bucketDefaults: Set<String> = [
-        "website", "encryption", "logging", "notification",
+        "website", "logging", "notification",
         "replication", "requestPayment", "accelerate",
         "analytics", "inventory", "metrics", "intelligent-tiering",
     ]
@@ -120,6 +123,7 @@ enum S3Endpoint: Equatable {
                 if has("ownershipControls") { return .putBucketOwnershipControls(bucket: bucket) }
                 if has("tagging") { return .putBucketTagging(bucket: bucket) }
                 if has("object-lock") { return .putObjectLockConfiguration(bucket: bucket) }
+                if has("encryption") { return .putBucketEncryption(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("PUT ?\(sub)") }
                 return .createBucket(bucket: bucket)
             case "HEAD": return .headBucket(bucket: bucket)
@@ -130,6 +134,7 @@ enum S3Endpoint: Equatable {
                 if has("publicAccessBlock") { return .deletePublicAccessBlock(bucket: bucket) }
                 if has("ownershipControls") { return .deleteBucketOwnershipControls(bucket: bucket) }
                 if has("tagging") { return .deleteBucketTagging(bucket: bucket) }
+                if has("encryption") { return .deleteBucketEncryption(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .notImplemented("DELETE ?\(sub)") }
                 return .deleteBucket(bucket: bucket)
             case "POST":
@@ -149,6 +154,7 @@ enum S3Endpoint: Equatable {
                 if has("ownershipControls") { return .getBucketOwnershipControls(bucket: bucket) }
                 if has("tagging") { return .getBucketTagging(bucket: bucket) }
                 if has("object-lock") { return .getObjectLockConfiguration(bucket: bucket) }
+                if has("encryption") { return .getBucketEncryption(bucket: bucket) }
                 if let sub = bucketDefaults.first(where: has) { return .getBucketDefault(bucket: bucket, subresource: sub) }
                 if has("versions") { return .listObjectVersions(bucket: bucket) }
                 if query["list-type"] == "2" { return .listObjectsV2(bucket: bucket) }
@@ -210,7 +216,7 @@ enum S3Endpoint: Equatable {
     var access: AccessKind {
         switch self {
         case .listBuckets, .ticketStatus, .headBucket, .getBucketLocation, .listObjects, .listObjectsV2, .listObjectVersions, .listMultipartUploads,
-             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketDefault, .getBucketAcl, .getBucketPolicy, .getBucketPolicyStatus,
+             .getBucketLifecycle, .getBucketVersioning, .getBucketCors, .getBucketEncryption, .getBucketDefault, .getBucketAcl, .getBucketPolicy, .getBucketPolicyStatus,
              .getPublicAccessBlock, .getBucketOwnershipControls, .getBucketTagging, .getObjectLockConfiguration, .getObject, .headObject,
              .getObjectAcl, .getObjectTagging, .getObjectAttributes, .listParts, .getObjectRetention, .getObjectLegalHold:
             return .read
@@ -219,7 +225,8 @@ enum S3Endpoint: Equatable {
             return .write
         case .createBucket, .deleteBucket, .putBucketAcl, .putBucketPolicy, .deleteBucketPolicy, .putBucketLifecycle,
              .putPublicAccessBlock, .deletePublicAccessBlock, .putBucketOwnershipControls, .deleteBucketOwnershipControls, .deleteBucketLifecycle,
-             .putBucketVersioning, .putBucketCors, .deleteBucketCors, .putBucketTagging, .deleteBucketTagging, .putObjectLockConfiguration:
+             .putBucketVersioning, .putBucketCors, .deleteBucketCors, .putBucketTagging, .deleteBucketTagging, .putObjectLockConfiguration,
+             .putBucketEncryption, .deleteBucketEncryption:
             return .owner
         case .corsPreflight, .uploadPage:
             return .unauthenticated
@@ -249,7 +256,8 @@ enum S3Endpoint: Equatable {
              .deleteBucketOwnershipControls:
             // Never granted by a policy: who could change these could grant themselves anything.
             return .bucketOwnerOnly
-        case .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .getObjectLockConfiguration, .putObjectLockConfiguration:
+        case .getBucketTagging, .putBucketTagging, .deleteBucketTagging, .getObjectLockConfiguration, .putObjectLockConfiguration,
+             .getBucketEncryption, .putBucketEncryption, .deleteBucketEncryption:
             return .bucketOwner
         case .getObject, .headObject, .getObjectAttributes, .getObjectTagging, .getObjectRetention, .getObjectLegalHold: return .object(.read)
         case .getObjectAcl: return .object(.readACP)
@@ -272,7 +280,8 @@ enum S3Endpoint: Equatable {
              .getPublicAccessBlock(let b), .putPublicAccessBlock(let b), .deletePublicAccessBlock(let b),
              .getBucketOwnershipControls(let b), .putBucketOwnershipControls(let b), .deleteBucketOwnershipControls(let b),
              .getBucketTagging(let b), .putBucketTagging(let b),
-             .deleteBucketTagging(let b), .getObjectLockConfiguration(let b), .putObjectLockConfiguration(let b), .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
+             .deleteBucketTagging(let b), .getObjectLockConfiguration(let b), .putObjectLockConfiguration(let b), .getBucketEncryption(let b), .putBucketEncryption(let b), .deleteBucketEncryption(let b),
+             .corsPreflight(let b, _), .getBucketDefault(let b, _), .postObject(let b),
              .putObject(let b, _), .copyObject(let b, _), .getObject(let b, _), .headObject(let b, _), .deleteObject(let b, _),
              .getObjectAcl(let b, _), .putObjectAcl(let b, _), .getObjectTagging(let b, _), .putObjectTagging(let b, _),
              .deleteObjectTagging(let b, _), .getObjectRetention(let b, _), .putObjectRetention(let b, _),
@@ -321,6 +330,9 @@ enum S3Endpoint: Equatable {
         case .deleteBucketTagging: return "DeleteBucketTagging"
         case .getObjectLockConfiguration: return "GetObjectLockConfiguration"
         case .putObjectLockConfiguration: return "PutObjectLockConfiguration"
+        case .getBucketEncryption: return "GetBucketEncryption"
+        case .putBucketEncryption: return "PutBucketEncryption"
+        case .deleteBucketEncryption: return "DeleteBucketEncryption"
         case .corsPreflight: return "CORSPreflight"
         case .uploadPage: return "UploadPage"
         case .ticketStatus: return "TicketStatus"

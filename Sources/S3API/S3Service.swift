@@ -20,16 +20,21 @@ package struct S3Service: FrontEnd {
     let domain: String?
     let logger: Logger
     let authorizer: RequestAuthorizer
-    /// Whether the S3 listener serves TLS (a bucket policy's aws:SecureTransport).
+    /// The master key SSE-S3 data keys are wrapped under (`--master-key-file`); nil: SSE requests are refused.
+    let masterKey: MasterKey?
+    /// The listener speaks TLS: SSE-C keys may be sent, and a bucket policy's aws:SecureTransport is true.
     let secureTransport: Bool
+    /// `--allow-insecure-sse-c`: SSE-C over plain HTTP too (tests, or TLS ended by a proxy in front).
+    let allowInsecureSSEC: Bool
     /// Largest XML request body accepted (CompleteMultipartUpload with 10,000 parts is ~1 MiB).
     let maxXMLBody = 4 << 20
 
     package init(storage: Storage, verifier: Verifier, scopes: KeyScopes, region: String, domain: String?, logger: Logger,
-                 secureTransport: Bool = false) {
-        self.secureTransport = secureTransport
+                 masterKey: MasterKey? = nil, secureTransport: Bool = false, allowInsecureSSEC: Bool = false) {
         (self.storage, self.verifier, self.scopes) = (storage, verifier, scopes)
         (self.region, self.domain, self.logger) = (region, domain, logger)
+        self.masterKey = masterKey
+        (self.secureTransport, self.allowInsecureSSEC) = (secureTransport, allowInsecureSSEC)
         authorizer = RequestAuthorizer(storage: storage, cache: BucketAccessCache())
     }
 
@@ -148,6 +153,9 @@ package struct S3Service: FrontEnd {
         case .deleteBucketTagging(let bucket): return try await deleteBucketTagging(bucket)
         case .getObjectLockConfiguration(let bucket): return try await getObjectLockConfiguration(bucket)
         case .putObjectLockConfiguration(let bucket): return try await putObjectLockConfiguration(bucket, s3: s3, body: body, auth: auth)
+        case .getBucketEncryption(let bucket): return try await getBucketEncryption(bucket)
+        case .putBucketEncryption(let bucket): return try await putBucketEncryption(bucket, s3: s3, body: body, auth: auth)
+        case .deleteBucketEncryption(let bucket): return try await deleteBucketEncryption(bucket)
         case .corsPreflight(let bucket, let key): return try await corsPreflight(bucket, key: key, s3: s3)
         case .uploadPage(let asset): return try uploadPage(asset, head: s3.method == "HEAD")
         case .ticketStatus: return try await ticketStatus(s3)

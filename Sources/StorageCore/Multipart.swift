@@ -41,35 +41,51 @@ extension Storage {
     /// UploadPart: streams the body into its own blob, with the body's verified MD5 as the part's ETag
     /// and its checksums. A part number uploaded again replaces the old part atomically (last writer
     /// wins) and the replaced blob is freed.
-    public func uploadPart<Body: DigestedBody>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body) async throws -> PartRecord {
+    /// With `cipher` (the upload's key), the part is sealed as its own stream, its part number bound into every block.
+    public func uploadPart<Body: DigestedBody>(bucket: String, key: String, uploadID: String, partNumber: Int, body: Body,
+                                               cipher: ObjectCipher? = nil) async throws -> PartRecord {
         try validator.checkPartNumber(partNumber)
         _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
         let limit = validator.limits.maxPartSize
-        let written = try await writeBlob(body, limit: limit, tooLarge: { validator.entityTooLarge($0, limit) })
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: Hex.encode(written.digests.md5),
+        let written = try await writePart(body, cipher: cipher, partNumber: partNumber, limit: limit)
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size,
+                              etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                               lastModified: Date(), checksums: written.digests.checksums)
         try await commitPart(part, uploadID: uploadID)
         return part
     }
 
     /// UploadPart of a body that declares no digest (`MD5Body`); its own label, as for `putObject(plainBody:)`.
-    public func uploadPart<Body: AsyncSequence & Sendable>(bucket: String, key: String, uploadID: String, partNumber: Int, plainBody body: Body)
+    public func uploadPart<Body: AsyncSequence & Sendable>(bucket: String, key: String, uploadID: String, partNumber: Int, plainBody body: Body,
+                                                          cipher: ObjectCipher? = nil)
         async throws -> PartRecord where Body.Element == ByteBuffer {
-        try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: MD5Body(body))
+        try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: MD5Body(body), cipher: cipher)
+    }
+
+    /// A part's body into its own blob (an empty part too), sealed under `cipher` when given.
+    func writePart<Body: DigestedBody>(_ body: Body, cipher: ObjectCipher?, partNumber: Int, limit: Int64)
+        async throws -> (blob: BlobID, size: Int64, digests: BodyDigests) {
+        guard cipher != nil else { return try await writeBlob(body, limit: limit, tooLarge: { validator.entityTooLarge($0, limit) }) }
+        let r = try await receive(body, cipher: cipher, part: partNumber, limit: limit, inlineLimit: -1)
+        guard case .blob(let id) = r.stored else { throw CoreError.internalError("body kept inline") }
+        return (id, r.size, r.digests)
     }
 
     /// UploadPartCopy: a byte range of an existing object becomes a part, with its checksum in the upload's algorithm.
+    /// A sealed source is opened with `sourceCipher`; with `cipher` (the upload's key) the part is sealed.
     public func uploadPartCopy(bucket: String, key: String, uploadID: String, partNumber: Int,
-                               source: OpenObject, range: ClosedRange<Int64>?) async throws -> PartRecord {
+                               source: OpenObject, range: ClosedRange<Int64>?,
+                               sourceCipher: ObjectCipher? = nil, cipher: ObjectCipher? = nil) async throws -> PartRecord {
         try validator.checkPartNumber(partNumber)
         let u = try await upload(bucket: bucket, key: key, uploadID: uploadID)
         let limit = validator.limits.maxPartSize
         let algorithm = MultipartChecksums.partAlgorithm(u)
         let box = HasherBox(algorithm ?? MultipartChecksums.defaultAlgorithm)
-        let source = TappedBody(source.chunks(range: range)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }
-        let written = try await writeBlob(MD5Body(source), limit: limit, tooLarge: { validator.entityTooLarge($0, limit) })
+        let source = TappedBody(source.chunks(range: range, cipher: sourceCipher)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }
+        let written = try await writePart(MD5Body(source), cipher: cipher, partNumber: partNumber, limit: limit)
         let checksums = algorithm.map { [$0.rawValue: box.hasher.finalizeBase64()] } ?? [:]
-        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size, etag: Hex.encode(written.digests.md5),
+        let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size,
+                              etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                               lastModified: Date(), checksums: checksums)
         try await commitPart(part, uploadID: uploadID)
         return part

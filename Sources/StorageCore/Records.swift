@@ -41,17 +41,20 @@ public struct ObjectAttributes: Sendable, Equatable, Codable {
     public var retention: ObjectRetention?
     /// Object Lock legal hold: true ON, false OFF (set and released); nil when never set.
     public var legalHold: Bool?
+    /// How the body is sealed at rest (SSE), nil for a plain body. On an upload: the key its parts are sealed with.
+    public var encryption: ObjectEncryption?
 
     public init(contentType: String? = nil, contentDisposition: String? = nil, contentEncoding: String? = nil,
                 contentLanguage: String? = nil, cacheControl: String? = nil, expires: String? = nil,
                 storageClass: String? = nil, userMetadata: [String: String] = [:], checksums: [String: String] = [:],
                 checksumType: String? = nil, tags: [ObjectTag]? = nil,
-                retention: ObjectRetention? = nil, legalHold: Bool? = nil) {
+                retention: ObjectRetention? = nil, legalHold: Bool? = nil, encryption: ObjectEncryption? = nil) {
         self.contentType = contentType; self.contentDisposition = contentDisposition
         self.contentEncoding = contentEncoding; self.contentLanguage = contentLanguage
         self.cacheControl = cacheControl; self.expires = expires; self.storageClass = storageClass
         self.userMetadata = userMetadata; self.checksums = checksums; self.checksumType = checksumType
         self.tags = tags; self.retention = retention; self.legalHold = legalHold
+        self.encryption = encryption
     }
 }
 

@@ -148,22 +148,37 @@ public final class Storage: Sendable {
         return (id, r.size, r.digests)
     }
 
+    /// `receive`, sealing the body first when `cipher` is given (as stream `part`, see `ObjectCipher`):
+    /// a sealed body always goes to a blob (never inline), and the size returned is the plaintext's.
+    /// The digests are the plaintext's, taken by the body itself while it was read.
+    func receive<Body: DigestedBody>(_ body: Body, cipher: ObjectCipher?, part: Int, limit: Int64, inlineLimit: Int)
+        async throws -> (stored: StoredBody, size: Int64, digests: BodyDigests) {
+        guard let cipher else {
+            return try await receive(body, limit: limit, inlineLimit: inlineLimit, tooLarge: { validator.entityTooLarge($0, limit) })
+        }
+        let counter = ByteCounter()
+        let written = try await receive(cipher.sealing(body, part: part, counter: counter), limit: BlockCipher.sealedSize(limit),
+                                        inlineLimit: -1, tooLarge: { _ in validator.entityTooLarge(counter.count, limit) })
+        return (written.stored, counter.count, written.digests)
+    }
+
     // MARK: objects
 
     /// PutObject: the body becomes one blob and the object's only segment, with the body's verified
     /// MD5 as its ETag and the body's checksums beside the attributes'.
+    /// With `cipher`, the body is sealed under it (`attributes.encryption` records its key).
     public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
-                                              condition: WriteCondition? = nil) async throws -> ObjectRecord {
+                                              condition: WriteCondition? = nil, cipher: ObjectCipher? = nil) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
         try await checkAtStart(condition, bucket: bucket, key: key)
-        let written = try await receive(body, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit,
-                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxPutSize) })
+        let written = try await receive(body, cipher: cipher, part: 0, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit)
         var attrs = attributes
         attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
         return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
-            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size, etag: Hex.encode(written.digests.md5),
+            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
+                         etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                          lastModified: Date(), attributes: attrs, partsCount: nil)
         }
     }
@@ -388,23 +403,25 @@ public final class Storage: Sendable {
     /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read). Its own label:
     /// a body that declares digests (a `DigestedBody`, e.g. the request's checksums) can never land here.
     public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, plainBody body: Body,
-                                                         condition: WriteCondition? = nil)
+                                                         condition: WriteCondition? = nil, cipher: ObjectCipher? = nil)
         async throws -> ObjectRecord where Body.Element == ByteBuffer {
-        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition)
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition, cipher: cipher)
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,
-    /// so freeing one object's blobs can never hurt another).
+    /// so freeing one object's blobs can never hurt another). A sealed source is opened with
+    /// `sourceCipher`; with `cipher` the copy is sealed under it (a new data key: nothing is shared).
     public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes,
-                           condition: WriteCondition? = nil) async throws -> ObjectRecord {
+                           condition: WriteCondition? = nil, sourceCipher: ObjectCipher? = nil, cipher: ObjectCipher? = nil)
+        async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
         try await checkAtStart(condition, bucket: bucket, key: key)
-        let written = try await receive(MD5Body(source.chunks(range: nil)), limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit,
-                                        tooLarge: { validator.entityTooLarge($0, validator.limits.maxObjectSize) })
+        let written = try await receive(MD5Body(source.chunks(range: nil, cipher: sourceCipher)), cipher: cipher, part: 0,
+                                        limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit)
         return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
             ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
-                         etag: Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
+                         etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
                          lastModified: Date(), attributes: attributes, partsCount: nil)
         }
     }

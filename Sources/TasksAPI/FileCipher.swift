@@ -8,13 +8,11 @@ import StorageCore
 /// Encryption at rest for password-protected files of the task API.
 ///
 /// The password and a random per-file salt give a master key (PBKDF2-HMAC-SHA256); HKDF splits it into
-/// the data key and a verifier key. Each chunk's plaintext is sealed in 64 KiB blocks with AES-GCM
-/// (random 96-bit nonce, additional data naming the chunk and block so blocks cannot be moved), stored
-/// as nonce | ciphertext | tag. Fixed block positions keep Range reads cheap: only the blocks a range
-/// touches are read and opened.
+/// the data key and a verifier key. Each chunk's plaintext is sealed by the shared `BlockCipher` (64 KiB
+/// AES-GCM blocks), the additional data naming the chunk and block so blocks cannot be moved.
 struct FileCipher: @unchecked Sendable {  // SymmetricKey is an immutable value
-    static let blockSize = 64 * 1024
-    static let overhead = 12 + 16
+    static let blockSize = BlockCipher.blockSize
+    static let overhead = BlockCipher.overhead
     /// OWASP's PBKDF2-HMAC-SHA256 floor (swift-crypto refuses fewer).
     static let rounds = 210_000
     let key: SymmetricKey
@@ -71,65 +69,24 @@ struct FileCipher: @unchecked Sendable {  // SymmetricKey is an immutable value
     }
 
     /// Stored size of `plain` plaintext bytes.
-    static func sealedSize(_ plain: Int64) -> Int64 {
-        plain + (plain + Int64(blockSize) - 1) / Int64(blockSize) * Int64(overhead)
-    }
+    static func sealedSize(_ plain: Int64) -> Int64 { BlockCipher.sealedSize(plain) }
+
+    var blocks: BlockCipher { BlockCipher(key: key) }
 
     func seal(_ block: some DataProtocol, chunk: Int, block index: Int) throws -> [UInt8] {
-        let box = try AES.GCM.seal(block, using: key, nonce: AES.GCM.Nonce(), authenticating: Self.aad(chunk, index))
-        return Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
+        try blocks.seal(block, authenticating: Self.aad(chunk, index))
     }
 
     func open(_ sealed: [UInt8], chunk: Int, block index: Int) throws -> [UInt8] {
-        guard sealed.count >= Self.overhead else { throw CoreError.internalError("sealed block too short") }
-        let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: sealed[0..<12]), ciphertext: sealed[12..<(sealed.count - 16)],
-                                        tag: sealed[(sealed.count - 16)...])
-        return Array(try AES.GCM.open(box, using: key, authenticating: Self.aad(chunk, index)))
+        try blocks.open(sealed, authenticating: Self.aad(chunk, index))
     }
 
     static func aad(_ chunk: Int, _ block: Int) -> [UInt8] { Array("chunk \(chunk) block \(block)".utf8) }
 }
 
-/// Seals a chunk's plaintext stream block by block; counts plaintext bytes.
-struct SealingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
-    typealias Element = ByteBuffer
-    let base: Base
-    let cipher: FileCipher
-    let chunk: Int
-    let counter: ByteCounter
-
-    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), cipher: cipher, chunk: chunk, counter: counter) }
-
-    struct Iterator: AsyncIteratorProtocol {
-        var base: Base.AsyncIterator
-        let cipher: FileCipher
-        let chunk: Int
-        let counter: ByteCounter
-        var pending: [UInt8] = []
-        var block = 0
-        var done = false
-
-        mutating func next() async throws -> ByteBuffer? {
-            while !done && pending.count < FileCipher.blockSize {
-                if let b = try await base.next() {
-                    counter.add(b.readableBytes)
-                    pending += b.readableBytesView
-                } else {
-                    done = true
-                }
-            }
-            guard !pending.isEmpty else { return nil }
-            let n = Swift.min(FileCipher.blockSize, pending.count)
-            let sealed = try cipher.seal(pending[0..<n], chunk: chunk, block: block)
-            pending.removeFirst(n)
-            block += 1
-            return ByteBuffer(bytes: sealed)
-        }
+extension SealingBody {
+    /// A task chunk's plaintext sealed under the file's cipher, its blocks bound to the chunk.
+    init(base: Base, cipher: FileCipher, chunk: Int, counter: ByteCounter) {
+        self.init(base: base, cipher: cipher.blocks, counter: counter, aad: { FileCipher.aad(chunk, $0) })
     }
-}
-
-/// Counts bytes seen by a body transformer (read after the body ended).
-final class ByteCounter: @unchecked Sendable {
-    private(set) var count: Int64 = 0
-    func add(_ n: Int) { count += Int64(n) }
 }

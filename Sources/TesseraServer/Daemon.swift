@@ -135,8 +135,9 @@ public enum Daemon {
     static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes,
                                 reloadableTLS: TLSCertificateReloader?, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
+        let masterKey = try config.masterKeyPath.map { try MasterKey.load(path: $0) }
         let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger,
-                                secureTransport: config.tlsCertificatePath != nil)
+                                masterKey: masterKey, secureTransport: config.tlsEnabled, allowInsecureSSEC: config.allowInsecureSSEC)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger,
                                     clockShift: try UploadSweeper.clockShift())
         // HTTP/1.1 with 100-continue and an idle timeout; wrapped in TLS when a certificate and key are configured.

@@ -48,6 +48,10 @@ public struct ServerConfiguration: Sendable {
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+    /// The master key file SSE-S3 data keys are wrapped under (`MasterKey`); without it SSE requests are refused.
+    public var masterKeyPath: String?
+    /// Accept SSE-C keys over plain HTTP (`--allow-insecure-sse-c`); by default only over TLS, as S3.
+    public var allowInsecureSSEC = false
 
     /// The Worker-style JSON API (seeds 000/001): its own listener, bound to one bucket.
     public var worker: JSONFrontEnd?

@@ -119,6 +119,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key (unencrypted) for --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: ArgumentHelp("File holding the master key for SSE-S3 (32 random bytes in base64: openssl rand -base64 32); without it, requests for server-side encryption are refused. Back it up: objects sealed under it cannot be read without it.", valueName: "path"))
+    var masterKeyFile: String?
+
+    @Flag(help: "Accept SSE-C (customer-provided keys) over plain HTTP too. S3 refuses them without TLS: a key sent in the clear is exposed. Only for tests, or behind a proxy that ends TLS.")
+    var allowInsecureSseC = false
+
     @Flag(inversion: .prefixedNo, help: "fsync blobs and metadata (the default). --no-fsync is faster; an OS crash may lose acknowledged writes: for throwaway data only.")
     var fsync: Bool?
 
@@ -146,6 +152,8 @@ struct Serve: AsyncParsableCommand {
         o.tasksListen = tasksListen; o.tasksBucket = tasksBucket; o.tasksToken = tasksToken; o.tasksAnonymous = tasksAnonymous
         o.maxConnections = maxConnections; o.sweepInterval = sweepInterval; o.maxClockSkew = maxClockSkew
         o.logLevel = logLevel; o.logFormat = logFormat; o.tlsCert = tlsCert; o.tlsKey = tlsKey; o.fsync = fsync
+        o.masterKeyFile = masterKeyFile
+        o.allowInsecureSseC = allowInsecureSseC ? true : nil
         o.adminListen = adminListen
         o.metadataUrl = metadataUrl; o.metadataPoolSize = metadataPoolSize; o.metadataTimeout = metadataTimeout
         return o

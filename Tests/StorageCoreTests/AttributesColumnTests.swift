@@ -12,6 +12,15 @@ import Testing
                          contentEncoding: "gzip", contentLanguage: "de-CH", cacheControl: "max-age=60", expires: "Thu, 01 Dec 1994 16:00:00 GMT",
                          storageClass: "STANDARD_IA", userMetadata: ["colour": "blue", "é": "ünï/\u{1}\t\n", "": ""],
                          checksums: ["SHA256": "VpV+bZXi3/SlFx3FoTqfY2WEXv6H6ljOPYQVOx/d1tE="], checksumType: "COMPOSITE"),
+        ObjectAttributes(contentType: "text/plain", checksums: ["CRC64NVME": "ftW+pkq+STY="], checksumType: "FULL_OBJECT",
+                         encryption: ObjectEncryption(algorithm: "AES256", wrappedKey: "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=",
+                                                      masterKeyID: "0123456789abcdef")),
+        ObjectAttributes(encryption: {
+            var e = ObjectEncryption(algorithm: "AES256", wrappedKey: "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=", masterKeyID: "customer")
+            e.customerKeySalt = "AAECAwQFBgcICQoLDA0ODw=="
+            e.customerKeyMAC = "3q2+7w=="
+            return e
+        }()),
     ]
 
     @Test(arguments: samples)

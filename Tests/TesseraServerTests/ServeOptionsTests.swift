@@ -156,6 +156,25 @@ import Testing
         #expect(file.workerCorsOrigins == "https://x.example")
     }
 
+    @Test func aMasterKeyFileIsReadAtValidation() throws {
+        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
+        let path = NSTemporaryDirectory() + "tessera-master-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var o = ServeOptions()
+        o.masterKeyFile = path
+        #expect(check(o) == "master-key-file (from --master-key-file): the master key file \(path) cannot be read")
+        try "too short\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(check(o).hasPrefix("master-key-file (from --master-key-file): the master key file \(path) is malformed"))
+        try (Data((0..<32).map { UInt8($0) }).base64EncodedString() + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(check(o) == "no error")
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").masterKeyPath == path)
+        #expect(ServeOptions.CodingKeys.masterKeyFile.environmentName == "TESSERA_MASTER_KEY_FILE")
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").allowInsecureSSEC == false)
+        o.allowInsecureSseC = true
+        #expect(o.serverConfiguration(accessKey: "a", secretKey: "s").allowInsecureSSEC == true)
+        #expect(ServeOptions.CodingKeys.allowInsecureSseC.environmentName == "TESSERA_ALLOW_INSECURE_SSE_C")
+    }
+
     @Test func metadataURLIsValidatedWithoutShowingItsPassword() {
         func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
         var o = ServeOptions()

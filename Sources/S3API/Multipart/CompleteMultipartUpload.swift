@@ -19,7 +19,7 @@ extension S3Service {
         let document = try await readSmallBody(body, s3: s3, auth: auth, flexibleChecksums: false)
         let entries = try S3RequestXML.completeMultipartUpload(document)
         let requested = entries.map { (partNumber: $0.partNumber, etag: $0.etag) }
-        let done: (etag: String, checksums: [String: String], checksumType: String?, versionID: String?)
+        let done: (etag: String, checksums: [String: String], checksumType: String?, versionID: String?, encryption: ObjectEncryption?)
         do {
             guard pending else { throw CoreError.noSuchUpload(id) }
             // A ticket's file allowance counts completed objects: one is charged here, given back if the completion fails.
@@ -28,11 +28,12 @@ extension S3Service {
                 try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: id, parts: requested,
                                                           checksums: try completionChecksums(entries, s3: s3), condition: condition)
             }
-            done = (record.etag, record.attributes.checksums, record.attributes.checksumType, record.versioned ? record.versionID : nil)
+            done = (record.etag, record.attributes.checksums, record.attributes.checksumType, record.versioned ? record.versionID : nil,
+                    record.attributes.encryption)
         } catch let e as CoreError where e.code == "NoSuchUpload" {
             // Completed before (or, concurrently, just now): the first answer again, for the same part list only.
             let first = try await storage.completedUpload(bucket: bucket, key: key, uploadID: id, parts: requested)
-            done = (first.etag, first.checksums, first.checksumType, first.versionID)
+            done = (first.etag, first.checksums, first.checksumType, first.versionID, nil)
         }
         var w = XMLWriter(root: "CompleteMultipartUploadResult")
         w.element("Location", "http://\(s3.host)/\(bucket)/\(PercentEncoding.encode(key, keepingSlash: true))")
@@ -42,6 +43,7 @@ extension S3Service {
         for (alg, value) in done.checksums.sorted(by: { $0.key < $1.key }) { w.element("Checksum" + alg, value) }
         if let type = done.checksumType, !done.checksums.isEmpty { w.element("ChecksumType", type) }
         var headers = HTTPFields()
+        Self.addEncryption(done.encryption, to: &headers)
         if let versionID = done.versionID { headers[Self.versionIDHeader] = versionID }
         return xml(w.finish(), headers: headers)
     }

@@ -39,6 +39,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var logFormat: String?
     public var tlsCert: String?
     public var tlsKey: String?
+    public var masterKeyFile: String?
+    public var allowInsecureSseC: Bool?
     public var fsync: Bool?
     public var adminListen: String?
     public var metadataUrl: String?
@@ -75,6 +77,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case logFormat = "log-format"
         case tlsCert = "tls-cert"
         case tlsKey = "tls-key"
+        case masterKeyFile = "master-key-file"
+        case allowInsecureSseC = "allow-insecure-sse-c"
         case fsync
         case adminListen = "admin-listen"
         case metadataUrl = "metadata-url"
@@ -141,6 +145,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .logFormat: return .string(\.logFormat)
             case .tlsCert: return .string(\.tlsCert)
             case .tlsKey: return .string(\.tlsKey)
+            case .masterKeyFile: return .string(\.masterKeyFile)
+            case .allowInsecureSseC: return .bool(\.allowInsecureSseC)
             case .fsync: return .bool(\.fsync)
             case .adminListen: return .string(\.adminListen)
             case .metadataUrl: return .string(\.metadataUrl)
@@ -432,6 +438,10 @@ extension ServeOptions {
                 throw fail(.tlsCert, "\(error)")
             }
         }
+        if let path = o.masterKeyFile {
+            // Missing, unreadable or malformed: refused now, never served without the key it names.
+            do { _ = try MasterKey.load(path: path) } catch { throw fail(.masterKeyFile, "\(error)") }
+        }
     }
 
     /// The daemon's configuration from validated settings and the key pair to use.
@@ -464,6 +474,8 @@ extension ServeOptions {
         config.durable = fsync ?? true
         config.tlsCertificatePath = tlsCert
         config.tlsKeyPath = tlsKey
+        config.masterKeyPath = masterKeyFile
+        config.allowInsecureSSEC = allowInsecureSseC ?? false
         if let adminListen, let (host, port) = Self.parseHostPort(adminListen) {
             config.admin = .init(host: host, port: port)
         }
