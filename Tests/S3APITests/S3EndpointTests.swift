@@ -65,7 +65,13 @@ import Testing
         #expect(try resolve("PUT", "/b/k?retention") == .putObjectRetention(bucket: "b", key: "k"))
         #expect(try resolve("GET", "/b/k?legal-hold") == .getObjectLegalHold(bucket: "b", key: "k"))
         #expect(try resolve("PUT", "/b/k?legal-hold") == .putObjectLegalHold(bucket: "b", key: "k"))
-        if case .notImplemented = try resolve("PUT", "/b?policy") {} else { Issue.record("PUT ?policy must be NotImplemented") }
+        #expect(try resolve("PUT", "/b?policy") == .putBucketPolicy(bucket: "b"))
+        #expect(try resolve("GET", "/b?policyStatus") == .getBucketPolicyStatus(bucket: "b"))
+        #expect(try resolve("GET", "/b?acl") == .getBucketAcl(bucket: "b"))
+        #expect(try resolve("PUT", "/b?publicAccessBlock") == .putPublicAccessBlock(bucket: "b"))
+        #expect(try resolve("DELETE", "/b?ownershipControls") == .deleteBucketOwnershipControls(bucket: "b"))
+        #expect(try resolve("GET", "/_tessera/ticket") == .ticketStatus)
+        if case .notImplemented = try resolve("PUT", "/b?website") {} else { Issue.record("PUT ?website must be NotImplemented") }
         if case .notImplemented = try resolve("PATCH", "/b/k") {} else { Issue.record("PATCH must be NotImplemented") }
     }
 
