@@ -55,6 +55,11 @@ extension S3Endpoint {
     /// (DeleteObjects is checked key by key by its handler.)
     var policyResource: String? {
         guard let bucket else { return nil }
+        return objectKey.map { PolicyRequest.objectARN(bucket, $0) } ?? PolicyRequest.bucketARN(bucket)
+    }
+
+    /// The key of an operation on one object; nil for the others.
+    var objectKey: String? {
         switch self {
         case .putObject(_, let k), .copyObject(_, let k), .getObject(_, let k), .headObject(_, let k), .deleteObject(_, let k),
              .getObjectAcl(_, let k), .putObjectAcl(_, let k), .getObjectTagging(_, let k), .getObjectAttributes(_, let k),
@@ -62,9 +67,9 @@ extension S3Endpoint {
              .getObjectLegalHold(_, let k), .putObjectLegalHold(_, let k),
              .createMultipartUpload(_, let k), .uploadPart(_, let k, _, _), .uploadPartCopy(_, let k, _, _), .listParts(_, let k, _),
              .completeMultipartUpload(_, let k, _), .abortMultipartUpload(_, let k, _):
-            return PolicyRequest.objectARN(bucket, k)
+            return k
         default:
-            return PolicyRequest.bucketARN(bucket)
+            return nil
         }
     }
 }

@@ -160,6 +160,11 @@ struct PolicyDocument: Sendable, Equatable {
         return out
     }
 
+    /// Whether a condition compares s3:ExistingObjectTag/<key> (the object's tags are then read first).
+    var usesExistingObjectTags: Bool {
+        statements.contains { $0.conditions.contains { $0.key.lowercased().hasPrefix(PolicyCondition.existingObjectTag) } }
+    }
+
     /// What the policy says about one request: an explicit Deny, an Allow, or nothing.
     enum Verdict: Sendable, Equatable { case deny, allow, silent }
 

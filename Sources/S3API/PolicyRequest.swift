@@ -34,6 +34,11 @@ struct PolicyRequest: Sendable {
         values = v
     }
 
+    /// s3:ExistingObjectTag/<key> for each of the object's tags (tag keys keep their case).
+    mutating func addExistingObjectTags(_ tags: [ObjectTag]) {
+        for tag in tags { values["s3:existingobjecttag/" + tag.key] = [tag.value] }
+    }
+
     init(caller: Caller, action: String, resource: String, values: [String: [String]]) {
         (self.caller, self.action, self.resource, self.values) = (caller, action, resource, values)
     }

@@ -71,8 +71,13 @@ package struct S3Service: FrontEnd {
         }
         // PostObject's caller is known once its handler has checked the form's signature: it authorizes there.
         if !isPostObject {
-            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller,
-                                                           policy: policyRequest(for: endpoint, s3))
+            var request = policyRequest(for: endpoint, s3)
+            if request != nil, case .object = endpoint.requirement, let bucket = endpoint.bucket, let key = endpoint.objectKey,
+               try await authorizer.access(bucket).policy?.usesExistingObjectTags == true {
+                // s3:ExistingObjectTag/<key> compares the object's tags: read them only when the policy asks.
+                request?.addExistingObjectTags(try await existingTags(bucket, key, s3))
+            }
+            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller, policy: request)
         }
         let response: Response
         do {
@@ -200,6 +205,21 @@ package struct S3Service: FrontEnd {
     func policyRequest(for endpoint: S3Endpoint, _ s3: S3Request) -> PolicyRequest? {
         guard let action = endpoint.policyAction(versioned: s3.query["versionId"] != nil), let resource = endpoint.policyResource else { return nil }
         return policyRequest(action: action, resource: resource, s3)
+    }
+
+    /// The tags of the object a request names (none when it does not exist: its handler answers that).
+    func existingTags(_ bucket: String, _ key: String, _ s3: S3Request) async throws -> [ObjectTag] {
+        do {
+            let record: ObjectRecord
+            if let raw = s3.query["versionId"] {
+                record = try await storage.headObject(bucket: bucket, key: key, version: try VersionID.parse(raw))
+            } else {
+                record = try await storage.headObject(bucket: bucket, key: key)
+            }
+            return record.attributes.tags ?? []
+        } catch let e as CoreError where ["NoSuchKey", "NoSuchVersion", "MethodNotAllowed"].contains(e.code) {
+            return []
+        }
     }
 
     func policyRequest(action: String, resource: String, _ s3: S3Request) -> PolicyRequest {

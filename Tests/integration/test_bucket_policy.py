@@ -202,3 +202,20 @@ def test_policies_tessera_would_not_evaluate_are_refused(env, document, wanted):
     # The policy before stays in force.
     assert requests.get(f"http://127.0.0.1:{port}/site/index.html").status_code == 200
     assert "index.html" in owner.get_bucket_policy(Bucket="site")["Policy"]
+
+
+def test_existing_object_tags_decide(env):
+    port, owner, bob = env
+    owner.put_object(Bucket="site", Key="tagged", Body=b"tagged", Tagging="public=yes")
+    owner.put_object(Bucket="site", Key="untagged", Body=b"untagged")
+    owner.put_object(Bucket="site", Key="other", Body=b"other", Tagging="public=no")
+    owner.put_bucket_policy(Bucket="site", Policy=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*",
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/public": "yes"}}}))
+    base = f"http://127.0.0.1:{port}/site"
+    assert requests.get(f"{base}/tagged").content == b"tagged"
+    assert requests.get(f"{base}/untagged").status_code == 403
+    assert requests.get(f"{base}/other").status_code == 403
+    # Retagging changes the answer at once.
+    owner.put_object_tagging(Bucket="site", Key="other", Tagging={"TagSet": [{"Key": "public", "Value": "yes"}]})
+    assert requests.get(f"{base}/other").content == b"other"
