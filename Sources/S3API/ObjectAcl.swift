@@ -8,12 +8,7 @@ import StorageCore
 /// PutObjectAcl rewrites them in place (`MetadataStore.updateAttributes`), making no new version.
 extension S3Service {
     func getObjectAcl(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
-        let record: ObjectRecord
-        if let raw = s3.query["versionId"] {
-            record = try await storage.headObject(bucket: bucket, key: key, version: try VersionID.parse(raw))
-        } else {
-            record = try await storage.headObject(bucket: bucket, key: key)
-        }
+        let record = try await requestedVersion(bucket, key, s3: s3)
         try s3.objectGate?.pass(record)
         let owner = try await objectOwner(record)
         var headers = HTTPFields()

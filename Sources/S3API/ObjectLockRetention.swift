@@ -17,12 +17,7 @@ extension S3Service {
 
     func lockedRecord(_ bucket: String, _ key: String, s3: S3Request) async throws -> ObjectRecord {
         try await requireObjectLock(bucket)
-        let record: ObjectRecord
-        if let raw = s3.query["versionId"] {
-            record = try await storage.headObject(bucket: bucket, key: key, version: try VersionID.parse(raw))
-        } else {
-            record = try await storage.headObject(bucket: bucket, key: key)
-        }
+        let record = try await requestedVersion(bucket, key, s3: s3)
         try s3.objectGate?.pass(record)
         return record
     }

@@ -10,12 +10,7 @@ import StorageCore
 /// operations do.
 extension S3Service {
     func getObjectTagging(_ bucket: String, _ key: String, s3: S3Request) async throws -> Response {
-        let record: ObjectRecord
-        if let raw = s3.query["versionId"] {
-            record = try await storage.headObject(bucket: bucket, key: key, version: try VersionID.parse(raw))
-        } else {
-            record = try await storage.headObject(bucket: bucket, key: key)
-        }
+        let record = try await requestedVersion(bucket, key, s3: s3)
         try s3.objectGate?.pass(record)
         let tags = (record.attributes.tags ?? []).map { (key: $0.key, value: $0.value) }
         return xml(S3RequestXML.taggingDocument(tags), headers: Self.versionHeaders(record))

@@ -210,13 +210,7 @@ package struct S3Service: FrontEnd {
     /// The tags of the object a request names (none when it does not exist: its handler answers that).
     func existingTags(_ bucket: String, _ key: String, _ s3: S3Request) async throws -> [ObjectTag] {
         do {
-            let record: ObjectRecord
-            if let raw = s3.query["versionId"] {
-                record = try await storage.headObject(bucket: bucket, key: key, version: try VersionID.parse(raw))
-            } else {
-                record = try await storage.headObject(bucket: bucket, key: key)
-            }
-            return record.attributes.tags ?? []
+            return try await requestedVersion(bucket, key, s3: s3).attributes.tags ?? []
         } catch let e as CoreError where ["NoSuchKey", "NoSuchVersion", "MethodNotAllowed"].contains(e.code) {
             return []
         }
