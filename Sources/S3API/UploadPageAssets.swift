@@ -590,6 +590,11 @@ class Page {
     this.form.addEventListener("submit", (e) => e.preventDefault());
     const ticket = new URLSearchParams(location.hash.slice(1)).get("ticket");
     if (ticket) this.useTicket(ticket);
+    // A ticket link followed from the page itself changes only the fragment: no new page load.
+    window.addEventListener("hashchange", () => {
+      const next = new URLSearchParams(location.hash.slice(1)).get("ticket");
+      if (next && next !== this.ticketSigner?.token) this.useTicket(next);
+    });
     this.picker.addEventListener("change", () => { this.addFiles([...this.picker.files].map((f) => [f, f.webkitRelativePath || f.name])); this.picker.value = ""; });
     this.drop.addEventListener("dragover", (e) => { e.preventDefault(); this.drop.classList.add("over"); });
     this.drop.addEventListener("dragleave", () => this.drop.classList.remove("over"));

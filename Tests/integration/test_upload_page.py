@@ -147,6 +147,18 @@ def test_page_is_served_with_a_strict_policy(gateway):
     assert e.value.code == 404
 
 
+def test_a_ticket_link_followed_from_the_page_itself(gateway, chrome):
+    """Only the fragment changes (no new page load): the page still takes the ticket."""
+    from selenium.webdriver.common.by import By
+    link = ticket_link(gateway, "followed/", "--max-files", "3")
+    chrome.get(f"http://127.0.0.1:{gateway['port']}/_tessera/upload")
+    assert chrome.find_element(By.ID, "ticket").get_attribute("hidden") is not None
+    chrome.execute_script("location.hash = arguments[0]", link.split("#", 1)[1])
+    wait_for(lambda: chrome.find_element(By.ID, "ticket").get_attribute("data-state") == "active", timeout=20, what="the ticket taken")
+    assert chrome.find_element(By.NAME, "prefix").get_attribute("value") == "followed/"
+    assert "3 of 3 files left" in chrome.find_element(By.ID, "ticket").text
+
+
 def test_upload_40_mib_and_3_kib(gateway, chrome, tmp_path, mode):
     from selenium.webdriver.common.by import By
     big, small = tmp_path / "big.bin", tmp_path / "small.txt"
