@@ -23,9 +23,7 @@ public struct CustomerKey: @unchecked Sendable {  // SymmetricKey is an immutabl
         let dataKey = SymmetricKey(size: .bits256)
         var g = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-        let box = try AES.GCM.seal(dataKey.withUnsafeBytes { Array($0) }, using: key, authenticating: Self.wrapAAD)
-        let wrapped = Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
-        var e = ObjectEncryption(algorithm: ObjectEncryption.aes256, wrappedKey: Data(wrapped).base64EncodedString(),
+        var e = ObjectEncryption(algorithm: ObjectEncryption.aes256, wrappedKey: try DataKeyWrap.wrap(dataKey, under: key, aad: Self.wrapAAD),
                                  masterKeyID: ObjectEncryption.customerKeyID)
         e.customerKeySalt = Data(salt).base64EncodedString()
         e.customerKeyMAC = Data(mac(salt: salt)).base64EncodedString()
@@ -45,18 +43,6 @@ public struct CustomerKey: @unchecked Sendable {  // SymmetricKey is an immutabl
 
     /// The cipher of an object sealed under this key (`matches` first: a damaged record throws).
     public func cipher(for e: ObjectEncryption) throws -> ObjectCipher {
-        guard e.blockSize == BlockCipher.blockSize else {
-            throw CoreError.internalError("an object sealed in \(e.blockSize)-byte blocks; this gateway reads \(BlockCipher.blockSize)")
-        }
-        guard let wrapped = Data(base64Encoded: e.wrappedKey), wrapped.count == 12 + 32 + 16 else {
-            throw CoreError.internalError("an object's wrapped data key is damaged")
-        }
-        let bytes = Array(wrapped)
-        do {
-            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: bytes[0..<12]), ciphertext: bytes[12..<44], tag: bytes[44...])
-            return ObjectCipher(dataKey: SymmetricKey(data: try AES.GCM.open(box, using: key, authenticating: Self.wrapAAD)), hidesMD5: true)
-        } catch {
-            throw CoreError.internalError("an object's wrapped data key does not open under the customer key")
-        }
+        ObjectCipher(dataKey: try DataKeyWrap.unwrap(e, under: key, aad: Self.wrapAAD, keyName: "the customer key"), hidesMD5: true)
     }
 }

@@ -42,30 +42,17 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is an immutable 
     /// A new random data key, and the record of it to keep with the object.
     public func newDataKey() throws -> (ObjectEncryption, ObjectCipher) {
         let dataKey = SymmetricKey(size: .bits256)
-        let box = try AES.GCM.seal(dataKey.withUnsafeBytes { Array($0) }, using: key, authenticating: Self.wrapAAD)
-        let wrapped = Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
-        return (ObjectEncryption(algorithm: ObjectEncryption.aes256, wrappedKey: Data(wrapped).base64EncodedString(), masterKeyID: id),
+        return (ObjectEncryption(algorithm: ObjectEncryption.aes256, wrappedKey: try DataKeyWrap.wrap(dataKey, under: key, aad: Self.wrapAAD),
+                                 masterKeyID: id),
                 ObjectCipher(dataKey: dataKey))
     }
 
     /// The cipher of an object sealed under this master key. An object sealed under another key, or whose
     /// record is damaged, throws (InternalError, logged): it is never read as plaintext.
     public func cipher(for e: ObjectEncryption) throws -> ObjectCipher {
-        guard e.blockSize == BlockCipher.blockSize else {
-            throw CoreError.internalError("an object sealed in \(e.blockSize)-byte blocks; this gateway reads \(BlockCipher.blockSize)")
-        }
         guard e.masterKeyID == id else {
             throw CoreError.internalError("an object sealed under master key \(e.masterKeyID); this gateway has \(id)")
         }
-        guard let wrapped = Data(base64Encoded: e.wrappedKey), wrapped.count == 12 + 32 + 16 else {
-            throw CoreError.internalError("an object's wrapped data key is damaged")
-        }
-        let bytes = Array(wrapped)
-        do {
-            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: bytes[0..<12]), ciphertext: bytes[12..<44], tag: bytes[44...])
-            return ObjectCipher(dataKey: SymmetricKey(data: try AES.GCM.open(box, using: key, authenticating: Self.wrapAAD)))
-        } catch {
-            throw CoreError.internalError("an object's wrapped data key does not open under master key \(id)")
-        }
+        return ObjectCipher(dataKey: try DataKeyWrap.unwrap(e, under: key, aad: Self.wrapAAD, keyName: "master key \(id)"))
     }
 }
