@@ -23,7 +23,6 @@ extension S3Service {
     /// Stores the ACL (private: none stored) and forgets the cached one, so this gateway sees it at once.
     func setBucketAcl(_ bucket: String, _ acl: AccessControlList) async throws {
         let text = acl.grants.isEmpty ? nil : String(decoding: try JSONEncoder().encode(acl), as: UTF8.self)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.aclConfig, value: text)
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.aclConfig, value: text)
     }
 }

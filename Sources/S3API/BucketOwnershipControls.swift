@@ -25,8 +25,7 @@ extension S3Service {
 
     func deleteBucketOwnershipControls(_ bucket: String) async throws -> Response {
         _ = try await storage.bucket(bucket)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.ownershipConfig, value: nil)
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.ownershipConfig, value: nil)
         return Response(status: .noContent)
     }
 
@@ -35,7 +34,6 @@ extension S3Service {
         if ownership == .bucketOwnerEnforced && !access.acl.grants.isEmpty {
             throw CoreError("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
         }
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.ownershipConfig, value: ownership.rawValue)
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.ownershipConfig, value: ownership.rawValue)
     }
 }

@@ -27,15 +27,13 @@ extension S3Service {
         if policy.isPublic, try await authorizer.access(bucket).publicAccessBlock?.blockPublicPolicy == true {
             throw CoreError("AccessDenied", "Access Denied: the bucket's public access block does not allow public policies")
         }
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.policyConfig, value: String(decoding: document, as: UTF8.self))
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.policyConfig, value: String(decoding: document, as: UTF8.self))
         return Response(status: .noContent)
     }
 
     func deleteBucketPolicy(_ bucket: String) async throws -> Response {
         _ = try await storage.bucket(bucket)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.policyConfig, value: nil)
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.policyConfig, value: nil)
         return Response(status: .noContent)
     }
 

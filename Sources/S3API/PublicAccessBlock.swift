@@ -21,15 +21,13 @@ extension S3Service {
         _ = try await storage.bucket(bucket)
         let block = try S3RequestXML.publicAccessBlockConfiguration(try await readSmallBody(body, s3: s3, auth: auth))
         let text = String(decoding: try JSONEncoder().encode(block), as: UTF8.self)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.publicAccessBlockConfig, value: text)
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.publicAccessBlockConfig, value: text)
         return Response(status: .ok)
     }
 
     func deletePublicAccessBlock(_ bucket: String) async throws -> Response {
         _ = try await storage.bucket(bucket)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: RequestAuthorizer.publicAccessBlockConfig, value: nil)
-        authorizer.cache.forget(bucket)
+        try await authorizer.setConfig(bucket: bucket, name: RequestAuthorizer.publicAccessBlockConfig, value: nil)
         return Response(status: .noContent)
     }
 }

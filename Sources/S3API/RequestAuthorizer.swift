@@ -18,6 +18,13 @@ struct RequestAuthorizer: Sendable {
 
     static func denied() -> CoreError { CoreError("AccessDenied", "Access Denied") }
 
+    /// Stores one of the bucket's access documents (ACL, policy, public access block, ownership; nil removes
+    /// it) and forgets the cached access, so this gateway applies it at once (others within `cache.freshness`).
+    func setConfig(bucket: String, name: String, value: String?) async throws {
+        try await storage.metadata.setBucketConfig(bucket: bucket, name: name, value: value)
+        cache.forget(bucket)
+    }
+
     /// The bucket's owner and ACL (cached; see `BucketAccessCache`). NoSuchBucket when it does not exist.
     func access(_ bucket: String) async throws -> BucketAccess {
         if let hit = cache.lookup(bucket) { return hit }
