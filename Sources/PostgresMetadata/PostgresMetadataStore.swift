@@ -872,11 +872,8 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
             guard try await !c.query("SELECT 1 FROM uploads WHERE upload_id = \(uploadID) FOR UPDATE", logger: logger).collect().isEmpty else {
                 throw CoreError.noSuchUpload(uploadID)
             }
-            let parts = try await c.query("""
-                SELECT \(unescaped: Self.partColumns) FROM parts WHERE upload_id = \(uploadID) ORDER BY part_number
-                """, logger: logger).collect().map { try partRecord($0, uploadID: uploadID) }
+            let parts = try await takeParts(c, uploadID: uploadID)   // put back by the rollback if assembling fails
             let (object, segments) = try assemble(parts)
-            try await c.query("DELETE FROM parts WHERE upload_id = \(uploadID)", logger: logger)
             try await c.query("DELETE FROM uploads WHERE upload_id = \(uploadID)", logger: logger)
             let stored = try await insertObject(c, object, segments, condition: condition)   // the collector runs after a completion anyway
             // Parts the object does not use are freed; the used ones now belong to the object.
@@ -895,6 +892,34 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
                 """, logger: logger)
             return stored.record
         }
+    }
+
+    /// In a transaction: deletes an upload's parts and returns them by part number. One statement and one
+    /// row of arrays: 10,000 rows streamed and decoded one by one were most of a completion's time here.
+    private func takeParts(_ c: PostgresConnection, uploadID: String) async throws -> [PartRecord] {
+        let rows = try await c.query("""
+            WITH gone AS (DELETE FROM parts WHERE upload_id = \(uploadID) RETURNING \(unescaped: Self.partColumns))
+            SELECT count(*), coalesce(array_agg(part_number::bigint ORDER BY part_number), '{}'),
+                   coalesce(array_agg(blob ORDER BY part_number), '{}'), coalesce(array_agg(size ORDER BY part_number), '{}'),
+                   coalesce(array_agg(etag ORDER BY part_number), '{}'), coalesce(array_agg(mtime ORDER BY part_number), '{}'),
+                   coalesce(array_agg(coalesce(checksums, '') ORDER BY part_number), '{}')
+            FROM gone
+            """, logger: logger).collect()
+        guard let row = rows.first else { return [] }
+        let (count, numbers, blobs, sizes, etags, mtimes, checksums) =
+            try row.decode((Int64, [Int64], [String], [Int64], [String], [Double], [String]).self)
+        guard [numbers.count, blobs.count, sizes.count, etags.count, mtimes.count, checksums.count].allSatisfy({ $0 == Int(count) }) else {
+            throw Self.corrupt("parts \(uploadID): the aggregated columns disagree in length")
+        }
+        var parts: [PartRecord] = []
+        parts.reserveCapacity(numbers.count)
+        for i in numbers.indices {
+            let what = { "parts \(uploadID)/\(numbers[i])" }   // only for an error
+            parts.append(PartRecord(partNumber: Int(numbers[i]), blob: blobs[i], size: try Self.nonNegative(sizes[i], "\(what()): size"),
+                                    etag: etags[i], lastModified: Self.date(mtimes[i]),
+                                    checksums: try Self.decodeChecksums(checksums[i].isEmpty ? nil : checksums[i], what())))
+        }
+        return parts
     }
 
     public func completedUpload(id: String) async throws -> CompletedUpload? {
