@@ -447,7 +447,7 @@ public final class Storage: Sendable {
         }
         return try await Listing.list(prefix: prefix, delimiter: delimiter, start: start, marker: keyMarker, maxKeys: maxKeys,
                                       key: { $0.key }, resumeAfter: { .afterVersion(key: Array($0.key.utf8), version: $0.version) },
-                                      fetch: { pos, limit in try await metadata.scanVersions(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
+                                      fetch: { pos, limit in try await metadata.scanVersions(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit, withTags: false) })
     }
 
     public func listObjects(bucket: String, prefix: String, delimiter: String?, start: String?, maxKeys: Int) async throws -> ListingPage<ObjectSummary> {
