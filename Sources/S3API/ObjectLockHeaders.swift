@@ -12,10 +12,12 @@ enum ObjectLockHeaders {
 
     static let missingConfiguration = CoreError("InvalidRequest", "Bucket is missing Object Lock Configuration")
 
-    /// Sets the new version's retention and legal hold: the ones the headers ask for, else the bucket's
-    /// default retention. Lock headers on a bucket without Object Lock are InvalidRequest, as S3 answers;
-    /// a mode without a date (or the reverse), an unknown mode or hold status, or a date not in the future
-    /// are InvalidArgument. Returns whether the version gets any lock setting (S3 then wants a digest).
+    /// Sets the new version's retention and legal hold the headers ask for. Without a retention here the
+    /// core gives the version the bucket's default retention when it makes it (`BucketObjectLock.newVersion`,
+    /// counted from the version's creation: for a multipart object its completion). Lock headers on a
+    /// bucket without Object Lock are InvalidRequest, as S3 answers; a mode without a date (or the
+    /// reverse), an unknown mode or hold status, or a date not in the future are InvalidArgument. Returns
+    /// whether the version gets any lock setting, its own or the default (S3 then wants a digest).
     @discardableResult
     static func apply(_ value: (String) -> String?, to attributes: inout ObjectAttributes, bucketLock: BucketObjectLock?,
                       now: Date = Date()) throws -> Bool {
@@ -23,8 +25,7 @@ enum ObjectLockHeaders {
         attributes.legalHold = nil
         let (modeText, untilText, holdText) = (value(mode), value(retainUntil), value(legalHold))
         if modeText == nil && untilText == nil && holdText == nil {
-            attributes.retention = bucketLock?.defaultRetention?.retention(from: now)
-            return attributes.retention != nil
+            return bucketLock?.defaultRetention != nil
         }
         guard bucketLock != nil else { throw missingConfiguration }
         switch (modeText, untilText) {
@@ -44,7 +45,6 @@ enum ObjectLockHeaders {
             default: throw CoreError.invalidArgument("Legal Hold must be either of 'ON' or 'OFF'", name: legalHold, value: holdText)
             }
         }
-        if attributes.retention == nil { attributes.retention = bucketLock?.defaultRetention?.retention(from: now) }
         return true
     }
 
