@@ -58,16 +58,36 @@ enum ObjectLockHeaders {
         return date
     }
 
-    /// S3's rule for a write with Object Lock parameters: Content-MD5 or an x-amz-checksum-* (header, or
-    /// aws-chunked trailer) must protect the body; else InvalidRequest.
+    /// S3's rule for a write with Object Lock parameters (its own, or the bucket's default retention):
+    /// Content-MD5 or an x-amz-checksum-* (header, or aws-chunked trailer) must protect the body; else
+    /// InvalidRequest with S3's message naming the operation ("Put Object", "Put Part"). A signed payload
+    /// hash (x-amz-content-sha256) is not enough, as in S3.
     static func requireDigest(_ s3: S3Request, operation: String = "Put Object") throws {
-        if s3.header("content-md5") != nil { return }
+        guard !hasDigest(s3) else { return }
+        throw CoreError("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for \(operation) requests with Object Lock parameters")
+    }
+
+    /// Whether the request carries Content-MD5 or an x-amz-checksum-* value (header or announced trailer).
+    static func hasDigest(_ s3: S3Request) -> Bool {
+        if s3.header("content-md5") != nil { return true }
         if s3.headers.contains(where: { f in
             let name = f.name.canonicalName
             return name.hasPrefix("x-amz-checksum-") && name != "x-amz-checksum-mode" && name != "x-amz-checksum-type"
                 && name != "x-amz-checksum-algorithm"
-        }) { return }
-        if let trailer = s3.header("x-amz-trailer"), trailer.lowercased().contains("x-amz-checksum-") { return }
-        throw CoreError("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for \(operation) requests with Object Lock parameters")
+        }) { return true }
+        if let trailer = s3.header("x-amz-trailer"), trailer.lowercased().contains("x-amz-checksum-") { return true }
+        return false
+    }
+
+    /// UploadPart's form of the rule: a part of an upload that set retention or a legal hold, or into a
+    /// bucket with a default retention, needs a digest. The bucket's configuration is read only when the
+    /// part carries none.
+    static func requirePartDigest(_ s3: S3Request, upload: UploadRecord, bucketLock: () async throws -> BucketObjectLock?) async throws {
+        guard !hasDigest(s3) else { return }
+        let own = upload.attributes.retention != nil || upload.attributes.legalHold != nil
+        if !own {
+            guard try await bucketLock()?.defaultRetention != nil else { return }
+        }
+        try requireDigest(s3, operation: "Put Part")
     }
 }
