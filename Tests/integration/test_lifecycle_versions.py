@@ -217,7 +217,7 @@ def test_unversioned_expiry_with_the_aws_cli(tmp_path):
 # Tag and size filters: each version is matched by its own tags and size.
 FILTERED_RULES = [
     {"ID": "tagged-small", "Status": "Enabled",
-     "Filter": {"And": {"Prefix": "t/", "Tags": [{"Key": "expire", "Value": "yes"}, {"Key": "team", "Value": "caf\u00e9"}],
+     "Filter": {"And": {"Prefix": "t/", "Tags": [{"Key": "expire", "Value": "yes"}, {"Key": "team", "Value": "\ud55c"}],
                         "ObjectSizeLessThan": 1000}},
      "Expiration": {"Days": 1}},
     {"ID": "huge", "Status": "Enabled", "Filter": {"ObjectSizeGreaterThan": 100_000}, "Expiration": {"Days": 1}},
@@ -228,7 +228,7 @@ FILTERED_RULES = [
 
 def check_filtered_sweeps(start) -> None:
     """`start(shift_days)` as in `check_sweeps`."""
-    tags = "expire=yes&team=caf%C3%A9"
+    tags = "expire=yes&team=%ED%95%9C"   # team=한 (U+D55C, precomposed Hangul)
     with start(None) as s3:
         s3.create_bucket(Bucket="filt")
         s3.put_bucket_versioning(Bucket="filt", VersioningConfiguration={"Status": "Enabled"})
@@ -240,15 +240,15 @@ def check_filtered_sweeps(start) -> None:
             "t/edge": put("t/edge", 1000, tags),                       # 1000 is not less than 1000
             "t/untagged": put("t/untagged", 10),
             "t/one-tag": put("t/one-tag", 10, "expire=yes"),           # one of the two tags
-            "t/other-value": put("t/other-value", 10, "expire=no&team=caf%C3%A9"),
-            "t/nfd": put("t/nfd", 10, "expire=yes&team=cafe%CC%81"),  # the same text, other bytes
+            "t/other-value": put("t/other-value", 10, "expire=no&team=%ED%95%9C"),
+            "t/nfd": put("t/nfd", 10, "expire=yes&team=%E1%84%92%E1%85%A1%E1%86%AB"),  # 한 as jamo: equal as text, other bytes
             "u/small": put("u/small", 10, tags),                       # outside the prefix
             "t/later": put("t/later", 10),                             # tagged after it was written
             "s/huge": put("s/huge", 100_001),
             "s/limit": put("s/limit", 100_000),
         }
         s3.put_object_tagging(Bucket="filt", Key="t/later", Tagging={"TagSet": [
-            {"Key": "team", "Value": "caf\u00e9"}, {"Key": "expire", "Value": "yes"}]})
+            {"Key": "team", "Value": "\ud55c"}, {"Key": "expire", "Value": "yes"}]})
         # n/: the old version tagged scratch (empty value) goes once noncurrent; the other old one stays.
         old_scratch = put("n/a", 10, "scratch=")
         put("n/a", 10)

@@ -197,7 +197,7 @@ def test_default_retention_needs_a_digest_on_put_and_part(server, s3, locked_buc
         assert error(lambda: s3.head_object(Bucket=locked_bucket, Key="nodigest"))[:2] == ("404", 404)
         # curl signing the request itself, no digest at all: S3's error document, with its RequestId.
         r = server.curl("--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{server.access_key}:{server.secret_key}",
-                        "-X", "PUT", "--data-binary", "plain body", f"{server.endpoint}/{locked_bucket}/curled", check=False, text=True)
+                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT", "--data-binary", "plain body", f"{server.endpoint}/{locked_bucket}/curled", check=False, text=True)
         assert "<Code>InvalidRequest</Code>" in r.stdout and "<RequestId>" in r.stdout and "Put Object" in r.stdout, r.stdout + r.stderr
         assert error(lambda: s3.head_object(Bucket=locked_bucket, Key="curled"))[:2] == ("404", 404)
         # Content-MD5 alone is enough.
