@@ -763,30 +763,37 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectVersionSummary] {
+    public func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int, withTags: Bool) async throws -> [ObjectVersionSummary] {
         var binds = PostgresBindings()
         binds.append(bucket)
         let range = keyRange(prefix: prefix, start: start, binds: &binds)
         binds.append(limit)
+        // The attributes (where tags are) only when asked: decoding them is the costly part of a row.
+        let attrsColumn = withTags ? "attrs" : "NULL::text AS attrs"
         // A noncurrent row is the latest only when the key has no current object and it is the newest kept.
         let sql = """
-            SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker, latest FROM (
-                SELECT key, version, size, etag, mtime, storage_class, versioned, false AS delete_marker, true AS latest
+            SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker, latest, attrs FROM (
+                SELECT key, version, size, etag, mtime, storage_class, versioned, false AS delete_marker, true AS latest, \(attrsColumn)
                 FROM objects WHERE bucket = $1\(range)
                 UNION ALL
                 SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker,
                        NOT EXISTS(SELECT 1 FROM objects o WHERE o.bucket = k.bucket AND o.key = k.key)
-                       AND version = (SELECT max(version) FROM kept_versions m WHERE m.bucket = k.bucket AND m.key = k.key)
+                       AND version = (SELECT max(version) FROM kept_versions m WHERE m.bucket = k.bucket AND m.key = k.key), \(attrsColumn)
                 FROM kept_versions k WHERE bucket = $1\(range)
             ) v ORDER BY key, version DESC LIMIT $\(binds.count)
             """
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
-            let (keyBytes, version, size, etag, mtime, storageClass, versioned, marker, latest) =
-                try row.decode((ByteBuffer, Int64, Int64, String, Double, String?, Bool, Bool, Bool).self)
+            let (keyBytes, version, size, etag, mtime, storageClass, versioned, marker, latest, attrs) =
+                try row.decode((ByteBuffer, Int64, Int64, String, Double, String?, Bool, Bool, Bool, String?).self)
             let key = Self.string(keyBytes)
+            var tags: [ObjectTag]?
+            if withTags {
+                guard let attrs else { throw Self.corrupt("kept_versions \(bucket)/\(key): attrs is NULL") }
+                tags = try Self.decodeAttributes(attrs, "kept_versions \(bucket)/\(key)").tags ?? []
+            }
             return ObjectVersionSummary(key: key, version: version, versioned: versioned, isDeleteMarker: marker, isLatest: latest,
                                         size: try Self.nonNegative(size, "kept_versions \(bucket)/\(key): size"), etag: etag,
-                                        lastModified: Self.date(mtime), storageClass: storageClass)
+                                        lastModified: Self.date(mtime), storageClass: storageClass, tags: tags)
         }
     }
 

@@ -12,10 +12,12 @@ enum ObjectLockHeaders {
 
     static let missingConfiguration = CoreError("InvalidRequest", "Bucket is missing Object Lock Configuration")
 
-    /// Sets the new version's retention and legal hold: the ones the headers ask for, else the bucket's
-    /// default retention. Lock headers on a bucket without Object Lock are InvalidRequest, as S3 answers;
-    /// a mode without a date (or the reverse), an unknown mode or hold status, or a date not in the future
-    /// are InvalidArgument. Returns whether the version gets any lock setting (S3 then wants a digest).
+    /// Sets the new version's retention and legal hold the headers ask for. Without a retention here the
+    /// core gives the version the bucket's default retention when it makes it (`BucketObjectLock.newVersion`,
+    /// counted from the version's creation: for a multipart object its completion). Lock headers on a
+    /// bucket without Object Lock are InvalidRequest, as S3 answers; a mode without a date (or the
+    /// reverse), an unknown mode or hold status, or a date not in the future are InvalidArgument. Returns
+    /// whether the version gets any lock setting, its own or the default (S3 then wants a digest).
     @discardableResult
     static func apply(_ value: (String) -> String?, to attributes: inout ObjectAttributes, bucketLock: BucketObjectLock?,
                       now: Date = Date()) throws -> Bool {
@@ -23,8 +25,7 @@ enum ObjectLockHeaders {
         attributes.legalHold = nil
         let (modeText, untilText, holdText) = (value(mode), value(retainUntil), value(legalHold))
         if modeText == nil && untilText == nil && holdText == nil {
-            attributes.retention = bucketLock?.defaultRetention?.retention(from: now)
-            return attributes.retention != nil
+            return bucketLock?.defaultRetention != nil
         }
         guard bucketLock != nil else { throw missingConfiguration }
         switch (modeText, untilText) {
@@ -44,7 +45,6 @@ enum ObjectLockHeaders {
             default: throw CoreError.invalidArgument("Legal Hold must be either of 'ON' or 'OFF'", name: legalHold, value: holdText)
             }
         }
-        if attributes.retention == nil { attributes.retention = bucketLock?.defaultRetention?.retention(from: now) }
         return true
     }
 
@@ -58,16 +58,36 @@ enum ObjectLockHeaders {
         return date
     }
 
-    /// S3's rule for a write with Object Lock parameters: Content-MD5 or an x-amz-checksum-* (header, or
-    /// aws-chunked trailer) must protect the body; else InvalidRequest.
+    /// S3's rule for a write with Object Lock parameters (its own, or the bucket's default retention):
+    /// Content-MD5 or an x-amz-checksum-* (header, or aws-chunked trailer) must protect the body; else
+    /// InvalidRequest with S3's message naming the operation ("Put Object", "Put Part"). A signed payload
+    /// hash (x-amz-content-sha256) is not enough, as in S3.
     static func requireDigest(_ s3: S3Request, operation: String = "Put Object") throws {
-        if s3.header("content-md5") != nil { return }
+        guard !hasDigest(s3) else { return }
+        throw CoreError("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for \(operation) requests with Object Lock parameters")
+    }
+
+    /// Whether the request carries Content-MD5 or an x-amz-checksum-* value (header or announced trailer).
+    static func hasDigest(_ s3: S3Request) -> Bool {
+        if s3.header("content-md5") != nil { return true }
         if s3.headers.contains(where: { f in
             let name = f.name.canonicalName
             return name.hasPrefix("x-amz-checksum-") && name != "x-amz-checksum-mode" && name != "x-amz-checksum-type"
                 && name != "x-amz-checksum-algorithm"
-        }) { return }
-        if let trailer = s3.header("x-amz-trailer"), trailer.lowercased().contains("x-amz-checksum-") { return }
-        throw CoreError("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for \(operation) requests with Object Lock parameters")
+        }) { return true }
+        if let trailer = s3.header("x-amz-trailer"), trailer.lowercased().contains("x-amz-checksum-") { return true }
+        return false
+    }
+
+    /// UploadPart's form of the rule: a part of an upload that set retention or a legal hold, or into a
+    /// bucket with a default retention, needs a digest. The bucket's configuration is read only when the
+    /// part carries none.
+    static func requirePartDigest(_ s3: S3Request, upload: UploadRecord, bucketLock: () async throws -> BucketObjectLock?) async throws {
+        guard !hasDigest(s3) else { return }
+        let own = upload.attributes.retention != nil || upload.attributes.legalHold != nil
+        if !own {
+            guard try await bucketLock()?.defaultRetention != nil else { return }
+        }
+        try requireDigest(s3, operation: "Put Part")
     }
 }

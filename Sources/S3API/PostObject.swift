@@ -74,7 +74,8 @@ extension S3Service {
         }
         let handedOver = access.aclsDisabled || (access.ownership == .bucketOwnerPreferred && form.value("acl") == CannedACL.bucketOwnerFullControl.rawValue)
         attributes.ownerName = access.isOwned(by: s3.caller) || handedOver ? nil : s3.caller.user?.name
-        try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: try await storage.objectLock(bucket: bucket))
+        let lock = try await storage.objectLock(bucket: bucket)
+        try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: lock)
         // SSE-C form fields are not served on PostObject: refused, never a plain write of a body meant to be sealed.
         if form.value("x-amz-server-side-encryption-customer-algorithm") != nil || form.value("x-amz-server-side-encryption-customer-key") != nil {
             throw CoreError("NotImplemented", "Server side encryption with customer-provided keys (SSE-C) is not supported on PostObject.")
@@ -91,7 +92,7 @@ extension S3Service {
 
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes,
                                                  body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5),
-                                                 cipher: sealing?.cipher)
+                                                 cipher: sealing?.cipher, lock: .known(lock))
         return postResponse(record, form: form, s3: s3)
     }
 

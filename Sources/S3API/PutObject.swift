@@ -20,7 +20,7 @@ extension S3Service {
         let charge = try await TicketCharge.charge(s3, storage: storage, bytes: try ticketLength(s3), files: 1)
         let record = try await TicketCharge.paying(charge) {
             try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(try ticketChecked(body, s3)),
-                                        condition: condition, cipher: sealing?.cipher)
+                                        condition: condition, cipher: sealing?.cipher, lock: .known(lock))
         }
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""

@@ -16,8 +16,11 @@ import StorageCore
 ///   after it became noncurrent, i.e. after its successor (the next newer version or marker) was written;
 ///   the newest NewerNoncurrentVersions noncurrent versions of the key are kept. Noncurrent delete markers
 ///   expire the same way and are not counted among the versions kept.
-/// - A rule applies to a key within its prefix, compared as bytes. Of several rules, any that expires a
-///   version expires it.
+/// - A rule applies to a version its filter matches (`LifecycleFilter`): the key within its prefix, every
+///   tag of the filter on the version with the same value, the size within its strict bounds; all compared
+///   as bytes or numbers. A delete marker has no tags and size 0. A page read without tags
+///   (`ObjectVersionSummary.tags` nil) matches no rule that names tags. Of several rules, any that expires
+///   a version expires it.
 package struct VersionExpiry: Sendable {
     package let rules: [LifecycleRule]
     package let now: Date
@@ -39,6 +42,9 @@ package struct VersionExpiry: Sendable {
         self.now = now
     }
 
+    /// Whether a rule names tags: the pages must then carry each version's tags (`scanVersions(withTags:)`).
+    package var needsTags: Bool { rules.contains { !$0.filter.tags.isEmpty } }
+
     /// The decisions for the next page of versions (continuing where the previous page ended). A marker's
     /// decision waits for the end of its key, which may come with a later page or `finish()`.
     package mutating func decide(_ page: [ObjectVersionSummary]) -> [ExpiryDecision] {
@@ -49,7 +55,8 @@ package struct VersionExpiry: Sendable {
                 endKey(into: &decisions)
                 key = entryKey
             }
-            let matching = rules.filter { $0.applies(to: entry.key) }
+            let tags = entry.tags.map { $0.map { (key: $0.key, value: $0.value) } }
+            let matching = rules.filter { $0.filter.matches(key: entry.key, size: entry.isDeleteMarker ? 0 : entry.size, tags: entry.isDeleteMarker ? [] : tags) }
             if entry.isLatest {
                 if entry.isDeleteMarker {
                     if matching.contains(where: { $0.expiredObjectDeleteMarker || currentExpired(entry.lastModified, $0) }) {

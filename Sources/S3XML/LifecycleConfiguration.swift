@@ -5,8 +5,8 @@ public struct LifecycleRule: Sendable, Equatable {
     public var id: String?
     /// Status Enabled (true) or Disabled (false).
     public var enabled: Bool
-    /// From Filter/Prefix, Filter/And/Prefix or the legacy Rule/Prefix; "" if none. Compared as bytes.
-    public var prefix: String
+    /// Which versions the rule applies to: Filter (Prefix, Tag, ObjectSize*, And) or the legacy Rule/Prefix.
+    public var filter: LifecycleFilter
     /// AbortIncompleteMultipartUpload/DaysAfterInitiation.
     public var abortIncompleteDays: Int?
     /// Expiration/Days.
@@ -20,12 +20,13 @@ public struct LifecycleRule: Sendable, Equatable {
     /// NoncurrentVersionExpiration/NewerNoncurrentVersions: how many of the newest noncurrent versions stay.
     public var newerNoncurrentVersions: Int?
 
-    public init(id: String? = nil, enabled: Bool, prefix: String = "", abortIncompleteDays: Int? = nil, expirationDays: Int? = nil,
-                expirationDate: Int64? = nil, expiredObjectDeleteMarker: Bool = false, noncurrentDays: Int? = nil,
-                newerNoncurrentVersions: Int? = nil) {
+    public init(id: String? = nil, enabled: Bool, prefix: String = "", tags: [LifecycleTag] = [],
+                sizeGreaterThan: Int64? = nil, sizeLessThan: Int64? = nil, abortIncompleteDays: Int? = nil,
+                expirationDays: Int? = nil, expirationDate: Int64? = nil, expiredObjectDeleteMarker: Bool = false,
+                noncurrentDays: Int? = nil, newerNoncurrentVersions: Int? = nil) {
         self.id = id
         self.enabled = enabled
-        self.prefix = prefix
+        self.filter = LifecycleFilter(prefix: prefix, tags: tags, sizeGreaterThan: sizeGreaterThan, sizeLessThan: sizeLessThan)
         self.abortIncompleteDays = abortIncompleteDays
         self.expirationDays = expirationDays
         self.expirationDate = expirationDate
@@ -34,10 +35,14 @@ public struct LifecycleRule: Sendable, Equatable {
         self.newerNoncurrentVersions = newerNoncurrentVersions
     }
 
+    /// The filter's prefix ("" if none), compared as bytes.
+    public var prefix: String { filter.prefix }
+
     /// Whether `key` is within the rule's prefix, byte for byte (never String comparison: canonically
-    /// equivalent text is not the same key).
+    /// equivalent text is not the same key). Multipart uploads are matched by this alone: S3 refuses tag
+    /// and size filters on AbortIncompleteMultipartUpload.
     public func applies(to key: String) -> Bool {
-        prefix.isEmpty || Array(key.utf8).starts(with: Array(prefix.utf8))
+        filter.matches(key: key)
     }
 
     /// Whether the rule expires anything (current versions, delete markers or noncurrent versions).
@@ -55,9 +60,6 @@ extension S3RequestXML {
     ///
     /// Transitions (Transition, NoncurrentVersionTransition) are accepted and
     /// ignored (there is one storage class): skipping them only ever does less.
-    /// Filters on tags or object size are refused with NotImplemented, because
-    /// ignoring them would widen an expiration rule to objects the user meant
-    /// to keep.
     public static func lifecycleConfiguration(_ body: [UInt8]) throws(S3XMLError) -> [LifecycleRule] {
         let root = try SafeXMLParser.parse(body, root: "LifecycleConfiguration")
         let ruleElements = root.children(named: "Rule")
@@ -92,11 +94,11 @@ extension S3RequestXML {
         default: throw .malformed("<Status> must be Enabled or Disabled")
         }
 
-        let prefix: String
+        let filter: LifecycleFilter
         switch (try rule.child("Filter"), try rule.child("Prefix")) {
-        case (let filter?, nil): prefix = try filterPrefix(filter)
-        case (nil, let legacy?): prefix = try legacy.exactText()
-        case (nil, nil): prefix = ""
+        case (let element?, nil): filter = try lifecycleFilter(element)
+        case (nil, let legacy?): filter = LifecycleFilter(prefix: try legacy.exactText())
+        case (nil, nil): filter = LifecycleFilter()
         case (_?, _?): throw .malformed("<Rule> has both <Filter> and <Prefix>")
         }
 
@@ -121,10 +123,17 @@ extension S3RequestXML {
         guard expirationElement != nil || noncurrentDays != nil || abortDays != nil || transitions else {
             throw .invalidRequest("At least one action needs to be specified in a rule")
         }
-        return LifecycleRule(id: id, enabled: enabled, prefix: prefix, abortIncompleteDays: abortDays,
-                             expirationDays: expirationDays, expirationDate: expirationDate,
-                             expiredObjectDeleteMarker: expiredObjectDeleteMarker,
-                             noncurrentDays: noncurrentDays, newerNoncurrentVersions: newerNoncurrent)
+        // Actions that act on uploads or lone delete markers, which have no tags or size (S3's codes and messages).
+        for (action, given) in [("ExpiredObjectDeleteMarker", expiredObjectDeleteMarker), ("AbortIncompleteMultipartUpload", abortDays != nil)] where given {
+            if !filter.tags.isEmpty { throw .invalidRequest("\(action) cannot be specified with Tags.") }
+            if filter.hasSize { throw .invalidRequest("\(action) cannot be specified with Object Size.") }
+        }
+        var made = LifecycleRule(id: id, enabled: enabled, abortIncompleteDays: abortDays,
+                                 expirationDays: expirationDays, expirationDate: expirationDate,
+                                 expiredObjectDeleteMarker: expiredObjectDeleteMarker,
+                                 noncurrentDays: noncurrentDays, newerNoncurrentVersions: newerNoncurrent)
+        made.filter = filter
+        return made
     }
 
     /// `<Expiration>`: one of Days, Date or ExpiredObjectDeleteMarker.
@@ -172,32 +181,62 @@ extension S3RequestXML {
         return (days, newer)
     }
 
-    /// Filter holds at most one of Prefix / And / Tag / ObjectSize*.
-    private static func filterPrefix(_ filter: ParsedElement) throws(S3XMLError) -> String {
-        try refuseUnsupportedFilters(filter)
-        switch (try filter.child("Prefix"), try filter.child("And")) {
-        case (let prefix?, nil):
-            return try prefix.exactText()
-        case (nil, let and?):
-            try refuseUnsupportedFilters(and)
-            return try and.child("Prefix")?.exactText() ?? ""
-        case (nil, nil):
-            return ""
-        case (_?, _?):
-            throw .malformed("<Filter> has both <Prefix> and <And>")
+    static let filterPredicates: Set<String> = ["Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "And"]
+
+    /// `<Filter>`: empty (every object), or exactly one of Prefix, Tag, ObjectSizeGreaterThan,
+    /// ObjectSizeLessThan or And (several predicates outside And: MalformedXML).
+    private static func lifecycleFilter(_ element: ParsedElement) throws(S3XMLError) -> LifecycleFilter {
+        let predicates = element.children.filter { filterPredicates.contains($0.name) }
+        guard predicates.count <= 1 else {
+            throw .malformed("<Filter> holds more than one predicate (\(predicates.map(\.name).joined(separator: ", "))): several go in <And>")
+        }
+        guard let predicate = predicates.first else { return LifecycleFilter() }
+        switch predicate.name {
+        case "Prefix": return LifecycleFilter(prefix: try predicate.exactText())
+        case "Tag": return LifecycleFilter(tags: [try lifecycleTag(predicate)])
+        case "ObjectSizeGreaterThan": return try sizes(LifecycleFilter(sizeGreaterThan: try objectSize(predicate)))
+        case "ObjectSizeLessThan": return try sizes(LifecycleFilter(sizeLessThan: try objectSize(predicate)))
+        default: return try andFilter(predicate)
         }
     }
 
-    /// Tag and size filters cannot be enforced yet (objects have no tags; the sweeper matches prefixes
-    /// only), so they are refused, naming the filter, rather than accepted and ignored.
-    private static func refuseUnsupportedFilters(_ element: ParsedElement) throws(S3XMLError) {
-        let unsupported = ["Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan"]
-        if let filter = element.children.first(where: { unsupported.contains($0.name) }) {
-            let what = filter.name == "Tag" ? "object tags (<Tag>): objects have no tags yet" : "object size (<\(filter.name)>)"
-            throw S3XMLError(code: "NotImplemented",
-                             message: "Lifecycle filters on \(what) are not implemented; only prefix filters are",
-                             reason: "lifecycle filter <\(filter.name)>")
+    /// `<And>`: at most one Prefix, any Tags (keys distinct, as bytes), at most one of each size bound; at
+    /// least two predicates in all ("a logical AND to two or more predicates").
+    private static func andFilter(_ and: ParsedElement) throws(S3XMLError) -> LifecycleFilter {
+        var filter = LifecycleFilter()
+        var count = 0
+        if let prefix = try and.child("Prefix") { filter.prefix = try prefix.exactText(); count += 1 }
+        for element in and.children(named: "Tag") {
+            let tag = try lifecycleTag(element)
+            guard !filter.tags.contains(where: { $0.key.utf8.elementsEqual(tag.key.utf8) }) else {
+                throw .invalidRequest("Duplicate Tag Keys are not allowed.")
+            }
+            filter.tags.append(tag)
+            count += 1
         }
+        if let size = try and.child("ObjectSizeGreaterThan") { filter.sizeGreaterThan = try objectSize(size); count += 1 }
+        if let size = try and.child("ObjectSizeLessThan") { filter.sizeLessThan = try objectSize(size); count += 1 }
+        guard count >= 2 else { throw .malformed("<And> needs two or more predicates") }
+        return try sizes(filter)
+    }
+
+    /// `<Tag>`: Key required; Value may be left out (then the tag must have the empty value). Taken exactly as sent.
+    private static func lifecycleTag(_ element: ParsedElement) throws(S3XMLError) -> LifecycleTag {
+        guard let key = try element.child("Key") else { throw .malformed("<Tag> without <Key>") }
+        return LifecycleTag(key: try key.exactText(), value: try element.child("Value")?.exactText() ?? "")
+    }
+
+    /// ObjectSizeGreaterThan / ObjectSizeLessThan: a non-negative number of bytes.
+    private static func objectSize(_ element: ParsedElement) throws(S3XMLError) -> Int64 {
+        Int64(try nonNegativeInteger(element.text(), field: element.name))
+    }
+
+    /// Both bounds given: the range must hold some size.
+    private static func sizes(_ filter: LifecycleFilter) throws(S3XMLError) -> LifecycleFilter {
+        if let above = filter.sizeGreaterThan, let below = filter.sizeLessThan, above >= below {
+            throw .invalidArgument("ObjectSizeGreaterThan must be less than ObjectSizeLessThan")
+        }
+        return filter
     }
 
     private static func positiveDays(_ element: ParsedElement, action: String, field: String = "Days") throws(S3XMLError) -> Int {

@@ -631,27 +631,32 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    public func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectVersionSummary] {
+    public func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int, withTags: Bool) async throws -> [ObjectVersionSummary] {
         let (range, args) = keyRange(prefix: prefix, start: start)
+        // The attributes (where tags are) only when asked: decoding them is the costly part of a row.
+        let attrsColumn = withTags ? "attrs" : "NULL AS attrs"
         return try await read { c in
             var r: [ObjectVersionSummary] = []
             // A noncurrent row is the latest only when the key has no current object and it is the newest kept.
             try c.query("""
-                SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker, latest FROM (
-                    SELECT key, version, size, etag, mtime, storage_class, versioned, 0 AS delete_marker, 1 AS latest
+                SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker, latest, attrs FROM (
+                    SELECT key, version, size, etag, mtime, storage_class, versioned, 0 AS delete_marker, 1 AS latest, \(attrsColumn)
                     FROM objects WHERE bucket=?\(range)
                     UNION ALL
                     SELECT key, version, size, etag, mtime, storage_class, versioned, delete_marker,
                            NOT EXISTS(SELECT 1 FROM objects o WHERE o.bucket = k.bucket AND o.key = k.key)
-                           AND version = (SELECT max(version) FROM kept_versions m WHERE m.bucket = k.bucket AND m.key = k.key)
+                           AND version = (SELECT max(version) FROM kept_versions m WHERE m.bucket = k.bucket AND m.key = k.key), \(attrsColumn)
                     FROM kept_versions k WHERE bucket=?\(range)
                 ) ORDER BY key, version DESC LIMIT ?
                 """, [.text(bucket)] + args + [.text(bucket)] + args + [.int(Int64(limit))]) { row in
                 let what = { "kept_versions version \(row.int(1))" }
+                var tags: [ObjectTag]?
+                if withTags { tags = try self.attrs(row.text(9), what() + " attrs").tags ?? [] }
                 r.append(ObjectVersionSummary(key: row.key(0), version: row.int(1), versioned: try Self.flag(row, 6, what() + " versioned"),
                                               isDeleteMarker: try Self.flag(row, 7, what() + " delete_marker"), isLatest: row.int(8) != 0,
                                               size: try Self.nonNegative(row.int(2), what() + " size"), etag: row.text(3),
-                                              lastModified: Date(timeIntervalSince1970: row.double(4)), storageClass: row.optionalText(5)))
+                                              lastModified: Date(timeIntervalSince1970: row.double(4)), storageClass: row.optionalText(5),
+                                              tags: tags))
             }
             return r
         }

@@ -32,6 +32,17 @@ public struct BucketObjectLock: Sendable, Equatable, Codable {
 
     public init(defaultRetention: DefaultRetention? = nil) { self.defaultRetention = defaultRetention }
 
+    /// The attributes of a version made at `created` in a bucket with this configuration: its own retention
+    /// if the write gave one, else the default retention counted from `created`, the moment the version
+    /// comes to be (for a multipart object its completion, not CreateMultipartUpload). The one place every
+    /// front end's writes (S3, the Worker and task APIs) get it: `Storage` calls it as it makes the version.
+    public func newVersion(_ attributes: ObjectAttributes, created: Date) -> ObjectAttributes {
+        guard attributes.retention == nil, let defaultRetention else { return attributes }
+        var withRetention = attributes
+        withRetention.retention = defaultRetention.retention(from: created)
+        return withRetention
+    }
+
     public static let configName = "object-lock"
 
     public init?(stored value: String?) throws {

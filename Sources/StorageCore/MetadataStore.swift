@@ -118,8 +118,10 @@ public protocol MetadataStore: Sendable {
     func hasVersion(bucket: String, key: String, version: Int64) async throws -> Bool
     func scanObjects(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectSummary]
     /// Every version and delete marker (current and noncurrent) within `prefix` from `start`, in S3's order:
-    /// key ascending, then newest (largest version) first; at most `limit`.
-    func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int) async throws -> [ObjectVersionSummary]
+    /// key ascending, then newest (largest version) first; at most `limit`. With `withTags`, each entry carries
+    /// its version's tags (`[]` when it has none; a row whose attributes cannot be read is refused); without,
+    /// `tags` is nil and the attributes are not read.
+    func scanVersions(bucket: String, prefix: [UInt8], start: ScanStart?, limit: Int, withTags: Bool) async throws -> [ObjectVersionSummary]
 
     // Multipart uploads
     func createUpload(_ upload: UploadRecord) async throws

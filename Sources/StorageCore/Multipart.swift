@@ -113,6 +113,8 @@ extension Storage {
     /// a manifest of the part blobs (no data copied), frees unlisted parts and removes the upload.
     /// The object's checksum (COMPOSITE or FULL_OBJECT) is built from the part checksums (`MultipartChecksums`);
     /// `checksums` carries what the request said about them, each part's own checksum lands on its segment.
+    /// An upload whose write gave no retention gets the bucket's default retention, counted from now: the
+    /// object version comes to be at its completion.
     public func completeMultipartUpload(bucket: String, key: String, uploadID: String,
                                         parts requested: [(partNumber: Int, etag: String)],
                                         checksums request: CompletionChecksums = CompletionChecksums(),
@@ -124,6 +126,7 @@ extension Storage {
         let validator = self.validator
         // Taken before the transaction: `assemble` runs inside it and must not wait.
         let version = try await metadata.nextVersion()
+        let bucketLock = try await objectLock(bucket: bucket)
         let digest = CompletedUpload.partListDigest(requested)
         let record = try await metadata.completeUpload(uploadID: uploadID, condition: condition, partListDigest: digest) { stored in
             let chosen = try validator.validateCompletion(requested: requested, stored: stored)
@@ -147,9 +150,10 @@ extension Storage {
             if let checksumCheck {
                 attrs.checksums = try checksumCheck(chosen)
             }
+            let now = Date()
             let object = ObjectRecord(bucket: bucket, key: key, version: version, size: offset,
-                                      etag: PartValidator.multipartETag(chosen), lastModified: Date(),
-                                      attributes: attrs, partsCount: chosen.count)
+                                      etag: PartValidator.multipartETag(chosen), lastModified: now,
+                                      attributes: bucketLock?.newVersion(attrs, created: now) ?? attrs, partsCount: chosen.count)
             return (object, segments)
         }
         collectGarbage()

@@ -14,11 +14,15 @@ public struct ObjectVersionSummary: Sendable, Equatable {
     public var etag: String
     public var lastModified: Date
     public var storageClass: String?
+    /// The version's tags, when the scan was asked for them (`scanVersions(withTags: true)`): [] for none.
+    /// nil: not read.
+    public var tags: [ObjectTag]?
 
     public init(key: String, version: Int64, versioned: Bool, isDeleteMarker: Bool, isLatest: Bool, size: Int64, etag: String,
-                lastModified: Date, storageClass: String?) {
+                lastModified: Date, storageClass: String?, tags: [ObjectTag]? = nil) {
         self.key = key; self.version = version; self.versioned = versioned; self.isDeleteMarker = isDeleteMarker
         self.isLatest = isLatest; self.size = size; self.etag = etag; self.lastModified = lastModified; self.storageClass = storageClass
+        self.tags = tags
     }
 
     /// The version ID S3 clients see.

@@ -166,20 +166,24 @@ public final class Storage: Sendable {
 
     /// PutObject: the body becomes one blob and the object's only segment, with the body's verified
     /// MD5 as its ETag and the body's checksums beside the attributes'.
-    /// With `cipher`, the body is sealed under it (`attributes.encryption` records its key).
+    /// With `cipher`, the body is sealed under it (`attributes.encryption` records its key). Without a
+    /// retention in `attributes`, the version gets the bucket's default retention (`lock`).
     public func putObject<Body: DigestedBody>(bucket: String, key: String, attributes: ObjectAttributes, body: Body,
-                                              condition: WriteCondition? = nil, cipher: ObjectCipher? = nil) async throws -> ObjectRecord {
+                                              condition: WriteCondition? = nil, cipher: ObjectCipher? = nil,
+                                              lock: BucketLockLookup = .read) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
         try await checkAtStart(condition, bucket: bucket, key: key)
+        let bucketLock = try await objectLock(bucket: bucket, lock)
         let written = try await receive(body, cipher: cipher, part: 0, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit)
         var attrs = attributes
         attrs.checksums.merge(written.digests.checksums) { _, new in new }
         if !attrs.checksums.isEmpty && attrs.checksumType == nil { attrs.checksumType = "FULL_OBJECT" }
         return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
-            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
-                         etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
-                         lastModified: Date(), attributes: attrs, partsCount: nil)
+            let now = Date()
+            return ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
+                                etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
+                                lastModified: now, attributes: bucketLock?.newVersion(attrs, created: now) ?? attrs, partsCount: nil)
         }
     }
 
@@ -391,6 +395,14 @@ public final class Storage: Sendable {
         try BucketObjectLock(stored: try await metadata.bucketConfig(bucket: bucket, name: BucketObjectLock.configName))
     }
 
+    /// The configuration as `lookup` gives it: read now, or as the caller read it.
+    func objectLock(bucket: String, _ lookup: BucketLockLookup) async throws -> BucketObjectLock? {
+        switch lookup {
+        case .read: return try await objectLock(bucket: bucket)
+        case .known(let lock): return lock
+        }
+    }
+
     /// Gives the bucket Object Lock with `lock`'s default retention, or replaces the configuration. A
     /// bucket without it yet must have versioning Enabled (InvalidBucketState otherwise, as S3 answers).
     public func setObjectLock(bucket: String, _ lock: BucketObjectLock) async throws {
@@ -403,26 +415,29 @@ public final class Storage: Sendable {
     /// PutObject of a body that declares no digest (`MD5Body`: its MD5 is computed as it is read). Its own label:
     /// a body that declares digests (a `DigestedBody`, e.g. the request's checksums) can never land here.
     public func putObject<Body: AsyncSequence & Sendable>(bucket: String, key: String, attributes: ObjectAttributes, plainBody body: Body,
-                                                         condition: WriteCondition? = nil, cipher: ObjectCipher? = nil)
+                                                         condition: WriteCondition? = nil, cipher: ObjectCipher? = nil,
+                                                         lock: BucketLockLookup = .read)
         async throws -> ObjectRecord where Body.Element == ByteBuffer {
-        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition, cipher: cipher)
+        try await putObject(bucket: bucket, key: key, attributes: attributes, body: MD5Body(body), condition: condition, cipher: cipher, lock: lock)
     }
 
     /// CopyObject: streams the source into a new blob (blobs are never shared between objects,
     /// so freeing one object's blobs can never hurt another). A sealed source is opened with
     /// `sourceCipher`; with `cipher` the copy is sealed under it (a new data key: nothing is shared).
     public func copyObject(from source: OpenObject, bucket: String, key: String, attributes: ObjectAttributes,
-                           condition: WriteCondition? = nil, sourceCipher: ObjectCipher? = nil, cipher: ObjectCipher? = nil)
-        async throws -> ObjectRecord {
+                           condition: WriteCondition? = nil, sourceCipher: ObjectCipher? = nil, cipher: ObjectCipher? = nil,
+                           lock: BucketLockLookup = .read) async throws -> ObjectRecord {
         try Names.validateKey(key)
         _ = try await self.bucket(bucket)
         try await checkAtStart(condition, bucket: bucket, key: key)
+        let bucketLock = try await objectLock(bucket: bucket, lock)
         let written = try await receive(MD5Body(source.chunks(range: nil, cipher: sourceCipher)), cipher: cipher, part: 0,
                                         limit: validator.limits.maxObjectSize, inlineLimit: Self.inlineLimit)
         return try await commit(segments: [written.stored.segment(size: written.size)], condition: condition) { version in
-            ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
-                         etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
-                         lastModified: Date(), attributes: attributes, partsCount: nil)
+            let now = Date()
+            return ObjectRecord(bucket: bucket, key: key, version: version, size: written.size,
+                                etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),  // a copy is one blob, so its ETag is its MD5 even when the source was multipart
+                                lastModified: now, attributes: bucketLock?.newVersion(attributes, created: now) ?? attributes, partsCount: nil)
         }
     }
 
@@ -447,7 +462,7 @@ public final class Storage: Sendable {
         }
         return try await Listing.list(prefix: prefix, delimiter: delimiter, start: start, marker: keyMarker, maxKeys: maxKeys,
                                       key: { $0.key }, resumeAfter: { .afterVersion(key: Array($0.key.utf8), version: $0.version) },
-                                      fetch: { pos, limit in try await metadata.scanVersions(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit) })
+                                      fetch: { pos, limit in try await metadata.scanVersions(bucket: bucket, prefix: prefixBytes, start: pos, limit: limit, withTags: false) })
     }
 
     public func listObjects(bucket: String, prefix: String, delimiter: String?, start: String?, maxKeys: Int) async throws -> ListingPage<ObjectSummary> {

@@ -5,7 +5,8 @@ import StorageCore
 
 /// Enforces a bucket's lifecycle expiry rules (Expiration, ExpiredObjectDeleteMarker,
 /// NoncurrentVersionExpiration): reads the bucket's versions in pages of `pageSize` (never all of them in
-/// memory), lets `VersionExpiry` decide, and applies each decision with `Storage.expire`, which re-checks
+/// memory; with each version's tags only when a rule filters on tags, read in the same query as the page
+/// rather than one lookup per candidate), lets `VersionExpiry` decide, and applies each decision with `Storage.expire`, which re-checks
 /// it in its own transaction (a version written or deleted meanwhile is left alone). Freed blobs go to the
 /// garbage collector as any delete's do.
 struct VersionExpirySweep {
@@ -35,7 +36,8 @@ struct VersionExpirySweep {
         let prefix = Self.commonPrefix(expiry.rules.map { Array($0.prefix.utf8) })
         var start: ScanStart?
         while true {
-            let page = try await storage.metadata.scanVersions(bucket: bucket, prefix: prefix, start: start, limit: pageSize)
+            let page = try await storage.metadata.scanVersions(bucket: bucket, prefix: prefix, start: start, limit: pageSize,
+                                                               withTags: expiry.needsTags)
             try await apply(expiry.decide(page), bucket: bucket, to: &removed)
             guard page.count == pageSize, let last = page.last else { break }
             start = .afterVersion(key: Array(last.key.utf8), version: last.version)

@@ -125,4 +125,51 @@ import Testing
         #expect(Self.decide([rule], [[Self.v("a", 5, age: 1, latest: true, marker: true)]]).isEmpty)
         #expect(Self.decide([rule], [[Self.v("a", 5, age: 4, latest: true, marker: true)]]) == [.init(key: "a", version: 5, action: .removeDeleteMarker)])
     }
+
+    /// A version with `size` bytes and `tags`, written 9 days before `now`, the latest of its key.
+    static func sized(_ key: String, _ version: Int64, size: Int64, tags: [ObjectTag]? = []) -> ObjectVersionSummary {
+        ObjectVersionSummary(key: key, version: version, versioned: true, isDeleteMarker: false, isLatest: true, size: size,
+                             etag: "e", lastModified: now.addingTimeInterval(-9 * day), storageClass: nil, tags: tags)
+    }
+
+    @Test func tagFiltersNeedEveryTagWithItsValueAsBytes() {
+        let rule = LifecycleRule(enabled: true, prefix: "p/", tags: [LifecycleTag(key: "a", value: "1"), LifecycleTag(key: "caf\u{E9}", value: "")],
+                                 expirationDays: 1)
+        let both = [ObjectTag(key: "a", value: "1"), ObjectTag(key: "caf\u{E9}", value: ""), ObjectTag(key: "other", value: "x")]
+        let page = [
+            Self.sized("p/both", 1, size: 5, tags: both),                                                          // expired
+            Self.sized("p/one", 2, size: 5, tags: [ObjectTag(key: "a", value: "1")]),                               // a tag missing
+            Self.sized("p/value", 3, size: 5, tags: [ObjectTag(key: "a", value: "2"), ObjectTag(key: "caf\u{E9}", value: "")]),
+            Self.sized("p/nfd", 4, size: 5, tags: [ObjectTag(key: "a", value: "1"), ObjectTag(key: "cafe\u{301}", value: "")]),
+            Self.sized("p/untagged", 5, size: 5),
+            Self.sized("p/unread", 6, size: 5, tags: nil),                                                         // tags not read: never
+            Self.sized("q/both", 7, size: 5, tags: both),                                                          // outside the prefix
+        ]
+        #expect(Self.decide([rule], [page]) == [.init(key: "p/both", version: 1, action: .expireCurrent)])
+        #expect(VersionExpiry(rules: [rule], now: Self.now).needsTags)
+        #expect(!VersionExpiry(rules: [LifecycleRule(enabled: true, prefix: "p/", expirationDays: 1)], now: Self.now).needsTags)
+        // A disabled tag rule does not make the scan read tags.
+        #expect(!VersionExpiry(rules: [LifecycleRule(enabled: false, tags: [LifecycleTag(key: "a", value: "1")], expirationDays: 1)], now: Self.now).needsTags)
+    }
+
+    @Test func sizeBoundsAreStrict() {
+        let between = LifecycleRule(enabled: true, sizeGreaterThan: 10, sizeLessThan: 20, expirationDays: 1)
+        let page = (Int64(9)...21).map { Self.sized("k\($0)", $0, size: $0) }
+        #expect(Self.decide([between], [page]).map(\.version) == Array(Int64(11)...19))
+        #expect(Self.decide([LifecycleRule(enabled: true, sizeGreaterThan: 20, expirationDays: 1)], [page]).map(\.version) == [21])
+        #expect(Self.decide([LifecycleRule(enabled: true, sizeLessThan: 10, expirationDays: 1)], [page]).map(\.version) == [9])
+    }
+
+    @Test func noncurrentVersionsAreFilteredOneByOne() {
+        // Tags and size are each version's own: of k's noncurrent versions only the tagged large one goes.
+        let rule = LifecycleRule(enabled: true, tags: [LifecycleTag(key: "t", value: "y")], sizeGreaterThan: 100, noncurrentDays: 1)
+        let tagged = [ObjectTag(key: "t", value: "y")]
+        func old(_ version: Int64, size: Int64, tags: [ObjectTag], age: Double) -> ObjectVersionSummary {
+            ObjectVersionSummary(key: "k", version: version, versioned: true, isDeleteMarker: false, isLatest: false, size: size,
+                                 etag: "e", lastModified: Self.now.addingTimeInterval(-age * Self.day), storageClass: nil, tags: tags)
+        }
+        let page = [Self.sized("k", 9, size: 500, tags: tagged), old(4, size: 500, tags: tagged, age: 20), old(3, size: 50, tags: tagged, age: 30),
+                    old(2, size: 500, tags: [], age: 40), old(1, size: 500, tags: tagged, age: 50)]
+        #expect(Self.decide([rule], [page]) == [.init(key: "k", version: 4, action: .removeNoncurrent), .init(key: "k", version: 1, action: .removeNoncurrent)])
+    }
 }

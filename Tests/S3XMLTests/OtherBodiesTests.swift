@@ -35,7 +35,7 @@ import Testing
                 <Expiration><Date>2030-01-01T00:00:00.000Z</Date></Expiration>
               </Rule>
               <Rule>
-                <Filter><And><Prefix>tmp/</Prefix></And></Filter>
+                <Filter><Prefix>tmp/</Prefix></Filter>
                 <Status>Enabled</Status>
                 <Expiration><Days>1</Days></Expiration>
                 <AbortIncompleteMultipartUpload><DaysAfterInitiation>2</DaysAfterInitiation></AbortIncompleteMultipartUpload>
@@ -122,19 +122,61 @@ import Testing
         #expect((try? parse(Self.rule(enabled + "<Expiration><Date>2030-01-01T00:00:00+00:00</Date></Expiration>").bytes))?.first?.expirationDate == 1_893_456_000)
     }
 
-    /// Ignoring a tag or size filter would make an expiration rule delete more.
-    @Test func unsupportedFiltersAreRefused() {
+    @Test func tagAndSizeFilters() throws {
         let parse = S3RequestXML.lifecycleConfiguration
-        expectError(Self.rule("<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter><Status>Enabled</Status>"), code: "NotImplemented", parse)
-        expectError(Self.rule("<Filter><And><Prefix>p</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter><Status>Enabled</Status>"), code: "NotImplemented", parse)
-        expectError(Self.rule("<Filter><ObjectSizeGreaterThan>5</ObjectSizeGreaterThan></Filter><Status>Enabled</Status>"), code: "NotImplemented", parse)
-        expectError(Self.rule("<Filter><And><Prefix>p</Prefix><ObjectSizeLessThan>5</ObjectSizeLessThan></And></Filter><Status>Enabled</Status>"), code: "NotImplemented", parse)
-        // The message names what is missing.
+        let action = "<Status>Enabled</Status><Expiration><Days>1</Days></Expiration>"
+        let tag = try parse(Self.rule("<Filter><Tag><Key>k</Key><Value> v </Value></Tag></Filter>" + action).bytes)
+        #expect(tag.first?.filter == LifecycleFilter(tags: [LifecycleTag(key: "k", value: " v ")]))
+        let noValue = try parse(Self.rule("<Filter><Tag><Key>k</Key></Tag></Filter>" + action).bytes)
+        #expect(noValue.first?.filter.tags == [LifecycleTag(key: "k", value: "")])
+        let and = try parse(Self.rule("""
+            <Filter><And><Prefix>logs/</Prefix><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value>2</Value></Tag>
+            <ObjectSizeGreaterThan>10</ObjectSizeGreaterThan><ObjectSizeLessThan>20</ObjectSizeLessThan></And></Filter>
+            """ + action).bytes)
+        #expect(and.first?.filter == LifecycleFilter(prefix: "logs/", tags: [LifecycleTag(key: "a", value: "1"), LifecycleTag(key: "b", value: "2")],
+                                                      sizeGreaterThan: 10, sizeLessThan: 20))
+        let above = try parse(Self.rule("<Filter><ObjectSizeGreaterThan>5</ObjectSizeGreaterThan></Filter>" + action).bytes)
+        #expect(above.first?.filter == LifecycleFilter(sizeGreaterThan: 5))
+        let below = try parse(Self.rule("<Filter><ObjectSizeLessThan>5</ObjectSizeLessThan></Filter>" + action).bytes)
+        #expect(below.first?.filter == LifecycleFilter(sizeLessThan: 5))
+        // Tag keys differing only by canonical equivalence are two keys.
+        let nfc = try parse(Self.rule("<Filter><And><Tag><Key>caf\u{E9}</Key><Value/></Tag><Tag><Key>cafe\u{301}</Key><Value/></Tag></And></Filter>" + action).bytes)
+        #expect(nfc.first?.filter.tags.count == 2)
+    }
+
+    @Test func invalidFilters() {
+        let parse = S3RequestXML.lifecycleConfiguration
+        let action = "<Status>Enabled</Status><Expiration><Days>1</Days></Expiration>"
+        let tag = "<Tag><Key>k</Key><Value>v</Value></Tag>"
+        // Several predicates outside And.
+        expectError(Self.rule("<Filter><Prefix>p</Prefix>\(tag)</Filter>" + action), parse)
+        expectError(Self.rule("<Filter>\(tag)<ObjectSizeLessThan>5</ObjectSizeLessThan></Filter>" + action), parse)
+        expectError(Self.rule("<Filter><Prefix>p</Prefix><And><Prefix>p</Prefix>\(tag)</And></Filter>" + action), parse)
+        expectError(Self.rule("<Filter>\(tag)\(tag)</Filter>" + action), parse)
+        // And with fewer than two predicates.
+        expectError(Self.rule("<Filter><And><Prefix>p</Prefix></And></Filter>" + action), parse)
+        expectError(Self.rule("<Filter><And>\(tag)</And></Filter>" + action), parse)
+        expectError(Self.rule("<Filter><And/></Filter>" + action), parse)
+        // Duplicate tag keys (S3's code and message).
+        expectError(Self.rule("<Filter><And>\(tag)<Tag><Key>k</Key><Value>w</Value></Tag></And></Filter>" + action), code: "InvalidRequest", parse)
+        // A Tag without Key; sizes that are not numbers or hold no size.
+        expectError(Self.rule("<Filter><Tag><Value>v</Value></Tag></Filter>" + action), parse)
+        expectError(Self.rule("<Filter><ObjectSizeGreaterThan>-1</ObjectSizeGreaterThan></Filter>" + action), parse)
+        expectError(Self.rule("<Filter><ObjectSizeLessThan>lots</ObjectSizeLessThan></Filter>" + action), parse)
+        expectError(Self.rule("<Filter><And><ObjectSizeGreaterThan>20</ObjectSizeGreaterThan><ObjectSizeLessThan>20</ObjectSizeLessThan></And></Filter>" + action),
+                    code: "InvalidArgument", parse)
+        // Actions on uploads and lone delete markers cannot take tag or size filters.
+        for filter in ["<Filter>\(tag)</Filter>", "<Filter><ObjectSizeGreaterThan>1</ObjectSizeGreaterThan></Filter>"] {
+            expectError(Self.rule(filter + "<Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>"),
+                        code: "InvalidRequest", parse)
+            expectError(Self.rule(filter + "<Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>"),
+                        code: "InvalidRequest", parse)
+        }
         do {
-            _ = try parse(Self.rule("<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration>").bytes)
-            Issue.record("a tag filter was accepted")
+            _ = try parse(Self.rule("<Filter>\(tag)</Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>").bytes)
+            Issue.record("an abort rule with a tag filter was accepted")
         } catch {
-            #expect(error.message.contains("tags"))
+            #expect(error.message == "AbortIncompleteMultipartUpload cannot be specified with Tags.")
         }
     }
 }

@@ -107,4 +107,30 @@ import Testing
         #expect(try await s.expire(bucket: "bkt", key: "o", version: left[0].version, action: .removeDeleteMarker) != nil)
         try await s.deleteBucket("bkt")
     }
+
+    /// The sweeper's scan with tags (`scanVersions(withTags: true)`): each version and marker with its own
+    /// tags, current and noncurrent, as written and as changed later; without, none are read.
+    @Test(arguments: StoreKind.allCases) func versionScanCarriesEachVersionsTags(_ kind: StoreKind) async throws {
+        let (s, _) = try await bucket(kind, .enabled)
+        let red = [ObjectTag(key: "colour", value: "red")]
+        let v1 = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(tags: red), plainBody: TestBody(bytes: Self.fileBody(1)))
+        let v2 = try await put(s, "k", [1, 2, 3])
+        let retagged = [ObjectTag(key: "a", value: ""), ObjectTag(key: "caf\u{E9}", value: "x")]
+        _ = try await s.metadata.updateAttributes(bucket: "bkt", key: "k", version: nil) { record in
+            var attributes = record.attributes
+            attributes.tags = retagged
+            return attributes
+        }
+        let marker = try #require(try await s.deleteObject(bucket: "bkt", key: "m"))
+        let scanned = try await s.metadata.scanVersions(bucket: "bkt", prefix: [], start: nil, limit: 10, withTags: true)
+        #expect(scanned.map(\.version) == [v2.version, v1.version, marker.version])
+        #expect(scanned.map(\.tags) == [retagged, red, []])
+        #expect(scanned.map(\.size) == [3, Int64(Self.fileBody(1).count), 0])
+        // Paged from a position, tags still come with each entry.
+        let rest = try await s.metadata.scanVersions(bucket: "bkt", prefix: Array("k".utf8), start: .afterVersion(key: Array("k".utf8), version: v2.version),
+                                                     limit: 10, withTags: true)
+        #expect(rest.map(\.version) == [v1.version] && rest.first?.tags == red)
+        let plain = try await s.metadata.scanVersions(bucket: "bkt", prefix: [], start: nil, limit: 10, withTags: false)
+        #expect(plain.map(\.version) == scanned.map(\.version) && plain.allSatisfy { $0.tags == nil })
+    }
 }

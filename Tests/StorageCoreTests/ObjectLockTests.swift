@@ -37,6 +37,18 @@ import Testing
         #expect(throws: CoreError.self) { _ = try BucketObjectLock(stored: "Enabled") }
     }
 
+    @Test func aNewVersionGetsTheDefaultRetentionFromItsCreation() {
+        let lock = BucketObjectLock(defaultRetention: .init(mode: .compliance, days: 2))
+        let created = now.addingTimeInterval(3_600)
+        #expect(lock.newVersion(ObjectAttributes(), created: created).retention == ObjectRetention(mode: .compliance, retainUntil: created.addingTimeInterval(2 * 86_400)))
+        // The write's own retention stays; a legal hold alone still gets the default; no default: nothing.
+        let own = ObjectRetention(mode: .governance, retainUntil: now.addingTimeInterval(60))
+        #expect(lock.newVersion(ObjectAttributes(retention: own), created: created).retention == own)
+        let held = lock.newVersion(ObjectAttributes(legalHold: true), created: created)
+        #expect(held.legalHold == true && held.retention?.mode == .compliance)
+        #expect(BucketObjectLock().newVersion(ObjectAttributes(), created: created).retention == nil)
+    }
+
     @Test func deletionRules() {
         let later = now.addingTimeInterval(60), earlier = now.addingTimeInterval(-60)
         let governance = record(retention: .init(mode: .governance, retainUntil: later))
@@ -126,6 +138,38 @@ import Testing
         #expect(await code { _ = try await s.deleteVersion(bucket: "bkt", key: "k", version: .version(v.version)) } == "AccessDenied")
         try await Task.sleep(for: .milliseconds(Int(until.timeIntervalSinceNow * 1000) + 200))
         #expect(try await s.deleteVersion(bucket: "bkt", key: "k", version: .version(v.version))?.version == v.version)
+    }
+
+    /// Every way the core makes a version gives it the bucket's default retention, counted from the
+    /// version's creation: a multipart object's from its completion, not from CreateMultipartUpload.
+    @Test(arguments: StoreKind.allCases) func everyNewVersionGetsTheDefaultRetention(_ kind: StoreKind) async throws {
+        let (s, _) = try await lockedBucket(kind)
+        try await s.setObjectLock(bucket: "bkt", BucketObjectLock(defaultRetention: .init(mode: .compliance, days: 1)))
+        let written = try await put(s, "p", ObjectAttributes())
+        #expect(written.attributes.retention == ObjectRetention(mode: .compliance, retainUntil: written.lastModified.addingTimeInterval(86_400)))
+        let copied = try await s.copyObject(from: try await s.openObject(bucket: "bkt", key: "p"), bucket: "bkt", key: "c", attributes: ObjectAttributes())
+        #expect(copied.attributes.retention == ObjectRetention(mode: .compliance, retainUntil: copied.lastModified.addingTimeInterval(86_400)))
+        // A caller that read the configuration passes it: no default known, none given.
+        let known = try await s.putObject(bucket: "bkt", key: "k", attributes: ObjectAttributes(), plainBody: TestBody(bytes: [1]),
+                                          lock: .known(BucketObjectLock()))
+        #expect(known.attributes.retention == nil)
+        // Multipart: created, then completed later; the upload itself holds no retention.
+        let upload = try await s.createMultipartUpload(bucket: "bkt", key: "m", attributes: ObjectAttributes())
+        #expect(upload.attributes.retention == nil)
+        let part = try await s.uploadPart(bucket: "bkt", key: "m", uploadID: upload.uploadID, partNumber: 1, plainBody: TestBody(bytes: Self.file(2)))
+        try await Task.sleep(for: .milliseconds(1100))
+        let done = try await s.completeMultipartUpload(bucket: "bkt", key: "m", uploadID: upload.uploadID, parts: [(1, part.etag)])
+        let until = try #require(done.attributes.retention?.retainUntil)
+        #expect(until == ObjectRetention(mode: .compliance, retainUntil: done.lastModified.addingTimeInterval(86_400)).retainUntil)
+        #expect(until.timeIntervalSince(upload.initiated) > 86_401)
+        // As stored, and the version cannot be deleted.
+        #expect(try await s.headObject(bucket: "bkt", key: "m").attributes.retention?.retainUntil == until)
+        #expect(await code { _ = try await s.deleteVersion(bucket: "bkt", key: "m", version: .version(done.version)) } == "AccessDenied")
+        // An upload whose write set its own retention keeps it.
+        let own = ObjectRetention(mode: .governance, retainUntil: Date().addingTimeInterval(600))
+        let ownUpload = try await s.createMultipartUpload(bucket: "bkt", key: "o", attributes: ObjectAttributes(retention: own))
+        let ownPart = try await s.uploadPart(bucket: "bkt", key: "o", uploadID: ownUpload.uploadID, partNumber: 1, plainBody: TestBody(bytes: [3]))
+        #expect(try await s.completeMultipartUpload(bucket: "bkt", key: "o", uploadID: ownUpload.uploadID, parts: [(1, ownPart.etag)]).attributes.retention == own)
     }
 
     @Test(arguments: StoreKind.allCases) func bucketRules(_ kind: StoreKind) async throws {

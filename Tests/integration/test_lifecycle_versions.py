@@ -1,6 +1,7 @@
 """Lifecycle expiry through real clients: Expiration (Days), ExpiredObjectDeleteMarker and
 NoncurrentVersionExpiration (NoncurrentDays, NewerNoncurrentVersions) enforced by the sweeper, on a versioned
-bucket with boto3 (over SQLite and over PostgreSQL) and on an unversioned one with the aws CLI; refused filters.
+bucket with boto3 (over SQLite and over PostgreSQL) and on an unversioned one with the aws CLI; tag and size
+filters (And with Prefix, Tags and ObjectSize bounds); refused filters.
 
 Days pass by the test-only setting TESSERA_TEST_SWEEPER_CLOCK_SHIFT_DAYS, which moves the sweeper's clock
 forward: a daemon is restarted on the same data with it, instead of the test waiting days."""
@@ -187,13 +188,13 @@ def test_unversioned_expiry_with_the_aws_cli(tmp_path):
         aws.aws("s3api", "put-bucket-lifecycle-configuration", "--bucket", "plain", "--lifecycle-configuration", f"file://{config}")
         got = aws.aws_json("s3api", "get-bucket-lifecycle-configuration", "--bucket", "plain")
         assert got["Rules"][0]["Expiration"] == {"Days": 1}
-        # A tag filter cannot be enforced yet: refused, and the stored configuration stays.
+        # A filter S3 refuses (a tag key twice in And): S3's code, and the stored configuration stays.
         tagged = tmp_path / "tagged.json"
-        tagged.write_text(json.dumps({"Rules": [{"ID": "t", "Status": "Enabled", "Filter": {"Tag": {"Key": "k", "Value": "v"}},
-                                                 "Expiration": {"Days": 1}}]}))
+        tagged.write_text(json.dumps({"Rules": [{"ID": "t", "Status": "Enabled", "Filter": {"And": {"Prefix": "tmp/", "Tags": [
+            {"Key": "k", "Value": "v"}, {"Key": "k", "Value": "w"}]}}, "Expiration": {"Days": 1}}]}))
         r = aws.aws("s3api", "put-bucket-lifecycle-configuration", "--bucket", "plain",
                     "--lifecycle-configuration", f"file://{tagged}", check=False)
-        assert r.returncode != 0 and "NotImplemented" in r.stderr and "tags" in r.stderr, r.stderr
+        assert r.returncode != 0 and "InvalidRequest" in r.stderr and "Duplicate Tag Keys" in r.stderr, r.stderr
         assert aws.aws_json("s3api", "get-bucket-lifecycle-configuration", "--bucket", "plain")["Rules"][0]["ID"] == "tmp"
         time.sleep(1)   # sweeps at today's clock: nothing is a day old
         listed = aws.aws_json("s3api", "list-object-versions", "--bucket", "plain")
@@ -211,3 +212,106 @@ def test_unversioned_expiry_with_the_aws_cli(tmp_path):
         assert metric(admin, "tessera_sweeper_removed_total", 'sweeper="uploads",what="expired_objects"') == 2
     log = (tmp_path / "daemon.stderr").read_text()
     assert re.search(r"expired object versions.*bucket=plain.*expired_objects=2", log), log[-2000:]
+
+
+# Tag and size filters: each version is matched by its own tags and size.
+FILTERED_RULES = [
+    {"ID": "tagged-small", "Status": "Enabled",
+     "Filter": {"And": {"Prefix": "t/", "Tags": [{"Key": "expire", "Value": "yes"}, {"Key": "team", "Value": "\ud55c"}],
+                        "ObjectSizeLessThan": 1000}},
+     "Expiration": {"Days": 1}},
+    {"ID": "huge", "Status": "Enabled", "Filter": {"ObjectSizeGreaterThan": 100_000}, "Expiration": {"Days": 1}},
+    {"ID": "old-tagged", "Status": "Enabled", "Filter": {"Tag": {"Key": "scratch", "Value": ""}},
+     "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+]
+
+
+def check_filtered_sweeps(start) -> None:
+    """`start(shift_days)` as in `check_sweeps`."""
+    tags = "expire=yes&team=%ED%95%9C"   # team=한 (U+D55C, precomposed Hangul)
+    with start(None) as s3:
+        s3.create_bucket(Bucket="filt")
+        s3.put_bucket_versioning(Bucket="filt", VersioningConfiguration={"Status": "Enabled"})
+        put = lambda key, size, tagging=None: s3.put_object(Bucket="filt", Key=key, Body=b"x" * size,
+                                                            **({"Tagging": tagging} if tagging else {}))["VersionId"]
+        made = {
+            "t/small": put("t/small", 10, tags),                       # expires: both tags, under 1000 bytes
+            "t/large": put("t/large", 5000, tags),                     # too large for the rule
+            "t/edge": put("t/edge", 1000, tags),                       # 1000 is not less than 1000
+            "t/untagged": put("t/untagged", 10),
+            "t/one-tag": put("t/one-tag", 10, "expire=yes"),           # one of the two tags
+            "t/other-value": put("t/other-value", 10, "expire=no&team=%ED%95%9C"),
+            "t/nfd": put("t/nfd", 10, "expire=yes&team=%E1%84%92%E1%85%A1%E1%86%AB"),  # 한 as jamo: equal as text, other bytes
+            "u/small": put("u/small", 10, tags),                       # outside the prefix
+            "t/later": put("t/later", 10),                             # tagged after it was written
+            "s/huge": put("s/huge", 100_001),
+            "s/limit": put("s/limit", 100_000),
+        }
+        s3.put_object_tagging(Bucket="filt", Key="t/later", Tagging={"TagSet": [
+            {"Key": "team", "Value": "\ud55c"}, {"Key": "expire", "Value": "yes"}]})
+        # n/: the old version tagged scratch (empty value) goes once noncurrent; the other old one stays.
+        old_scratch = put("n/a", 10, "scratch=")
+        put("n/a", 10)
+        old_plain = put("n/b", 10)
+        put("n/b", 10, "scratch=")
+        s3.put_bucket_lifecycle_configuration(Bucket="filt", LifecycleConfiguration={"Rules": FILTERED_RULES})
+        got = s3.get_bucket_lifecycle_configuration(Bucket="filt")["Rules"]
+        assert got[0]["Filter"]["And"]["ObjectSizeLessThan"] == 1000 and got[2]["Filter"]["Tag"] == {"Key": "scratch", "Value": ""}
+        time.sleep(1)   # sweeps at today's clock: nothing is old enough
+        assert all(len(e) == 1 for k, e in versions(s3, "filt").items() if k != "n/a" and k != "n/b")
+    with start("3") as s3:
+        expired = {"t/small", "t/later", "s/huge"}
+
+        def settled():
+            v = versions(s3, "filt")
+            return v if all(v[k][0][1] for k in expired) and len(v["n/a"]) == 1 else None
+        v = wait_until(settled, "the matching versions to expire")
+        time.sleep(1)
+        v = versions(s3, "filt")
+        for key, version in made.items():
+            if key in expired:   # a delete marker on top of the version
+                assert [(e[1], e[2]) for e in v[key]] == [(True, True), (False, False)] and v[key][1][0] == version, (key, v[key])
+            else:
+                assert v[key] == [(version, False, True)], (key, v[key])
+        assert [e[0] for e in v["n/a"]] != [old_scratch] and old_scratch not in [e[0] for e in v["n/a"]] and len(v["n/a"]) == 1
+        assert old_plain in [e[0] for e in v["n/b"]] and len(v["n/b"]) == 2
+        # Refused filters: S3's codes; the stored configuration stays.
+        for rules, code in [
+            ([{"ID": "x", "Status": "Enabled", "Filter": {"And": {"Prefix": "t/"}}, "Expiration": {"Days": 1}}], "MalformedXML"),
+            ([{"ID": "x", "Status": "Enabled", "Filter": {"Tag": {"Key": "k", "Value": "v"}},
+               "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}], "InvalidRequest"),
+            ([{"ID": "x", "Status": "Enabled", "Filter": {"ObjectSizeGreaterThan": 9},
+               "Expiration": {"ExpiredObjectDeleteMarker": True}}], "InvalidRequest"),
+            ([{"ID": "x", "Status": "Enabled", "Filter": {"And": {"ObjectSizeGreaterThan": 9, "ObjectSizeLessThan": 5}},
+               "Expiration": {"Days": 1}}], "InvalidArgument"),
+        ]:
+            with pytest.raises(ClientError) as e:
+                s3.put_bucket_lifecycle_configuration(Bucket="filt", LifecycleConfiguration={"Rules": rules})
+            assert e.value.response["Error"]["Code"] == code, (rules, e.value.response)
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert [r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket="filt")["Rules"]] == ["tagged-small", "huge", "old-tagged"]
+
+
+def test_tag_and_size_filters_over_sqlite(tmp_path):
+    @contextlib.contextmanager
+    def start(shift):
+        with own_daemon(tmp_path, "--sweep-interval", "0.2", env={SHIFT: shift} if shift else None) as port:
+            yield client(port)
+    check_filtered_sweeps(start)
+
+
+def test_tag_and_size_filters_over_postgres(postgres, tmp_path):  # noqa: F811
+    database = "lifecycle_" + uuid.uuid4().hex[:8]
+    psql_rows(postgres, f"CREATE DATABASE {database}")
+    url = postgres.rsplit("/", 1)[0] + "/" + database
+    count = [0]
+
+    @contextlib.contextmanager
+    def start(shift):
+        count[0] += 1
+        g = Gateway(tmp_path, f"gw{count[0]}", url, tmp_path / "shared", "--sweep-interval", "0.2", env={SHIFT: shift} if shift else None)
+        try:
+            yield g.s3
+        finally:
+            g.stop()
+    check_filtered_sweeps(start)

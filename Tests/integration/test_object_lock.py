@@ -8,6 +8,8 @@ Retain-until dates are a few seconds ahead, and the tests wait for them.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -180,6 +182,59 @@ def test_writes_need_a_digest(server, locked_bucket):
     client.put_object_legal_hold(Bucket=locked_bucket, Key="k", LegalHold={"Status": "OFF"})
     # Without lock parameters (no default retention here) a write needs none.
     client.put_object(Bucket=locked_bucket, Key="free", Body=b"x")
+
+
+def test_default_retention_needs_a_digest_on_put_and_part(server, s3, locked_bucket):
+    """With a default retention every upload has Object Lock parameters: PutObject and UploadPart need
+    Content-MD5 or a checksum (S3's InvalidRequest, naming "Put Object" / "Put Part"), and nothing is
+    stored without one; boto3 and the aws CLI send a checksum by default and keep working."""
+    s3.put_object_lock_configuration(Bucket=locked_bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    try:
+        bare = server.boto3_client(request_checksum_calculation="when_required")
+        code, status, message = error(lambda: bare.put_object(Bucket=locked_bucket, Key="nodigest", Body=b"x"))
+        assert (code, status, message) == ("InvalidRequest", 400, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+        assert error(lambda: s3.head_object(Bucket=locked_bucket, Key="nodigest"))[:2] == ("404", 404)
+        # curl signing the request itself, no digest at all: S3's error document, with its RequestId.
+        r = server.curl("--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{server.access_key}:{server.secret_key}",
+                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT", "--data-binary", "plain body", f"{server.endpoint}/{locked_bucket}/curled", check=False, text=True)
+        assert "<Code>InvalidRequest</Code>" in r.stdout and "<RequestId>" in r.stdout and "Put Object" in r.stdout, r.stdout + r.stderr
+        assert error(lambda: s3.head_object(Bucket=locked_bucket, Key="curled"))[:2] == ("404", 404)
+        # Content-MD5 alone is enough.
+        md5 = base64.b64encode(hashlib.md5(b"x").digest()).decode()
+        v = bare.put_object(Bucket=locked_bucket, Key="md5", Body=b"x", ContentMD5=md5)["VersionId"]
+        assert s3.head_object(Bucket=locked_bucket, Key="md5", VersionId=v)["ObjectLockMode"] == "GOVERNANCE"
+        # UploadPart into the bucket: refused without a digest, the upload has no part; with one, fine.
+        u = bare.create_multipart_upload(Bucket=locked_bucket, Key="parts")["UploadId"]
+        code, status, message = error(lambda: bare.upload_part(Bucket=locked_bucket, Key="parts", UploadId=u, PartNumber=1, Body=b"p"))
+        assert (code, status, message) == ("InvalidRequest", 400, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters")
+        assert "Parts" not in s3.list_parts(Bucket=locked_bucket, Key="parts", UploadId=u)
+        s3.abort_multipart_upload(Bucket=locked_bucket, Key="parts", UploadId=u)
+        # boto3 as configured by default (a CRC checksum on every upload): put and multipart work.
+        v = s3.put_object(Bucket=locked_bucket, Key="boto", Body=b"b")["VersionId"]
+        assert s3.get_object_retention(Bucket=locked_bucket, Key="boto", VersionId=v)["Retention"]["Mode"] == "GOVERNANCE"
+        u = s3.create_multipart_upload(Bucket=locked_bucket, Key="multi")["UploadId"]
+        part = s3.upload_part(Bucket=locked_bucket, Key="multi", UploadId=u, PartNumber=1, Body=b"m" * 100)
+        mv = s3.complete_multipart_upload(Bucket=locked_bucket, Key="multi", UploadId=u,
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})["VersionId"]
+        assert s3.head_object(Bucket=locked_bucket, Key="multi", VersionId=mv)["ObjectLockMode"] == "GOVERNANCE"
+        # And the aws CLI's high-level copy.
+        src = server.root / "lock-cli.txt"
+        src.write_bytes(b"cli")
+        server.aws("s3", "cp", str(src), f"s3://{locked_bucket}/cli.txt")
+        assert s3.head_object(Bucket=locked_bucket, Key="cli.txt")["ObjectLockMode"] == "GOVERNANCE"
+    finally:
+        s3.put_object_lock_configuration(Bucket=locked_bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+        # GOVERNANCE: the owner removes the versions made here, so the fixture can empty the bucket.
+        for v in s3.list_object_versions(Bucket=locked_bucket).get("Versions", []):
+            s3.delete_object(Bucket=locked_bucket, Key=v["Key"], VersionId=v["VersionId"], BypassGovernanceRetention=True)
+    # Without a default retention, a part of an upload that set a legal hold still needs one; other parts do not.
+    held = bare.create_multipart_upload(Bucket=locked_bucket, Key="held", ObjectLockLegalHoldStatus="ON")["UploadId"]
+    assert error(lambda: bare.upload_part(Bucket=locked_bucket, Key="held", UploadId=held, PartNumber=1, Body=b"p"))[:2] == ("InvalidRequest", 400)
+    s3.abort_multipart_upload(Bucket=locked_bucket, Key="held", UploadId=held)
+    free = bare.create_multipart_upload(Bucket=locked_bucket, Key="free")["UploadId"]
+    bare.upload_part(Bucket=locked_bucket, Key="free", UploadId=free, PartNumber=1, Body=b"p")
+    s3.abort_multipart_upload(Bucket=locked_bucket, Key="free", UploadId=free)
 
 
 def test_aws_cli_put_object_lock_configuration(server, s3, locked_bucket):

@@ -15,6 +15,7 @@ extension S3Service {
         // a checksum the client sends must use that algorithm.
         try storage.validator.checkPartNumber(n)
         let upload = try await storage.upload(bucket: bucket, key: key, uploadID: id)
+        try await ObjectLockHeaders.requirePartDigest(s3, upload: upload) { try await storage.objectLock(bucket: bucket) }
         let algorithm = MultipartChecksums.partAlgorithm(upload)
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: algorithm.map { .always($0) } ?? .none)
         try MultipartChecksums.checkPartAlgorithm(upload, declared: pipeline.declaredAlgorithm)
