@@ -233,6 +233,7 @@ import Testing
         flags.accessKey = "AKIDVISIBLE"
         flags.secretKey = "do-not-log-me"
         flags.region = "eu-1"
+        flags.fsync = false
         let env = ["TESSERA_WORKER_TOKEN": "token-do-not-log", "TESSERA_METADATA_URL": "postgres://u:pw-do-not-log@h:5432/db"]
         let r = try await read(flags, env: env)
         let shown = Dictionary(uniqueKeysWithValues: r.effectiveSettings.map { ($0.key, $0.shown) })
@@ -240,6 +241,7 @@ import Testing
         #expect(shown["worker-token"] == "<redacted> (TESSERA_WORKER_TOKEN)")
         #expect(shown["metadata-url"] == "<redacted> (TESSERA_METADATA_URL)")
         #expect(shown["region"] == "eu-1 (--region)")
+        #expect(shown["fsync"] == "false (--no-fsync)")
         #expect(shown["access-key"] == "AKIDVISIBLE (--access-key)")
         #expect(shown["listen"] == "127.0.0.1:9000 (default)")
         let all = r.effectiveSettings.map(\.shown).joined(separator: " ")

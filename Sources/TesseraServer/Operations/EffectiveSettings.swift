@@ -15,7 +15,10 @@ extension ServeOptions.Resolved {
     /// `credentials directory /run/credentials/tessera.service`.
     func origin(_ key: ServeOptions.CodingKeys) -> String {
         switch sources[key] {
-        case .flag?: return key.flag
+        case .flag?:
+            // `--no-fsync` sets fsync to false.
+            if case .bool(let p) = key.field, options[keyPath: p] == false { return "--no-" + key.rawValue }
+            return key.flag
         case .environment?: return key.environmentName
         case .file(let path)?: return "config file \(path)"
         case .secretFile(let path)?: return "file \(path)"
