@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // System libraries, through pkg-config (Debian: libsqlite3-dev, libxml2-dev, zlib1g-dev).
@@ -115,6 +116,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Configuration", package: "swift-configuration"),
         ]),
         // An S3 client of our own (SigV4 header signing shared with the verifier, response XML through S3XML).
         .target(name: "S3Client", dependencies: [
@@ -162,7 +164,9 @@ let package = Package(
             "S3API", "S3XML", "GatewayHTTP", "StorageCore", .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "TasksAPITests", dependencies: ["TasksAPI", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer"]),
+        .testTarget(name: "TesseraServerTests", dependencies: [
+            "TesseraServer", .product(name: "Configuration", package: "swift-configuration"),
+        ]),
         .testTarget(name: "TransfersTests", dependencies: ["Transfers", "S3Client", "S3XML"]),
         .testTarget(name: "AccessKeysTests", dependencies: ["AccessKeys", "StorageCore"]),
         .testTarget(name: "StorageCoreTests", dependencies: [

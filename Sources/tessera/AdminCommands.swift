@@ -17,27 +17,27 @@ struct DataDirOption: ParsableArguments {
     @Option(help: ArgumentHelp("The instance's PostgreSQL metadata database, when it keeps metadata there (else $TESSERA_METADATA_URL, else the config file's); --data-dir is then its shared blob directory.", valueName: "url"))
     var metadataUrl: String?
 
-    /// The data directory and metadata URL as `serve` would resolve them from the same flags, environment and file.
-    func resolved() throws -> (dataDir: String, metadataURL: String?) {
-        try Self.resolve(config: config, dataDir: dataDir, metadataUrl: metadataUrl)
+    /// The data directory and metadata URL as `serve` would resolve them from the same flags, environment,
+    /// credentials directory and file, through the same reader (`ServeConfigReader`).
+    func resolved() async throws -> (dataDir: String, metadataURL: String?) {
+        try await Self.resolve(config: config, dataDir: dataDir, metadataUrl: metadataUrl)
     }
 
-    static func resolve(config: String?, dataDir: String?, metadataUrl: String?,
-                        environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> (dataDir: String, metadataURL: String?) {
+    static func resolve(config: String?, dataDir: String?, metadataUrl: String?) async throws -> (dataDir: String, metadataURL: String?) {
+        let env = ProcessInfo.processInfo.environment
         var flags = ServeOptions()
         flags.dataDir = dataDir
         flags.metadataUrl = metadataUrl
-        var layers: [(options: ServeOptions, source: ServeOptions.Source)] = [(flags, .flag), (try ServeOptions.fromEnvironment(env), .environment)]
-        if let path = config ?? env["TESSERA_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            layers.append((try ServeOptions.load(configFile: path), .file(path)))
-        }
-        let options = ServeOptions.merge(layers).options
-        return (options.dataDir ?? ServeOptions.defaultDataDir, options.metadataUrl)
+        let (resolved, warnings) = try await ServeConfigReader.read(
+            flags: flags, configFile: ServeConfigReader.configFilePath(flag: config, environment: env), environment: env,
+            keys: [.dataDir, .metadataUrl])
+        for warning in warnings { FileHandle.standardError.write(Data("tessera: warning: \(warning)\n".utf8)) }
+        return (resolved.options.dataDir ?? ServeOptions.defaultDataDir, resolved.options.metadataUrl)
     }
 
     /// Opens the instance's stores, runs `body` with them, and closes them (their blocking pool) again.
     func withStore<T>(_ body: (AdminStore.Opened) async throws -> T) async throws -> T {
-        let location = try resolved()
+        let location = try await resolved()
         let opened = try await AdminStore.open(dataDir: location.dataDir, metadataURL: location.metadataURL)
         do {
             let result = try await body(opened)

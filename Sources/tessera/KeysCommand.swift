@@ -21,14 +21,14 @@ struct Keys: ParsableCommand {
         var dataDir: String?
 
         /// The keys file of the data directory `serve` would use with the same flags, environment and config file.
-        func file() throws -> AccessKeyFile {
-            let dataDir = try DataDirOption.resolve(config: config, dataDir: self.dataDir, metadataUrl: nil).dataDir
+        func file() async throws -> AccessKeyFile {
+            let dataDir = try await DataDirOption.resolve(config: config, dataDir: self.dataDir, metadataUrl: nil).dataDir
             guard FileManager.default.fileExists(atPath: dataDir) else { throw ValidationError("no data directory at \(dataDir)") }
             return AccessKeyFile(dataDir: dataDir)
         }
     }
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key pair and print it.")
         @OptionGroup var options: Options
         @Option(name: .customLong("bucket"), help: "Limit the key to this bucket (repeatable). Without it the key may use every bucket.")
@@ -44,9 +44,9 @@ struct Keys: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let key = AccessKeyRecord.generate(buckets: buckets.isEmpty ? nil : buckets, readOnly: readOnly, user: user)
-            try options.file().update { $0.append(key) }
+            try await options.file().update { $0.append(key) }
             print("""
                 access key: \(key.accessKey)
                 secret key: \(key.secretKey)
@@ -57,25 +57,25 @@ struct Keys: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys (secrets are not shown).")
         @OptionGroup var options: Options
 
-        func run() throws {
-            for k in try options.file().load().sorted(by: { $0.accessKey < $1.accessKey }) {
+        func run() async throws {
+            for k in try await options.file().load().sorted(by: { $0.accessKey < $1.accessKey }) {
                 print("\(k.accessKey)\t\(k.owner.name)\t\(k.buckets?.joined(separator: ",") ?? "*")\t\(k.readOnly ? "read-only" : "read-write")\t\(iso(k.created))")
             }
         }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a key; requests signed with it fail from then on.")
         @OptionGroup var options: Options
         @Argument(help: "The access key ID.") var accessKey: String
 
-        func run() throws {
+        func run() async throws {
             var found = false
-            try options.file().update { list in
+            try await options.file().update { list in
                 found = list.contains { $0.accessKey == accessKey }
                 list.removeAll { $0.accessKey == accessKey }
             }

@@ -26,125 +26,140 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the gateway daemon.",
         discussion: """
         Every setting below can also come from the environment (TESSERA_ plus the flag's name in upper case with '_' \
-        for '-', e.g. TESSERA_DATA_DIR) or from a JSON config file (--config FILE or TESSERA_CONFIG; keys are the flag \
-        names, e.g. {"listen": "0.0.0.0:9000", "data-dir": "/var/lib/tessera", "fsync": true}). \
-        Precedence: flags > environment > config file > defaults. See docs/operator-guide.md.
+        for '-', e.g. TESSERA_DATA_DIR), from a file per setting in the systemd credentials directory \
+        ($CREDENTIALS_DIRECTORY; the file is named by the key, e.g. secret-key), or from a JSON config file \
+        (--config FILE or TESSERA_CONFIG; keys are the flag names, e.g. {"listen": "0.0.0.0:9000", "data-dir": \
+        "/var/lib/tessera", "fsync": true}). Precedence: flags > environment > secret files (--secret-key-file and \
+        the like, then the credentials directory) > config file > defaults. A TESSERA_ variable that is not a \
+        setting is reported: an error when it is within two letters of one, else a warning. A flag's value is \
+        visible to every user in ps: give secrets through the -file flags or the credentials directory. \
+        See docs/operator-guide.md.
         """
     )
 
     @Option(help: ArgumentHelp("JSON config file (else $TESSERA_CONFIG): keys are the long flag names.", valueName: "file"))
     var config: String?
 
-    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:9000).")
+    @Option(help: .setting(.listen))
     var listen: String?
 
-    @Option(help: "Directory holding metadata and blobs, created if missing (default ./data).")
+    @Option(help: .setting(.dataDir))
     var dataDir: String?
 
-    @Option(help: "Region the gateway reports and expects in signatures (default us-east-1).")
+    @Option(help: .setting(.region))
     var region: String?
 
-    @Option(help: "Domain for virtual-hosted style requests (e.g. 'localhost' makes bucket.localhost:PORT address 'bucket'). Path style always works.")
+    @Option(help: .setting(.domain))
     var domain: String?
 
-    @Option(help: "Access key ID (else generated on first start and kept in the data dir).")
+    @Option(help: .setting(.accessKey))
     var accessKey: String?
 
-    @Option(help: "Secret access key (else generated with the access key).")
+    @Option(help: .setting(.secretKey))
     var secretKey: String?
 
-    @Option(help: "Multipart limit profile: aws (10,000 parts of 5 MiB–5 GiB; the default) or r2 (as aws, plus equal part sizes).")
+    @Option(help: .setting(.secretKeyFile))
+    var secretKeyFile: String?
+
+    @Option(help: .setting(.limits))
     var limits: String?
 
-    @Option(help: "Override the profile's maximum part count.")
+    @Option(help: .setting(.maxParts))
     var maxParts: Int?
 
-    @Option(help: "Override the profile's minimum size in bytes of every part but the last.")
+    @Option(help: .setting(.minPartSize))
     var minPartSize: Int64?
 
-    @Option(help: "Override the profile's maximum part size in bytes.")
+    @Option(help: .setting(.maxPartSize))
     var maxPartSize: Int64?
 
-    @Option(help: "Abort incomplete multipart uploads older than this many seconds (default 604800, 7 days).")
+    @Option(help: .setting(.abortIncompleteAfter))
     var abortIncompleteAfter: Double?
 
-    @Option(help: "Serve the Worker-style JSON multipart API (?action=mpu-*) on HOST:PORT, bound to --worker-bucket.")
+    @Option(help: .setting(.workerListen))
     var workerListen: String?
 
-    @Option(help: "Bucket the Worker JSON API reads and writes, created if missing (default worker).")
+    @Option(help: .setting(.workerBucket))
     var workerBucket: String?
 
-    @Option(help: "Bearer token for the Worker JSON API (the S3 secret key is accepted too).")
+    @Option(help: .setting(.workerToken))
     var workerToken: String?
 
-    @Flag(inversion: .prefixedNo, help: "Open the Worker JSON API to requests without a token (the seed's sample client sends none). Default off.")
+    @Option(help: .setting(.workerTokenFile))
+    var workerTokenFile: String?
+
+    @Flag(inversion: .prefixedNo, help: .setting(.workerAnonymous))
     var workerAnonymous: Bool?
 
-    @Option(help: "Origins whose web pages may call the Worker JSON API from a browser (CORS), comma-separated; `*` wildcards (https://*.example). Default none.")
+    @Option(help: .setting(.workerCorsOrigins))
     var workerCorsOrigins: String?
 
-    @Option(help: "Serve the task-based chunk upload API (/api/files/upload/...) on HOST:PORT, bound to --tasks-bucket.")
+    @Option(help: .setting(.tasksListen))
     var tasksListen: String?
 
-    @Option(help: "Bucket the task API stores files in, created if missing (default files).")
+    @Option(help: .setting(.tasksBucket))
     var tasksBucket: String?
 
-    @Option(help: "Bearer token for the task API (the S3 secret key is accepted too).")
+    @Option(help: .setting(.tasksToken))
     var tasksToken: String?
 
-    @Option(help: "Origins whose web pages may call the task API from a browser (CORS), comma-separated; `*` wildcards. Default none.")
+    @Option(help: .setting(.tasksTokenFile))
+    var tasksTokenFile: String?
+
+    @Option(help: .setting(.tasksCorsOrigins))
     var tasksCorsOrigins: String?
 
-    @Flag(inversion: .prefixedNo, help: "Open the task API to requests without a token. Default off.")
+    @Flag(inversion: .prefixedNo, help: .setting(.tasksAnonymous))
     var tasksAnonymous: Bool?
 
-    @Option(help: "Most concurrent S3 connections; past it requests get 503 SlowDown (default 1024).")
+    @Option(help: .setting(.maxConnections))
     var maxConnections: Int?
 
-    @Option(help: "How often, in seconds, the incomplete-upload sweeper runs (default 3600).")
+    @Option(help: .setting(.sweepInterval))
     var sweepInterval: Double?
 
-    @Option(help: "Largest clock skew, in seconds, accepted on signed requests (default 900; 0 disables the check and presigned expiry: only for replaying recorded requests).")
+    @Option(help: .setting(.maxClockSkew))
     var maxClockSkew: Double?
 
-    @Option(help: "Log level: trace, debug, info (the default), notice, warning, error, critical.")
+    @Option(help: .setting(.logLevel))
     var logLevel: String?
 
-    @Option(help: "Log line format on stderr: logfmt (the default) or json. One access-log line per request at level info.")
+    @Option(help: .setting(.logFormat))
     var logFormat: String?
 
-    @Option(help: "PEM certificate chain (leaf first) for HTTPS on --listen; requires --tls-key.")
+    @Option(help: .setting(.tlsCert))
     var tlsCert: String?
 
-    @Option(help: "PEM private key (unencrypted) for --tls-cert.")
+    @Option(help: .setting(.tlsKey))
     var tlsKey: String?
 
-    @Option(help: ArgumentHelp("File holding the master key for SSE-S3 (32 random bytes in base64: openssl rand -base64 32); without it, requests for server-side encryption are refused. Back it up: objects sealed under it cannot be read without it.", valueName: "path"))
+    @Option(help: .setting(.masterKeyFile))
     var masterKeyFile: String?
 
-    @Flag(help: "Accept SSE-C (customer-provided keys) over plain HTTP too. S3 refuses them without TLS: a key sent in the clear is exposed. Only for tests, or behind a proxy that ends TLS.")
+    @Flag(help: .setting(.allowInsecureSseC))
     var allowInsecureSseC = false
 
-    @Flag(inversion: .prefixedNo, help: "fsync blobs and metadata (the default). --no-fsync is faster; an OS crash may lose acknowledged writes: for throwaway data only.")
+    @Flag(inversion: .prefixedNo, help: .setting(.fsync))
     var fsync: Bool?
 
-    @Option(help: "Serve /metrics (Prometheus), /health/live and /health/ready on HOST:PORT (off by default). Unauthenticated: keep it on loopback or a private network.")
+    @Option(help: .setting(.adminListen))
     var adminListen: String?
 
-    @Option(help: ArgumentHelp("Keep metadata in PostgreSQL (postgres://USER:PASS@HOST:PORT/DB[?sslmode=disable|prefer|require]) instead of SQLite in --data-dir, so several gateways can share it; --data-dir is then the blob directory they all share. See docs/operator-guide.md, \"Several gateways\".", valueName: "url"))
+    @Option(help: .setting(.metadataUrl))
     var metadataUrl: String?
 
-    @Option(help: "Most connections to the PostgreSQL metadata database (default 8; only with --metadata-url).")
+    @Option(help: .setting(.metadataPoolSize))
     var metadataPoolSize: Int?
 
-    @Option(help: "Seconds each PostgreSQL metadata call may take, its wait for a pooled connection included, before the request gets 503 ServiceUnavailable (default 5; only with --metadata-url).")
+    @Option(help: .setting(.metadataTimeout))
     var metadataTimeout: Double?
 
     /// The flags layer: only what was given on the command line.
     var flagLayer: ServeOptions {
         var o = ServeOptions()
         o.listen = listen; o.dataDir = dataDir; o.region = region; o.domain = domain
-        o.accessKey = accessKey; o.secretKey = secretKey
+        o.accessKey = accessKey; o.secretKey = secretKey; o.secretKeyFile = secretKeyFile
+        o.workerTokenFile = workerTokenFile; o.tasksTokenFile = tasksTokenFile
         o.limits = limits; o.maxParts = maxParts; o.minPartSize = minPartSize; o.maxPartSize = maxPartSize
         o.abortIncompleteAfter = abortIncompleteAfter
         o.workerListen = workerListen; o.workerBucket = workerBucket; o.workerToken = workerToken; o.workerAnonymous = workerAnonymous
@@ -159,21 +174,19 @@ struct Serve: AsyncParsableCommand {
         return o
     }
 
-    /// flags > environment > config file > defaults, validated; errors name the key and its source.
-    func resolve(environment env: [String: String]) throws -> ServeOptions.Resolved {
-        var layers: [(options: ServeOptions, source: ServeOptions.Source)] = [(flagLayer, .flag)]
-        layers.append((try ServeOptions.fromEnvironment(env), .environment))
-        if let path = config ?? env["TESSERA_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            layers.append((try ServeOptions.load(configFile: path), .file(path)))
-        }
-        let resolved = ServeOptions.merge(layers)
-        try ServeOptions.validate(resolved)
+    /// flags > environment > secret files > config file > defaults, through one `ConfigReader`, validated;
+    /// errors name the key and its source.
+    func resolve(environment env: [String: String]) async throws -> ServeOptions.Resolved {
+        let (resolved, warnings) = try await ServeConfigReader.read(
+            flags: flagLayer, configFile: ServeConfigReader.configFilePath(flag: config, environment: env), environment: env)
+        for warning in warnings { FileHandle.standardError.write(Data("tessera: warning: \(warning)\n".utf8)) }
         return resolved
     }
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let options = try resolve(environment: env).options
+        let resolved = try await resolve(environment: env)
+        let options = resolved.options
         // Swift tasks run on NIO's event loops, the ones the listeners serve on: a small request's
         // handler then runs on its connection's thread instead of hopping to Swift's pool and back.
         // Blocking work goes to the stores' `BlockingPool`, never to these threads. TESSERA_NIO_EXECUTOR=0 turns it off.
@@ -186,6 +199,10 @@ struct Serve: AsyncParsableCommand {
         defer { LogOutput.standardError.flush() }  // access lines are batched (see LogOutput)
         var logger = Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel ?? "info") ?? .info
+        // What is in force and where each value came from; secrets show as <redacted>.
+        logger.info("configuration", metadata: Logger.Metadata(uniqueKeysWithValues: resolved.effectiveSettings.map {
+            ($0.key, .string($0.shown))
+        }))
 
         // swift-metrics → Prometheus, once per process; the admin listener's /metrics reads this registry.
         let registry = PrometheusCollectorRegistry()

@@ -3,8 +3,10 @@ import GatewayHTTP
 import PostgresMetadata
 import StorageCore
 
-/// Every `tessera serve` setting, each optional: one value per layer (flags, environment, config
-/// file), merged with one precedence — flags > environment (TESSERA_*) > file > defaults.
+/// Every `tessera serve` setting, each optional: one value per layer (flags, environment, secret files,
+/// config file), read through one swift-configuration reader (`ServeConfigReader`) with one precedence —
+/// flags > environment (TESSERA_*) > secret files > file > defaults. Each key's help, default and secrecy are
+/// its row in `ServeSetting`.
 ///
 /// The config file is a JSON object whose keys are the long flag names without dashes in front
 /// (`"listen"`, `"data-dir"`, `"max-parts"`, …; the `--fsync/--no-fsync` pair is `"fsync": false`).
@@ -17,6 +19,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var domain: String?
     public var accessKey: String?
     public var secretKey: String?
+    public var secretKeyFile: String?
     public var limits: String?
     public var maxParts: Int?
     public var minPartSize: Int64?
@@ -25,11 +28,13 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     public var workerListen: String?
     public var workerBucket: String?
     public var workerToken: String?
+    public var workerTokenFile: String?
     public var workerAnonymous: Bool?
     public var workerCorsOrigins: String?
     public var tasksListen: String?
     public var tasksBucket: String?
     public var tasksToken: String?
+    public var tasksTokenFile: String?
     public var tasksAnonymous: Bool?
     public var tasksCorsOrigins: String?
     public var maxConnections: Int?
@@ -55,6 +60,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case region, domain
         case accessKey = "access-key"
         case secretKey = "secret-key"
+        case secretKeyFile = "secret-key-file"
         case limits
         case maxParts = "max-parts"
         case minPartSize = "min-part-size"
@@ -63,11 +69,13 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         case workerListen = "worker-listen"
         case workerBucket = "worker-bucket"
         case workerToken = "worker-token"
+        case workerTokenFile = "worker-token-file"
         case workerAnonymous = "worker-anonymous"
         case workerCorsOrigins = "worker-cors-origins"
         case tasksListen = "tasks-listen"
         case tasksBucket = "tasks-bucket"
         case tasksToken = "tasks-token"
+        case tasksTokenFile = "tasks-token-file"
         case tasksAnonymous = "tasks-anonymous"
         case tasksCorsOrigins = "tasks-cors-origins"
         case maxConnections = "max-connections"
@@ -123,6 +131,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .domain: return .string(\.domain)
             case .accessKey: return .string(\.accessKey)
             case .secretKey: return .string(\.secretKey)
+            case .secretKeyFile: return .string(\.secretKeyFile)
             case .limits: return .string(\.limits)
             case .maxParts: return .int(\.maxParts)
             case .minPartSize: return .int64(\.minPartSize)
@@ -131,11 +140,13 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .workerListen: return .string(\.workerListen)
             case .workerBucket: return .string(\.workerBucket)
             case .workerToken: return .string(\.workerToken)
+            case .workerTokenFile: return .string(\.workerTokenFile)
             case .workerAnonymous: return .bool(\.workerAnonymous)
             case .workerCorsOrigins: return .string(\.workerCorsOrigins)
             case .tasksListen: return .string(\.tasksListen)
             case .tasksBucket: return .string(\.tasksBucket)
             case .tasksToken: return .string(\.tasksToken)
+            case .tasksTokenFile: return .string(\.tasksTokenFile)
             case .tasksAnonymous: return .bool(\.tasksAnonymous)
             case .tasksCorsOrigins: return .string(\.tasksCorsOrigins)
             case .maxConnections: return .int(\.maxConnections)
@@ -275,7 +286,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         return o
     }
 
-    /// Merges layers, highest precedence first, remembering where each value came from.
+    /// Merges layers, highest precedence first, remembering where each value came from (the reader's
+    /// precedence without the reader: for checking `validate` on one layer).
     public static func merge(_ layers: [(options: ServeOptions, source: Source)]) -> Resolved {
         var merged = ServeOptions()
         var sources: [CodingKeys: Source] = [:]
@@ -290,6 +302,10 @@ public struct ServeOptions: Codable, Equatable, Sendable {
 
     public enum Source: Sendable, Equatable {
         case flag, environment, file(String)
+        /// A secret read from the file a `*-file` setting names (the path).
+        case secretFile(String)
+        /// A file in the systemd credentials directory (`$CREDENTIALS_DIRECTORY`; the directory).
+        case credentialsDirectory(String)
     }
 
     /// Merged settings plus, per key, which layer set it (for error messages).
@@ -303,6 +319,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case .flag?: return "\(key.rawValue) (from \(key.flag))"
             case .environment?: return "\(key.rawValue) (from \(key.environmentName))"
             case .file(let path)?: return "\(key.rawValue) (from config file \(path))"
+            case .secretFile(let path)?: return "\(key.rawValue) (from file \(path))"
+            case .credentialsDirectory(let dir)?: return "\(key.rawValue) (from credentials directory \(dir))"
             case nil: return key.rawValue
             }
         }
