@@ -1,7 +1,6 @@
 import Foundation
 import GatewayHTTP
 import HTTPTypes
-import Hummingbird
 import StorageCore
 
 /// An S3 request with its addressing resolved: bucket and key (path or virtual-hosted style), the
@@ -25,10 +24,6 @@ struct S3Request {
     var clientAddress: String?
 
     /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
-    init(_ request: Request, domain: String?) throws {
-        try self.init(head: request.head, domain: domain)
-    }
-
     init(head request: HTTPRequest, domain: String?) throws {
         method = request.method.rawValue
         let target = RequestTarget(request.path ?? "/")
