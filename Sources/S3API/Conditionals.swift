@@ -1,4 +1,5 @@
 import Foundation
+import GatewayHTTP
 import StorageCore
 
 /// If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, in RFC 7232's order (as S3 applies them).

@@ -1,3 +1,4 @@
+import GatewayHTTP
 import StorageCore
 
 /// CopyObject's and UploadPartCopy's `x-amz-copy-source`: the source bucket, key and version.
