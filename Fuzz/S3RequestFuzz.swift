@@ -193,8 +193,8 @@ func fuzzCopySource(_ input: inout FuzzInput) {
 
 // MARK: 3: conditional headers and HTTP dates
 
-/// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years HTTPDate writes and reads.
-let firstDate: Int64 = -62_135_596_800
+/// Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years HTTPDate writes and reads.
+let firstDate: Int64 = -62_167_219_200
 let lastDate: Int64 = 253_402_300_799
 
 func fuzzConditionals(_ input: inout FuzzInput) {
