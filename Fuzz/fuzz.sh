@@ -122,8 +122,8 @@ wireformats_flags() {
     WIRE=(-I "$dir" "$dir/WireFormats.o")
 }
 
-# The request-head parsers of Sources/S3API, GatewayHTTP and StorageCore sit in modules that link SwiftNIO and
-# Hummingbird; the files they are in do not use them. Those files are compiled into the fuzzer as one module,
+# The frontend target's parsers sit in modules that link SwiftNIO and Hummingbird (S3API, GatewayHTTP, StorageCore,
+# SQLiteMetadata, TasksAPI, WorkerAPI); the files they are in do not use them. Those files are compiled into the fuzzer as one module,
 # and the modules they import are empty stand-ins (first on the search path), so each `import StorageCore`
 # finds nothing and every type comes from the files compiled here. swift-http-types (the header fields) and
 # swift-crypto (ETags, canonical user IDs) come from the package's build of GatewayHTTP.
