@@ -134,7 +134,7 @@ func fuzzEndpoint(_ input: inout FuzzInput) {
     case .uploadPart(_, let key, let n, let id), .uploadPartCopy(_, let key, let n, let id):
         invariant(sameBytes(key, s3.key), "UploadPart of another key")
         invariant(s3.query["partNumber"].flatMap { Int($0) } == n, "partNumber \(n) is not the query's")
-        // The 1...10000 range is the validator's (PartValidator.checkPartNumber, InvalidArgument), before any byte is read.
+        // The 1...10000 range is the validator's (PartValidator.checkPartNumber, InvalidArgument), not resolution's.
         invariant(!id.isEmpty && sameBytes(id, s3.query["uploadId"]), "uploadId is not the query's")
         invariant((s3.header("x-amz-copy-source") != nil) == (endpoint.name == "UploadPartCopy"), "UploadPart/UploadPartCopy mixed up")
     case .listParts(_, let key, let id), .completeMultipartUpload(_, let key, let id), .abortMultipartUpload(_, let key, let id):
