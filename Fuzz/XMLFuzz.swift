@@ -92,5 +92,52 @@ public func xmlFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         // An ACL document that does not parse or follow the schema is MalformedACLError, as S3 answers.
         invariant(error.code == "MalformedACLError" && !error.message.isEmpty, "AccessControlPolicy: unexpected error \(error.code)")
     }
+    // The configuration documents Put*Tagging, PutObjectLockConfiguration, PutObjectRetention,
+    // PutObjectLegalHold, PutPublicAccessBlock, PutBucketOwnershipControls, PutBucketEncryption and
+    // PutBucketVersioning read: a value or one of S3's errors, never a crash.
+    do {
+        let tags = try S3RequestXML.tagging(body)
+        // What GetObjectTagging answers reads back as the same tags, byte for byte.
+        let again = try? S3RequestXML.tagging(Array(S3RequestXML.taggingDocument(tags).utf8))
+        invariant(again.map { $0.count == tags.count && zip($0, tags).allSatisfy { a, b in
+            a.key.utf8.elementsEqual(b.key.utf8) && a.value.utf8.elementsEqual(b.value.utf8) } } == true,
+                  "Tagging: the stored document does not read back")
+    } catch {
+        checkError(error, "Tagging")
+    }
+    do {
+        let lock = try S3RequestXML.objectLockConfiguration(body)
+        invariant((lock.days == nil || lock.years == nil) && (lock.mode == nil) == (lock.days == nil && lock.years == nil),
+                  "ObjectLockConfiguration: \(lock)")
+        if let days = lock.days { invariant(days > 0 && days <= S3RequestXML.maxRetentionDays, "ObjectLockConfiguration: \(days) days") }
+        if let years = lock.years { invariant(years > 0 && years <= S3RequestXML.maxRetentionYears, "ObjectLockConfiguration: \(years) years") }
+    } catch {
+        checkError(error, "ObjectLockConfiguration")
+    }
+    do { _ = try S3RequestXML.retention(body) } catch { checkError(error, "Retention") }
+    do { _ = try S3RequestXML.legalHold(body) } catch { checkError(error, "LegalHold") }
+    // The stored forms (what the Get calls answer) read back as the same value.
+    do {
+        let c = try S3RequestXML.publicAccessBlockConfiguration(body)
+        invariant((try? S3RequestXML.publicAccessBlockConfiguration(Array(S3RequestXML.publicAccessBlockDocument(c).utf8))) == c,
+                  "PublicAccessBlockConfiguration: the stored document does not read back")
+    } catch {
+        checkError(error, "PublicAccessBlockConfiguration")
+    }
+    do {
+        let o = try S3RequestXML.ownershipControls(body)
+        invariant((try? S3RequestXML.ownershipControls(Array(S3RequestXML.ownershipControlsDocument(o).utf8))) == o,
+                  "OwnershipControls: the stored document does not read back")
+    } catch {
+        checkError(error, "OwnershipControls")
+    }
+    do {
+        let c = try S3RequestXML.serverSideEncryptionConfiguration(body)
+        invariant((try? S3RequestXML.serverSideEncryptionConfiguration(Array(S3RequestXML.serverSideEncryptionConfigurationDocument(c).utf8))) == c,
+                  "ServerSideEncryptionConfiguration: the stored document does not read back")
+    } catch {
+        checkError(error, "ServerSideEncryptionConfiguration")
+    }
+    do { _ = try S3RequestXML.versioningConfiguration(body) } catch { checkError(error, "VersioningConfiguration") }
     return 0
 }

@@ -7,7 +7,7 @@
 #                                                  comes first, and print each run's last status line;
 #                                                  exits non-zero if any run crashed or failed
 #
-# Targets: range xml postpolicy formdata sigv4 chunked (default: all, in that order). Needs only the Swift
+# Targets: range xml postpolicy formdata sigv4 chunked frontend (default: all, in that order). Needs only the Swift
 # toolchain (swiftc with -sanitize=fuzzer,address; libFuzzer ships with it), pkg-config + libxml2-dev (as
 # the package does), and the objects of the package's own build for what the targets link but do not
 # fuzz: swift-crypto (sigv4, chunked) and SwiftNIO's NIOCore (formdata), which this script makes with
@@ -30,7 +30,7 @@ SWIFT=${SWIFT:-swift}
 SWIFTC=${SWIFTC:-swiftc}
 NICE=${NICE:-nice -n 10}
 OUT=${FUZZ_JOBS_DIR:-.build-fuzz}
-ALL_TARGETS=(range xml postpolicy formdata sigv4 chunked)
+ALL_TARGETS=(range xml postpolicy formdata sigv4 chunked frontend)
 FUZZ_SANITIZE=${FUZZ_SANITIZE:-address}
 FUZZ_CONFIG=${FUZZ_CONFIG:-debug}
 case $FUZZ_SANITIZE in
@@ -47,7 +47,7 @@ fi
 
 max_len() {
     case $1 in xml) echo 8192 ;; sigv4) echo 4096 ;; chunked) echo 4096 ;; range) echo 256 ;; postpolicy) echo 4096 ;;
-    formdata) echo 4096 ;; esac
+    formdata) echo 4096 ;; frontend) echo 4096 ;; esac
 }
 
 # The package's bin directory (after building TARGET there unless FUZZ_PACKAGE_BIN names one).
@@ -122,6 +122,43 @@ wireformats_flags() {
     WIRE=(-I "$dir" "$dir/WireFormats.o")
 }
 
+# The frontend target's parsers sit in modules that link SwiftNIO and Hummingbird (S3API, GatewayHTTP, StorageCore,
+# SQLiteMetadata, TasksAPI, WorkerAPI); the files they are in do not use them. Those files are compiled into the fuzzer as one module,
+# and the modules they import are empty stand-ins (first on the search path), so each `import StorageCore`
+# finds nothing and every type comes from the files compiled here. swift-http-types (the header fields) and
+# swift-crypto (ETags, canonical user IDs) come from the package's build of GatewayHTTP.
+stub_flags() {
+    local dir=$OUT/stubs$SUFFIX m bin
+    mkdir -p "$dir"
+    for m in StorageCore GatewayHTTP AccessKeys; do
+        [ -f "$dir/$m.swiftmodule" ] && continue
+        : >"$dir/$m.swift"
+        $SWIFTC -parse-as-library -swift-version 6 -module-name "$m" -emit-module -emit-module-path "$dir/$m.swiftmodule" \
+            "$dir/$m.swift" || return 1
+    done
+    bin=$(package_bin GatewayHTTP) || return 1
+    STUBS=(-I "$dir" -I "$bin/Modules" -I "$bin")
+    package_objects STUBS "$bin" HTTPTypes Crypto CryptoBoringWrapper CCryptoBoringSSLShims CCryptoBoringSSL || return 1
+    STUBS+=(-lstdc++)
+}
+
+# Files of the frontend target's parsers and what they need (records, errors, ETags, users): the request head
+# (Sources/S3API, GatewayHTTP, AccessKeys), the metadata columns (SQLiteMetadata), the Worker and task APIs'
+# bodies, bucket policies; Base64 from Sources/Checksums.
+FRONTEND_SOURCES=(
+    Sources/StorageCore/{CoreError,VersionSelector,PartValidator,WriteCondition,User,UploadTicket,Records,LimitProfile}.swift
+    Sources/StorageCore/{AccessControlList,ObjectTag,ObjectRetention,ObjectEncryption,BlockCipher}.swift
+    Sources/GatewayHTTP/{PercentDecoding,QueryParameters,RequestTarget,S3Time}.swift
+    Sources/AccessKeys/AccessKind.swift
+    Sources/S3API/{S3Endpoint,S3Request,VersionID,AccessRequirement,CopySource,Conditionals,WriteConditionHeaders}.swift
+    Sources/S3API/{ContinuationToken,ContentMD5,ListingQuery}.swift Sources/S3API/Multipart/CopySourceRange.swift
+    Sources/S3API/{PolicyDocument,PolicyCondition,PolicyRequest,Wildcard,CIDR}.swift
+    Sources/SQLiteMetadata/{AttributesColumn,PartChecksumsColumn}.swift
+    Sources/TasksAPI/{TaskCreateRequest,TaskPlan,TaskRefusal}.swift Sources/WorkerAPI/WorkerCompleteBody.swift
+    Sources/Checksums/Base64.swift
+)
+FRONTEND_HARNESS=(Fuzz/{FrontEndFuzz,S3RequestFuzz,AttributesFuzz,TaskAPIFuzz,PolicyFuzz}.swift)
+
 build() {
     local t=$1
     mkdir -p "$BIN" "$OUT/src"
@@ -163,6 +200,11 @@ build() {
             Sources/FormData/*.swift "$OUT/src/FormFieldStream.swift" \
             "$OUT/src/PostFormReader.swift" Fuzz/Support.swift Fuzz/FormDataFuzz.swift "${WIRE[@]}" "${NIO_OBJECTS[@]}" \
             -o "$BIN/formdata-fuzz" ;;
+    frontend)
+        [ ${#STUBS[@]} -gt 0 ] || stub_flags || return 1
+        [ ${#WIRE[@]} -gt 0 ] || wireformats_flags || return 1
+        $SWIFTC "${FLAGS[@]}" -swift-version 6 -module-name FrontEndFuzz -package-name tessera "${FRONTEND_SOURCES[@]}" \
+            Fuzz/Support.swift "${FRONTEND_HARNESS[@]}" "${WIRE[@]}" "${STUBS[@]}" -o "$BIN/frontend-fuzz" ;;
     *)
         echo "fuzz.sh: unknown target $t (targets: ${ALL_TARGETS[*]})" >&2; return 2 ;;
     esac
@@ -216,6 +258,7 @@ run() {
 CRYPTO=()
 NIO=()
 WIRE=()
+STUBS=()
 cmd=${1:-}
 shift || true
 case $cmd in

@@ -135,6 +135,20 @@ def main():
 <Rule><Filter><And><Prefix>tmp/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter><Status>Enabled</Status>
 <Expiration><Days>1</Days></Expiration></Rule>
 </LifecycleConfiguration>""")
+    ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    for name, doc in [("tagging", f'<Tagging {ns}><TagSet><Tag><Key>a b</Key><Value> v&amp;</Value></Tag><Tag><Key>k</Key><Value/></Tag></TagSet></Tagging>'),
+                      ("object-lock", f'<ObjectLockConfiguration {ns}><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>'
+                                      '<Mode>GOVERNANCE</Mode><Days>30</Days></DefaultRetention></Rule></ObjectLockConfiguration>'),
+                      ("retention", f'<Retention {ns}><Mode>COMPLIANCE</Mode><RetainUntilDate>2030-01-01T00:00:00.000Z</RetainUntilDate></Retention>'),
+                      ("legal-hold", f'<LegalHold {ns}><Status>ON</Status></LegalHold>'),
+                      ("public-access-block", f'<PublicAccessBlockConfiguration {ns}><BlockPublicAcls>true</BlockPublicAcls>'
+                                              '<RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>'),
+                      ("ownership", f'<OwnershipControls {ns}><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>'),
+                      ("encryption", f'<ServerSideEncryptionConfiguration {ns}><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256'
+                                     '</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule>'
+                                     '</ServerSideEncryptionConfiguration>'),
+                      ("versioning", f'<VersioningConfiguration {ns}><Status>Enabled</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>')]:
+        write("xml", f"{name}.xml", doc)
     write("xml", "hostile-doctype.xml", '<?xml version="1.0"?><!DOCTYPE Delete [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
           "<Delete><Object><Key>&e;</Key></Object></Delete>")
     write("xml", "cdata-comment-ns.xml", '<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload><!-- c -->'
@@ -282,6 +296,130 @@ def main():
     write("formdata", "described-post.bin", described(2 | 4 | 8, b"x" * 40, [(2, b"user/a"), (3, b"cG9saWN5"),
                                                                              (1 | 16 | 32, b"file bytes"), (0, b"late")]))
     write("formdata", "described-quoted.bin", described(1, b"a:b=c?d", [(0 | 16, b""), (1, b"\r\n\r\n")]))
+    s3request_seeds(recs)
+    attributes_seeds()
+    taskapi_seeds(recs)
+    policy_seeds(recs)
+
+
+S3REQUEST_HEADERS = ("x-amz-copy-source", "x-amz-copy-source-range", "if-match", "if-none-match", "if-modified-since",
+                     "if-unmodified-since", "content-md5", "x-amz-sdk-checksum-algorithm", "content-type")
+
+
+def fe(parser, name, data):
+    """A seed of the frontend target (Fuzz/FrontEndFuzz.swift): its selector byte for `parser`, then the input."""
+    data = data.encode() if isinstance(data, str) else data
+    if parser == "attributes":
+        data = bytes([6 + data[0]]) + data[1:]
+    else:
+        data = bytes([{"taskapi": 9, "policy": 10}[parser]]) + data
+    write("frontend", f"{parser}-{name}", data)
+
+
+def policy_seeds(recs):
+    """policy: bucket policies for bucket "b" (Fuzz/PolicyFuzz.swift): those the clients sent, and every operator
+    and key the evaluator knows."""
+    for i, r in enumerate(x for x in recs if x["op"] == "PutBucketPolicy"):
+        fe("policy", f"recorded-{i}.json", body(r).replace(b"wire-bucket", b"b"))
+    u = "arn:aws:iam::tessera:user/alice"
+    docs = {
+        "public-read": {"Version": "2012-10-17", "Statement": [{"Sid": "p", "Effect": "Allow", "Principal": "*",
+                        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]},
+        "deny-insecure": {"Statement": {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+                          "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": False}}}},
+        "conditions": {"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": [u], "CanonicalUser": "0" * 64},
+                       "NotAction": ["s3:Delete*", "s3:Put?bject"], "NotResource": "arn:aws:s3:::b/secret/*",
+                       "Condition": {"IpAddress": {"aws:SourceIp": ["192.0.2.0/24", "2001:db8::/32"]},
+                                     "NotIpAddress": {"aws:SourceIp": "192.0.2.7/32"},
+                                     "StringLike": {"s3:prefix": ["home/*", ""]}, "NumericLessThanEquals": {"s3:max-keys": "10"},
+                                     "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+                                     "StringEqualsIgnoreCase": {"s3:x-amz-acl": "Public-Read"},
+                                     "StringNotEqualsIfExists": {"s3:ExistingObjectTag/Color": "red"},
+                                     "ArnLike": {"aws:SourceArn": "arn:*"}, "Null": {"s3:VersionId": "true"},
+                                     "NumericGreaterThan": {"aws:EpochTime": 5}}}]},
+        "not-principal": {"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": u}, "Action": "*", "Resource": "arn:aws:s3:::*"}]},
+    }
+    for name, doc in docs.items():
+        fe("policy", f"{name}.json", json.dumps(doc))
+    fe("policy", "malformed.json", b' {"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",')
+
+
+def taskapi_seeds(recs):
+    """taskapi: byte 0 even a create body, odd an mpu-complete body; byte 1 the limits (Fuzz/TaskAPIFuzz.swift).
+    The bodies the recorded clients sent to the Worker and task APIs, and edge cases of the chunk plan."""
+    n = 0
+    for r in recs:
+        b = body(r)
+        if r["op"].startswith(("Tasks:create", "TasksCreate")) or b'"file_size"' in b:
+            fe("taskapi", f"create-recorded-{n}.bin", bytes([0, 0]) + b); n += 1
+        elif b'"parts"' in b and b'"partNumber"' in b:
+            fe("taskapi", f"complete-recorded-{n}.bin", bytes([1, 0]) + b); n += 1
+    md5 = "0123456789abcdef0123456789abcdef"
+    for name, doc in [("plain", {"hash": md5, "file_name": "a.bin", "file_size": 12 << 20}),
+                      ("all", {"hash": md5.upper() * 2, "file_name": "b", "file_size": 0, "content_type": "text/plain",
+                               "pool_id": "p", "bundle_id": "q", "encrypt_password": "pw", "expired_at": "2030-01-01T00:00:00Z",
+                               "chunk_size": 5 << 20}),
+                      ("small-chunk", {"hash": md5, "file_name": "d", "file_size": 10, "chunk_size": 3})]:
+        fe("taskapi", f"create-{name}.bin", bytes([0, 1 if name == "all" else 0]) + json.dumps(doc).encode())
+    fe("taskapi", "complete-parts.bin", bytes([1, 0]) + b'{"parts":[{"partNumber":1,"etag":"\\"e1\\""},{"partNumber":2,"etag":"e2"}]}')
+    fe("taskapi", "complete-r2.bin", bytes([1, 3]) + b'{"parts":[{"partNumber":1,"etag":"e1"},{"partNumber":3,"etag":"e3"},{"partNumber":5,"etag":"e5"}]}')
+    fe("taskapi", "complete-order.bin", bytes([1, 0]) + b'{"parts":[{"partNumber":2,"etag":"e2"},{"partNumber":2,"etag":"e2"}]}')
+
+
+def attributes_seeds():
+    """attributes: byte 0 picks the column (Fuzz/AttributesFuzz.swift): described records, stored texts."""
+    def lp(b):
+        b = b.encode() if isinstance(b, str) else b
+        return bytes([len(b)]) + b
+    plain = b"".join([b"\x01" + lp("text/plain"), b"\x00", b"\x00", b"\x00", b"\x01" + lp("max-age=60"), b"\x00",
+                      b"\x01" + lp("STANDARD"), b"\x02" + lp("color") + lp("blue") + lp("\u00e4\"\\") + lp("\u2028\x00"),
+                      b"\x01" + lp("CRC32") + lp("yZRlqg=="), b"\x01" + lp("FULL_OBJECT"), b"\x00"])
+    fe("attributes", "record-plain.bin", b"\x00" + plain)
+    fe("attributes", "record-rare.bin", b"\x00" + plain[:-1] + b"\x3f" + lp("alice") + b"\x01" + lp("k") + lp("v") +
+          b"\x01" + b"\x00\x10\x00\x00\x01" + b"\x01" + lp("0" * 64) + b"\x02" + lp("wrapped") + lp("master-1"))
+    fe("attributes", "column-plain.bin", b"\x01" + b'{"contentType":"text/plain","userMetadata":{"a":"b"},"checksums":{}}')
+    fe("attributes", "column-escapes.bin", b"\x01" + b'{"contentType":"a\\u00e4\\"","userMetadata":{},"checksums":{"CRC32":"AAAAAA=="},'
+          b'"tags":[{"key":"k","value":"v"}],"legalHold":true}')
+    fe("attributes", "column-damaged.bin", b"\x01" + b'{"contentType":1,"userMetadata":{}}')
+    fe("attributes", "checksums.bin", b"\x02" + b'{"c":{"CRC64NVME":"ftW+pkq+STY="}}')
+    fe("attributes", "checksums-dup.bin", b"\x02" + b'{"c":{"A":"1","A":"2"}}')
+    fe("attributes", "checksums-escaped.bin", b"\x02" + b'{"c": {"\\u0041":"\\/x"}}')
+    fe("attributes", "map.bin", b"\x02" + b'{"a":"b","c":"\\ud83d\\ude00"}')
+
+
+def s3request_seeds(recs):
+    """s3request: byte 0 picks the parser (Fuzz/S3RequestFuzz.swift). Every distinct request head the
+    clients sent (per operation and client), their copy sources, dates, checksums and list markers."""
+    seen = set()
+    for r in recs:
+        client = r["_file"].split("_")[0]
+        key = (r["op"], client, r.get("style"))
+        if key in seen:
+            continue
+        seen.add(key)
+        host = header(r, "host") or ""
+        kept = [(k, v) for k, v in r["headers"] if k.lower() in S3REQUEST_HEADERS or k.lower().startswith("x-amz-checksum-")]
+        name = re.sub(r"[^A-Za-z0-9.-]", "_", f"{r['op']}-{client}-{r.get('style')}")
+        vhost = r.get("style") == "virtual"
+        text = "\n".join([r["method"], r["target"], host] + [f"{k}: {v}" for k, v in kept]) + "\n"
+        write("frontend", f"request-endpoint-{name}.bin", bytes([1, 1 if vhost else 0]) + text.encode())
+        write("frontend", f"request-path-{name}.bin", bytes([0]) + r["target"].encode())
+        if header(r, "x-amz-copy-source"):
+            write("frontend", f"request-copy-{name}.bin", bytes([2, 200]) + (header(r, "x-amz-copy-source") + "\n" +
+                  (header(r, "x-amz-copy-source-range") or "bytes=0-99")).encode())
+        for k, v in kept:
+            if k.lower() == "content-md5" or k.lower().startswith("x-amz-checksum-"):
+                write("frontend", f"request-checksum-{name}-{k.lower()}.bin", bytes([4]) + v.encode())
+    for i, (name, value) in enumerate([("token", "a2V5LzE="), ("token-url", "w6Qvyg-_"), ("version", "null"),
+                                       ("version-id", "000000000000002a"), ("key", "photos/2006/Jan/\u00e4.jpg")]):
+        write("frontend", f"request-marker-{name}.bin", bytes([5]) + value.encode())
+    for name, lines in [("imf", ['"0123456789abcdef0123456789abcdef"', "*", "Sun, 06 Nov 1994 08:49:37 GMT",
+                                 "Sunday, 06-Nov-94 08:49:37 GMT"]),
+                        ("asctime", ["", "", "Sun Nov  6 08:49:37 1994", "Wed, 12 Oct 2009 17:50:00 +0000"]),
+                        ("lists", ['"a", "b",*', "W/\"x\"", "sunday, 6 nov 1994 8:49:37 utc", "Thu, 01 Jan 1970 00:00:00 EST"])]:
+        write("frontend", f"request-conditional-{name}.bin", bytes([3]) + struct.pack("<Q", 784111777) + "\n".join(lines).encode())
+    write("frontend", "request-copy-version.bin", bytes([2, 255]) + b"/b/a%2Fb%20c?versionId=000000000000002a\nbytes=0-254")
+    write("frontend", "request-query-repeated.bin", bytes([0]) + b"/b/k%E2%82%AC?a=1&a=2&b&=c&d=%zz&e=+%2B")
 
 
 if __name__ == "__main__":

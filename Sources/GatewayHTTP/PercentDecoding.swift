@@ -35,6 +35,13 @@ package enum PercentDecoding {
         return try s.withUTF8 { try decode(bytes: $0[...], plusIsSpace: plusIsSpace) }
     }
 
+    /// As `decode(_:plusIsSpace:)`, of a slice of a string's UTF-8 (split at "/" or "?" by bytes, never by Character:
+    /// a combining mark after the separator would hide it from a Character search).
+    package static func decode(utf8 bytes: Substring.UTF8View, plusIsSpace: Bool = false) throws -> String {
+        guard let text = PercentEncoding.decodeUTF8(bytes, plusIsSpace: plusIsSpace) else { throw invalidURI }
+        return text
+    }
+
     static func decode(bytes: Slice<UnsafeBufferPointer<UInt8>>, plusIsSpace: Bool) throws -> String {
         guard let text = PercentEncoding.decodeUTF8(bytes, plusIsSpace: plusIsSpace) else { throw invalidURI }
         return text

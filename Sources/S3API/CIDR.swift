@@ -36,7 +36,9 @@ struct CIDR: Sendable, Equatable {
         guard let other = Self.parse(text), other.count == address.count else { return false }
         var left = prefixLength
         for i in 0..<address.count where left > 0 {
-            let mask: UInt8 = left >= 8 ? 0xFF : UInt8(0xFF << (8 - left))
+            // The top `left` bits. (UInt8(0xFF << (8 - left)) shifted an Int: 0x1FE and up, a trap for any prefix
+            // length that is not a multiple of 8.)
+            let mask: UInt8 = left >= 8 ? 0xFF : ~(0xFF >> left)
             if address[i] & mask != other[i] & mask { return false }
             left -= 8
         }

@@ -7,31 +7,10 @@ import StorageCore
 
 /// CopyObject (x-amz-copy-source, metadata directive COPY/REPLACE, copy-source conditionals).
 extension S3Service {
-    /// Parses x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded, optional ?versionId).
-    func copySource(_ s3: S3Request) throws -> (bucket: String, key: String, version: VersionSelector?) {
-        guard var raw = s3.header("x-amz-copy-source") else { throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey") }
-        var version: VersionSelector?
-        if let q = raw.firstIndex(of: "?") {
-            // The only query a copy source takes is versionId.
-            let query = raw[raw.index(after: q)...]
-            guard query.hasPrefix("versionId=") else {
-                throw CoreError.invalidArgument("Invalid copy source: only versionId may follow the key", name: "x-amz-copy-source", value: raw)
-            }
-            version = try VersionID.parse(try PercentDecoding.decode(query.dropFirst("versionId=".count)), name: "x-amz-copy-source")
-            raw = String(raw[..<q])
-        }
-        let decoded = try PercentDecoding.decode(Substring(raw))
-        let path = decoded.hasPrefix("/") ? decoded.dropFirst() : Substring(decoded)
-        guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
-            throw CoreError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: raw)
-        }
-        return (String(path[..<slash]), String(path[path.index(after: slash)...]), version)
-    }
-
     /// Opens the copy source (the version it names, if any) and applies its x-amz-copy-source-if-* conditions.
     /// A version named that is a delete marker is InvalidRequest, as S3 answers.
     func openCopySource(_ s3: S3Request) async throws -> OpenObject {
-        let (bucket, key, version) = try copySource(s3)
+        let (bucket, key, version) = try CopySource.parse(s3)
         let source: OpenObject
         let access = try await authorizer.access(bucket)
         do {
@@ -64,7 +43,7 @@ extension S3Service {
         // The copy is a new object: its owner and ACL come from this request, never from the source.
         (attributes.ownerName, attributes.acl) = try await authorizer.newObjectAccess(s3, bucket: bucket, caller: s3.caller)
         if directive == "COPY", let sc = s3.header("x-amz-storage-class") { attributes.storageClass = sc == "STANDARD" ? nil : sc }
-        let (srcBucket, srcKey, _) = try copySource(s3)
+        let (srcBucket, srcKey, _) = try CopySource.parse(s3)
         if srcBucket == bucket && srcKey == key && directive == "COPY" && s3.header("x-amz-storage-class") == nil
             && s3.header("x-amz-server-side-encryption") == nil && s3.header("x-amz-server-side-encryption-customer-algorithm") == nil {
             throw CoreError("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")

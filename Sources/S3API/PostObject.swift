@@ -83,12 +83,7 @@ extension S3Service {
         // The form field x-amz-server-side-encryption, as the header on PutObject (or the bucket's default).
         let sealing = try await newObjectKey(requested: form.value("x-amz-server-side-encryption"), bucket: bucket)
         attributes.encryption = sealing?.encryption
-        let contentMD5 = try form.value("content-md5").map { text -> [UInt8] in
-            guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)), d.count == 16 else {
-                throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
-            }
-            return Array(d)
-        }
+        let contentMD5 = try form.value("content-md5").map(ContentMD5.parse)
 
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes,
                                                  body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5),

@@ -57,14 +57,7 @@ final class RequestBodyPipeline: @unchecked Sendable {
         } else {
             decodedLength = nil
         }
-        if let md5 = s3.header("content-md5") {
-            guard let bytes = Data(base64Encoded: md5.trimmingCharacters(in: .whitespaces)), bytes.count == 16 else {
-                throw CoreError("InvalidDigest", "The Content-MD5 you specified was not valid.")
-            }
-            contentMD5 = Array(bytes)
-        } else {
-            contentMD5 = nil
-        }
+        contentMD5 = try s3.header("content-md5").map(ContentMD5.parse)
         // One flexible checksum per request: as a header, or announced as a trailer.
         let trailerNames = (s3.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for alg in ChecksumAlgorithm.allCases where flexibleChecksums {

@@ -1,7 +1,6 @@
 import Foundation
 import GatewayHTTP
 import HTTPTypes
-import Hummingbird
 import StorageCore
 
 /// An S3 request with its addressing resolved: bucket and key (path or virtual-hosted style), the
@@ -25,10 +24,6 @@ struct S3Request {
     var clientAddress: String?
 
     /// - Parameter domain: with "localhost", `b.localhost:9000` addresses bucket `b`.
-    init(_ request: Request, domain: String?) throws {
-        try self.init(head: request.head, domain: domain)
-    }
-
     init(head request: HTTPRequest, domain: String?) throws {
         method = request.method.rawValue
         let target = RequestTarget(request.path ?? "/")
@@ -44,21 +39,22 @@ struct S3Request {
                 hostBucket = String(name.dropLast(domain.count + 1))
             }
         }
-        guard rawPath.hasPrefix("/") else { throw PercentDecoding.invalidURI }
-        let path = rawPath.dropFirst()
+        // Split by bytes: "/" followed by a combining mark is one Character, which a Character search would skip.
+        guard rawPath.utf8.first == UInt8(ascii: "/") else { throw PercentDecoding.invalidURI }
+        let path = rawPath.utf8.dropFirst()
         virtualHosted = hostBucket != nil
         if let hostBucket {
             bucket = hostBucket
-            key = path.isEmpty ? nil : try PercentDecoding.decode(path)
+            key = path.isEmpty ? nil : try PercentDecoding.decode(utf8: path)
         } else if path.isEmpty {
             bucket = nil
             key = nil
-        } else if let slash = path.firstIndex(of: "/") {
-            bucket = try PercentDecoding.decode(path[..<slash])
+        } else if let slash = path.firstIndex(of: UInt8(ascii: "/")) {
+            bucket = try PercentDecoding.decode(utf8: path[..<slash])
             let rest = path[path.index(after: slash)...]
-            key = rest.isEmpty ? nil : try PercentDecoding.decode(rest)
+            key = rest.isEmpty ? nil : try PercentDecoding.decode(utf8: rest)
         } else {
-            bucket = try PercentDecoding.decode(path)
+            bucket = try PercentDecoding.decode(utf8: path)
             key = nil
         }
     }

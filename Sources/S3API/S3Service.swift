@@ -39,7 +39,7 @@ package struct S3Service: FrontEnd {
     }
 
     package func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
-        var s3 = try S3Request(request, domain: domain)
+        var s3 = try S3Request(head: request.head, domain: domain)
         s3.clientAddress = context.remoteAddress
         (context.access.bucket, context.access.key) = (s3.bucket ?? "", s3.key ?? "")
         // Resolved before authentication, so that the access line names the operation of a request

@@ -87,33 +87,11 @@ package struct TasksService: FrontEnd {
 
     // MARK: create
 
-    struct CreateRequest: Decodable {
-        var hash: String
-        var file_name: String
-        var file_size: Int64
-        var content_type: String?
-        var pool_id: String?
-        var bundle_id: String?
-        var encrypt_password: String?
-        var expired_at: String?
-        var chunk_size: Int64?
-    }
-
     func create(_ request: Request) async throws -> Response {
         let body = try await smallBody(request.body)
-        guard let req = try? JSONDecoder().decode(CreateRequest.self, from: Data(body)) else {
-            throw TaskError(.badRequest, "Invalid JSON body: hash, file_name and file_size are required")
-        }
-        let hash = req.hash.lowercased()
-        guard (hash.count == 32 || hash.count == 64), hash.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
-            throw TaskError(.badRequest, "hash must be the file's MD5 (32 hex digits) or SHA-256 (64 hex digits)")
-        }
-        guard req.file_size >= 0 else { throw TaskError(.badRequest, "file_size must not be negative") }
-        guard !req.file_name.isEmpty else { throw TaskError(.badRequest, "file_name must not be empty") }
-        if let e = req.expired_at, ISO8601Time.parse(e) == nil {
-            throw TaskError(.badRequest, "expired_at must be an ISO 8601 date-time")
-        }
-        let password = req.encrypt_password.flatMap { $0.isEmpty ? nil : $0 }
+        let req: TaskCreateRequest
+        do throws(TaskRefusal) { req = try TaskCreateRequest(json: body) } catch { throw TaskError(.badRequest, error.message) }
+        let (hash, password) = (req.normalizedHash, req.password)
 
         // De-duplication, never across encryption: a plain create matches plain files only; an
         // encrypted one matches only files sealed with the same password.
@@ -126,18 +104,11 @@ package struct TasksService: FrontEnd {
             return json(["file_exists": true, "file": cloudFile(f)])
         }
 
-        let limits = storage.validator.limits
-        let chunkSize = req.chunk_size ?? Self.defaultChunkSize
-        guard chunkSize > 0 else { throw TaskError(.badRequest, "chunk_size must be positive") }
-        let chunksCount = max(1, Int((req.file_size + chunkSize - 1) / chunkSize))
-        if chunksCount > 1 && chunkSize < limits.minPartSize {
-            throw TaskError(.badRequest, "chunk_size \(chunkSize) is below the minimum part size \(limits.minPartSize) (only a single-chunk file may be smaller)")
+        let plan: TaskPlan
+        do throws(TaskRefusal) { plan = try TaskPlan(file: req, limits: storage.validator.limits, defaultChunkSize: Self.defaultChunkSize) } catch {
+            throw TaskError(.badRequest, error.message)
         }
-        if chunkSize > limits.maxPartSize { throw TaskError(.badRequest, "chunk_size \(chunkSize) exceeds the maximum part size \(limits.maxPartSize)") }
-        if chunksCount > limits.maxParts {
-            throw TaskError(.badRequest, "file_size \(req.file_size) needs \(chunksCount) chunks of \(chunkSize) bytes; at most \(limits.maxParts) are allowed")
-        }
-        if req.file_size > limits.maxObjectSize { throw TaskError(.badRequest, "file_size exceeds the maximum object size \(limits.maxObjectSize)") }
+        let (chunkSize, chunksCount) = (plan.chunkSize, plan.chunksCount)
 
         var encryption: FileEncryption?
         var pendingKey: String?

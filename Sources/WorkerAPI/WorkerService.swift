@@ -125,22 +125,17 @@ package struct WorkerService: FrontEnd {
         return json(["key": upload.key, "uploadId": upload.uploadID])
     }
 
-    struct CompleteBody: Decodable {
-        struct Part: Decodable { let etag: String; let partNumber: Int }
-        let parts: [Part]
-    }
-
     func complete(_ key: String, uploadID: String, body: RequestBody) async throws -> Response {
         var bytes: [UInt8] = []
         for try await chunk in body {
             bytes += chunk.readableBytesView
             if bytes.count > maxJSONBody { return text(.badRequest, "Missing or incomplete body") }
         }
-        guard let parsed = try? JSONDecoder().decode(CompleteBody.self, from: Data(bytes)) else {
+        guard let parsed = WorkerCompleteBody(json: bytes) else {
             return text(.badRequest, "Missing or incomplete body")
         }
         let record = try await storage.completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID,
-                                                               parts: parsed.parts.map { (partNumber: $0.partNumber, etag: $0.etag) })
+                                                               parts: parsed.requested)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""
         return Response(status: .ok, headers: headers)

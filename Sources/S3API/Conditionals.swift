@@ -1,0 +1,34 @@
+import Foundation
+import GatewayHTTP
+import StorageCore
+
+/// If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, in RFC 7232's order (as S3 applies them).
+enum Conditionals {
+    /// - Parameters:
+    ///   - prefix: "" for the object itself, "x-amz-copy-source-" for a copy source.
+    ///   - forRead: a failed If-None-Match / If-Modified-Since is 304 on GET/HEAD, 412 otherwise.
+    static func check(_ s3: S3Request, etag: String, lastModified: Date, forRead: Bool, prefix: String = "") throws {
+        let modified = lastModified.timeIntervalSince1970.rounded(.down)
+        func matches(_ list: String) -> Bool {
+            list.split(separator: ",").contains { tag in
+                let t = tag.trimmingCharacters(in: .whitespaces)
+                return t == "*" || PartValidator.normalizeETag(t) == etag
+            }
+        }
+        let ifMatch = s3.header(prefix + "if-match")
+        let ifNoneMatch = s3.header(prefix + "if-none-match")
+        let failed = CoreError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                               details: [.init("Condition", prefix.isEmpty ? "If-Match" : "x-amz-copy-source-If-Match")])
+        let notModified = forRead ? CoreError("NotModified", "Not Modified") : failed
+        if let ifMatch {
+            if !matches(ifMatch) { throw failed }
+        } else if let raw = s3.header(prefix + "if-unmodified-since"), let date = S3Time.parseHTTP(raw) {
+            if modified > date.timeIntervalSince1970 { throw failed }
+        }
+        if let ifNoneMatch {
+            if matches(ifNoneMatch) { throw notModified }
+        } else if let raw = s3.header(prefix + "if-modified-since"), let date = S3Time.parseHTTP(raw) {
+            if modified <= date.timeIntervalSince1970 { throw notModified }
+        }
+    }
+}
