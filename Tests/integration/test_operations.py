@@ -299,7 +299,7 @@ def test_every_serve_flag_is_a_config_key(tmp_path):
     config.write_text('{"no-such-key": 1}')
     known = tessera("serve", "--config", str(config)).stderr.split("known keys:")[1]
     known = {k.strip() for k in known.split(",")}
-    assert flags <= known, flags - known
+    assert flags == known, (flags - known, known - flags)   # each key a flag, each flag a key
 
 
 def test_invalid_environment_and_missing_file(tmp_path):
