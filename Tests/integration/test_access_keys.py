@@ -141,3 +141,63 @@ def test_a_corrupt_credentials_file_is_refused_not_replaced(tmp_path):
         assert r.returncode != 0, (garbage, r.stdout)
         assert "credentials.json" in r.stderr and "fix it or move it away" in r.stderr, (garbage, r.stderr)
         assert (data / "credentials.json").read_bytes() == garbage
+
+
+# ---------------------------------------------------------------- admin commands as root, the daemon as its own user
+
+def test_keys_created_by_root_stay_readable_by_a_daemon_running_as_its_own_user():
+    """The systemd layout: the daemon runs as its own user (here `nobody`) on a data directory it owns, and
+    an operator runs `tessera keys create` as root. keys.json, new or replaced, keeps the daemon's owner and
+    mode 0600, so the daemon takes the new key (before, root's rename left a root-owned 0600 file that the
+    daemon could not read, and the key never worked)."""
+    import os
+    import shutil
+    import signal
+    import stat
+    import tempfile
+    from daemon import wait_listening
+    if os.geteuid() != 0:
+        pytest.fail("this test runs the daemon as nobody and the admin command as root: it must run as root (CI does)")
+    nobody = 65534
+    top = tempfile.mkdtemp(prefix="tessera-as-user-")   # not under pytest's tmp_path: that is root's alone (0700)
+    try:
+        os.chmod(top, 0o755)
+        binary = os.path.join(top, "tessera")
+        shutil.copy(BIN, binary)
+        os.chmod(binary, 0o755)
+        data = os.path.join(top, "data")
+        os.mkdir(data, 0o700)
+        os.chown(data, nobody, nobody)
+        port = free_port()
+        log = os.path.join(top, "daemon.stderr")
+
+        def as_nobody():
+            os.setgroups([])
+            os.setgid(nobody)
+            os.setuid(nobody)
+
+        proc = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data, "--no-fsync",
+                                 "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY],
+                                stdout=subprocess.DEVNULL, stderr=open(log, "wb"), preexec_fn=as_nobody,
+                                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd=top)
+        try:
+            wait_listening(port, proc, lambda: open(log).read())
+            client(port).create_bucket(Bucket="as-user")
+            for round_ in ("new file", "replaced file"):
+                printed = run("keys", "create", "--data-dir", data)
+                assert printed.returncode == 0, printed.stderr
+                st = os.stat(os.path.join(data, "keys.json"))
+                assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (nobody, nobody, 0o600), (round_, st)
+                assert not os.path.exists(os.path.join(data, "keys.json.tmp"))
+                ak = re.search(r"access key: (\S+)", printed.stdout).group(1)
+                sk = re.search(r"secret key: (\S+)", printed.stdout).group(1)
+                user = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                                    aws_access_key_id=ak, aws_secret_access_key=sk,
+                                    config=Config(retries={"total_max_attempts": 1}))
+                user.put_object(Bucket="as-user", Key=round_, Body=round_.encode())
+                assert user.get_object(Bucket="as-user", Key=round_)["Body"].read() == round_.encode()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0, open(log).read()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
