@@ -38,8 +38,20 @@ extension Storage {
         var deleted = 0
         while true {
             let entries = try await metadata.garbage(limit: 1000)
+            // A version's blobs are asked about once per page: a deleted 10,000-part object is 10,000
+            // entries of one version, and a shared store's lease check is a database query.
             var free: [GarbageEntry] = []
-            for e in entries where try await !leases.skipIfLeased(e.version) { free.append(e) }
+            var skipped: [Int64: Bool] = [:]
+            for e in entries {
+                let skip: Bool
+                if let known = skipped[e.version] {
+                    skip = known
+                } else {
+                    skip = try await leases.skipIfLeased(e.version)
+                    skipped[e.version] = skip
+                }
+                if !skip { free.append(e) }
+            }
             if free.isEmpty { return deleted }
             let ids = free.map(\.blob)
             try await blobs.delete(ids)
