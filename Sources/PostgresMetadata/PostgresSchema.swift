@@ -97,6 +97,14 @@ enum PostgresSchema {
         [
             "ALTER TABLE completed_uploads ADD COLUMN version_id text",
         ],
+        // 8: segments found by blob (the collector's and the sweep's "is this blob still used?") through a hash
+        // index instead of a B-tree: blob names are random, and each of a 10,000-part completion's rows went
+        // into a different B-tree page; only equality is ever asked of it. (Dropping an index changes no
+        // query's result, so gateways of the previous release keep working beside it.)
+        [
+            "CREATE INDEX segments_by_blob_hash ON segments USING hash(blob) WHERE blob <> ''",
+            "DROP INDEX segments_by_blob",
+        ],
     ]
 
     /// The schema version this binary writes and reads.

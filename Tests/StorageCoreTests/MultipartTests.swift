@@ -42,6 +42,31 @@ import WireFormats
     }
 
     /// S3 accepts an empty part (as the last part, or the only one); it is stored as an empty blob.
+    /// The collector asks about a version's lease once per page, for all its blobs: a read multipart
+    /// object keeps every part's blob, while the blobs of another version in the same pass go.
+    @Test(arguments: StoreKind.allCases) func aReadMultipartVersionKeepsAllItsBlobsWhileAnotherGoes(_ kind: StoreKind) async throws {
+        let (s, dir, u) = try await setup(kind)
+        var parts: [(Int, String)] = []
+        for n in 1...3 {
+            let p = try await s.uploadPart(bucket: "bkt", key: "big", uploadID: u.uploadID, partNumber: n,
+                                           plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 100 + n)))
+            parts.append((n, p.etag))
+        }
+        _ = try await s.completeMultipartUpload(bucket: "bkt", key: "big", uploadID: u.uploadID, parts: parts)
+        _ = try await s.putObject(bucket: "bkt", key: "other", attributes: .init(), plainBody: TestBody(bytes: randomBytes(Storage.inlineLimit + 7)))
+        #expect(blobFileCount(dir) == 4)
+        var reader: OpenObject? = try await s.openObject(bucket: "bkt", key: "big")
+        try await s.deleteObject(bucket: "bkt", key: "other")
+        try await s.deleteObject(bucket: "bkt", key: "big")
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == 3)   // the other object's blob went; the read one's three stay
+        #expect(try await readAll(reader!).count == 3 * (Storage.inlineLimit + 100) + 6)
+        reader = nil                        // the last release starts a pass by itself
+        let deadline = ContinuousClock.now + .seconds(10)
+        while blobFileCount(dir) != 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(blobFileCount(dir) == 0)
+    }
+
     @Test(arguments: StoreKind.allCases) func anEmptyPartIsStoredAndCompletes(_ kind: StoreKind) async throws {
         let (s, _, u) = try await setup(kind)
         let first = randomBytes(150)

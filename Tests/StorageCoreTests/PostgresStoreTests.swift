@@ -125,6 +125,23 @@ import Testing
         #expect(try await a.integrityCheck() == "ok")
     }
 
+    /// A multipart object's segments go in by COPY in PostgreSQL's text format: values holding its
+    /// separators and escapes (tab, newline, carriage return, backslash, `\N`, `\.`) come back as they were.
+    @Test func segmentsWithCopySeparatorsInTheirValuesComeBackAsStored() async throws {
+        let (a, _, _) = try await twoGateways()
+        try await a.createBucket(BucketRecord(name: "b", created: Date(), region: "us-east-1"))
+        let awkward = ["plain", "tab\there", "new\nline", "cr\rhere", "back\\slash", "\\N", "\\.", "end\\"]
+        var (record, segments) = object("b", "k", version: try await a.nextVersion(), blobs: awkward.map { "blob-" + $0 })
+        for i in segments.indices { segments[i].checksum = i == 2 ? nil : "sum-" + awkward[i] }
+        segments[3].partNumber = nil
+        record.partsCount = nil
+        _ = try await a.putObject(record, segments: segments, condition: nil)
+        let stored = try await a.segments(version: record.version)
+        #expect(stored == segments)
+        #expect(stored.map { Array($0.blob.utf8) } == segments.map { Array($0.blob.utf8) })
+        #expect(stored.map { $0.checksum.map { Array($0.utf8) } } == segments.map { $0.checksum.map { Array($0.utf8) } })
+    }
+
     @Test func keysDifferingOnlyInNormalizationAreTwoObjectsInByteOrder() async throws {
         let (a, _, _) = try await twoGateways()
         _ = try await a.createBucket(BucketRecord(name: "bkt", created: Date(), region: "r"))
