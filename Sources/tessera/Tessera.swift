@@ -34,151 +34,36 @@ struct Serve: AsyncParsableCommand {
         setting is reported: an error when it is within two letters of one, else a warning. A flag's value is \
         visible to every user in ps: give secrets through the -file flags or the credentials directory. \
         See docs/operator-guide.md.
+
+        SETTINGS:
+        \(ServeFlags.help)
         """
     )
 
     @Option(help: ArgumentHelp("JSON config file (else $TESSERA_CONFIG): keys are the long flag names.", valueName: "file"))
     var config: String?
 
-    @Option(help: .setting(.listen))
-    var listen: String?
+    /// The settings given as flags (`--data-dir PATH`, `--no-fsync`, …): parsed from the settings table by
+    /// `ServeFlags`, so that each setting is declared once, in `ServeSetting`, and not again here.
+    @Argument(parsing: .allUnrecognized,
+              help: ArgumentHelp("Settings as flags: --NAME VALUE or --NAME=VALUE, --NAME/--no-NAME for a switch (see SETTINGS).",
+                                 valueName: "setting"),
+              completion: .list(ServeFlags.names))
+    var settings: [String] = []
 
-    @Option(help: .setting(.dataDir))
-    var dataDir: String?
-
-    @Option(help: .setting(.region))
-    var region: String?
-
-    @Option(help: .setting(.domain))
-    var domain: String?
-
-    @Option(help: .setting(.accessKey))
-    var accessKey: String?
-
-    @Option(help: .setting(.secretKey))
-    var secretKey: String?
-
-    @Option(help: .setting(.secretKeyFile))
-    var secretKeyFile: String?
-
-    @Option(help: .setting(.limits))
-    var limits: String?
-
-    @Option(help: .setting(.maxParts))
-    var maxParts: Int?
-
-    @Option(help: .setting(.minPartSize))
-    var minPartSize: Int64?
-
-    @Option(help: .setting(.maxPartSize))
-    var maxPartSize: Int64?
-
-    @Option(help: .setting(.abortIncompleteAfter))
-    var abortIncompleteAfter: Double?
-
-    @Option(help: .setting(.workerListen))
-    var workerListen: String?
-
-    @Option(help: .setting(.workerBucket))
-    var workerBucket: String?
-
-    @Option(help: .setting(.workerToken))
-    var workerToken: String?
-
-    @Option(help: .setting(.workerTokenFile))
-    var workerTokenFile: String?
-
-    @Flag(inversion: .prefixedNo, help: .setting(.workerAnonymous))
-    var workerAnonymous: Bool?
-
-    @Option(help: .setting(.workerCorsOrigins))
-    var workerCorsOrigins: String?
-
-    @Option(help: .setting(.tasksListen))
-    var tasksListen: String?
-
-    @Option(help: .setting(.tasksBucket))
-    var tasksBucket: String?
-
-    @Option(help: .setting(.tasksToken))
-    var tasksToken: String?
-
-    @Option(help: .setting(.tasksTokenFile))
-    var tasksTokenFile: String?
-
-    @Option(help: .setting(.tasksCorsOrigins))
-    var tasksCorsOrigins: String?
-
-    @Flag(inversion: .prefixedNo, help: .setting(.tasksAnonymous))
-    var tasksAnonymous: Bool?
-
-    @Option(help: .setting(.maxConnections))
-    var maxConnections: Int?
-
-    @Option(help: .setting(.sweepInterval))
-    var sweepInterval: Double?
-
-    @Option(help: .setting(.maxClockSkew))
-    var maxClockSkew: Double?
-
-    @Option(help: .setting(.logLevel))
-    var logLevel: String?
-
-    @Option(help: .setting(.logFormat))
-    var logFormat: String?
-
-    @Option(help: .setting(.tlsCert))
-    var tlsCert: String?
-
-    @Option(help: .setting(.tlsKey))
-    var tlsKey: String?
-
-    @Option(help: .setting(.masterKeyFile))
-    var masterKeyFile: String?
-
-    @Flag(help: .setting(.allowInsecureSseC))
-    var allowInsecureSseC = false
-
-    @Flag(inversion: .prefixedNo, help: .setting(.fsync))
-    var fsync: Bool?
-
-    @Option(help: .setting(.adminListen))
-    var adminListen: String?
-
-    @Option(help: .setting(.metadataUrl))
-    var metadataUrl: String?
-
-    @Option(help: .setting(.metadataPoolSize))
-    var metadataPoolSize: Int?
-
-    @Option(help: .setting(.metadataTimeout))
-    var metadataTimeout: Double?
-
-    /// The flags layer: only what was given on the command line.
-    var flagLayer: ServeOptions {
-        var o = ServeOptions()
-        o.listen = listen; o.dataDir = dataDir; o.region = region; o.domain = domain
-        o.accessKey = accessKey; o.secretKey = secretKey; o.secretKeyFile = secretKeyFile
-        o.workerTokenFile = workerTokenFile; o.tasksTokenFile = tasksTokenFile
-        o.limits = limits; o.maxParts = maxParts; o.minPartSize = minPartSize; o.maxPartSize = maxPartSize
-        o.abortIncompleteAfter = abortIncompleteAfter
-        o.workerListen = workerListen; o.workerBucket = workerBucket; o.workerToken = workerToken; o.workerAnonymous = workerAnonymous
-        o.workerCorsOrigins = workerCorsOrigins; o.tasksCorsOrigins = tasksCorsOrigins
-        o.tasksListen = tasksListen; o.tasksBucket = tasksBucket; o.tasksToken = tasksToken; o.tasksAnonymous = tasksAnonymous
-        o.maxConnections = maxConnections; o.sweepInterval = sweepInterval; o.maxClockSkew = maxClockSkew
-        o.logLevel = logLevel; o.logFormat = logFormat; o.tlsCert = tlsCert; o.tlsKey = tlsKey; o.fsync = fsync
-        o.masterKeyFile = masterKeyFile
-        o.allowInsecureSseC = allowInsecureSseC ? true : nil
-        o.adminListen = adminListen
-        o.metadataUrl = metadataUrl; o.metadataPoolSize = metadataPoolSize; o.metadataTimeout = metadataTimeout
-        return o
+    func validate() throws {
+        do {
+            _ = try ServeFlags.parse(settings)
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
     }
 
     /// flags > environment > secret files > config file > defaults, through one `ConfigReader`, validated;
     /// errors name the key and its source.
     func resolve(environment env: [String: String]) async throws -> ServeOptions.Resolved {
         let (resolved, warnings) = try await ServeConfigReader.read(
-            flags: flagLayer, configFile: ServeConfigReader.configFilePath(flag: config, environment: env), environment: env)
+            flags: try ServeFlags.parse(settings), configFile: ServeConfigReader.configFilePath(flag: config, environment: env), environment: env)
         for warning in warnings { FileHandle.standardError.write(Data("tessera: warning: \(warning)\n".utf8)) }
         return resolved
     }

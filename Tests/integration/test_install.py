@@ -26,6 +26,9 @@ def test_make_install_lays_out_the_files(tmp_path):
     assert ".Dt TESSERA 1" in man and "serve" in man and "--data-dir" in man
     bash = (root / "share" / "bash-completion" / "completions" / "tessera").read_text()
     assert "serve" in bash and "migrate" in bash
+    # serve's flags come from the settings table (ServeFlags), completions and man page included.
+    assert "'--no-fsync'" in bash and "'--metadata-timeout'" in bash, "serve's settings are not completed"
+    assert "--metadata-pool-size" in man and "--no-fsync" in man
     assert "#compdef tessera" in (root / "share" / "zsh" / "site-functions" / "_tessera").read_text()
     assert "complete -c 'tessera'" in (root / "share" / "fish" / "vendor_completions.d" / "tessera.fish").read_text()
     assert (root / "share" / "doc" / "tessera" / "tessera.json").read_bytes() == (REPO / "dist" / "tessera.json").read_bytes()

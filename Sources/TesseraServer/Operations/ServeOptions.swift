@@ -114,8 +114,9 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             }
         }
 
-        /// The property holding this key's value.
-        enum Field {
+        /// The property holding a key's value, and so its type. (A key path to a stored property is an
+        /// immutable value, safe to share.)
+        enum Field: @unchecked Sendable {
             case string(WritableKeyPath<ServeOptions, String?>)
             case int(WritableKeyPath<ServeOptions, Int?>)
             case int64(WritableKeyPath<ServeOptions, Int64?>)
@@ -123,48 +124,8 @@ public struct ServeOptions: Codable, Equatable, Sendable {
             case bool(WritableKeyPath<ServeOptions, Bool?>)
         }
 
-        var field: Field {
-            switch self {
-            case .listen: return .string(\.listen)
-            case .dataDir: return .string(\.dataDir)
-            case .region: return .string(\.region)
-            case .domain: return .string(\.domain)
-            case .accessKey: return .string(\.accessKey)
-            case .secretKey: return .string(\.secretKey)
-            case .secretKeyFile: return .string(\.secretKeyFile)
-            case .limits: return .string(\.limits)
-            case .maxParts: return .int(\.maxParts)
-            case .minPartSize: return .int64(\.minPartSize)
-            case .maxPartSize: return .int64(\.maxPartSize)
-            case .abortIncompleteAfter: return .double(\.abortIncompleteAfter)
-            case .workerListen: return .string(\.workerListen)
-            case .workerBucket: return .string(\.workerBucket)
-            case .workerToken: return .string(\.workerToken)
-            case .workerTokenFile: return .string(\.workerTokenFile)
-            case .workerAnonymous: return .bool(\.workerAnonymous)
-            case .workerCorsOrigins: return .string(\.workerCorsOrigins)
-            case .tasksListen: return .string(\.tasksListen)
-            case .tasksBucket: return .string(\.tasksBucket)
-            case .tasksToken: return .string(\.tasksToken)
-            case .tasksTokenFile: return .string(\.tasksTokenFile)
-            case .tasksAnonymous: return .bool(\.tasksAnonymous)
-            case .tasksCorsOrigins: return .string(\.tasksCorsOrigins)
-            case .maxConnections: return .int(\.maxConnections)
-            case .sweepInterval: return .double(\.sweepInterval)
-            case .maxClockSkew: return .double(\.maxClockSkew)
-            case .logLevel: return .string(\.logLevel)
-            case .logFormat: return .string(\.logFormat)
-            case .tlsCert: return .string(\.tlsCert)
-            case .tlsKey: return .string(\.tlsKey)
-            case .masterKeyFile: return .string(\.masterKeyFile)
-            case .allowInsecureSseC: return .bool(\.allowInsecureSseC)
-            case .fsync: return .bool(\.fsync)
-            case .adminListen: return .string(\.adminListen)
-            case .metadataUrl: return .string(\.metadataUrl)
-            case .metadataPoolSize: return .int(\.metadataPoolSize)
-            case .metadataTimeout: return .double(\.metadataTimeout)
-            }
-        }
+        /// The property holding the key's value: its row's (`ServeSetting.field`).
+        var field: Field { setting.field }
 
         /// TESSERA_DATA_DIR for "data-dir".
         public var environmentName: String { "TESSERA_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
@@ -260,30 +221,35 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         var o = ServeOptions()
         for key in CodingKeys.allCases {
             guard let raw = env[key.environmentName], !raw.isEmpty else { continue }
-            let trimmed = raw.trimmingCharacters(in: .whitespaces)
-            func bad(_ what: String) -> ConfigError {
-                ConfigError("\(key.environmentName) (\(key.rawValue)): expected \(what), got \"\(raw)\"")
-            }
-            switch key.field {
-            case .string(let p): o[keyPath: p] = raw
-            case .int(let p):
-                guard let v = Int(trimmed) else { throw bad("an integer") }
-                o[keyPath: p] = v
-            case .int64(let p):
-                guard let v = Int64(trimmed) else { throw bad("an integer") }
-                o[keyPath: p] = v
-            case .double(let p):
-                guard let v = Double(trimmed), v.isFinite else { throw bad("a number") }
-                o[keyPath: p] = v
-            case .bool(let p):
-                switch trimmed.lowercased() {
-                case "1", "true", "yes", "on": o[keyPath: p] = true
-                case "0", "false", "no", "off": o[keyPath: p] = false
-                default: throw bad("true or false")
-                }
+            guard o.set(key, text: raw.trimmingCharacters(in: .whitespaces), raw: raw) else {
+                throw ConfigError("\(key.environmentName) (\(key.rawValue)): expected \(key.kind.described), got \"\(raw)\"")
             }
         }
         return o
+    }
+
+    /// Sets `key` from its text form (an environment variable's, a flag's value): false when the text is
+    /// not of the key's kind. A boolean is 1/true/yes/on or 0/false/no/off; `raw` is what a string keeps.
+    mutating func set(_ key: CodingKeys, text: String, raw: String? = nil) -> Bool {
+        switch key.field {
+        case .string(let p): self[keyPath: p] = raw ?? text
+        case .int(let p):
+            guard let v = Int(text) else { return false }
+            self[keyPath: p] = v
+        case .int64(let p):
+            guard let v = Int64(text) else { return false }
+            self[keyPath: p] = v
+        case .double(let p):
+            guard let v = Double(text), v.isFinite else { return false }
+            self[keyPath: p] = v
+        case .bool(let p):
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": self[keyPath: p] = true
+            case "0", "false", "no", "off": self[keyPath: p] = false
+            default: return false
+            }
+        }
+        return true
     }
 
     /// Merges layers, highest precedence first, remembering where each value came from (the reader's
