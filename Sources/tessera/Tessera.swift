@@ -135,10 +135,13 @@ struct Migrate: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "The single node's data directory (else $TESSERA_DATA_DIR, else ./data).")
+    @Option(help: ArgumentHelp("The daemon's JSON config file (else $TESSERA_CONFIG): its data-dir, and its metadata-url as the target when --to is not given.", valueName: "file"))
+    var config: String?
+
+    @Option(help: "The single node's data directory (else $TESSERA_DATA_DIR, else the config file's, else ./data).")
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("The PostgreSQL database to copy into (postgres://USER:PASS@HOST:PORT/DB[?sslmode=…]; else $TESSERA_METADATA_URL).", valueName: "url"))
+    @Option(help: ArgumentHelp("The PostgreSQL database to copy into (postgres://USER:PASS@HOST:PORT/DB[?sslmode=…]; else $TESSERA_METADATA_URL, else the config file's metadata-url).", valueName: "url"))
     var to: String?
 
     @Option(help: "Rows per batch; each batch is one transaction.")
@@ -151,8 +154,10 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
-        guard let url = to ?? value("TESSERA_METADATA_URL") else { throw ValidationError("--to postgres://… is required") }
-        var options = MetadataMigration.Options(dataDir: dataDir ?? value("TESSERA_DATA_DIR") ?? ServeOptions.defaultDataDir, metadataURL: url)
+        // Where the node is, and where it goes, as `serve` reads them (flags > environment > config file).
+        let location = try await DataDirOption.resolve(config: config, dataDir: dataDir, metadataUrl: to)
+        guard let url = location.metadataURL else { throw ValidationError("--to postgres://… is required") }
+        var options = MetadataMigration.Options(dataDir: location.dataDir, metadataURL: url)
         options.batchRows = batchRows
         // Tests only: stop after that many batches, as a run killed halfway would.
         options.pauseAfterBatches = value("TESSERA_MIGRATE_PAUSE_AFTER_BATCHES").flatMap(Int.init)

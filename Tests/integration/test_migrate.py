@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -363,6 +364,28 @@ def test_migrate_refuses_a_target_holding_another_namespace(tmp_path, postgres):
     assert r.returncode != 0
     assert "holds another namespace: 1 buckets row(s) that" in r.stderr, r.stderr
     assert dump(target) == before
+
+
+def test_migrate_reads_the_daemons_config_file(tmp_path, postgres):
+    """`tessera migrate --config FILE` finds the node and its target as `serve` would: the file's data-dir and
+    metadata-url; TESSERA_DATA_DIR and --to override them; a bad file is refused, naming the key."""
+    target = database(postgres, "fromconfig")
+    data = small_node(tmp_path, "configured")
+    config = tmp_path / "tessera.json"
+    config.write_text(json.dumps({"data-dir": str(tmp_path / "elsewhere"), "metadata-url": target}))
+    # The file's data-dir has no node: refused, and nothing copied.
+    r = subprocess.run([BIN, "migrate", "--config", str(config)], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and not has_tables(target), r.stderr
+    # TESSERA_DATA_DIR beats the file; the target is the file's metadata-url.
+    r = subprocess.run([BIN, "migrate", "--config", str(config)], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, TESSERA_DATA_DIR=str(data)))
+    assert r.returncode == 0, r.stderr
+    assert summary(r.stdout)["buckets"] == (1, 1, 0)
+    assert counts(target)["objects"] == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"metadata_url": "postgres://x"}')
+    r = subprocess.run([BIN, "migrate", "--config", str(bad), "--data-dir", str(data)], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and 'unknown key "metadata_url" (did you mean "metadata-url"?)' in r.stderr, r.stderr
 
 
 def test_serve_refuses_a_newer_sqlite_schema(tmp_path):
