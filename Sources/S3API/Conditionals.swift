@@ -9,10 +9,11 @@ enum Conditionals {
     ///   - forRead: a failed If-None-Match / If-Modified-Since is 304 on GET/HEAD, 412 otherwise.
     static func check(_ s3: S3Request, etag: String, lastModified: Date, forRead: Bool, prefix: String = "") throws {
         let modified = lastModified.timeIntervalSince1970.rounded(.down)
+        // The list split and its tags compared as bytes (a "," before a combining mark still separates).
         func matches(_ list: String) -> Bool {
-            list.split(separator: ",").contains { tag in
-                let t = tag.trimmingCharacters(in: .whitespaces)
-                return t == "*" || PartValidator.normalizeETag(t) == etag
+            list.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).contains { tag in
+                let t = PartValidator.trimmingWhitespaces(String(decoding: tag, as: UTF8.self))
+                return t.utf8.elementsEqual("*".utf8) || PartValidator.normalizeETag(t).utf8.elementsEqual(etag.utf8)
             }
         }
         let ifMatch = s3.header(prefix + "if-match")

@@ -34,9 +34,11 @@ struct S3Request {
 
         var hostBucket: String?
         if let domain, !domain.isEmpty {
-            let name = host.split(separator: ":", maxSplits: 1).first.map(String.init)?.lowercased() ?? ""
-            if name.hasSuffix("." + domain.lowercased()) {
-                hostBucket = String(name.dropLast(domain.count + 1))
+            // As bytes, case folded in ASCII only: the host name before any port, ending in "." + domain.
+            let name = host.utf8.prefix { $0 != UInt8(ascii: ":") }.map(ASCIICase.lower)
+            let suffix = [UInt8(ascii: ".")] + domain.utf8.map(ASCIICase.lower)
+            if name.count > suffix.count, name.suffix(suffix.count).elementsEqual(suffix) {
+                hostBucket = String(decoding: name.dropLast(suffix.count), as: UTF8.self)
             }
         }
         // Split by bytes: "/" followed by a combining mark is one Character, which a Character search would skip.

@@ -57,7 +57,7 @@ public struct PartValidator: Sendable {
         var chosen: [PartRecord] = []
         chosen.reserveCapacity(requested.count)
         for r in requested {
-            guard let p = part(r.partNumber), p.etag == Self.normalizeETag(r.etag) else {
+            guard let p = part(r.partNumber), p.etag.utf8.elementsEqual(Self.normalizeETag(r.etag).utf8) else {
                 throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                                 details: [.init("UploadId", ""), .init("PartNumber", String(r.partNumber)), .init("ETag", r.etag)].filter { !$0.value.isEmpty })
             }
@@ -86,22 +86,12 @@ public struct PartValidator: Sendable {
         return chosen
     }
 
-    /// Strips the quotes (or their escaped forms, already decoded by the XML parser) around an ETag.
+    /// Strips the spaces and tabs, then the quotes (or their escaped forms, already decoded by the XML
+    /// parser) around an ETag, and folds ASCII capitals: as bytes, so no Unicode case mapping or
+    /// equivalence can make another text equal a stored ETag (U+212A KELVIN SIGN lowercases to "k").
     public static func normalizeETag(_ etag: String) -> String {
-        if let ascii = normalizeASCIIETag(etag) { return ascii }
-        var s = Substring(etag.trimmingCharacters(in: .whitespaces))
-        if s.hasPrefix("\"") { s = s.dropFirst() }
-        if s.hasSuffix("\"") { s = s.dropLast() }
-        return s.lowercased()
-    }
-
-    /// `normalizeETag` for an all-ASCII ETag (every real one) without Foundation: ~10% of a 10,000-part
-    /// completion went to `trimmingCharacters`. nil for anything else. The ASCII members of
-    /// `CharacterSet.whitespaces` are space and tab.
-    private static func normalizeASCIIETag(_ etag: String) -> String? {
         var copy = etag
-        return copy.withUTF8 { u -> String? in
-            if u.contains(where: { $0 >= 0x80 }) { return nil }
+        return copy.withUTF8 { u -> String in
             var lo = 0, hi = u.count
             while lo < hi && (u[lo] == 0x20 || u[lo] == 0x09) { lo += 1 }
             while hi > lo && (u[hi - 1] == 0x20 || u[hi - 1] == 0x09) { hi -= 1 }
@@ -118,7 +108,7 @@ public struct PartValidator: Sendable {
 
     /// `s.trimmingCharacters(in: .whitespaces)`, without Foundation when `s` is ASCII (space and tab are
     /// the ASCII members of that set).
-    static func trimmingWhitespaces(_ s: String) -> String {
+    public static func trimmingWhitespaces(_ s: String) -> String {
         var copy = s
         let ascii = copy.withUTF8 { u -> String? in
             if u.contains(where: { $0 >= 0x80 }) { return nil }

@@ -31,6 +31,24 @@ import Testing
         #expect(bytes(bucket) == Array("\u{65E}N~".utf8) && bytes(key) == Array("lk".utf8))
     }
 
+    /// The virtual host's bucket: the host name before the port, by bytes, ASCII case folded.
+    @Test(arguments: [
+        ("Photos.LocalHost:9000", "photos"),
+        ("b.localhost", "b"),
+        ("b.localhost:\u{301}9000", "b"),         // ":" then a combining mark is one Character, and still the port's colon
+        ("b\u{301}.localhost", "b\u{301}"),       // kept as bytes (and later refused as a bucket name)
+        ("b.localhost\u{301}", nil),              // the domain, then more bytes: not this domain
+        (".localhost:9000", nil),
+        ("localhost:9000", nil),
+        ("b.xlocalhost", nil),
+        ("[::1]:9000", nil),
+    ] as [(String, String?)])
+    func virtualHostBucketByBytes(_ host: String, _ bucket: String?) throws {
+        let head = HTTPRequest(method: .get, scheme: "http", authority: host, path: "/k", headerFields: HTTPFields())
+        let s3 = try S3Request(head: head, domain: "LOCALHOST")
+        #expect(bytes(s3.virtualHosted ? s3.bucket : nil) == bytes(bucket), "\(Array(host.unicodeScalars))")
+    }
+
     @Test func versionIdAfterAQuestionMarkWithACombiningMark() throws {
         let s3 = try request("PUT", "/b/k", headers: [("x-amz-copy-source", "/src/key?\u{301}versionId=null")])
         #expect(throws: CoreError.self) { try CopySource.parse(s3) }
