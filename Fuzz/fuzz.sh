@@ -148,7 +148,7 @@ stub_flags() {
 FRONTEND_SOURCES=(
     Sources/StorageCore/{CoreError,VersionSelector,PartValidator,WriteCondition,User,UploadTicket,Records,LimitProfile}.swift
     Sources/StorageCore/{AccessControlList,ObjectTag,ObjectRetention,ObjectEncryption,BlockCipher}.swift
-    Sources/GatewayHTTP/{PercentDecoding,QueryParameters,RequestTarget,S3Time}.swift
+    Sources/GatewayHTTP/{ASCIICase,PercentDecoding,QueryParameters,RequestTarget,S3Time}.swift
     Sources/AccessKeys/AccessKind.swift
     Sources/S3API/{S3Endpoint,S3Request,VersionID,AccessRequirement,CopySource,Conditionals,WriteConditionHeaders}.swift
     Sources/S3API/{ContinuationToken,ContentMD5,ListingQuery}.swift Sources/S3API/Multipart/CopySourceRange.swift
