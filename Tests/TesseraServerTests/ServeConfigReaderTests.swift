@@ -206,9 +206,9 @@ import Testing
     }
 
     @Test func editDistance() {
-        #expect(EnvironmentSpelling.editDistance(Array("DATA_DIR".utf8), Array("DATA_DIRR".utf8)) == 1)
-        #expect(EnvironmentSpelling.editDistance(Array("kitten".utf8), Array("sitting".utf8)) == 3)
-        #expect(EnvironmentSpelling.editDistance([], Array("abc".utf8)) == 3)
+        #expect(NearestName.editDistance(Array("DATA_DIR".utf8), Array("DATA_DIRR".utf8)) == 1)
+        #expect(NearestName.editDistance(Array("kitten".utf8), Array("sitting".utf8)) == 3)
+        #expect(NearestName.editDistance([], Array("abc".utf8)) == 3)
     }
 
     // MARK: the table, the log line

@@ -1,3 +1,5 @@
+import GatewayHTTP
+
 /// Finds TESSERA_* environment variables that are not a setting: a misspelt `TESSERA_DATA_DIRR` would otherwise be
 /// ignored, and the daemon would start on the default data directory (an empty store) without a word.
 ///
@@ -35,35 +37,16 @@ public enum EnvironmentSpelling {
         var report = Report()
         for name in environment.keys.sorted() {
             let bytes = Array(name.utf8)
-            guard bytes.count >= 8, Array(bytes[..<8]).map(upper) == Array("TESSERA_".utf8) else { continue }
+            guard bytes.count >= 8, Array(bytes[..<8]).map(ASCIICase.upper) == Array("TESSERA_".utf8) else { continue }
             if knownBytes.contains(bytes) { continue }
-            let distances = knownBytes.map { editDistance(bytes.map(upper), $0) }
-            let best = distances.indices.min { distances[$0] < distances[$1] }!
-            if distances[best] <= 2 {
-                report.errors.append("environment variable \(name) is not a setting: did you mean \(known[best])? "
+            let best = NearestName.nearest(to: bytes.map(ASCIICase.upper), among: known)!
+            if best.distance <= 2 {
+                report.errors.append("environment variable \(name) is not a setting: did you mean \(best.name)? "
                                      + "(unset it or correct its name)")
             } else {
-                report.warnings.append("environment variable \(name) is not a setting and is ignored (the nearest is \(known[best]))")
+                report.warnings.append("environment variable \(name) is not a setting and is ignored (the nearest is \(best.name))")
             }
         }
         return report
-    }
-
-    private static func upper(_ b: UInt8) -> UInt8 { (b >= 0x61 && b <= 0x7A) ? b - 0x20 : b }
-
-    /// Levenshtein distance between two byte strings.
-    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = Array(repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

@@ -166,8 +166,7 @@ public enum ServeConfigReader {
         for name in names.sorted() {
             let path = directory + "/" + name
             guard (known + [masterKeyCredential]).contains(where: { Array($0.utf8) == Array(name.utf8) }) else {
-                let nearest = (known + [masterKeyCredential]).min { EnvironmentSpelling.editDistance(Array(name.utf8), Array($0.utf8))
-                    < EnvironmentSpelling.editDistance(Array(name.utf8), Array($1.utf8)) }!
+                let nearest = NearestName.nearest(to: Array(name.utf8), among: known + [masterKeyCredential])!.name
                 throw ConfigError("credentials directory \(directory): \(name) is not a setting (the nearest is \(nearest))")
             }
             _ = try readSecretFile(path, for: "credentials directory \(directory)")

@@ -47,9 +47,7 @@ public enum ServeFlags {
                 guard attached == nil else { throw ConfigError("--no-\(key.rawValue) takes no value") }
                 _ = options.set(key, text: "false")
             } else {
-                let nearest = names.min {
-                    EnvironmentSpelling.editDistance(bytes, Array($0.utf8)) < EnvironmentSpelling.editDistance(bytes, Array($1.utf8))
-                }!
+                let nearest = NearestName.nearest(to: bytes, among: names)!.name
                 throw ConfigError("unknown flag '\(String(decoding: bytes.prefix(2 + name.count), as: UTF8.self))' (the nearest is \(nearest))")
             }
         }
