@@ -41,26 +41,36 @@ import Testing
         #expect(ServeOptions.CodingKeys.allCases.count == Set(ServeOptions.CodingKeys.allCases.map(\.environmentName)).count)
     }
 
-    @Test func precedenceIsFlagsThenEnvironmentThenFile() throws {
-        let fileLayer = try file(#"{"region": "file-region", "limits": "r2", "max-parts": 50, "listen": "127.0.0.1:1"}"#)
-        let envLayer = try ServeOptions.fromEnvironment(["TESSERA_REGION": "env-region", "TESSERA_MAX_PARTS": "60", "TESSERA_UNRELATED": "x"])
+    @Test func precedenceIsFlagsThenEnvironmentThenFile() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-precedence-\(UUID().uuidString).json").path
+        try Data(#"{"region": "file-region", "limits": "r2", "max-parts": 50, "listen": "127.0.0.1:1"}"#.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let env = ["TESSERA_REGION": "env-region", "TESSERA_MAX_PARTS": "60", "TESSERA_UNRELATED": "x"]
         var flagLayer = ServeOptions()
         flagLayer.region = "flag-region"
+        func read(_ flags: ServeOptions, _ env: [String: String]) async throws -> ServeOptions.Resolved {
+            try await ServeConfigReader.read(flags: flags, configFile: path, environment: env).resolved
+        }
 
-        let r = ServeOptions.merge([(flagLayer, .flag), (envLayer, .environment), (fileLayer, .file("test.json"))])
+        let r = try await read(flagLayer, env)
         #expect(r.options.region == "flag-region")
         #expect(r.options.maxParts == 60)
         #expect(r.options.limits == "r2")
         #expect(r.options.listen == "127.0.0.1:1")
         #expect(r.sources[.region] == .flag)
         #expect(r.sources[.maxParts] == .environment)
-        #expect(r.sources[.limits] == .file("test.json"))
+        #expect(r.sources[.limits] == .file(path))
         #expect(r.sources[.dataDir] == nil)
 
-        let withoutFlag = ServeOptions.merge([(ServeOptions(), .flag), (envLayer, .environment), (fileLayer, .file("test.json"))])
+        let withoutFlag = try await read(ServeOptions(), env)
         #expect(withoutFlag.options.region == "env-region")
-        let fileOnly = ServeOptions.merge([(ServeOptions(), .flag), (ServeOptions(), .environment), (fileLayer, .file("test.json"))])
+        let fileOnly = try await read(ServeOptions(), [:])
         #expect(fileOnly.options.region == "file-region")
+    }
+
+    /// One layer's settings, each from `source`: what `validate` is given.
+    func resolved(_ o: ServeOptions, _ source: ServeOptions.Source) -> ServeOptions.Resolved {
+        ServeOptions.Resolved(options: o, sources: Dictionary(uniqueKeysWithValues: o.keysSet.map { ($0, source) }))
     }
 
     @Test func defaultsApplyWhenNothingIsSet() throws {
@@ -112,8 +122,7 @@ import Testing
 
     @Test func validationNamesTheKeyAndItsSource() {
         func check(_ o: ServeOptions, _ source: ServeOptions.Source) -> String {
-            let layers: [(options: ServeOptions, source: ServeOptions.Source)] = [(o, source)]
-            return error { try ServeOptions.validate(ServeOptions.merge(layers)) }
+            error { try ServeOptions.validate(resolved(o, source)) }
         }
         var o = ServeOptions()
         o.listen = "localhost"
@@ -137,7 +146,7 @@ import Testing
     }
 
     @Test func corsOriginsOfTheJSONFrontEnds() throws {
-        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
+        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(resolved(o, .flag)) } }
         var o = ServeOptions()
         o.workerListen = "127.0.0.1:9200"
         o.tasksListen = "127.0.0.1:9300"
@@ -157,7 +166,7 @@ import Testing
     }
 
     @Test func aMasterKeyFileIsReadAtValidation() throws {
-        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
+        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(resolved(o, .flag)) } }
         let path = NSTemporaryDirectory() + "tessera-master-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: path) }
         var o = ServeOptions()
@@ -176,7 +185,7 @@ import Testing
     }
 
     @Test func metadataURLIsValidatedWithoutShowingItsPassword() {
-        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(ServeOptions.merge([(o, .flag)])) } }
+        func check(_ o: ServeOptions) -> String { error { try ServeOptions.validate(resolved(o, .flag)) } }
         var o = ServeOptions()
         o.metadataUrl = "mysql://u:hunter2@db/x"
         let bad = check(o)

@@ -145,17 +145,6 @@ public struct ServeOptions: Codable, Equatable, Sendable {
     /// Keys set in this layer.
     public var keysSet: [CodingKeys] { CodingKeys.allCases.filter(isSet) }
 
-    /// Takes `key`'s value from `other`.
-    mutating func copy(_ key: CodingKeys, from other: ServeOptions) {
-        switch key.field {
-        case .string(let p): self[keyPath: p] = other[keyPath: p]
-        case .int(let p): self[keyPath: p] = other[keyPath: p]
-        case .int64(let p): self[keyPath: p] = other[keyPath: p]
-        case .double(let p): self[keyPath: p] = other[keyPath: p]
-        case .bool(let p): self[keyPath: p] = other[keyPath: p]
-        }
-    }
-
     // MARK: layers
 
     /// Reads a JSON config file. Errors name the file and the offending key.
@@ -252,20 +241,6 @@ public struct ServeOptions: Codable, Equatable, Sendable {
         return true
     }
 
-    /// Merges layers, highest precedence first, remembering where each value came from (the reader's
-    /// precedence without the reader: for checking `validate` on one layer).
-    public static func merge(_ layers: [(options: ServeOptions, source: Source)]) -> Resolved {
-        var merged = ServeOptions()
-        var sources: [CodingKeys: Source] = [:]
-        for key in CodingKeys.allCases {
-            if let layer = layers.first(where: { $0.options.isSet(key) }) {
-                merged.copy(key, from: layer.options)
-                sources[key] = layer.source
-            }
-        }
-        return Resolved(options: merged, sources: sources)
-    }
-
     public enum Source: Sendable, Equatable {
         case flag, environment, file(String)
         /// A secret read from the file a `*-file` setting names (the path).
@@ -281,14 +256,7 @@ public struct ServeOptions: Codable, Equatable, Sendable {
 
         /// "listen (from TESSERA_LISTEN)", "max-parts (from --max-parts)", "region (from config file x.json)".
         public func name(_ key: CodingKeys) -> String {
-            switch sources[key] {
-            case .flag?: return "\(key.rawValue) (from \(key.flag))"
-            case .environment?: return "\(key.rawValue) (from \(key.environmentName))"
-            case .file(let path)?: return "\(key.rawValue) (from config file \(path))"
-            case .secretFile(let path)?: return "\(key.rawValue) (from file \(path))"
-            case .credentialsDirectory(let dir)?: return "\(key.rawValue) (from credentials directory \(dir))"
-            case nil: return key.rawValue
-            }
+            sources[key] == nil ? key.rawValue : "\(key.rawValue) (from \(origin(key)))"
         }
     }
 
