@@ -21,7 +21,7 @@ public struct LifecycleFilter: Sendable, Equatable {
     /// Whether `key` is within the prefix, byte for byte (never String comparison: canonically equivalent
     /// text is not the same key).
     public func matches(key: String) -> Bool {
-        prefix.isEmpty || Array(key.utf8).starts(with: Array(prefix.utf8))
+        key.utf8.starts(with: prefix.utf8)
     }
 
     /// Whether a version of `key` with `size` bytes and `tags` is within the filter. `tags` nil means the
