@@ -39,6 +39,9 @@ public struct CRC32: ChecksumHasher {
         UInt32(truncatingIfNeeded: crc32_combine(uLong(a), uLong(b), .init(lengthOfB)))
     }
 
+    /// For combining many part CRCs (`ChecksumAlgorithm.crcArithmetic`); `combine` above is zlib's.
+    static let arithmetic = CRCPolynomialArithmetic(reflectedPoly: UInt64(reflectedPoly), width: 32)
+
     public static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
         var h = CRC32()
         h.update(bytes)

@@ -53,6 +53,17 @@ public enum ChecksumAlgorithm: String, Sendable, CaseIterable {
         return hasher.finalize()
     }
 
+    /// Arithmetic modulo the CRC's polynomial (combining per-part CRCs), one table per polynomial for
+    /// the process; nil for the SHA algorithms.
+    public var crcArithmetic: CRCPolynomialArithmetic? {
+        switch self {
+        case .crc32: CRC32.arithmetic
+        case .crc32c: CRC32C.arithmetic
+        case .crc64nvme: CRC64NVME.arithmetic
+        case .sha1, .sha256: nil
+        }
+    }
+
     /// CRCs can be merged from per-part values (full-object checksums of multipart
     /// uploads); SHA digests cannot.
     public var isCombinable: Bool {

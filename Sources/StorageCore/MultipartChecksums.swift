@@ -96,18 +96,10 @@ public enum MultipartChecksums {
     /// FULL_OBJECT: the CRC of the parts' concatenation from each part's CRC and size (no data re-read).
     /// nil for the SHA algorithms, which cannot be combined, or a checksum of the wrong length.
     public static func fullObject(_ algorithm: ChecksumAlgorithm, parts: [(checksum: [UInt8], size: Int64)]) -> String? {
-        guard algorithm.isCombinable, parts.allSatisfy({ $0.checksum.count == algorithm.digestLength }) else { return nil }
+        guard let arithmetic = algorithm.crcArithmetic, parts.allSatisfy({ $0.checksum.count == algorithm.digestLength }) else { return nil }
         func be(_ bytes: [UInt8]) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
-        let (poly, width): (UInt64, Int)
-        switch algorithm {
-        case .crc32: (poly, width) = (0xEDB8_8320, 32)
-        case .crc32c: (poly, width) = (UInt64(CRC32C.reflectedPoly), 32)
-        case .crc64nvme: (poly, width) = (CRC64NVME.reflectedPoly, 64)
-        case .sha1, .sha256: return nil
-        }
         // The CRC of nothing is 0 for all three, and combine(0, b, n) == b. Parts mostly share a size (all
         // but the last under the aws profile), so the factor of the previous part's size is reused.
-        let arithmetic = CRCPolynomialArithmetic(reflectedPoly: poly, width: width)
         var last: (size: Int64, factor: UInt64)?
         var crc: UInt64 = 0
         for p in parts {

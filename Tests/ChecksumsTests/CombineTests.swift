@@ -68,8 +68,11 @@ import Testing
     /// apart from ours), over random registers and lengths from 0 to 2^40 and near 2^63.
     @Test func combineEqualsZlib() {
         var g = SystemRandomNumberGenerator()
-        let crc32 = CRCPolynomialArithmetic(reflectedPoly: 0xEDB8_8320, width: 32)
-        var lengths: [Int64] = [1, 2, 7, 8, 5 << 20, Int64.max, Int64.max - 1, 1 << 62]
+        let crc32 = ChecksumAlgorithm.crc32.crcArithmetic!   // the instance completions use
+        // Every byte place of the length's table, and the digits at its edges (0, 1, 255).
+        var lengths: [Int64] = [1, 2, 7, 8, 255, 256, 257, 0xFFFF, 0x1_0000, 0x1_00FF, 5 << 20, 0x0102_0304_0506_0708,
+                                0x7F00_FF00_FF00_FF01, Int64.max, Int64.max - 1, 1 << 62]
+        for place in 0..<8 { lengths += [Int64(1) << (8 * place), Int64(0xFF) << (8 * place) & Int64.max] }
         for _ in 0..<200 { lengths.append(Int64.random(in: 1...(1 << 40), using: &g)) }
         for len in lengths {
             let a = UInt32.random(in: 0...UInt32.max, using: &g), b = UInt32.random(in: 0...UInt32.max, using: &g)
