@@ -22,6 +22,11 @@ public protocol BlobReader: AnyObject, Sendable {
     func close()
 }
 
+extension BlobStore {
+    /// A writer whose blob's ID sorts anywhere (`makeWriter(cluster: nil)`).
+    public func makeWriter() async throws -> any BlobWriter { try await makeWriter(cluster: nil) }
+}
+
 /// A committed blob, as a listing gives it.
 public struct StoredBlob: Sendable, Equatable {
     public var id: BlobID
@@ -32,7 +37,11 @@ public struct StoredBlob: Sendable, Equatable {
 /// Immutable blobs of bytes, named by opaque IDs. Calls are async and must not block the calling
 /// thread (the file store runs its system calls on the `BlockingPool`).
 public protocol BlobStore: Sendable {
-    func makeWriter() async throws -> any BlobWriter
+    /// A writer of a new blob. Blobs made with the same `cluster` (a multipart upload's ID: its parts) get
+    /// IDs that sort next to each other, in about the order they were made, so that the metadata's
+    /// indexes by blob take a completion's thousands of entries in one stretch of pages, not one page
+    /// each (`FileBlobStore.newID`). nil: an ID anywhere.
+    func makeWriter(cluster: String?) async throws -> any BlobWriter
     func openReader(_ blob: BlobID) async throws -> any BlobReader
     /// Deleting a blob that does not exist is not an error.
     func delete(_ blobs: [BlobID]) async throws

@@ -47,7 +47,7 @@ extension Storage {
         try validator.checkPartNumber(partNumber)
         _ = try await upload(bucket: bucket, key: key, uploadID: uploadID)
         let limit = validator.limits.maxPartSize
-        let written = try await writePart(body, cipher: cipher, partNumber: partNumber, limit: limit)
+        let written = try await writePart(body, cipher: cipher, uploadID: uploadID, partNumber: partNumber, limit: limit)
         let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size,
                               etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),
                               lastModified: Date(), checksums: written.digests.checksums)
@@ -62,11 +62,14 @@ extension Storage {
         try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: MD5Body(body), cipher: cipher)
     }
 
-    /// A part's body into its own blob (an empty part too), sealed under `cipher` when given.
-    func writePart<Body: DigestedBody>(_ body: Body, cipher: ObjectCipher?, partNumber: Int, limit: Int64)
+    /// A part's body into its own blob (an empty part too), sealed under `cipher` when given. The upload's
+    /// parts are one cluster of blob IDs: a completion moves all their index entries in one stretch.
+    func writePart<Body: DigestedBody>(_ body: Body, cipher: ObjectCipher?, uploadID: String, partNumber: Int, limit: Int64)
         async throws -> (blob: BlobID, size: Int64, digests: BodyDigests) {
-        guard cipher != nil else { return try await writeBlob(body, limit: limit, tooLarge: { validator.entityTooLarge($0, limit) }) }
-        let r = try await receive(body, cipher: cipher, part: partNumber, limit: limit, inlineLimit: -1)
+        guard cipher != nil else {
+            return try await writeBlob(body, limit: limit, cluster: uploadID, tooLarge: { validator.entityTooLarge($0, limit) })
+        }
+        let r = try await receive(body, cipher: cipher, part: partNumber, limit: limit, inlineLimit: -1, cluster: uploadID)
         guard case .blob(let id) = r.stored else { throw CoreError.internalError("body kept inline") }
         return (id, r.size, r.digests)
     }
@@ -82,7 +85,7 @@ extension Storage {
         let algorithm = MultipartChecksums.partAlgorithm(u)
         let box = HasherBox(algorithm ?? MultipartChecksums.defaultAlgorithm)
         let source = TappedBody(source.chunks(range: range, cipher: sourceCipher)) { chunk in chunk.withUnsafeReadableBytes { box.hasher.update($0) } }
-        let written = try await writePart(MD5Body(source), cipher: cipher, partNumber: partNumber, limit: limit)
+        let written = try await writePart(MD5Body(source), cipher: cipher, uploadID: uploadID, partNumber: partNumber, limit: limit)
         let checksums = algorithm.map { [$0.rawValue: box.hasher.finalizeBase64()] } ?? [:]
         let part = PartRecord(partNumber: partNumber, blob: written.blob, size: written.size,
                               etag: cipher?.etag(md5: written.digests.md5) ?? Hex.encode(written.digests.md5),

@@ -89,7 +89,8 @@ public final class Storage: Sendable {
     ///
     /// Bytes reach the writer in batches of `writeBatch`, one batch being written while the next is
     /// received: at most about two batches are held in memory, never a whole body.
-    func receive<Body: DigestedBody>(_ body: Body, limit: Int64, inlineLimit: Int, tooLarge: (Int64) -> CoreError)
+    /// `cluster`: the blob's ID sorts with others of that cluster (`BlobStore.makeWriter(cluster:)`).
+    func receive<Body: DigestedBody>(_ body: Body, limit: Int64, inlineLimit: Int, cluster: String? = nil, tooLarge: (Int64) -> CoreError)
         async throws -> (stored: StoredBody, size: Int64, digests: BodyDigests) {
         var writer: (any BlobWriter)?
         var small: [UInt8] = []
@@ -107,7 +108,7 @@ public final class Storage: Sendable {
                     continue
                 }
                 if writer == nil {
-                    writer = try await blobs.makeWriter()
+                    writer = try await blobs.makeWriter(cluster: cluster)
                     batch = ByteBufferAllocator().buffer(capacity: Self.writeBatch + buffer.readableBytes)
                     batch.writeBytes(small)
                     small = []
@@ -128,7 +129,7 @@ public final class Storage: Sendable {
             try await writing?.value
             writing = nil
             let digests = try body.digests()
-            if writer == nil && inlineLimit < 0 { writer = try await blobs.makeWriter() }  // an empty part is a blob too
+            if writer == nil && inlineLimit < 0 { writer = try await blobs.makeWriter(cluster: cluster) }  // an empty part is a blob too
             guard let writer else { return (.inline(small), size, digests) }
             if batch.readableBytes > 0 { try await writer.write(batch) }
             let blob = try await writer.commit()
@@ -141,9 +142,9 @@ public final class Storage: Sendable {
     }
 
     /// `receive` into a blob always (multipart parts: their blobs become the object's segments).
-    func writeBlob<Body: DigestedBody>(_ body: Body, limit: Int64, tooLarge: (Int64) -> CoreError)
+    func writeBlob<Body: DigestedBody>(_ body: Body, limit: Int64, cluster: String?, tooLarge: (Int64) -> CoreError)
         async throws -> (blob: BlobID, size: Int64, digests: BodyDigests) {
-        let r = try await receive(body, limit: limit, inlineLimit: -1, tooLarge: tooLarge)
+        let r = try await receive(body, limit: limit, inlineLimit: -1, cluster: cluster, tooLarge: tooLarge)
         guard case .blob(let id) = r.stored else { throw CoreError.internalError("body kept inline") }
         return (id, r.size, r.digests)
     }
@@ -151,14 +152,14 @@ public final class Storage: Sendable {
     /// `receive`, sealing the body first when `cipher` is given (as stream `part`, see `ObjectCipher`):
     /// a sealed body always goes to a blob (never inline), and the size returned is the plaintext's.
     /// The digests are the plaintext's, taken by the body itself while it was read.
-    func receive<Body: DigestedBody>(_ body: Body, cipher: ObjectCipher?, part: Int, limit: Int64, inlineLimit: Int)
+    func receive<Body: DigestedBody>(_ body: Body, cipher: ObjectCipher?, part: Int, limit: Int64, inlineLimit: Int, cluster: String? = nil)
         async throws -> (stored: StoredBody, size: Int64, digests: BodyDigests) {
         guard let cipher else {
-            return try await receive(body, limit: limit, inlineLimit: inlineLimit, tooLarge: { validator.entityTooLarge($0, limit) })
+            return try await receive(body, limit: limit, inlineLimit: inlineLimit, cluster: cluster, tooLarge: { validator.entityTooLarge($0, limit) })
         }
         let counter = ByteCounter()
         let written = try await receive(cipher.sealing(body, part: part, counter: counter), limit: BlockCipher.sealedSize(limit),
-                                        inlineLimit: -1, tooLarge: { _ in validator.entityTooLarge(counter.count, limit) })
+                                        inlineLimit: -1, cluster: cluster, tooLarge: { _ in validator.entityTooLarge(counter.count, limit) })
         return (written.stored, counter.count, written.digests)
     }
 

@@ -172,7 +172,7 @@ final class CountingBlobStore: BlobStore, @unchecked Sendable {
     var writes: [Int] { lock.withLock { sizes } }
     func note(_ n: Int) { lock.withLock { sizes.append(n) } }
 
-    func makeWriter() async throws -> any BlobWriter { Writer(base: try await base.makeWriter(), store: self) }
+    func makeWriter(cluster: String?) async throws -> any BlobWriter { Writer(base: try await base.makeWriter(cluster: cluster), store: self) }
     func openReader(_ blob: BlobID) async throws -> any BlobReader { try await base.openReader(blob) }
     func delete(_ blobs: [BlobID]) async throws { try await base.delete(blobs) }
     func sweepTemporaries(olderThan cutoff: Date?) async throws -> Int { try await base.sweepTemporaries(olderThan: cutoff) }
