@@ -62,7 +62,7 @@ public struct CRCPolynomialArithmetic: Sendable {
         var place = 0
         while n != 0 {
             let digit = Int(n & 0xFF)
-            if digit != 0 { factor = product(bytePowers[place + digit], factor) }
+            if digit != 0 { factor = factor == one ? bytePowers[place + digit] : product(bytePowers[place + digit], factor) }
             n >>= 8
             place += 256
         }

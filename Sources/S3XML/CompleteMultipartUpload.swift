@@ -80,12 +80,16 @@ final class CompletedPartsReader: XMLStreamHandler {
     private var field: Int?
     private var text: [UInt8] = []
     private var fieldHasElements = false
+    /// The current part's ETag field already has its quotes taken off.
+    private var etagStripped = false
 
     private static let rootName = Array("CompleteMultipartUpload".utf8)
     private static let partName = Array("Part".utf8)
 
     private static func same(_ name: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
-        name.count == expected.count && name.elementsEqual(expected)
+        guard name.count == expected.count else { return false }
+        for i in 0..<name.count where name[i] != expected[i] { return false }
+        return true
     }
 
     private func fieldName(_ i: Int) -> String { String(decoding: Self.fieldNames[i], as: UTF8.self) }
@@ -127,19 +131,30 @@ final class CompletedPartsReader: XMLStreamHandler {
             // trimmingXMLWhitespace() on the bytes: its four characters are single bytes that never occur
             // inside a multi-byte UTF-8 sequence.
             let isSpace = { (b: UInt8) in b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-            let first = text.firstIndex { !isSpace($0) } ?? text.endIndex
-            let last = text.lastIndex { !isSpace($0) }.map { $0 + 1 } ?? first
+            var first = text.firstIndex { !isSpace($0) } ?? text.endIndex
+            var last = text.lastIndex { !isSpace($0) }.map { $0 + 1 } ?? first
+            if f == 1 {
+                // The ETag's quotes, taken off the bytes when they are ASCII (where a quote is a Character of
+                // its own), so that one String is made, not two; otherwise `strippingQuotes` at the part's end.
+                if text[first..<last].allSatisfy({ $0 < 0x80 }) {
+                    if first < last && text[first] == UInt8(ascii: "\"") { first += 1 }
+                    if first < last && text[last - 1] == UInt8(ascii: "\"") { last -= 1 }
+                    etagStripped = true
+                } else {
+                    etagStripped = false
+                }
+            }
             fields[f] = String(decoding: text[first..<last], as: UTF8.self)
         case 2 where inPart:
             inPart = false
             guard let number = fields[0] else { throw .malformed("<Part> without <PartNumber>") }
             guard let etag = fields[1] else { throw .malformed("<Part> without <ETag>") }
             var checksums: [String: String] = [:]
-            for (i, name) in S3RequestXML.partChecksumElements.enumerated() {
-                if let value = fields[2 + i] { checksums[name] = value }
+            for i in 2..<fields.count {
+                if let value = fields[i] { checksums[S3RequestXML.partChecksumElements[i - 2]] = value }
             }
             parts.append(CompletedPartEntry(partNumber: try S3RequestXML.nonNegativeInteger(number, field: "PartNumber"),
-                                            etag: S3RequestXML.strippingQuotes(etag), checksums: checksums))
+                                            etag: etagStripped ? etag : S3RequestXML.strippingQuotes(etag), checksums: checksums))
         default:
             break
         }

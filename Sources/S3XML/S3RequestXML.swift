@@ -7,10 +7,16 @@ extension S3RequestXML {
     /// A non-negative decimal integer: ASCII digits only (no sign, no spaces
     /// inside, no exponent) that fits in Int.
     static func nonNegativeInteger(_ text: String, field: String) throws(S3XMLError) -> Int {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let value = Int(text) else {
-            throw .malformed("<\(field)> is not a non-negative integer")
+        // By hand on the bytes (Int(String) is generic, and a completion reads 10,000 of these).
+        var value = 0
+        for b in text.utf8 {
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { throw .malformed("<\(field)> is not a non-negative integer") }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(b - UInt8(ascii: "0")))
+            guard !o1 && !o2 else { throw .malformed("<\(field)> is not a non-negative integer") }
+            value = sum
         }
+        guard !text.isEmpty else { throw .malformed("<\(field)> is not a non-negative integer") }
         return value
     }
 

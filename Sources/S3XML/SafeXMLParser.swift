@@ -176,6 +176,8 @@ extension SafeXMLParser {
         var skipping = 0
         var budget = maxElements
         var error: S3XMLError?
+        /// Where libxml2 last gave the S3 namespace's name (a pointer into its dictionary, for this parse).
+        var s3NamespacePointer: UnsafePointer<xmlChar>?
         init(_ handler: any XMLStreamHandler) { self.handler = handler }
 
         func fail(_ ctx: UnsafeMutableRawPointer?, _ e: S3XMLError) {
@@ -215,9 +217,14 @@ private let streamStartElement: startElementNsSAX2Func = { ctx, localname, _, ur
         guard depth <= SafeXMLParser.maxDepth else { return state.fail(ctx, .malformed("nesting deeper than \(SafeXMLParser.maxDepth)")) }
         state.budget -= 1
         guard state.budget >= 0 else { return state.fail(ctx, .malformed("more than \(SafeXMLParser.maxElements) elements")) }
-        if let uri, !isS3Namespace(uri) {
-            state.skipping = 1
-            return
+        // libxml2 keeps one copy of each namespace name in its dictionary, so the pointer of the last
+        // one found to be S3's answers for the next element without comparing 40 bytes again.
+        if let uri, uri != state.s3NamespacePointer {
+            guard isS3Namespace(uri) else {
+                state.skipping = 1
+                return
+            }
+            state.s3NamespacePointer = uri
         }
         state.depth = depth
         guard let localname else { return state.fail(ctx, .malformed("element without a name")) }

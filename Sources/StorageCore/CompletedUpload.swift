@@ -43,10 +43,16 @@ public struct CompletedUpload: Sendable, Equatable {
     /// (quotes and surrounding blanks do not count, as at completion). Two lists digest alike only when
     /// they name the same parts with the same ETags in the same order.
     public static func partListDigest(_ parts: [(partNumber: Int, etag: String)]) -> String {
-        var sha = SHA256()
+        // The lines side by side in one buffer, hashed once (10,000 interpolated Strings and SHA-256
+        // updates took 2.4 ms); the bytes are the same, so digests stored before still match.
+        var lines: [UInt8] = []
+        lines.reserveCapacity(parts.count * 44)
         for p in parts {
-            sha.update(data: Array("\(p.partNumber) \(PartValidator.normalizeETag(p.etag))\n".utf8))
+            lines.append(contentsOf: String(p.partNumber).utf8)
+            lines.append(UInt8(ascii: " "))
+            PartValidator.appendNormalizedETag(p.etag, to: &lines)
+            lines.append(UInt8(ascii: "\n"))
         }
-        return Hex.encode(Array(sha.finalize()))
+        return Hex.encode(Array(SHA256.hash(data: lines)))
     }
 }

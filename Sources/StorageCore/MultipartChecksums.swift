@@ -136,13 +136,13 @@ public enum MultipartChecksums {
         for p in chosen where !requested.isEmpty || mustSendEach {
             let sent = requested[p.partNumber] ?? [:]
             for (alg, value) in sent {
-                guard let stored = p.checksums[alg.uppercased()], stored == PartValidator.trimmingWhitespaces(value) else {
+                guard let stored = p.checksums[Self.upper(alg)], stored.utf8.elementsEqual(PartValidator.trimmingWhitespaces(value).utf8) else {
                     throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                                     details: [.init("PartNumber", String(p.partNumber)), .init("ETag", p.etag)])
                 }
             }
             if type == .composite, let algorithm, upload.checksumAlgorithm != nil,
-               !sent.keys.contains(where: { $0.uppercased() == algorithm.rawValue }) {
+               !sent.keys.contains(where: { Self.upper($0) == algorithm.rawValue }) {
                 throw CoreError("InvalidRequest", "The upload was created using a \(algorithm.rawValue.lowercased()) checksum. The complete request must include the checksum for each part. It was missing for part \(p.partNumber) in the request.")
             }
         }
@@ -166,6 +166,13 @@ public enum MultipartChecksums {
             value = v
         }
         return ObjectChecksum(algorithm: algorithm, value: value, type: type, partValues: values)
+    }
+
+    /// An algorithm name in capitals: as it is when it has no lower-case ASCII letter (the element names
+    /// the XML reader gives: no String made per part), else `uppercased()`.
+    private static func upper(_ name: String) -> String {
+        name.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) || !name.utf8.allSatisfy({ $0 < 0x80 })
+            ? name.uppercased() : name
     }
 
     /// Checks CompleteMultipartUpload's `x-amz-checksum-type`, before anything else is looked at.

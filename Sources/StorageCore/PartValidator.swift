@@ -92,19 +92,35 @@ public struct PartValidator: Sendable {
     public static func normalizeETag(_ etag: String) -> String {
         var copy = etag
         return copy.withUTF8 { u -> String in
-            var lo = 0, hi = u.count
-            while lo < hi && (u[lo] == 0x20 || u[lo] == 0x09) { lo += 1 }
-            while hi > lo && (u[hi - 1] == 0x20 || u[hi - 1] == 0x09) { hi -= 1 }
-            if lo < hi && u[lo] == UInt8(ascii: "\"") { lo += 1 }
-            if lo < hi && u[hi - 1] == UInt8(ascii: "\"") { hi -= 1 }
-            let isUpper = { (b: UInt8) in b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") }
-            if lo == 0 && hi == u.count && !u.contains(where: isUpper) { return etag }   // already normal: no copy
+            let (lo, hi) = normalizedBounds(u)
+            if lo == 0 && hi == u.count && !u.contains(where: isASCIIUpper) { return etag }   // already normal: no copy
             return String(unsafeUninitializedCapacity: hi - lo) { out in
-                for i in lo..<hi { out[i - lo] = isUpper(u[i]) ? u[i] | 0x20 : u[i] }
+                for i in lo..<hi { out[i - lo] = isASCIIUpper(u[i]) ? u[i] | 0x20 : u[i] }
                 return hi - lo
             }
         }
     }
+
+    /// `normalizeETag(etag)`'s bytes, appended to `bytes` (no String made).
+    public static func appendNormalizedETag(_ etag: String, to bytes: inout [UInt8]) {
+        var copy = etag
+        copy.withUTF8 { u in
+            let (lo, hi) = normalizedBounds(u)
+            for i in lo..<hi { bytes.append(isASCIIUpper(u[i]) ? u[i] | 0x20 : u[i]) }
+        }
+    }
+
+    /// The ETag within `u`: spaces and tabs, then one quote, taken off each end.
+    private static func normalizedBounds(_ u: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        var lo = 0, hi = u.count
+        while lo < hi && (u[lo] == 0x20 || u[lo] == 0x09) { lo += 1 }
+        while hi > lo && (u[hi - 1] == 0x20 || u[hi - 1] == 0x09) { hi -= 1 }
+        if lo < hi && u[lo] == UInt8(ascii: "\"") { lo += 1 }
+        if lo < hi && u[hi - 1] == UInt8(ascii: "\"") { hi -= 1 }
+        return (lo, hi)
+    }
+
+    private static func isASCIIUpper(_ b: UInt8) -> Bool { b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") }
 
     /// `s.trimmingCharacters(in: .whitespaces)`, without Foundation when `s` is ASCII (space and tab are
     /// the ASCII members of that set).

@@ -136,6 +136,13 @@ import WireFormats
         #expect(throws: CoreError.self) { try v.validateCompletion(requested: [(1, "e1")], stored: []) }
     }
 
+    /// The digest a retried completion is matched by is stored: its bytes must not change between
+    /// versions. Pinned against Python's hashlib.sha256(b"1 abc\n2 def\n10000 e\xe2\x84\xaa\n").
+    @Test func partListDigestIsPinned() {
+        #expect(CompletedUpload.partListDigest([(1, "\"ABC\""), (2, " \tdef "), (10000, "E\u{212A}")])
+            == "a906526a8ce23247a1357680269f7b9de7641f2bdc77cf610eed14b8a3e33cba")
+    }
+
     /// normalizeETag is defined on bytes: on ASCII it agrees with Foundation's trimming and Character
     /// prefixes; beyond ASCII it strips only ASCII spaces, tabs and quotes and folds only ASCII capitals.
     @Test func normalizeETagIsDefinedOnBytes() {

@@ -53,13 +53,21 @@ extension S3Service {
         do { _ = try await lookup(); return true } catch let e as CoreError where e.code == "NoSuchUpload" { return false }
     }
 
+    /// "CRC32" for "ChecksumCRC32": the algorithm's own name when it is one (no String made per part).
+    private static func algorithmName(ofElement element: String) -> String {
+        elementNames.first { $0.element.utf8.elementsEqual(element.utf8) }?.algorithm ?? String(element.dropFirst("Checksum".count))
+    }
+    private static let elementNames = ChecksumAlgorithm.allCases.map { (element: $0.xmlElement, algorithm: $0.rawValue) }
+
     /// The request's checksum statements: per-part elements, x-amz-checksum-type, the object's
     /// x-amz-checksum-<alg> and x-amz-mp-object-size.
     private func completionChecksums(_ entries: [CompletedPartEntry], s3: S3Request) throws -> CompletionChecksums {
         var c = CompletionChecksums()
+        c.parts.reserveCapacity(entries.count)
         for e in entries where !e.checksums.isEmpty {
-            c.parts[e.partNumber] = Dictionary(e.checksums.map { (String($0.key.dropFirst("Checksum".count)), $0.value) },
-                                               uniquingKeysWith: { a, _ in a })
+            var byAlgorithm: [String: String] = [:]
+            for (element, value) in e.checksums { byAlgorithm[Self.algorithmName(ofElement: element)] = value }
+            c.parts[e.partNumber] = byAlgorithm
         }
         c.type = s3.header("x-amz-checksum-type")
         for alg in ChecksumAlgorithm.allCases {
