@@ -1,3 +1,5 @@
+import WireFormats
+
 /// A request's query parameters, decoded, in the order sent. A request carries a handful, so they are
 /// kept in an array and looked up by a scan (no hashing, one allocation); names compare as bytes.
 package struct QueryParameters: Sendable {
@@ -12,10 +14,8 @@ package struct QueryParameters: Sendable {
 
     /// The value of `name`, nil when it was not sent ("" when sent without a value).
     package subscript(name: String) -> String? {
-        for pair in pairs where Self.sameBytes(pair.name, name) { return pair.value }
+        for pair in pairs where sameBytes(pair.name, name) { return pair.value }
         return nil
     }
 
-    /// `==` is quick and true for byte-equal strings, but also for canonically equivalent ones: the bytes decide.
-    static func sameBytes(_ a: String, _ b: String) -> Bool { a == b && a.utf8.elementsEqual(b.utf8) }
 }

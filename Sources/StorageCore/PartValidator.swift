@@ -57,7 +57,7 @@ public struct PartValidator: Sendable {
         var chosen: [PartRecord] = []
         chosen.reserveCapacity(requested.count)
         for r in requested {
-            guard let p = part(r.partNumber), p.etag.utf8.elementsEqual(Self.normalizeETag(r.etag).utf8) else {
+            guard let p = part(r.partNumber), sameBytes(p.etag, Self.normalizeETag(r.etag)) else {
                 throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                                 details: [.init("UploadId", ""), .init("PartNumber", String(r.partNumber)), .init("ETag", r.etag)].filter { !$0.value.isEmpty })
             }
