@@ -17,5 +17,4 @@ package struct QueryParameters: Sendable {
         for pair in pairs where sameBytes(pair.name, name) { return pair.value }
         return nil
     }
-
 }

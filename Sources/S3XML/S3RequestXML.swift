@@ -8,6 +8,7 @@ extension S3RequestXML {
     /// inside, no exponent) that fits in Int.
     static func nonNegativeInteger(_ text: String, field: String) throws(S3XMLError) -> Int {
         // By hand on the bytes (Int(String) is generic, and a completion reads 10,000 of these).
+        guard !text.isEmpty else { throw .malformed("<\(field)> is not a non-negative integer") }
         var value = 0
         for b in text.utf8 {
             guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { throw .malformed("<\(field)> is not a non-negative integer") }
@@ -16,7 +17,6 @@ extension S3RequestXML {
             guard !o1 && !o2 else { throw .malformed("<\(field)> is not a non-negative integer") }
             value = sum
         }
-        guard !text.isEmpty else { throw .malformed("<\(field)> is not a non-negative integer") }
         return value
     }
 

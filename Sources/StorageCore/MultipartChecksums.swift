@@ -1,6 +1,7 @@
 import Checksums
 import Foundation
 import NIOCore
+import WireFormats
 
 /// How an object's stored checksum relates to its bytes (`x-amz-checksum-type`).
 public enum ChecksumType: String, Sendable {
@@ -136,7 +137,7 @@ public enum MultipartChecksums {
         for p in chosen where !requested.isEmpty || mustSendEach {
             let sent = requested[p.partNumber] ?? [:]
             for (alg, value) in sent {
-                guard let stored = p.checksums[Self.upper(alg)], stored.utf8.elementsEqual(PartValidator.trimmingWhitespaces(value).utf8) else {
+                guard let stored = p.checksums[Self.upper(alg)], sameBytes(stored, PartValidator.trimmingWhitespaces(value)) else {
                     throw CoreError("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                                     details: [.init("PartNumber", String(p.partNumber)), .init("ETag", p.etag)])
                 }

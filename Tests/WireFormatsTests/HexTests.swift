@@ -50,6 +50,23 @@ import WireFormats
         #expect(out == [1, 2, 3, 4])
     }
 
+    /// A String takes its own decode (its UTF-8 buffer), any other StringProtocol the generic one: they
+    /// agree on every input, appended output and refusals alike.
+    @Test func stringAndGenericDecodeAgree() {
+        var g = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789abcdefABCDEFgx -é".unicodeScalars)
+        for n in 0..<2000 {
+            let text = String(String.UnicodeScalarView((0..<(n % 40)).map { _ in alphabet.randomElement(using: &g)! }))
+            var fromString: [UInt8] = [1, 2], fromGeneric: [UInt8] = [1, 2]
+            let a = Hex.decode(text, appendingTo: &fromString)
+            let b = Hex.decode(Substring(text), appendingTo: &fromGeneric)
+            #expect(a == b && fromString == fromGeneric, "\(text)")
+        }
+        var out: [UInt8] = []
+        #expect(Hex.decode("00ff7F", appendingTo: &out) && out == [0, 255, 127])
+        #expect(!Hex.decode("00f", appendingTo: &out) && out == [0, 255, 127])
+    }
+
     @Test func isHexCountsDigits() {
         #expect(Hex.isHex("00ff", count: 4))
         #expect(!Hex.isHex("00ff", count: 3))

@@ -55,7 +55,7 @@ extension S3Service {
 
     /// "CRC32" for "ChecksumCRC32": the algorithm's own name when it is one (no String made per part).
     private static func algorithmName(ofElement element: String) -> String {
-        elementNames.first { $0.element.utf8.elementsEqual(element.utf8) }?.algorithm ?? String(element.dropFirst("Checksum".count))
+        elementNames.first { sameBytes($0.element, element) }?.algorithm ?? String(element.dropFirst("Checksum".count))
     }
     private static let elementNames = ChecksumAlgorithm.allCases.map { (element: $0.xmlElement, algorithm: $0.rawValue) }
 
