@@ -74,14 +74,12 @@ final class CompletedPartsReader: XMLStreamHandler {
     private var partCount = 0
     /// A <Part> (depth 2) is open.
     private var inPart = false
-    /// The current part's field texts, by `fieldNames` index.
+    /// The current part's field texts, by `fieldNames` index (the ETag's without its quotes).
     private var fields: [String?] = Array(repeating: nil, count: fieldNames.count)
     /// The field element open at depth 3, if any; its text so far, and whether it has child elements.
     private var field: Int?
     private var text: [UInt8] = []
     private var fieldHasElements = false
-    /// The current part's ETag field already has its quotes taken off.
-    private var etagStripped = false
 
     private static let rootName = Array("CompleteMultipartUpload".utf8)
     private static let partName = Array("Part".utf8)
@@ -133,18 +131,19 @@ final class CompletedPartsReader: XMLStreamHandler {
             let isSpace = { (b: UInt8) in b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
             var first = text.firstIndex { !isSpace($0) } ?? text.endIndex
             var last = text.lastIndex { !isSpace($0) }.map { $0 + 1 } ?? first
-            if f == 1 {
-                // The ETag's quotes, taken off the bytes when they are ASCII (where a quote is a Character of
-                // its own), so that one String is made, not two; otherwise `strippingQuotes` at the part's end.
-                if text[first..<last].allSatisfy({ $0 < 0x80 }) {
-                    if first < last && text[first] == UInt8(ascii: "\"") { first += 1 }
-                    if first < last && text[last - 1] == UInt8(ascii: "\"") { last -= 1 }
-                    etagStripped = true
-                } else {
-                    etagStripped = false
-                }
+            guard f == 1 else {
+                fields[f] = String(decoding: text[first..<last], as: UTF8.self)
+                return
             }
-            fields[f] = String(decoding: text[first..<last], as: UTF8.self)
+            // The ETag, without its quotes: taken off the bytes when they are ASCII (where a quote is a
+            // Character of its own), so that one String is made, not two; otherwise by `strippingQuotes`.
+            if text[first..<last].allSatisfy({ $0 < 0x80 }) {
+                if first < last && text[first] == UInt8(ascii: "\"") { first += 1 }
+                if first < last && text[last - 1] == UInt8(ascii: "\"") { last -= 1 }
+                fields[f] = String(decoding: text[first..<last], as: UTF8.self)
+            } else {
+                fields[f] = S3RequestXML.strippingQuotes(String(decoding: text[first..<last], as: UTF8.self))
+            }
         case 2 where inPart:
             inPart = false
             guard let number = fields[0] else { throw .malformed("<Part> without <PartNumber>") }
@@ -154,7 +153,7 @@ final class CompletedPartsReader: XMLStreamHandler {
                 if let value = fields[i] { checksums[S3RequestXML.partChecksumElements[i - 2]] = value }
             }
             parts.append(CompletedPartEntry(partNumber: try S3RequestXML.nonNegativeInteger(number, field: "PartNumber"),
-                                            etag: etagStripped ? etag : S3RequestXML.strippingQuotes(etag), checksums: checksums))
+                                            etag: etag, checksums: checksums))
         default:
             break
         }

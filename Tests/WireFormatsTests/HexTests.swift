@@ -50,8 +50,8 @@ import WireFormats
         #expect(out == [1, 2, 3, 4])
     }
 
-    /// A String takes its own decode (its UTF-8 buffer), any other StringProtocol the generic one: they
-    /// agree on every input, appended output and refusals alike.
+    /// A String and a Substring of the same text decode alike (a Substring goes through a String copy),
+    /// appended output and refusals alike, and the String path decodes and refuses as it should.
     @Test func stringAndGenericDecodeAgree() {
         var g = SystemRandomNumberGenerator()
         let alphabet = Array("0123456789abcdefABCDEFgx -é".unicodeScalars)
