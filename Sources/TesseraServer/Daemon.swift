@@ -19,6 +19,9 @@ import WorkerAPI
 
 /// Opens the stores, sweeps what a crash left, and serves the S3 front end (and the Worker and task APIs, when configured) until SIGTERM/SIGINT.
 public enum Daemon {
+    /// How long SIGTERM waits for open requests before the services are cancelled.
+    static let drainLimit: Duration = .seconds(30)
+
     /// Opens the stores, their blocking work (SQLite, files, fsync) to run on `pool`: blobs under the data
     /// directory, metadata in SQLite there or, with `config.postgres`, in the shared PostgreSQL database.
     public static func openStorage(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger) async throws -> Storage {
@@ -68,6 +71,7 @@ public enum Daemon {
             throw error
         }
         try await pool.shutdown()
+        logger.info("stopped")
     }
 
     static func run(_ config: ServerConfiguration, pool: BlockingPool, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) async throws {
@@ -78,7 +82,10 @@ public enum Daemon {
             await (storage.metadata as? PostgresMetadataStore)?.close()
             throw error
         }
-        await (storage.metadata as? PostgresMetadataStore)?.close()
+        if let shared = storage.metadata as? PostgresMetadataStore {
+            await shared.close()
+            logger.info("stopping: PostgreSQL read leases dropped, connections closing")
+        }
     }
 
     static func serve(_ config: ServerConfiguration, storage: Storage, pool: BlockingPool, logger: Logger,
@@ -126,10 +133,13 @@ public enum Daemon {
         if notifier.isActive {
             services.append(.init(service: SystemdLifecycle(notifier: notifier, logger: logger), successTerminationBehavior: .ignore))
         }
+        // Last of all: told first, so its line opens the shutdown's log.
+        services.append(.init(service: ShutdownNotice(logger: logger, drainLimit: drainLimit), successTerminationBehavior: .ignore))
         // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, but never wait forever.
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(30)
+        group.maximumGracefulShutdownDuration = drainLimit
         try await ServiceGroup(configuration: group).run()
+        logger.info("stopping: listeners and sweepers ended")
     }
 
     static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes,

@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from daemon import thread_stacks
 from itutil import CLIENT_TIMEOUT, run
 
 HERE = Path(__file__).resolve().parent
@@ -304,10 +305,11 @@ def _stop_managed(server: Server) -> None:
     try:
         rc = proc.wait(STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
+        stacks = thread_stacks(proc.pid)
         proc.kill()
         proc.wait()
         pytest.fail(f"daemon did not exit within {STOP_TIMEOUT:.0f}s of SIGTERM\n"
-                    f"--- stderr ---\n{server.daemon_stderr()}", pytrace=False)
+                    f"--- stderr ---\n{server.daemon_stderr()}\n--- threads ---\n{stacks}", pytrace=False)
     if rc != 0:
         pytest.fail(f"daemon exited with {rc} after SIGTERM (expected 0)\n"
                     f"--- stderr ---\n{server.daemon_stderr()}", pytrace=False)

@@ -54,6 +54,32 @@ def own_daemon(tmp_path: Path, *extra: str, fsync: bool = False, env: dict[str, 
         assert proc.wait(timeout=10) == 0, stderr.read_text()
 
 
+def stop_daemon(proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    """SIGTERM, then exit status 0 within `timeout` seconds. A daemon that hangs is killed, and the failure
+    shows every thread's stack (gdb, when installed) and the end of its log, so a rare hang can be read."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stacks = thread_stacks(proc.pid)
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"daemon did not exit within {timeout:.0f} s of SIGTERM\n--- log ---\n"
+                             f"{log.read_text()[-6000:]}\n--- threads ---\n{stacks}") from None
+    assert rc == 0, f"exit status {rc} after SIGTERM\n{log.read_text()[-4000:]}"
+
+
+def thread_stacks(pid: int) -> str:
+    """Every thread's stack of a live process, by gdb; a note instead when gdb is missing or fails."""
+    try:
+        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 30"],
+                             capture_output=True, text=True, timeout=60)
+        return out.stdout[-20000:] or out.stderr[-2000:]
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"(no stacks: {e})"
+
+
 def client(port: int, **config):
     import boto3
     from botocore.config import Config

@@ -4,12 +4,11 @@ tests, and `tessera fsck` of what they wrote."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
 from conftest import Server
-from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, wait_listening
+from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, stop_daemon, wait_listening
 
 
 class Gateway:
@@ -31,9 +30,7 @@ class Gateway:
                           region="us-east-1", data_dir=shared, domain=None, root=self.root)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=40) == 0, self.log.read_text()[-4000:]
+        stop_daemon(self.proc, self.log, timeout=40)
 
     def output(self) -> str:
         return self.log.read_text() + (self.root / "stdout.log").read_text()

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, wait_listening
+from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, stop_daemon, wait_listening
 from itutil import KiB, MiB, random_bytes
 from pgserver import PASSWORD, database, postgres, psql  # noqa: F401 (postgres: the module's throwaway server, a fixture)
 
@@ -62,9 +62,7 @@ class Serve:
         self.s3 = client(self.port)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=40) == 0, self.log.read_text()[-4000:]
+        stop_daemon(self.proc, self.log, timeout=40)
 
 
 def dump(url: str) -> dict[str, str]:

@@ -85,6 +85,11 @@ def test_ready_once_every_listener_accepts_then_watchdog_then_stopping(tmp_path,
             rest.append(_receive(notify, 10))
         assert proc.wait(timeout=30) == 0, (tmp_path / "daemon.stderr").read_text()
         assert "READY=1" not in rest
+        # The log tells each step of the stop, in order, so a slow stop shows where it spent its time.
+        steps = ["stopping: no new connections", "stopping: listeners and sweepers ended", 'msg=stopped']
+        lines = (tmp_path / "daemon.stderr").read_text().splitlines()
+        found = [next((i for i, line in enumerate(lines) if step in line), None) for step in steps]
+        assert None not in found and found == sorted(found), (found, lines[-8:])
     finally:
         if proc.poll() is None:
             proc.kill()
