@@ -5,7 +5,7 @@ BIN := $(CURDIR)/.build/release/tessera
 PORT ?= 9000
 DATA ?= ./data
 
-.PHONY: run build release test unit integration crashtest crashtest-short powercut powercut-short loadtest bench clean packages-build packages-test install manual
+.PHONY: run build release test unit integration crashtest crashtest-short powercut powercut-short loadtest bench clean packages-build packages-test packages-bench install manual
 
 ## Build (release) and run the daemon on 127.0.0.1:$(PORT) with data under $(DATA).
 run: release
@@ -20,6 +20,9 @@ packages-build:
 
 packages-test:
 	@scripts/ensure-packages.sh test
+
+packages-bench:
+	@scripts/ensure-packages.sh bench
 
 build:
 	$(SWIFT) build
@@ -65,7 +68,7 @@ loadtest: release
 
 ## Performance figures and their ratios to references measured in the same run (loopback only; not part of test).
 ## BENCH_FULL=1 adds the 10 GiB multipart case. See docs/performance.md.
-bench: release
+bench: packages-bench release
 	$(SWIFT) build -c release --product tessera-framework-floor
 	TESSERA_BIN=$(BIN) $(PYTHON) bench/run.py
 

@@ -6,6 +6,7 @@
 #
 #   scripts/ensure-packages.sh build    the C libraries the Swift build links
 #   scripts/ensure-packages.sh test     build's, plus the clients and servers the tests drive
+#   scripts/ensure-packages.sh bench    test's, plus wrk (make bench: the same clients, nginx and PostgreSQL)
 set -euo pipefail
 
 BUILD_APT=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config)
@@ -19,12 +20,15 @@ TEST_APT=(rclone=1.60.1+dfsg-2+b5 s3cmd=2.3.0-1 postgresql-15 rsync sqlite3 ngin
 # awscrt: botocore computes CRC32C and CRC64NVME checksums only with the AWS CRT bindings.
 # moto[server]: a foreign S3 endpoint for `tessera cp` (Tests/integration/test_cp.py).
 # selenium: drives headless Chromium in the browser tests (4.40.0: later releases need a newer certifi).
+# wrk: the load generator of make bench (bench/run.py).
+BENCH_APT=(wrk)
 TEST_PIP=(boto3==1.43.11 awscli==1.45.11 awscrt==0.32.2 pytest "moto[server]==5.2.1" selenium==4.40.0)
 
 case "${1:-}" in
 build) apt_wanted=("${BUILD_APT[@]}"); pip_wanted=() ;;
 test) apt_wanted=("${BUILD_APT[@]}" "${TEST_APT[@]}"); pip_wanted=("${TEST_PIP[@]}") ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) apt_wanted=("${BUILD_APT[@]}" "${TEST_APT[@]}" "${BENCH_APT[@]}"); pip_wanted=("${TEST_PIP[@]}") ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 apt_missing=()
