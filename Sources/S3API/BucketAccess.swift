@@ -1,3 +1,4 @@
+import GatewayHTTP
 import S3XML
 import StorageCore
 
@@ -9,6 +10,11 @@ struct BucketAccess: Sendable, Equatable {
     var policy: PolicyDocument?
     var publicAccessBlock: PublicAccessBlockConfiguration?
     var ownership: ObjectOwnership?
+    /// The rules of its CORS configuration; [] without one. Read with the rest, so a request that carries
+    /// Origin costs no read of its own.
+    var cors: [CORSRule] = []
+    /// Why a stored CORS configuration was refused (it no longer parses); its rules are then not applied.
+    var corsDamage: String?
 
     /// Whether `caller` owns the bucket (names compare as bytes).
     func isOwned(by caller: Caller) -> Bool {

@@ -7,8 +7,9 @@ import StorageCore
 /// Get/Put/DeleteBucketCors, and the rules a bucket's configuration gives the shared CORS stage
 /// (`CORSMiddleware`) and the preflight. The configuration is validated, then stored as the document
 /// Tessera writes back (S3's namespace, one element order) in the bucket's sub-resources, so every
-/// gateway over the same metadata reads the same rules. They are read per request that carries Origin,
-/// not cached: another gateway may change them.
+/// gateway over the same metadata reads the same rules. They are read with the bucket's other access
+/// documents (`RequestAuthorizer.access`): a change made through this gateway applies at once, one made
+/// through another within `BucketAccessCache.freshness` (a second), as for the bucket's ACL and policy.
 extension S3Service {
     package static let corsConfig = "cors"
 
@@ -27,14 +28,13 @@ extension S3Service {
             throw CoreError("MaxMessageLengthExceeded", "Your request was too big.")
         }
         let rules = try S3RequestXML.corsConfiguration(document)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: Self.corsConfig,
-                                                   value: S3RequestXML.corsConfigurationDocument(rules))
+        try await authorizer.setConfig(bucket: bucket, name: Self.corsConfig, value: S3RequestXML.corsConfigurationDocument(rules))
         return Response(status: .ok)
     }
 
     func deleteBucketCors(_ bucket: String) async throws -> Response {
         _ = try await storage.bucket(bucket)
-        try await storage.metadata.setBucketConfig(bucket: bucket, name: Self.corsConfig, value: nil)
+        try await authorizer.setConfig(bucket: bucket, name: Self.corsConfig, value: nil)
         return Response(status: .noContent)
     }
 
@@ -44,14 +44,16 @@ extension S3Service {
     /// The bucket's rules, [] when it has no CORS configuration (or does not exist). A stored document
     /// that no longer parses is a damaged row: refused loudly (InternalError), never read as "no rules".
     func corsRules(bucket: String) async throws -> [CORSRule] {
-        guard let document = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.corsConfig) else { return [] }
-        let rules: [CORSConfigurationRule]
+        let access: BucketAccess
         do {
-            rules = try S3RequestXML.corsConfiguration(Array(document.utf8))
-        } catch {
-            throw CoreError.internalError("the stored CORS configuration of bucket \(bucket) is damaged: \(String(describing: error))")
+            access = try await authorizer.access(bucket)
+        } catch let e as CoreError where e.code == "NoSuchBucket" {
+            return []
         }
-        return rules.map { CORSRule($0) }
+        if let damage = access.corsDamage {
+            throw CoreError.internalError("the stored CORS configuration of bucket \(bucket) is damaged: \(damage)")
+        }
+        return access.cors
     }
 
     /// For the shared CORS stage: the rules of the bucket the request named, read after it was answered.

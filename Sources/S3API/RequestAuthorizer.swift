@@ -1,4 +1,5 @@
 import Foundation
+import GatewayHTTP
 import S3XML
 import StorageCore
 
@@ -18,14 +19,15 @@ struct RequestAuthorizer: Sendable {
 
     static func denied() -> CoreError { CoreError("AccessDenied", "Access Denied") }
 
-    /// Stores one of the bucket's access documents (ACL, policy, public access block, ownership; nil removes
+    /// Stores one of the bucket's access documents (ACL, policy, public access block, ownership, CORS; nil removes
     /// it) and forgets the cached access, so this gateway applies it at once (others within `cache.freshness`).
     func setConfig(bucket: String, name: String, value: String?) async throws {
         try await storage.metadata.setBucketConfig(bucket: bucket, name: name, value: value)
         cache.forget(bucket)
     }
 
-    /// The bucket's owner and ACL (cached; see `BucketAccessCache`). NoSuchBucket when it does not exist.
+    /// The bucket's owner, ACL, policy, public access block, ownership and CORS rules (cached; see
+    /// `BucketAccessCache`). NoSuchBucket when it does not exist.
     func access(_ bucket: String) async throws -> BucketAccess {
         if let hit = cache.lookup(bucket) { return hit }
         let started = ContinuousClock.now
@@ -55,7 +57,13 @@ struct RequestAuthorizer: Sendable {
             }
             ownership = o
         }
-        let access = BucketAccess(owner: record.owner, acl: acl, policy: policy, publicAccessBlock: block, ownership: ownership)
+        var access = BucketAccess(owner: record.owner, acl: acl, policy: policy, publicAccessBlock: block, ownership: ownership)
+        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: S3Service.corsConfig) {
+            // A damaged CORS document must not lock the bucket: only its rules are refused (see `S3Service.corsRules`).
+            do { access.cors = try S3RequestXML.corsConfiguration(Array(text.utf8)).map(CORSRule.init) } catch {
+                access.corsDamage = String(describing: error)
+            }
+        }
         cache.store(access, for: bucket, read: started)
         return access
     }

@@ -514,3 +514,40 @@ def test_owners_and_acls_hold_across_gateways(cluster):
     while anonymous_list_status() != 403:
         assert time.monotonic() < deadline, "gateway 3 still lists 3 s after the ACL was taken back"
         time.sleep(0.1)
+
+
+def test_cors_rules_set_on_one_gateway_apply_on_another_within_a_second(cluster):
+    """A bucket's CORS rules are read with its ACL and policy (one read a second per bucket and gateway): rules put
+    through gateway 1 answer a preflight and a cross-origin GET on gateway 2 within that second, and so does
+    their deletion; on gateway 1 itself both apply at once."""
+    _, _, _, gateways = cluster
+    name = new_bucket(gateways[0])
+    gateways[0].s3.put_object(Bucket=name, Key="k", Body=b"shared")
+    origin = "https://app.example"
+    url = gateways[1].s3.generate_presigned_url("get_object", Params={"Bucket": name, "Key": "k"})
+
+    def allow_origin(port: int, method: str) -> str | None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        if method == "OPTIONS":
+            c.request("OPTIONS", f"/{name}/k", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+        else:
+            c.request("GET", url.split(str(port), 1)[1], headers={"Origin": origin})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        return r.getheader("Access-Control-Allow-Origin")
+
+    def until(expected: str | None, what: str) -> None:
+        deadline = time.monotonic() + 3
+        while (allow_origin(gateways[1].port, "OPTIONS"), allow_origin(gateways[1].port, "GET")) != (expected, expected):
+            assert time.monotonic() < deadline, f"gateway 2, 3 s after {what}: still not {expected!r}"
+            time.sleep(0.1)
+
+    until(None, "the bucket was made")   # caches gateway 2's view of the bucket: no rules
+    gateways[0].s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": [origin], "AllowedMethods": ["GET"]}]})
+    assert allow_origin(gateways[0].port, "OPTIONS") == origin   # the gateway that stored them: at once
+    until(origin, "the rules were put")
+    gateways[0].s3.delete_bucket_cors(Bucket=name)
+    assert allow_origin(gateways[0].port, "OPTIONS") is None
+    until(None, "the rules were deleted")
