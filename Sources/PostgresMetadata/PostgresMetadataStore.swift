@@ -274,6 +274,24 @@ public final class PostgresMetadataStore: MetadataStore, @unchecked Sendable {
         try await rows("SELECT value FROM bucket_config WHERE bucket = \(bucket) AND name = \(name)").first?.decode(String.self)
     }
 
+    public func bucketSettings(named name: String, configs: [String]) async throws -> BucketSettings? {
+        // One statement: the bucket's row, and beside it each asked-for document it has (NULLs without any).
+        let rows = try await rows("""
+            SELECT b.name, b.created, b.region, b.owner, c.name, c.value
+            FROM buckets b LEFT JOIN bucket_config c ON c.bucket = b.name AND c.name = ANY(\(configs))
+            WHERE b.name = \(name)
+            """)
+        guard let first = rows.first else { return nil }
+        let (bucket, created, region, owner, _, _) = try first.decode((String, Double, String, String?, String?, String?).self)
+        if let owner, !User.isValidName(owner) { throw Self.corrupt("buckets \(bucket): owner \(owner) is not a user name") }
+        var found: [String: String] = [:]
+        for row in rows {
+            let (_, _, _, _, config, value) = try row.decode((String, Double, String, String?, String?, String?).self)
+            if let config, let value { found[config] = value }
+        }
+        return BucketSettings(record: BucketRecord(name: bucket, created: Self.date(created), region: region, ownerName: owner), configs: found)
+    }
+
     public func setBucketConfig(bucket: String, name: String, value: String?) async throws {
         try await transaction { [self] c in
             if let value {

@@ -38,7 +38,12 @@ extension S3Service {
     /// The bucket's default encryption, nil when it has none (or the bucket does not exist). A stored
     /// document that no longer parses is a damaged row: refused loudly, never read as "no encryption".
     func bucketDefaultEncryption(_ bucket: String) async throws -> ServerSideEncryptionConfiguration? {
-        guard let document = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.encryptionConfig) else { return nil }
+        try Self.defaultEncryption(stored: try await storage.metadata.bucketConfig(bucket: bucket, name: Self.encryptionConfig), bucket: bucket)
+    }
+
+    /// The default encryption a stored document gives (nil for none); a damaged one is refused as above.
+    static func defaultEncryption(stored document: String?, bucket: String) throws -> ServerSideEncryptionConfiguration? {
+        guard let document else { return nil }
         do {
             return try S3RequestXML.serverSideEncryptionConfiguration(Array(document.utf8))
         } catch {

@@ -52,15 +52,15 @@ extension S3Service {
         attributes.checksumType = nil
         attributes.tags = try copiedTags(s3, source: source.record)
         // A copy's lock settings are its own request's (or the bucket's default), never the source's.
-        let lock = try await storage.objectLock(bucket: bucket)
-        try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: lock)
+        let settings = try await writeSettings(bucket)
+        try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: settings.lock)
         // The copy's encryption is the request's (or its bucket's default), never the source's: a new data key.
         let condition = try WriteConditionHeaders.parse(s3)
         let sourceCipher = try cipher(for: source.record.attributes.encryption, customer: try customerKey(s3, copySource: true))
-        let sealing = try await newObjectKey(s3, bucket: bucket)
+        let sealing = try await newObjectKey(s3, bucketDefault: { try settings.defaultEncryption() })
         attributes.encryption = sealing?.encryption
         let record = try await storage.copyObject(from: source, bucket: bucket, key: key, attributes: attributes,
-                                                  condition: condition, sourceCipher: sourceCipher, cipher: sealing?.cipher, lock: .known(lock))
+                                                  condition: condition, sourceCipher: sourceCipher, cipher: sealing?.cipher, lock: .known(settings.lock))
         var w = XMLWriter(root: "CopyObjectResult")
         w.element("LastModified", S3Time.iso8601(record.lastModified))
         w.element("ETag", "\"\(record.etag)\"")

@@ -74,20 +74,20 @@ extension S3Service {
         }
         let handedOver = access.aclsDisabled || (access.ownership == .bucketOwnerPreferred && form.value("acl") == CannedACL.bucketOwnerFullControl.rawValue)
         attributes.ownerName = access.isOwned(by: s3.caller) || handedOver ? nil : s3.caller.user?.name
-        let lock = try await storage.objectLock(bucket: bucket)
-        try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: lock)
+        let settings = try await writeSettings(bucket)
+        try ObjectLockHeaders.apply({ form.value($0) }, to: &attributes, bucketLock: settings.lock)
         // SSE-C form fields are not served on PostObject: refused, never a plain write of a body meant to be sealed.
         if form.value("x-amz-server-side-encryption-customer-algorithm") != nil || form.value("x-amz-server-side-encryption-customer-key") != nil {
             throw CoreError("NotImplemented", "Server side encryption with customer-provided keys (SSE-C) is not supported on PostObject.")
         }
         // The form field x-amz-server-side-encryption, as the header on PutObject (or the bucket's default).
-        let sealing = try await newObjectKey(requested: form.value("x-amz-server-side-encryption"), bucket: bucket)
+        let sealing = try await newObjectKey(requested: form.value("x-amz-server-side-encryption"), bucketDefault: { try settings.defaultEncryption() })
         attributes.encryption = sealing?.encryption
         let contentMD5 = try form.value("content-md5").map(ContentMD5.parse)
 
         let record = try await storage.putObject(bucket: bucket, key: key, attributes: attributes,
                                                  body: MD5Body(PostFileBody(reader: reader, policy: policy), contentMD5: contentMD5),
-                                                 cipher: sealing?.cipher, lock: .known(lock))
+                                                 cipher: sealing?.cipher, lock: .known(settings.lock))
         return postResponse(record, form: form, s3: s3)
     }
 

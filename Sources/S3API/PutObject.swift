@@ -10,17 +10,17 @@ extension S3Service {
     func putObject(_ bucket: String, _ key: String, s3: S3Request, body: RequestBody, auth: VerifiedAuth) async throws -> Response {
         var attributes = try await newObjectAttributes(s3, bucket: bucket)
         try requireLength(s3)
-        let lock = try await storage.objectLock(bucket: bucket)
-        if try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: lock) { try ObjectLockHeaders.requireDigest(s3) }
+        let settings = try await writeSettings(bucket)
+        if try ObjectLockHeaders.apply({ s3.header($0) }, to: &attributes, bucketLock: settings.lock) { try ObjectLockHeaders.requireDigest(s3) }
         // Without a client checksum the object still gets one: CRC64NVME, as S3 does since 2025.
         let pipeline = try RequestBodyPipeline(s3: s3, auth: auth, extra: .ifNoneDeclared(MultipartChecksums.defaultAlgorithm))
         let condition = try WriteConditionHeaders.parse(s3)
-        let sealing = try await newObjectKey(s3, bucket: bucket)
+        let sealing = try await newObjectKey(s3, bucketDefault: { try settings.defaultEncryption() })
         attributes.encryption = sealing?.encryption
         let charge = try await TicketCharge.charge(s3, storage: storage, bytes: try ticketLength(s3), files: 1)
         let record = try await TicketCharge.paying(charge) {
             try await storage.putObject(bucket: bucket, key: key, attributes: attributes, body: pipeline.wrap(try ticketChecked(body, s3)),
-                                        condition: condition, cipher: sealing?.cipher, lock: .known(lock))
+                                        condition: condition, cipher: sealing?.cipher, lock: .known(settings.lock))
         }
         var headers = HTTPFields()
         headers[.eTag] = "\"\(record.etag)\""

@@ -16,6 +16,8 @@ struct RequestAuthorizer: Sendable {
     static let policyConfig = "policy"
     static let publicAccessBlockConfig = "publicAccessBlock"
     static let ownershipConfig = "ownershipControls"
+    /// Everything `access` reads with the bucket.
+    static let accessConfigs = [aclConfig, policyConfig, publicAccessBlockConfig, ownershipConfig, S3Service.corsConfig]
 
     static func denied() -> CoreError { CoreError("AccessDenied", "Access Denied") }
 
@@ -31,34 +33,36 @@ struct RequestAuthorizer: Sendable {
     func access(_ bucket: String) async throws -> BucketAccess {
         if let hit = cache.lookup(bucket) { return hit }
         let started = ContinuousClock.now
-        let record = try await storage.bucket(bucket)
+        // One read: the bucket and every document deciding access to it.
+        let settings = try await storage.bucketSettings(bucket, configs: Self.accessConfigs)
+        let record = settings.record
         var acl = AccessControlList.private
-        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.aclConfig) {
+        if let text = settings.configs[Self.aclConfig] {
             do { acl = try JSONDecoder().decode(AccessControlList.self, from: Data(text.utf8)) } catch {
                 throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/acl is not an ACL")
             }
         }
         var policy: PolicyDocument?
-        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.policyConfig) {
+        if let text = settings.configs[Self.policyConfig] {
             do { policy = try PolicyDocument.parse(Array(text.utf8), bucket: bucket) } catch {
                 throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/policy is not a policy this gateway accepts")
             }
         }
         var block: PublicAccessBlockConfiguration?
-        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.publicAccessBlockConfig) {
+        if let text = settings.configs[Self.publicAccessBlockConfig] {
             do { block = try JSONDecoder().decode(PublicAccessBlockConfiguration.self, from: Data(text.utf8)) } catch {
                 throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/publicAccessBlock is not a public access block")
             }
         }
         var ownership: ObjectOwnership?
-        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: Self.ownershipConfig) {
+        if let text = settings.configs[Self.ownershipConfig] {
             guard let o = ObjectOwnership(rawValue: text) else {
                 throw CoreError.internalError("corrupt metadata row: bucket_config \(bucket)/ownershipControls is \(text)")
             }
             ownership = o
         }
         var access = BucketAccess(owner: record.owner, acl: acl, policy: policy, publicAccessBlock: block, ownership: ownership)
-        if let text = try await storage.metadata.bucketConfig(bucket: bucket, name: S3Service.corsConfig) {
+        if let text = settings.configs[S3Service.corsConfig] {
             // A damaged CORS document must not lock the bucket: only its rules are refused (see `S3Service.corsRules`).
             do { access.cors = try S3RequestXML.corsConfiguration(Array(text.utf8)).map(CORSRule.init) } catch {
                 access.corsDamage = String(describing: error)

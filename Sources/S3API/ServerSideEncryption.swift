@@ -1,4 +1,5 @@
 import HTTPTypes
+import S3XML
 import StorageCore
 
 /// SSE-S3 in the front end: which writes seal their body (x-amz-server-side-encryption: AES256, or the
@@ -27,8 +28,14 @@ extension S3Service {
     /// The sealing of a new object or upload in `bucket`: a new data key when the request asks for SSE-S3
     /// (`requested`, the header's value) or the bucket's default encryption does; nil otherwise.
     func newObjectKey(requested: String?, bucket: String) async throws -> (encryption: ObjectEncryption, cipher: ObjectCipher)? {
+        try await newObjectKey(requested: requested, bucketDefault: { try await bucketDefaultEncryption(bucket) })
+    }
+
+    /// As above, with the bucket's default encryption from `bucketDefault` (asked only when the request names none).
+    func newObjectKey(requested: String?, bucketDefault: () async throws -> ServerSideEncryptionConfiguration?) async throws
+        -> (encryption: ObjectEncryption, cipher: ObjectCipher)? {
         var wanted = try Self.requestsSSES3(requested)
-        if !wanted { wanted = try await bucketDefaultEncryption(bucket) != nil }
+        if !wanted { wanted = try await bucketDefault() != nil }
         guard wanted else { return nil }
         guard let masterKey else { throw Self.noMasterKey }
         let (encryption, cipher) = try masterKey.newDataKey()
@@ -38,6 +45,12 @@ extension S3Service {
     /// A new object's sealing from the request: SSE-C when it names a customer key (x-amz-server-side-encryption
     /// beside it is InvalidArgument), else as `newObjectKey(requested:bucket:)`.
     func newObjectKey(_ s3: S3Request, bucket: String) async throws -> (encryption: ObjectEncryption, cipher: ObjectCipher)? {
+        try await newObjectKey(s3, bucketDefault: { try await bucketDefaultEncryption(bucket) })
+    }
+
+    /// As above, with the bucket's default encryption from `bucketDefault` (asked only when it decides).
+    func newObjectKey(_ s3: S3Request, bucketDefault: () async throws -> ServerSideEncryptionConfiguration?) async throws
+        -> (encryption: ObjectEncryption, cipher: ObjectCipher)? {
         if let customer = try customerKey(s3) {
             if s3.header("x-amz-server-side-encryption") != nil {
                 throw CoreError.invalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
@@ -46,7 +59,7 @@ extension S3Service {
             let (encryption, cipher) = try customer.key.newDataKey()
             return (encryption, cipher)
         }
-        return try await newObjectKey(requested: s3.header("x-amz-server-side-encryption"), bucket: bucket)
+        return try await newObjectKey(requested: s3.header("x-amz-server-side-encryption"), bucketDefault: bucketDefault)
     }
 
     /// The customer key the request names (`copySource`: for the copy source), nil when none. SSE-C over

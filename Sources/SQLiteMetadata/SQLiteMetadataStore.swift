@@ -181,6 +181,19 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
+    public func bucketSettings(named name: String, configs: [String]) async throws -> BucketSettings? {
+        try await read { c in
+            var record: BucketRecord?
+            try c.query("SELECT name, created, region, owner FROM buckets WHERE name=?", [.text(name)]) { record = try Self.bucketRecord($0) }
+            guard let record else { return nil }
+            var found: [String: String] = [:]
+            for config in configs {
+                try c.query("SELECT value FROM bucket_config WHERE bucket=? AND name=?", [.text(name), .text(config)]) { found[config] = $0.text(0) }
+            }
+            return BucketSettings(record: record, configs: found)
+        }
+    }
+
     public func setBucketConfig(bucket: String, name: String, value: String?) async throws {
         try await write { c in
             if let value {

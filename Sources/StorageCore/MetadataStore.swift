@@ -59,6 +59,9 @@ public protocol MetadataStore: Sendable {
     /// Bucket sub-resource documents (e.g. "lifecycle"), stored verbatim.
     func bucketConfig(bucket: String, name: String) async throws -> String?
     func setBucketConfig(bucket: String, name: String, value: String?) async throws
+    /// The bucket and those of the documents named in `configs` it has, in one read (one snapshot); nil
+    /// when the bucket does not exist. What a request needs of its bucket before it starts, in one hop.
+    func bucketSettings(named name: String, configs: [String]) async throws -> BucketSettings?
 
     // Versions and readers
     /// A new object version: unique among every process using the store, and larger than the versions

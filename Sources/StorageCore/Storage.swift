@@ -52,6 +52,12 @@ public final class Storage: Sendable {
         return b
     }
 
+    /// The bucket and the documents named in `configs` that it has, in one read; NoSuchBucket when absent.
+    public func bucketSettings(_ name: String, configs: [String]) async throws -> BucketSettings {
+        guard let settings = try await metadata.bucketSettings(named: name, configs: configs) else { throw CoreError.noSuchBucket(name) }
+        return settings
+    }
+
     public func listBuckets() async throws -> [BucketRecord] { try await metadata.listBuckets() }
 
     public func deleteBucket(_ name: String) async throws {
@@ -173,7 +179,7 @@ public final class Storage: Sendable {
                                               condition: WriteCondition? = nil, cipher: ObjectCipher? = nil,
                                               lock: BucketLockLookup = .read) async throws -> ObjectRecord {
         try Names.validateKey(key)
-        _ = try await self.bucket(bucket)
+        if case .read = lock { _ = try await self.bucket(bucket) }   // .known: the caller read the bucket with it
         try await checkAtStart(condition, bucket: bucket, key: key)
         let bucketLock = try await objectLock(bucket: bucket, lock)
         let written = try await receive(body, cipher: cipher, part: 0, limit: validator.limits.maxPutSize, inlineLimit: Self.inlineLimit)
@@ -429,7 +435,7 @@ public final class Storage: Sendable {
                            condition: WriteCondition? = nil, sourceCipher: ObjectCipher? = nil, cipher: ObjectCipher? = nil,
                            lock: BucketLockLookup = .read) async throws -> ObjectRecord {
         try Names.validateKey(key)
-        _ = try await self.bucket(bucket)
+        if case .read = lock { _ = try await self.bucket(bucket) }   // .known: the caller read the bucket with it
         try await checkAtStart(condition, bucket: bucket, key: key)
         let bucketLock = try await objectLock(bucket: bucket, lock)
         let written = try await receive(MD5Body(source.chunks(range: nil, cipher: sourceCipher)), cipher: cipher, part: 0,
