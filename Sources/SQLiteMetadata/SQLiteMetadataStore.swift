@@ -182,15 +182,21 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func bucketSettings(named name: String, configs: [String]) async throws -> BucketSettings? {
-        try await read { c in
+        // One statement (one snapshot): the bucket's row, and beside it each asked-for document it has.
+        let wanted = Array(repeating: "?", count: configs.count).joined(separator: ",")
+        let sql = """
+            SELECT b.name, b.created, b.region, b.owner, c.name, c.value
+            FROM buckets b LEFT JOIN bucket_config c ON c.bucket = b.name AND c.name IN (\(wanted))
+            WHERE b.name = ?
+            """
+        return try await read { c in
             var record: BucketRecord?
-            try c.query("SELECT name, created, region, owner FROM buckets WHERE name=?", [.text(name)]) { record = try Self.bucketRecord($0) }
-            guard let record else { return nil }
             var found: [String: String] = [:]
-            for config in configs {
-                try c.query("SELECT value FROM bucket_config WHERE bucket=? AND name=?", [.text(name), .text(config)]) { found[config] = $0.text(0) }
+            try c.query(sql, configs.map { .text($0) } + [.text(name)]) { row in
+                if record == nil { record = try Self.bucketRecord(row) }
+                if !row.isNull(4) { found[row.text(4)] = row.text(5) }
             }
-            return BucketSettings(record: record, configs: found)
+            return record.map { BucketSettings(record: $0, configs: found) }
         }
     }
 
