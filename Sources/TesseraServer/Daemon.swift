@@ -84,7 +84,7 @@ public enum Daemon {
         }
         if let shared = storage.metadata as? PostgresMetadataStore {
             await shared.close()
-            logger.info("stopping: PostgreSQL read leases dropped, connections closing")
+            logger.info("stopping: PostgreSQL store closed")
         }
     }
 
