@@ -13,7 +13,12 @@ public final class TransferProgress: Sendable {
         var done: Int64 = 0
         var sent: Int64 = 0
         var current = ""
+        /// When the line was last drawn (`ProcessInfo.systemUptime`).
+        var drawnAt = -Double.infinity
     }
+
+    /// The least time between two redraws of the line.
+    static let redrawInterval = 0.2
 
     private let counts = NIOLockedValueBox(Counts())
     private let started = Date()
@@ -27,11 +32,15 @@ public final class TransferProgress: Sendable {
 
     public func add(total: Int64) { counts.withLockedValue { $0.total += total } }
     public func skipped(_ bytes: Int64) { counts.withLockedValue { $0.done += bytes } }
-    public func sent(_ bytes: Int64) { counts.withLockedValue { $0.done += bytes; $0.sent += bytes } }
+    public func sent(_ bytes: Int64) {
+        counts.withLockedValue { $0.done += bytes; $0.sent += bytes }
+        drawIfDue()
+    }
     public func working(on name: String) { counts.withLockedValue { $0.current = name } }
     public var bytesSent: Int64 { counts.withLockedValue { $0.sent } }
 
-    /// Redraws the terminal line every 200 ms until cancelled; does nothing when not on a terminal.
+    /// Redraws the terminal line every 200 ms until cancelled; does nothing when not on a terminal. Bytes sent
+    /// redraw it too, at most as often (`drawIfDue`): a busy process may wake this loop late.
     public func run() async {
         guard isTerminal else { return }
         while !Task.isCancelled {
@@ -41,8 +50,18 @@ public final class TransferProgress: Sendable {
     }
 
     public func draw() {
-        guard isTerminal, counts.withLockedValue({ $0.total > 0 }) else { return }
+        guard isTerminal, counts.withLockedValue({ c in
+            c.drawnAt = ProcessInfo.processInfo.systemUptime
+            return c.total > 0
+        }) else { return }
         output.write(Data(("\r\u{1B}[K" + line(width: 30)).utf8))
+    }
+
+    /// Draws the line when the last drawing is `redrawInterval` old.
+    func drawIfDue() {
+        guard isTerminal else { return }
+        let due = counts.withLockedValue { ProcessInfo.processInfo.systemUptime - $0.drawnAt >= Self.redrawInterval }
+        if due { draw() }
     }
 
     /// The line after a file is done: on a terminal it replaces the bar, elsewhere it is the only output.

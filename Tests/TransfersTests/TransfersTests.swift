@@ -83,3 +83,41 @@ import Testing
         #expect(throws: S3XMLError.self) { try S3ResponseXML.uploadId(Array("<Other/>".utf8)) }
     }
 }
+
+/// The progress line is redrawn as bytes are sent, at most every `redrawInterval`, even when the redraw loop
+/// (`run`) is not running, as when a busy process wakes it late; and never off a terminal.
+@Suite struct TransferProgressTests {
+    private func frames(isTerminal: Bool, _ body: (TransferProgress) throws -> Void) throws -> [String] {
+        let path = NSTemporaryDirectory() + "progress-" + UUID().uuidString
+        FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try body(TransferProgress(output: handle, isTerminal: isTerminal))
+        try handle.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return text.split(separator: "\r").map(String.init).filter { $0.contains("%") }
+    }
+
+    @Test func sentBytesRedrawTheLineAtMostEveryInterval() throws {
+        let drawn = try frames(isTerminal: true) { p in
+            p.add(total: 100)
+            for _ in 0..<3 {
+                p.sent(10)
+                Thread.sleep(forTimeInterval: TransferProgress.redrawInterval + 0.05)
+            }
+            for _ in 0..<50 { p.sent(1) }   // within one interval: at most one more line
+        }
+        #expect(drawn.count >= 3 && drawn.count <= 4, "\(drawn)")
+        #expect(drawn.first?.contains("10%") == true, "\(drawn)")
+    }
+
+    @Test func offATerminalNothingIsDrawn() throws {
+        let drawn = try frames(isTerminal: false) { p in
+            p.add(total: 100)
+            p.sent(50)
+            Thread.sleep(forTimeInterval: TransferProgress.redrawInterval + 0.05)
+            p.sent(50)
+        }
+        #expect(drawn.isEmpty)
+    }
+}
