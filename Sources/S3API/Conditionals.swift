@@ -18,18 +18,21 @@ enum Conditionals {
         }
         let ifMatch = s3.header(prefix + "if-match")
         let ifNoneMatch = s3.header(prefix + "if-none-match")
-        let failed = CoreError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
-                               details: [.init("Condition", prefix.isEmpty ? "If-Match" : "x-amz-copy-source-If-Match")])
-        let notModified = forRead ? CoreError("NotModified", "Not Modified") : failed
+        // Made only when thrown: most reads send no condition.
+        func failed() -> CoreError {
+            CoreError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                      details: [.init("Condition", prefix.isEmpty ? "If-Match" : "x-amz-copy-source-If-Match")])
+        }
+        func notModified() -> CoreError { forRead ? CoreError("NotModified", "Not Modified") : failed() }
         if let ifMatch {
-            if !matches(ifMatch) { throw failed }
+            if !matches(ifMatch) { throw failed() }
         } else if let raw = s3.header(prefix + "if-unmodified-since"), let date = S3Time.parseHTTP(raw) {
-            if modified > date.timeIntervalSince1970 { throw failed }
+            if modified > date.timeIntervalSince1970 { throw failed() }
         }
         if let ifNoneMatch {
-            if matches(ifNoneMatch) { throw notModified }
+            if matches(ifNoneMatch) { throw notModified() }
         } else if let raw = s3.header(prefix + "if-modified-since"), let date = S3Time.parseHTTP(raw) {
-            if modified <= date.timeIntervalSince1970 { throw notModified }
+            if modified <= date.timeIntervalSince1970 { throw notModified() }
         }
     }
 }

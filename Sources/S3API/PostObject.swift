@@ -51,8 +51,9 @@ extension S3Service {
         try scopes.check(auth.accessKey, bucket: bucket, access: .write)
         var s3 = s3
         s3.caller = .user(try scopes.user(of: auth.accessKey))
-        _ = try await authorizer.authorize(.bucket(.write), bucket: bucket, caller: s3.caller, policy: policyRequest(
-            action: "s3:PutObject", resource: PolicyRequest.objectARN(bucket, form.value("key") ?? ""), s3))
+        _ = try await authorizer.authorize(.bucket(.write), bucket: bucket, caller: s3.caller) { [s3] _ in
+            policyRequest(action: "s3:PutObject", resource: PolicyRequest.objectARN(bucket, form.value("key") ?? ""), s3)
+        }
         guard let key = form.value("key") else { throw CoreError(PostPolicyError.missingField("key")) }
         let policy: PostPolicyDocument
         do {

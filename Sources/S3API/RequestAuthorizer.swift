@@ -76,7 +76,10 @@ struct RequestAuthorizer: Sendable {
     /// in the bucket's policy wins (over the owner too); then the owner, an Allow of the policy, or an ACL grant
     /// allows; otherwise AccessDenied. For an object requirement that neither the owner nor the policy meets,
     /// returns the gate the handler must pass with the object it reads (its ACL).
-    func authorize(_ requirement: AccessRequirement, bucket: String?, caller: Caller, policy request: PolicyRequest?) async throws -> ObjectAccessGate? {
+    /// - Parameter request: what the bucket's policy is evaluated against, made only when the bucket has a
+    ///   policy (nil: none applies); most buckets have none, and most requests need not pay for it.
+    func authorize(_ requirement: AccessRequirement, bucket: String?, caller: Caller,
+                   policy request: (BucketAccess) async throws -> PolicyRequest?) async throws -> ObjectAccessGate? {
         switch requirement {
         case .anyone:
             return nil
@@ -89,7 +92,7 @@ struct RequestAuthorizer: Sendable {
         case .bucketOwner, .bucket, .object:
             guard let bucket else { throw Self.denied() }
             let access = try await access(bucket)
-            let verdict = access.verdict(request)
+            let verdict = access.policy == nil ? .silent : access.verdict(try await request(access))
             if verdict == .deny { throw Self.denied() }
             if access.isOwned(by: caller) || verdict == .allow { return nil }
             switch requirement {

@@ -2,6 +2,7 @@ import Foundation
 import GatewayHTTP
 import HTTPTypes
 import StorageCore
+import WireFormats
 
 /// An S3 request with its addressing resolved: bucket and key (path or virtual-hosted style), the
 /// raw path and query as sent (for signatures), and the decoded query.
@@ -61,9 +62,16 @@ struct S3Request {
         }
     }
 
+    /// The value of header `name`, given in lowercase; several fields of that name are joined as
+    /// `HTTPFields` joins them. Compared as bytes with each field's lowercased name, so a lookup makes no
+    /// `HTTPField.Name` (a token check and a lowercased copy, a dozen times a GET).
     func header(_ name: String) -> String? {
-        guard let n = HTTPField.Name(name) else { return nil }
-        return headers[n]
+        var found: String?
+        for field in headers where sameBytes(field.name.canonicalName, name) {
+            if found != nil { return HTTPField.Name(name).flatMap { headers[$0] } }
+            found = field.value
+        }
+        return found
     }
 
     /// "/bucket/key" for error documents.

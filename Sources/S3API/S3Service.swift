@@ -71,13 +71,15 @@ package struct S3Service: FrontEnd {
         }
         // PostObject's caller is known once its handler has checked the form's signature: it authorizes there.
         if !isPostObject {
-            var request = policyRequest(for: endpoint, s3)
-            if request != nil, case .object = endpoint.requirement, let bucket = endpoint.bucket, let key = endpoint.objectKey,
-               try await authorizer.access(bucket).policy?.usesExistingObjectTags == true {
-                // s3:ExistingObjectTag/<key> compares the object's tags: read them only when the policy asks.
-                request?.addExistingObjectTags(try await existingTags(bucket, key, s3))
+            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller) { [s3] access in
+                guard var request = policyRequest(for: endpoint, s3) else { return nil }
+                if case .object = endpoint.requirement, let bucket = endpoint.bucket, let key = endpoint.objectKey,
+                   access.policy?.usesExistingObjectTags == true {
+                    // s3:ExistingObjectTag/<key> compares the object's tags: read them only when the policy asks.
+                    request.addExistingObjectTags(try await existingTags(bucket, key, s3))
+                }
+                return request
             }
-            s3.objectGate = try await authorizer.authorize(endpoint.requirement, bucket: endpoint.bucket, caller: s3.caller, policy: request)
         }
         let response: Response
         do {

@@ -47,12 +47,13 @@ extension Verifier {
             signedHeaders: claim.signedHeaders, in: request, payloadHash: claim.payloadHash)
         let stringToSign = CanonicalRequest.stringToSign(
             amzDate: claim.amzDate, scope: claim.credential, canonicalRequest: canonicalRequest)
-        let key = keyCache.signingKey(
+        var (key, mac) = keyCache.keyedSHA256(
             secret: secret, date: claim.credential.date, region: claim.credential.region,
             service: claim.credential.service)
+        mac.update(data: stringToSign)
         var expected: [UInt8] = []
         expected.reserveCapacity(64)
-        Hex.append(HMAC<SHA256>.authenticationCode(for: stringToSign, using: SymmetricKey(data: key)), to: &expected)
+        Hex.append(mac.finalize(), to: &expected)
         guard ConstantTime.equals(expected, hexIgnoringCase: claim.signature) else {
             let stringToSign = String(decoding: stringToSign, as: UTF8.self)
             let canonicalRequest = String(decoding: canonicalRequest, as: UTF8.self)

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import WireFormats
 
 /// SigV2: `Authorization: AWS AKID:base64sig` and `?AWSAccessKeyId=&Signature=&Expires=`.
@@ -78,13 +80,13 @@ extension Verifier {
     private func checkSignatureV2(_ request: IncomingRequest, query: QueryString, dateLine: String, provided: String,
                                   accessKey: String, secret: String) throws(AuthError) {
         let stringToSign = Self.stringToSignV2(request, query: query, dateLine: dateLine)
-        if ConstantTime.equals(Primitives.hmacSHA1Base64(key: secret, stringToSign), provided) { return }
+        if ConstantTime.equals(signatureV2(secret: secret, stringToSign), provided) { return }
         if request.virtualHostBucket == nil, request.path.utf8.count > 1, request.path.utf8.first == UInt8(ascii: "/"),
            !request.path.utf8.dropFirst().contains(UInt8(ascii: "/")) {
             var slashed = request
             slashed.path += "/"
             let alternative = Self.stringToSignV2(slashed, query: query, dateLine: dateLine)
-            if ConstantTime.equals(Primitives.hmacSHA1Base64(key: secret, alternative), provided) { return }
+            if ConstantTime.equals(signatureV2(secret: secret, alternative), provided) { return }
         }
         try checkSignatureV2(stringToSign, provided: provided, accessKey: accessKey, secret: secret)
     }
@@ -92,7 +94,7 @@ extension Verifier {
     private func checkSignatureV2(_ stringToSign: String, provided: String, accessKey: String, secret: String)
         throws(AuthError)
     {
-        let expected = Primitives.hmacSHA1Base64(key: secret, stringToSign)
+        let expected = signatureV2(secret: secret, stringToSign)
         guard ConstantTime.equals(expected, provided) else {
             throw AuthError.signatureDoesNotMatch([
                 ("AWSAccessKeyId", accessKey),
@@ -101,6 +103,13 @@ extension Verifier {
                 ("StringToSignBytes", AuthError.spacedHex(stringToSign)),
             ])
         }
+    }
+
+    /// base64(HMAC-SHA1(secret, stringToSign)), from an HMAC keyed once per secret (`SigningKeyCache`).
+    private func signatureV2(secret: String, _ stringToSign: String) -> String {
+        var mac = keyCache.keyedSHA1(secret: secret)
+        mac.update(data: Array(stringToSign.utf8))
+        return Data(mac.finalize()).base64EncodedString()
     }
 
     /// METHOD \n Content-MD5 \n Content-Type \n Date \n CanonicalizedAmzHeaders CanonicalizedResource

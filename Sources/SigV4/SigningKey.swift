@@ -32,8 +32,10 @@ enum Primitives {
     }
 }
 
-/// Derived signing keys change once a day per credential, while deriving one
-/// costs four HMACs, so verifiers share them through this small cache.
+/// Derived signing keys change once a day per credential, while deriving one costs four HMACs, so
+/// verifiers share them through this small cache. Each entry also keeps an HMAC already keyed with it
+/// (SigV4), or with the secret (SigV2): keying one hashes two blocks, and a copy of a keyed HMAC starts
+/// from that state (swift-crypto's digests copy their state on the first update of a shared one).
 final class SigningKeyCache: @unchecked Sendable {
     private struct Key: Hashable {
         var secret: String
@@ -42,8 +44,14 @@ final class SigningKeyCache: @unchecked Sendable {
         var service: String
     }
 
+    private struct Entry {
+        var signingKey: [UInt8]
+        var keyed: HMAC<SHA256>
+    }
+
     private let lock = NSLock()
-    private var keys: [Key: [UInt8]] = [:]
+    private var entries: [Key: Entry] = [:]
+    private var sha1Keyed: [String: HMAC<Insecure.SHA1>] = [:]
     private let capacity: Int
 
     init(capacity: Int = 256) {
@@ -51,14 +59,31 @@ final class SigningKeyCache: @unchecked Sendable {
     }
 
     func signingKey(secret: String, date: String, region: String, service: String) -> [UInt8] {
+        keyedSHA256(secret: secret, date: date, region: region, service: service).signingKey
+    }
+
+    /// The signing key, and an HMAC-SHA256 keyed with it, ready for the string to sign.
+    func keyedSHA256(secret: String, date: String, region: String, service: String) -> (signingKey: [UInt8], mac: HMAC<SHA256>) {
         let key = Key(secret: secret, date: date, region: region, service: service)
-        if let cached = lock.withLock({ keys[key] }) { return cached }
+        if let cached = lock.withLock({ entries[key] }) { return (cached.signingKey, cached.keyed) }
         let derived = Primitives.deriveSigningKey(secret: secret, date: date, region: region, service: service)
+        let entry = Entry(signingKey: derived, keyed: HMAC<SHA256>(key: SymmetricKey(data: derived)))
         lock.withLock {
             // Entries expire with the day anyway; dropping them all keeps this bounded and simple.
-            if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
-            keys[key] = derived
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = entry
         }
-        return derived
+        return (derived, entry.keyed)
+    }
+
+    /// An HMAC-SHA1 keyed with `secret` (SigV2 signs with the secret itself).
+    func keyedSHA1(secret: String) -> HMAC<Insecure.SHA1> {
+        if let cached = lock.withLock({ sha1Keyed[secret] }) { return cached }
+        let mac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(secret.utf8)))
+        lock.withLock {
+            if sha1Keyed.count >= capacity { sha1Keyed.removeAll(keepingCapacity: true) }
+            sha1Keyed[secret] = mac
+        }
+        return mac
     }
 }
