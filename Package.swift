@@ -152,7 +152,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "WireFormats"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "WireFormats", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "S3XMLTests", dependencies: ["S3XML"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums", "WireFormats"]),
         .testTarget(name: "ServerUnitTests", dependencies: ["PostPolicy", "WireFormats"]),
