@@ -47,9 +47,10 @@ extension Verifier {
             signedHeaders: claim.signedHeaders, in: request, payloadHash: claim.payloadHash)
         let stringToSign = CanonicalRequest.stringToSign(
             amzDate: claim.amzDate, scope: claim.credential, canonicalRequest: canonicalRequest)
-        var (key, mac) = keyCache.keyedSHA256(
+        let keyed = keyCache.keyedSHA256(
             secret: secret, date: claim.credential.date, region: claim.credential.region,
             service: claim.credential.service)
+        var mac = keyed.mac
         mac.update(data: stringToSign)
         var expected: [UInt8] = []
         expected.reserveCapacity(64)
@@ -66,6 +67,6 @@ extension Verifier {
                 ("CanonicalRequestBytes", AuthError.spacedHex(canonicalRequest)),
             ])
         }
-        return key
+        return keyed.signingKey
     }
 }
