@@ -9,8 +9,7 @@ struct QueryParameter {
     /// Percent-decoded, '+' as space; a '%' not followed by two hex digits stays literal, so a sloppy
     /// client's query canonicalizes the way it would have signed it (aws-sdk-go v1 sends '+' for ' ').
     var name: [UInt8]
-    /// The value decoded as `name` is: on demand, as most values are only ever re-encoded (`canonical`).
-    var value: [UInt8] { PercentEncoding.decodeLeniently(rawValue.utf8, plusIsSpace: true) }
+    var value: [UInt8]
 
     var nameString: String { String(decoding: name, as: UTF8.self) }
     var valueString: String { String(decoding: value, as: UTF8.self) }
@@ -23,15 +22,7 @@ struct QueryString {
     init(_ raw: String) {
         parameters = []
         if raw.isEmpty { return }
-        parameters.reserveCapacity(8)
-        // Pieces between '&'s, found on the UTF-8 view (no array of them, no grapheme breaking).
-        let utf8 = raw.utf8
-        var start = utf8.startIndex
-        while start != utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: 0x26) ?? utf8.endIndex
-            defer { start = end == utf8.endIndex ? end : utf8.index(after: end) }
-            if start == end { continue }
-            let piece = Substring(utf8[start..<end])
+        for piece in ASCII.split(raw, 0x26) where !piece.isEmpty {
             let rawName: Substring
             let rawValue: Substring
             if let eq = ASCII.firstIndex(of: 0x3d, in: piece) {
@@ -45,7 +36,8 @@ struct QueryString {
             parameters.append(
                 QueryParameter(
                     rawName: rawName, rawValue: rawValue,
-                    name: PercentEncoding.decodeLeniently(rawName.utf8, plusIsSpace: true)))
+                    name: PercentEncoding.decodeLeniently(rawName.utf8, plusIsSpace: true),
+                    value: PercentEncoding.decodeLeniently(rawValue.utf8, plusIsSpace: true)))
         }
     }
 
@@ -60,29 +52,24 @@ struct QueryString {
     func contains(_ name: String) -> Bool { parameter(name) != nil }
 
     /// SigV4 canonical query: names and values re-encoded with UriEncode, sorted by
-    /// encoded name then value, joined as name=value with '&'. A value is decoded and re-encoded in
-    /// one pass into the result (compared encoded only between parameters of one name).
+    /// encoded name then value, joined as name=value with '&'.
     func canonical(excluding excluded: String? = nil) -> String {
-        var entries: [(name: [UInt8], index: Int)] = []
-        entries.reserveCapacity(parameters.count)
-        var length = 0
-        for (i, p) in parameters.enumerated() {
-            if let excluded, p.name.elementsEqual(excluded.utf8) { continue }
-            entries.append((PercentEncoding.encode(p.name), i))
-            length += p.rawName.utf8.count + p.rawValue.utf8.count + 2
+        let skip = excluded.map { Array($0.utf8) }
+        var pairs: [(name: [UInt8], value: [UInt8])] = []
+        pairs.reserveCapacity(parameters.count)
+        for p in parameters where skip == nil || p.name != skip! {
+            pairs.append((PercentEncoding.encode(p.name), PercentEncoding.encode(p.value)))
         }
-        entries.sort { a, b in
+        pairs.sort { a, b in
             if a.name != b.name { return a.name.lexicographicallyPrecedes(b.name) }
-            return PercentEncoding.encode(parameters[a.index].value)
-                .lexicographicallyPrecedes(PercentEncoding.encode(parameters[b.index].value))
+            return a.value.lexicographicallyPrecedes(b.value)
         }
         var out: [UInt8] = []
-        out.reserveCapacity(length + 16)
-        for (k, entry) in entries.enumerated() {
-            if k > 0 { out.append(0x26) }
-            out.append(contentsOf: entry.name)
+        for (i, pair) in pairs.enumerated() {
+            if i > 0 { out.append(0x26) }
+            out.append(contentsOf: pair.name)
             out.append(0x3d)
-            PercentEncoding.reencode(parameters[entry.index].rawValue.utf8, plusIsSpace: true, into: &out)
+            out.append(contentsOf: pair.value)
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -38,37 +38,6 @@ public enum PercentEncoding {
         String(decoding: encode(text.utf8, keepingSlash: keepingSlash), as: UTF8.self)
     }
 
-    /// `encode(decodeLeniently(bytes, plusIsSpace:))` in one pass, into `out`: a well-formed escape is
-    /// decoded and its byte encoded again (so "%2f" becomes "%2F" and "%41" "A"), a malformed one's '%'
-    /// is encoded as "%25".
-    @inlinable
-    public static func reencode<Bytes: Collection<UInt8>>(_ bytes: Bytes, plusIsSpace: Bool, into out: inout [UInt8]) {
-        func put(_ byte: UInt8) {
-            if isUnreserved(byte) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(Hex.digit(byte >> 4, uppercase: true))
-                out.append(Hex.digit(byte & 0x0f, uppercase: true))
-            }
-        }
-        var i = bytes.startIndex
-        while i != bytes.endIndex {
-            let byte = bytes[i]
-            if byte == UInt8(ascii: "%") {
-                let h = bytes.index(after: i)
-                let l = h == bytes.endIndex ? h : bytes.index(after: h)
-                if l != bytes.endIndex, let hi = Hex.value(bytes[h]), let lo = Hex.value(bytes[l]) {
-                    put(hi << 4 | lo)
-                    i = bytes.index(after: l)
-                    continue
-                }
-            }
-            put(plusIsSpace && byte == UInt8(ascii: "+") ? 0x20 : byte)
-            i = bytes.index(after: i)
-        }
-    }
-
     /// Decodes `%XX` escapes (either case), and '+' as a space when `plusIsSpace` (form encoding).
     /// A '%' not followed by two hex digits makes the whole decode nil.
     @inlinable

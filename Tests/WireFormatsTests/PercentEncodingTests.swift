@@ -49,28 +49,4 @@ import WireFormats
         #expect(PercentEncoding.decodeUTF8("%C3".utf8, plusIsSpace: false) == nil)
         #expect(PercentEncoding.decodeUTF8([0x61, 0xff], plusIsSpace: false) == nil)
     }
-
-    /// `reencode` is `encode(decodeLeniently(_:))` in one pass: checked on the cases that differ (malformed
-    /// and lowercase escapes, '+', bytes that are not UTF-8) and on 20,000 random strings of those pieces.
-    @Test func reencodeIsEncodeOfTheLenientDecode() {
-        func twoPass(_ bytes: [UInt8], _ plus: Bool) -> [UInt8] {
-            PercentEncoding.encode(PercentEncoding.decodeLeniently(bytes, plusIsSpace: plus))
-        }
-        func onePass(_ bytes: [UInt8], _ plus: Bool) -> [UInt8] {
-            var out: [UInt8] = []
-            PercentEncoding.reencode(bytes, plusIsSpace: plus, into: &out)
-            return out
-        }
-        #expect(onePass(Array("a%2fb+c%zz%4".utf8), true) == Array("a%2Fb%20c%25zz%254".utf8))
-        #expect(onePass(Array("a%2fb+c".utf8), false) == Array("a%2Fb%2Bc".utf8))
-        #expect(onePass(Array("%41%7e~".utf8), true) == Array("A~~".utf8))
-        let pieces: [[UInt8]] = ["%", "%2", "%2f", "%2F", "%zz", "+", "a", "~", "/", "=", "&", "%C3%A4", "ä", "%ff"].map { Array($0.utf8) } + [[0xff], [0x00]]
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            let bytes = (0..<Int.random(in: 0...8, using: &rng)).flatMap { _ in pieces.randomElement(using: &rng)! }
-            for plus in [false, true] {
-                #expect(onePass(bytes, plus) == twoPass(bytes, plus), "\(bytes)")
-            }
-        }
-    }
 }
