@@ -39,29 +39,32 @@ public final class TransferProgress: Sendable {
     public func working(on name: String) { counts.withLockedValue { $0.current = name } }
     public var bytesSent: Int64 { counts.withLockedValue { $0.sent } }
 
-    /// Redraws the terminal line every 200 ms until cancelled; does nothing when not on a terminal. Bytes sent
-    /// redraw it too, at most as often (`drawIfDue`): a busy process may wake this loop late.
+    /// Redraws the terminal line every `redrawInterval` until cancelled; does nothing when not on a terminal.
+    /// Bytes sent redraw it too, at most as often (`drawIfDue`): a busy process may wake this loop late.
     public func run() async {
         guard isTerminal else { return }
         while !Task.isCancelled {
             draw()
-            try? await Task.sleep(for: .milliseconds(200))
+            try? await Task.sleep(for: .seconds(Self.redrawInterval))
         }
     }
 
-    public func draw() {
-        guard isTerminal, counts.withLockedValue({ c in
-            c.drawnAt = ProcessInfo.processInfo.systemUptime
-            return c.total > 0
-        }) else { return }
-        output.write(Data(("\r\u{1B}[K" + line(width: 30)).utf8))
-    }
+    public func draw() { draw(onlyIfDue: false) }
 
     /// Draws the line when the last drawing is `redrawInterval` old.
-    func drawIfDue() {
+    func drawIfDue() { draw(onlyIfDue: true) }
+
+    /// Whether to draw is decided, and the time of drawing noted, under one lock: tasks sending at once
+    /// draw the line once.
+    private func draw(onlyIfDue: Bool) {
         guard isTerminal else { return }
-        let due = counts.withLockedValue { ProcessInfo.processInfo.systemUptime - $0.drawnAt >= Self.redrawInterval }
-        if due { draw() }
+        let now = ProcessInfo.processInfo.systemUptime
+        let drawing = counts.withLockedValue { c in
+            if onlyIfDue && now - c.drawnAt < Self.redrawInterval { return false }
+            c.drawnAt = now
+            return c.total > 0
+        }
+        if drawing { output.write(Data(("\r\u{1B}[K" + line(width: 30)).utf8)) }
     }
 
     /// The line after a file is done: on a terminal it replaces the bar, elsewhere it is the only output.
