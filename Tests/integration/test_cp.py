@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 
 from daemon import ACCESS_KEY, BIN, SECRET_KEY, client, free_port, own_daemon, wait_listening
+from throttled_relay import throttled_relay
 
 PART = 8 << 20
 
@@ -220,8 +221,12 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere(tmp_path):
     with own_daemon(tmp_path) as port:
         client(port).create_bucket(Bucket="pbar")
         endpoint = f"http://127.0.0.1:{port}"
-        command = f"{BIN} cp --endpoint {endpoint} --jobs 1 {path} s3://pbar/p.bin"
-        run = subprocess.run(["script", "-qefc", command, "/dev/null"], env=cp_env(tmp_path), capture_output=True, timeout=300)
+        # Through a relay passing 64 MiB/s, the upload lasts at least 1.5 s, so the bar, redrawn every 0.2 s,
+        # has time to show several frames on any machine (an unthrottled upload can end before a second one).
+        with throttled_relay(port, 64 << 20) as slow:
+            command = f"{BIN} cp --endpoint http://127.0.0.1:{slow} --jobs 1 {path} s3://pbar/p.bin"
+            run = subprocess.run(["script", "-qefc", command, "/dev/null"], env=cp_env(tmp_path), capture_output=True,
+                                 timeout=300)
         tty = run.stdout.decode()  # bytes: text mode would turn each \r into \n
         assert run.returncode == 0, tty
         frames = [f for f in tty.split("\r") if "%" in f]
