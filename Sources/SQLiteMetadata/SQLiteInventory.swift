@@ -15,7 +15,10 @@ extension SQLiteMetadataStore: MetadataInventory {
             try c.query("SELECT count(*) FROM buckets") { r.buckets = Int($0.int(0)) }
             try c.query("SELECT count(*) FROM objects") { r.objects = Int($0.int(0)) }
             try c.query("SELECT count(*) FROM uploads") { r.uploads = Int($0.int(0)) }
-            try c.query("SELECT count(*), coalesce(sum(size), 0) FROM parts") { r.parts = Int($0.int(0)); r.partBytes = $0.int(1) }
+            // Parts of uploads in progress (a completed upload's part rows may stay, as its object's manifest).
+            try c.query("SELECT count(*), coalesce(sum(p.size), 0) FROM parts p JOIN uploads u ON u.upload_id = p.upload_id") {
+                r.parts = Int($0.int(0)); r.partBytes = $0.int(1)
+            }
             try c.query("SELECT count(*) FROM garbage") { r.garbage = Int($0.int(0)) }
             return r
         }
@@ -55,9 +58,9 @@ extension SQLiteMetadataStore: MetadataInventory {
             }
             var blobs: [ObjectBlob] = []
             for o in page {
-                try c.query("SELECT blob FROM segments WHERE version=? AND data IS NULL ORDER BY offset", [.int(o.version)]) { row in
+                for s in try self.segments(c, version: o.version) where s.inline == nil {
                     blobs.append(ObjectBlob(bucket: o.bucket, key: String(decoding: o.key, as: UTF8.self), keyBytes: o.key,
-                                            version: o.version, blob: row.text(0)))
+                                            version: o.version, blob: s.blob))
                 }
             }
             let next = page.count < limit ? nil : page.last.map { ObjectPosition(bucket: $0.bucket, key: $0.key) }
@@ -89,6 +92,12 @@ extension SQLiteMetadataStore: MetadataInventory {
                 SELECT 1 FROM objects o JOIN segments s ON s.version = o.version
                 WHERE o.bucket=? AND o.key=? AND o.version=? AND s.blob=? LIMIT 1
                 """, [.text(ref.bucket), .blob(ref.keyBytes), .int(ref.version), .text(ref.blob)]) { _ in found = true }
+            if !found {   // or a part of its manifest
+                try c.query("""
+                    SELECT 1 FROM objects o JOIN manifests m ON m.version = o.version JOIN parts p ON p.upload_id = m.upload_id
+                    WHERE o.bucket=? AND o.key=? AND o.version=? AND p.blob=? LIMIT 1
+                    """, [.text(ref.bucket), .blob(ref.keyBytes), .int(ref.version), .text(ref.blob)]) { _ in found = true }
+            }
             return found
         }
     }
@@ -109,8 +118,7 @@ extension SQLiteMetadataStore: MetadataInventory {
             var current: Int64?
             try c.query("SELECT version FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(k)]) { current = $0.int(0) }
             guard current == version else { return false }
-            try c.query("INSERT OR IGNORE INTO garbage(blob, version) SELECT blob, version FROM segments WHERE version=? AND data IS NULL", [.int(version)])
-            try c.query("DELETE FROM segments WHERE version=?", [.int(version)])
+            _ = try self.retireSegments(c, version: version)
             try c.query("DELETE FROM objects WHERE bucket=? AND key=?", [.text(bucket), .blob(k)])
             return true
         }

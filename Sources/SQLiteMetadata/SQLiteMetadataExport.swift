@@ -34,12 +34,24 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
                 SELECT bucket, key, version, size, etag, mtime, attrs, parts_count, storage_class, versioned, delete_marker
                 FROM kept_versions ORDER BY bucket, key, version
                 """),
+        // A multipart object kept as a part manifest (`PartManifest`) has its segments written out: PostgreSQL
+        // keeps every object's segments as rows.
         Table(name: "segments", columns: ["version", "byte_offset", "size", "blob", "part_number", "checksum", "data"],
-              select: "SELECT version, offset, size, blob, part_number, checksum, data FROM segments ORDER BY version, offset"),
+              select: """
+                SELECT version, offset, size, blob, part_number, checksum, data FROM segments
+                UNION ALL
+                SELECT m.version, sum(p.size) OVER (PARTITION BY m.version ORDER BY p.part_number) - p.size, p.size, p.blob, p.part_number,
+                       CASE WHEN m.checksum IS NULL THEN NULL ELSE json_extract(p.checksums, '$.c."' || m.checksum || '"') END, NULL
+                FROM manifests m JOIN parts p ON p.upload_id = m.upload_id
+                ORDER BY 1, 2
+                """),
         Table(name: "uploads", columns: ["upload_id", "bucket", "key", "initiated", "attrs", "checksum_algorithm", "checksum_type"],
               select: "SELECT upload_id, bucket, key, initiated, attrs, checksum_algorithm, checksum_type FROM uploads ORDER BY upload_id"),
         Table(name: "parts", columns: ["upload_id", "part_number", "blob", "size", "etag", "mtime", "checksums"],
-              select: "SELECT upload_id, part_number, blob, size, etag, mtime, checksums FROM parts ORDER BY upload_id, part_number"),
+              select: """
+                SELECT upload_id, part_number, blob, size, etag, mtime, checksums FROM parts
+                WHERE upload_id NOT IN (SELECT upload_id FROM manifests) ORDER BY upload_id, part_number
+                """),
         Table(name: "garbage", columns: ["blob", "version"],
               select: "SELECT blob, version FROM garbage ORDER BY blob"),
         Table(name: "upload_tasks", columns: ["id", "record"],
@@ -86,10 +98,10 @@ package final class SQLiteMetadataExport: @unchecked Sendable {
 
     deinit { try? connection.exec("COMMIT") }
 
-    /// How many rows `table` (any table of the database) holds.
-    package func rowCount(_ table: String) throws -> Int {
+    /// How many rows `table`'s cursor gives.
+    package func rowCount(_ table: Table) throws -> Int {
         var n: Int64 = 0
-        try connection.query("SELECT count(*) FROM \(table)") { n = $0.int(0) }
+        try connection.query("SELECT count(*) FROM (\(table.select))") { n = $0.int(0) }
         return Int(n)
     }
 

@@ -54,6 +54,13 @@ enum SQLiteSchema {
             try c.query("SELECT name FROM pragma_table_info('completed_uploads')") { if $0.text(0) == "version_id" { present = true } }
             if !present { try c.exec("ALTER TABLE completed_uploads ADD COLUMN version_id TEXT") }
         },
+        // 7: part manifests: a multipart object whose segments are its upload's part rows, left in place (`PartManifest`).
+        { c in
+            try c.exec("""
+                CREATE TABLE IF NOT EXISTS manifests(version INTEGER PRIMARY KEY, upload_id TEXT NOT NULL, checksum TEXT) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS manifests_by_upload ON manifests(upload_id);
+                """)
+        },
     ]
 
     /// The schema version this binary writes and reads.

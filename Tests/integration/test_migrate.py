@@ -81,9 +81,23 @@ def has_tables(url: str) -> bool:
 
 
 def sqlite_counts(data: Path) -> dict[str, int]:
+    """Each table's rows as PostgreSQL keeps them. A multipart object SQLite keeps as a part manifest (its
+    upload's part rows, left in place) has those rows as its segments there."""
     db = sqlite3.connect(f"file:{data / 'metadata.sqlite'}?mode=ro", uri=True)
     try:
-        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        kept = db.execute("SELECT count(*) FROM parts WHERE upload_id IN (SELECT upload_id FROM manifests)").fetchone()[0]
+        counts["segments"] += kept
+        counts["parts"] -= kept
+        return counts
+    finally:
+        db.close()
+
+
+def sqlite_manifests(data: Path) -> int:
+    db = sqlite3.connect(f"file:{data / 'metadata.sqlite'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM manifests").fetchone()[0]
     finally:
         db.close()
 
@@ -150,10 +164,12 @@ def node(tmp_path_factory):
         objects["big/blob.bin"] = random_bytes(2 * MiB)
         etags["big/blob.bin"] = s3.put_object(Bucket=BUCKET, Key="big/blob.bin", Body=objects["big/blob.bin"])["ETag"]
         # A completed multipart object.
-        up = s3.create_multipart_upload(Bucket=BUCKET, Key="multi/done")["UploadId"]
+        # With CRC32 part checksums: each segment carries its part's, which the copy must keep.
+        up = s3.create_multipart_upload(Bucket=BUCKET, Key="multi/done", ChecksumAlgorithm="CRC32")["UploadId"]
         parts = [random_bytes(5 * MiB), random_bytes(1 * MiB + 3)]
-        done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=BUCKET, Key="multi/done", UploadId=up, PartNumber=n, Body=p)["ETag"]}
+        sent = [s3.upload_part(Bucket=BUCKET, Key="multi/done", UploadId=up, PartNumber=n, Body=p, ChecksumAlgorithm="CRC32")
                 for n, p in enumerate(parts, 1)]
+        done = [{"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]} for n, r in enumerate(sent, 1)]
         etags["multi/done"] = s3.complete_multipart_upload(Bucket=BUCKET, Key="multi/done", UploadId=up,
                                                            MultipartUpload={"Parts": done})["ETag"]
         objects["multi/done"] = b"".join(parts)
@@ -169,7 +185,8 @@ def node(tmp_path_factory):
     for args in (["buckets", "create", "owned-by-alice", "--owner", "alice"], ["tickets", "create", "--bucket", BUCKET, "--max-files", "3"]):
         out = subprocess.run([BIN, *args, "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
-    return {"listed_parts": listed_before, "root": root, "data": data, "objects": objects, "etags": etags, "pending": pending,
+    return {"multi_part_checksums": [r["ChecksumCRC32"] for r in sent],
+            "listed_parts": listed_before, "root": root, "data": data, "objects": objects, "etags": etags, "pending": pending,
             "pending_parts": pending_parts, "pending_etags": pending_etags}
 
 
@@ -180,6 +197,7 @@ def test_migrate_twice_killed_and_again_then_serve_from_postgres(node, postgres)
     expected = sqlite_counts(data)
     assert expected["objects"] == len(node["objects"]) and expected["uploads"] == 1 and expected["parts"] == 2
     assert expected["bucket_config"] == 1 and expected["segments"] > expected["objects"]   # the multipart object has two
+    assert sqlite_manifests(data) == 1   # which SQLite keeps as its upload's part rows
 
     moved = database(postgres, "moved")
     first = migrate(data, moved)
@@ -236,6 +254,9 @@ def test_migrate_twice_killed_and_again_then_serve_from_postgres(node, postgres)
             assert got["Body"].read() == body, key
             assert got["ETag"] == node["etags"][key], key
         assert s3.head_object(Bucket=BUCKET, Key=NFC)["Metadata"] == {"n": NFC.encode().hex()}
+        for n, checksum in enumerate(node["multi_part_checksums"], 1):
+            part = s3.head_object(Bucket=BUCKET, Key="multi/done", PartNumber=n, ChecksumMode="ENABLED")
+            assert part["ChecksumCRC32"] == checksum and part["PartsCount"] == 2, part
         assert s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"][0]["ID"] == "expire-logs"
 
         key, upload = NFD + ".pending", node["pending"]

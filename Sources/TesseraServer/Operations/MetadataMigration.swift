@@ -96,7 +96,7 @@ public enum MetadataMigration {
         }
         var report = Report()
         for (s, _) in tables {
-            let n = try await pool.run { try source.rowCount(s.name) }
+            let n = try await pool.run { try source.rowCount(s) }
             report.tables.append(TableReport(table: s.name, source: n))
         }
 
