@@ -114,14 +114,17 @@ import Testing
     /// Fails if sends from many threads each draw (8,000 lines); the race between two of them deciding at
     /// once is too narrow to show here, and is closed by deciding under the lock.
     @Test func manyThreadsSendingAtOnceStayWithinTheRate() throws {
+        let started = ContinuousClock.now
         let drawn = try frames(isTerminal: true) { p in
             p.add(total: 100_000)
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
                 for _ in 0..<1_000 { p.sent(1) }
             }
         }
-        // 8,000 sends within far less than one interval (a second line only if they straddle one).
-        #expect(drawn.count >= 1 && drawn.count <= 2, "\(drawn)")
+        // At most one line per interval the sends took, and one more where they straddle one: usually 1 or 2
+        // (8,000 sends take milliseconds), more only on a machine that stalled the threads for intervals.
+        let intervals = (ContinuousClock.now - started) / .milliseconds(Int(TransferProgress.redrawInterval * 1000))
+        #expect(drawn.count >= 1 && Double(drawn.count) <= 2 + intervals.rounded(.down), "\(drawn.count) lines in \(intervals) intervals")
     }
 
     @Test func offATerminalNothingIsDrawn() throws {
