@@ -80,6 +80,21 @@ import Testing
         return (u, bodies, list, crcs)
     }
 
+    /// A SQLite store with the bucket "bkt" (parts of any size above 100 bytes).
+    func bucket() async throws -> (Storage, String) {
+        let (s, dir) = try await makeStorage(.sqlite, limits: MultipartTests.small)
+        try await s.createBucket("bkt", region: "us-east-1")
+        return (s, dir)
+    }
+
+    /// After a manifest object's version went: no part rows, no manifest, and `files` blob files left once collected.
+    func expectFreed(_ s: Storage, _ dir: String, leaving files: Int) async throws {
+        #expect(try Self.count(dir, "SELECT count(*) FROM parts") == 0)
+        #expect(try Self.count(dir, "SELECT count(*) FROM manifests") == 0)
+        try await s.collectGarbageNow()
+        #expect(blobFileCount(dir) == files)
+    }
+
     /// Completes with `list` (each part's CRC32 sent, as the upload's algorithm requires).
     func complete(_ s: Storage, _ u: UploadRecord, _ list: [(Int, String)], _ crcs: [String]) async throws -> ObjectRecord {
         let sent = Dictionary(uniqueKeysWithValues: list.map { n, _ in (n, ["CRC32": crcs[n - 1]]) })
@@ -88,9 +103,8 @@ import Testing
     }
 
     @Test func aCompletionOfEveryPartKeepsThePartRowsAsItsSegments() async throws {
-        let (s, dir) = try await makeStorage(.sqlite, limits: MultipartTests.small)
+        let (s, dir) = try await bucket()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await s.createBucket("bkt", region: "us-east-1")
         let (u, bodies, list, crcs) = try await upload(s, sizes: [300, 200, 5])
         let rec = try await complete(s, u, list, crcs)
         #expect(try Self.count(dir, "SELECT count(*) FROM manifests WHERE version=\(rec.version)") == 1)
@@ -128,16 +142,12 @@ import Testing
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 3)
         _ = try await s.deleteObject(bucket: "bkt", key: "big")
-        #expect(try Self.count(dir, "SELECT count(*) FROM parts") == 0)
-        #expect(try Self.count(dir, "SELECT count(*) FROM manifests") == 0)
-        try await s.collectGarbageNow()
-        #expect(blobFileCount(dir) == 0)
+        try await expectFreed(s, dir, leaving: 0)
     }
 
     @Test func aCompletionThatLeavesAPartOutWritesItsSegments() async throws {
-        let (s, dir) = try await makeStorage(.sqlite, limits: MultipartTests.small)
+        let (s, dir) = try await bucket()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await s.createBucket("bkt", region: "us-east-1")
         let (u, bodies, list, crcs) = try await upload(s, sizes: [300, 200, 5])
         let rec = try await complete(s, u, [list[0], list[2]], crcs)
         #expect(try Self.count(dir, "SELECT count(*) FROM manifests") == 0)
@@ -149,9 +159,8 @@ import Testing
     }
 
     @Test func aNoncurrentManifestVersionReadsAndItsDeletionFreesItsParts() async throws {
-        let (s, dir) = try await makeStorage(.sqlite, limits: MultipartTests.small)
+        let (s, dir) = try await bucket()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await s.createBucket("bkt", region: "us-east-1")
         try await s.setVersioning(bucket: "bkt", .enabled)
         let (u, bodies, list, crcs) = try await upload(s, sizes: [300, 40])
         let first = try await complete(s, u, list, crcs)
@@ -163,16 +172,12 @@ import Testing
         try await s.collectGarbageNow()
         #expect(blobFileCount(dir) == 3)
         _ = try await s.deleteVersion(bucket: "bkt", key: "big", version: selector)
-        #expect(try Self.count(dir, "SELECT count(*) FROM parts") == 0)
-        #expect(try Self.count(dir, "SELECT count(*) FROM manifests") == 0)
-        try await s.collectGarbageNow()
-        #expect(blobFileCount(dir) == 1)
+        try await expectFreed(s, dir, leaving: 1)
     }
 
     @Test func fsckFindsAManifestObjectsMissingPart() async throws {
-        let (s, dir) = try await makeStorage(.sqlite, limits: MultipartTests.small)
+        let (s, dir) = try await bucket()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await s.createBucket("bkt", region: "us-east-1")
         let (u, _, list, crcs) = try await upload(s, sizes: [300, 200])
         let rec = try await complete(s, u, list, crcs)
         let fsck = try #require(Fsck(storage: s))
