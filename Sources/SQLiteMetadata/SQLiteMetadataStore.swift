@@ -289,13 +289,18 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
         return try versions.next()
     }
 
-    /// From `inlineObjects` when the body is inline and was read before (no hop to the pool); else from SQLite.
+    /// From `inlineObjects` when the body is inline or the key has no object, and was read before (no hop to
+    /// the pool); else from SQLite.
     public func objectWithSegments(bucket: String, key: String) async throws -> (ObjectRecord, [Segment])? {
         let cacheKey = InlineObjectCache.Key(bucket: bucket, key: key)
         let (cached, generation) = inlineObjects.lookup(cacheKey)
-        if let cached { return cached }
+        switch cached {
+        case .object(let found)?: return found
+        case .absent?: return nil
+        case nil: break
+        }
         let found = try await readObjectWithSegments(bucket: bucket, key: key)
-        if let found { inlineObjects.store(found, for: cacheKey, readAt: generation) }
+        inlineObjects.store(found, for: cacheKey, readAt: generation)
         return found
     }
 

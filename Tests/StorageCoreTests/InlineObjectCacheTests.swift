@@ -112,18 +112,62 @@ import Testing
         let (_, before) = c.lookup(key)
         c.drop([InlineObjectCache.Key(bucket: "b", key: "other")])
         c.store(value, for: key, readAt: before)
-        #expect(c.lookup(key).value == nil)
+        #expect(c.lookup(key).entry == nil)
         c.store(value, for: key, readAt: c.lookup(key).generation)
-        #expect(c.lookup(key).value?.0 == record)
+        #expect(c.lookup(key).entry?.object?.0 == record)
+        // Nor a key's absence read before a drop.
+        let missing = InlineObjectCache.Key(bucket: "b", key: "missing")
+        let (_, early) = c.lookup(missing)
+        c.drop([missing])
+        c.store(nil, for: missing, readAt: early)
+        #expect(c.lookup(missing).entry == nil)
+        c.store(nil, for: missing, readAt: c.lookup(missing).generation)
+        #expect(c.lookup(missing).entry?.isAbsent == true)
         // A body in a file is never cached.
         c.store((record, [Segment(blob: "0123", size: 1, offset: 0)]), for: .init(bucket: "b", key: "file"), readAt: c.lookup(key).generation)
-        #expect(c.lookup(.init(bucket: "b", key: "file")).value == nil)
+        #expect(c.lookup(.init(bucket: "b", key: "file")).entry == nil)
         for i in 0..<10 { c.store(value, for: .init(bucket: "b", key: "n\(i)"), readAt: c.lookup(key).generation) }
         #expect(c.count <= 4)
         // Too large a share of the budget: not kept.
         let big: InlineObjectCache.Value = (record, [Segment(blob: "", size: 8192, offset: 0, inline: [UInt8](repeating: 0, count: 8192))])
         c.store(big, for: .init(bucket: "b", key: "big"), readAt: c.lookup(key).generation)
-        #expect(c.lookup(.init(bucket: "b", key: "big")).value == nil)
+        #expect(c.lookup(.init(bucket: "b", key: "big")).entry == nil)
+    }
+
+    /// A key found without an object is remembered as such, until a write makes one there: a GET or
+    /// HEAD of a missing key reads no database the second time, and never hides a written object.
+    @Test func aMissingKeyIsRememberedUntilAWriteMakesIt() async throws {
+        let (s, _) = try await makeStorage(limits: MultipartTests.small)
+        try await s.createBucket("bkt", region: "us-east-1")
+        func absentIsCached(_ key: String) -> Bool { cache(s).lookup(.init(bucket: "bkt", key: key)).entry?.isAbsent == true }
+        #expect(try await s.metadata.objectWithSegments(bucket: "bkt", key: "k") == nil)
+        #expect(absentIsCached("k"))
+        #expect(try await s.metadata.objectWithSegments(bucket: "bkt", key: "k") == nil)
+
+        _ = try await s.putObject(bucket: "bkt", key: "k", attributes: .init(), plainBody: TestBody(bytes: [1, 2]))
+        #expect(try await inlineBody(s, "k") == [1, 2])
+        try await s.deleteObject(bucket: "bkt", key: "k")
+        #expect(try await openInline(s, "k") == nil)
+        #expect(absentIsCached("k"))
+
+        // A completion, a copy, and a version becoming current again, each over a key remembered as missing.
+        let u = try await s.createMultipartUpload(bucket: "bkt", key: "k", attributes: .init())
+        let part = randomBytes(150)
+        let etag = try await s.uploadPart(bucket: "bkt", key: "k", uploadID: u.uploadID, partNumber: 1, plainBody: TestBody(bytes: part)).etag
+        _ = try await s.completeMultipartUpload(bucket: "bkt", key: "k", uploadID: u.uploadID, parts: [(1, etag)])
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "k")) == part)
+
+        #expect(try await openInline(s, "copy") == nil && absentIsCached("copy"))
+        _ = try await s.copyObject(from: try await s.openObject(bucket: "bkt", key: "k"), bucket: "bkt", key: "copy", attributes: .init())
+        #expect(try await readAll(try await s.openObject(bucket: "bkt", key: "copy")) == part)
+
+        try await s.setVersioning(bucket: "bkt", .enabled)
+        let kept = try await s.putObject(bucket: "bkt", key: "v", attributes: .init(), plainBody: TestBody(bytes: [9]))
+        let marker = try #require(try await s.deleteObject(bucket: "bkt", key: "v"))
+        #expect(try await openInline(s, "v") == nil && absentIsCached("v"))
+        _ = try await s.deleteVersion(bucket: "bkt", key: "v", version: try #require(VersionSelector(id: marker.versionID)))
+        #expect(try await inlineBody(s, "v") == [9])   // the older version is current again
+        #expect(try await s.openObject(bucket: "bkt", key: "v").record.version == kept.version)
     }
 
     /// Readers on other threads race a writer that overwrites one key: a read that starts after a
@@ -168,4 +212,9 @@ import Testing
         func set(_ v: Int) { lock.withLock { value = v } }
         func get() -> Int { lock.withLock { value } }
     }
+}
+
+extension InlineObjectCache.Entry {
+    var object: InlineObjectCache.Value? { if case .object(let value) = self { value } else { nil } }
+    var isAbsent: Bool { if case .absent = self { true } else { false } }
 }
