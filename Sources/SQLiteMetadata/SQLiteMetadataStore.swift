@@ -581,15 +581,28 @@ public final class SQLiteMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func latestVersion(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await read { [self] c in try latestVersion(c, bucket: bucket, key: key) }
+    }
+
+    private func latestVersion(_ c: SQLiteConnection, bucket: String, key: String) throws -> ObjectRecord? {
+        let base: [SQLValue] = [.text(bucket), .blob(Array(key.utf8))]
+        var found: ObjectRecord?
+        try c.query("SELECT \(Self.objectColumns) FROM objects WHERE bucket=? AND key=?", base) { found = try self.objectRecord($0) }
+        if found != nil { return found }
+        try c.query("SELECT \(Self.versionColumns) FROM kept_versions WHERE bucket=? AND key=? ORDER BY version DESC LIMIT 1", base) {
+            found = try self.objectRecord($0, deleteMarkerColumn: 9)
+        }
+        return found
+    }
+
+    /// In one read: the bucket, then the key's latest version.
+    public func missingKey(bucket: String, key: String) async throws -> MissingKey {
         try await read { [self] c in
-            let base: [SQLValue] = [.text(bucket), .blob(Array(key.utf8))]
-            var found: ObjectRecord?
-            try c.query("SELECT \(Self.objectColumns) FROM objects WHERE bucket=? AND key=?", base) { found = try self.objectRecord($0) }
-            if found != nil { return found }
-            try c.query("SELECT \(Self.versionColumns) FROM kept_versions WHERE bucket=? AND key=? ORDER BY version DESC LIMIT 1", base) {
-                found = try self.objectRecord($0, deleteMarkerColumn: 9)
-            }
-            return found
+            var exists = false
+            try c.query("SELECT 1 FROM buckets WHERE name=?", [.text(bucket)]) { _ in exists = true }
+            guard exists else { return .noBucket }
+            let latest = try latestVersion(c, bucket: bucket, key: key)
+            return .noObject(deleteMarker: latest?.isDeleteMarker == true ? latest : nil)
         }
     }
 

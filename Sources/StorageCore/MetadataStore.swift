@@ -110,6 +110,9 @@ public protocol MetadataStore: Sendable {
     func objectVersion(bucket: String, key: String, version: VersionSelector) async throws -> (ObjectRecord, [Segment])?
     /// The key's latest version or delete marker (a marker when the key reads as deleted).
     func latestVersion(bucket: String, key: String) async throws -> ObjectRecord?
+    /// Why a key read without a current object is missing (NoSuchBucket, or NoSuchKey with its delete
+    /// marker if that is the latest version). A store may answer in one read; by default, two.
+    func missingKey(bucket: String, key: String) async throws -> MissingKey
     /// Rewrites the stored attributes of one version in one transaction (ACLs, tags, retention: what
     /// changes after a write without making a new version). `version` nil names the key's current object
     /// (not a delete marker). `change` sees the record as stored and returns its new attributes, or throws
@@ -157,6 +160,12 @@ public protocol MetadataStore: Sendable {
 }
 
 extension MetadataStore {
+    public func missingKey(bucket: String, key: String) async throws -> MissingKey {
+        guard try await self.bucket(named: bucket) != nil else { return .noBucket }
+        let latest = try await latestVersion(bucket: bucket, key: key)
+        return .noObject(deleteMarker: latest?.isDeleteMarker == true ? latest : nil)
+    }
+
     /// An unconditional write.
     public func putObject(_ object: ObjectRecord, segments: [Segment]) async throws -> StoredObject {
         try await putObject(object, segments: segments, condition: nil)

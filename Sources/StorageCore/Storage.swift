@@ -243,11 +243,11 @@ public final class Storage: Sendable {
     /// Why the key has no current object: NoSuchBucket, or NoSuchKey (with the delete marker's headers
     /// when its latest version is one). Only on a miss: the found path reads nothing more.
     func missing(bucket: String, key: String) async throws -> CoreError {
-        _ = try await self.bucket(bucket)
-        if let latest = try await metadata.latestVersion(bucket: bucket, key: key), latest.isDeleteMarker {
-            return .noSuchKey(key, deleteMarker: latest)
+        switch try await metadata.missingKey(bucket: bucket, key: key) {
+        case .noBucket: .noSuchBucket(bucket)
+        case .noObject(let marker?): .noSuchKey(key, deleteMarker: marker)
+        case .noObject(nil): .noSuchKey(key)
         }
-        return .noSuchKey(key)
     }
 
     /// One version of a key (GET/HEAD ?versionId): NoSuchVersion when there is none, MethodNotAllowed

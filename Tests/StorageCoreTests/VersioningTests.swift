@@ -23,6 +23,22 @@ import Testing
         try await s.listVersions(bucket: "bkt", prefix: prefix, delimiter: nil, keyMarker: nil, versionMarker: nil, maxKeys: maxKeys).entries
     }
 
+    /// A key read without a current object: NoSuchBucket, NoSuchKey, or NoSuchKey naming the delete marker
+    /// that is its latest version (one read in SQLite, two in PostgreSQL: the same answers).
+    @Test(arguments: StoreKind.allCases) func aMissingKeySaysWhy(_ kind: StoreKind) async throws {
+        let (s, _) = try await versionedBucket(kind)
+        guard case .noBucket = try await s.metadata.missingKey(bucket: "nobkt", key: "k") else { Issue.record("bucket"); return }
+        guard case .noObject(nil) = try await s.metadata.missingKey(bucket: "bkt", key: "k") else { Issue.record("key"); return }
+        _ = try await put(s, "k", [1])
+        let marker = try #require(try await s.deleteObject(bucket: "bkt", key: "k"))
+        guard case .noObject(let found?) = try await s.metadata.missingKey(bucket: "bkt", key: "k") else { Issue.record("marker"); return }
+        #expect(found.version == marker.version && found.isDeleteMarker)
+        let e = await #expect(throws: CoreError.self) { _ = try await s.openObject(bucket: "bkt", key: "k") }
+        #expect(e?.code == "NoSuchKey")
+        let b = await #expect(throws: CoreError.self) { _ = try await s.openObject(bucket: "nobkt", key: "k") }
+        #expect(b?.code == "NoSuchBucket")
+    }
+
     @Test(arguments: StoreKind.allCases) func enabledKeepsEveryVersionAndItsBlob(_ kind: StoreKind) async throws {
         let (s, dir) = try await versionedBucket(kind)
         #expect(try await s.versioning(bucket: "bkt") == .enabled)
