@@ -35,7 +35,10 @@ final class InlineObjectCache: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var entries: [Key: Entry] = [:]
+    private var entries: [Key: Value] = [:]
+    /// Kept apart from `entries`, with a bound of its own: a run of probes for new keys (a sync of many
+    /// files) clears these, never the objects.
+    private var absentKeys: Set<Key> = []
     private var bytes = 0
     private var generation: UInt64 = 0
     let maxBytes: Int
@@ -49,21 +52,23 @@ final class InlineObjectCache: @unchecked Sendable {
     /// The cached entry, or nil and the generation to pass to `store` after reading the database.
     func lookup(_ key: Key) -> (entry: Entry?, generation: UInt64) {
         lock.lock(); defer { lock.unlock() }
-        return (entries[key], generation)
+        if let value = entries[key] { return (.object(value), generation) }
+        return (absentKeys.contains(key) ? .absent : nil, generation)
     }
 
     /// Keeps what was read (`nil`: no object) if the body is inline or there is none, and nothing was
     /// dropped since `generation` was read. When full, everything goes (the simplest bound; small hot
     /// sets refill at once).
     func store(_ value: Value?, for key: Key, readAt generation: UInt64) {
-        let entry: Entry
-        if let value {
-            guard value.1.allSatisfy({ $0.inline != nil }) else { return }
-            entry = .object(value)
-        } else {
-            entry = .absent
+        guard let value else {
+            lock.lock(); defer { lock.unlock() }
+            guard generation == self.generation else { return }
+            if absentKeys.count >= maxEntries { absentKeys.removeAll(keepingCapacity: true) }
+            absentKeys.insert(key)
+            return
         }
-        let size = Self.cost(entry, key)
+        guard value.1.allSatisfy({ $0.inline != nil }) else { return }
+        let size = Self.cost(value)
         guard size <= maxBytes / 16 else { return }
         lock.lock(); defer { lock.unlock() }
         guard generation == self.generation else { return }
@@ -71,7 +76,7 @@ final class InlineObjectCache: @unchecked Sendable {
             entries.removeAll(keepingCapacity: true)
             bytes = 0
         }
-        if let old = entries.updateValue(entry, forKey: key) { bytes -= Self.cost(old, key) }
+        if let old = entries.updateValue(value, forKey: key) { bytes -= Self.cost(old) }
         bytes += size
     }
 
@@ -80,17 +85,16 @@ final class InlineObjectCache: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         generation &+= 1
         for key in keys {
-            if let old = entries.removeValue(forKey: key) { bytes -= Self.cost(old, key) }
+            if let old = entries.removeValue(forKey: key) { bytes -= Self.cost(old) }
+            absentKeys.remove(key)
         }
     }
 
+    /// Objects held (missing keys not counted).
     var count: Int { lock.withLock { entries.count } }
 
     /// Body bytes plus a rough per-entry overhead (record, strings, dictionary slot).
-    private static func cost(_ entry: Entry, _ key: Key) -> Int {
-        switch entry {
-        case .object(let value): value.1.reduce(256 + value.0.key.utf8.count) { $0 + ($1.inline?.count ?? 0) + 64 }
-        case .absent: 128 + key.key.value.utf8.count
-        }
+    private static func cost(_ value: Value) -> Int {
+        value.1.reduce(256 + value.0.key.utf8.count) { $0 + ($1.inline?.count ?? 0) + 64 }
     }
 }

@@ -123,6 +123,9 @@ import Testing
         #expect(c.lookup(missing).entry == nil)
         c.store(nil, for: missing, readAt: c.lookup(missing).generation)
         #expect(c.lookup(missing).entry?.isAbsent == true)
+        // Many missing keys clear only each other: the object stays.
+        for i in 0..<10 { c.store(nil, for: .init(bucket: "b", key: "gone\(i)"), readAt: c.lookup(key).generation) }
+        #expect(c.lookup(key).entry?.object?.0 == record)
         // A body in a file is never cached.
         c.store((record, [Segment(blob: "0123", size: 1, offset: 0)]), for: .init(bucket: "b", key: "file"), readAt: c.lookup(key).generation)
         #expect(c.lookup(.init(bucket: "b", key: "file")).entry == nil)
