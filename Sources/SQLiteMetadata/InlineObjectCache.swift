@@ -57,8 +57,8 @@ final class InlineObjectCache: @unchecked Sendable {
     }
 
     /// Keeps what was read (`nil`: no object) if the body is inline or there is none, and nothing was
-    /// dropped since `generation` was read. When full, everything goes (the simplest bound; small hot
-    /// sets refill at once).
+    /// dropped since `generation` was read. When full, all objects go, or all missing keys: each has its
+    /// own bound (the simplest one; small hot sets refill at once).
     func store(_ value: Value?, for key: Key, readAt generation: UInt64) {
         guard let value else {
             lock.lock(); defer { lock.unlock() }
