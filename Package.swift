@@ -77,6 +77,7 @@ let package = Package(
         .target(name: "GatewayHTTP", dependencies: [
             "StorageCore", "WireFormats",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -85,6 +86,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Access keys: the keys file (`tessera keys`) and what each key may do (KeyScopes).
@@ -147,7 +149,10 @@ let package = Package(
         ], plugins: ["BuildInfo"]),
         // The bench's reference for the framework's own cost: Hummingbird answering 4 KiB, nothing else.
         .executableTarget(name: "tessera-framework-floor", dependencies: [
+            "GatewayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
 

@@ -698,9 +698,9 @@ class Nginx:
 
 
 class FrameworkFloor:
-    """tessera-framework-floor (Sources/tessera-framework-floor): Hummingbird on the daemon's HTTP/1 settings
-    answering every request with the same 4 KiB and doing nothing else. What a small GET costs in the
-    framework alone, whatever Tessera does on top."""
+    """tessera-framework-floor (Sources/tessera-framework-floor): the daemon's HTTP/1 connection
+    (GatewayServerChannel) answering every request with the same 4 KiB and doing nothing else. What a
+    small GET costs in the framework alone, whatever Tessera does on top."""
 
     def __init__(self):
         self.port = free_port()

@@ -143,28 +143,27 @@ public enum Daemon {
     }
 
     static func makeApplication(_ config: ServerConfiguration, storage: Storage, scopes: KeyScopes,
-                                reloadableTLS: TLSCertificateReloader?, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) throws -> some ApplicationProtocol {
+                                reloadableTLS: TLSCertificateReloader?, logger: Logger, onReady: @escaping @Sendable (Int) -> Void) throws -> GatewayListener {
         let verifier = Verifier(region: config.region, credentials: { scopes.secret(for: $0) }, maxSkew: config.maxClockSkew)
         let masterKey = try config.masterKeyPath.map { try MasterKey.load(path: $0) }
         let service = S3Service(storage: storage, verifier: verifier, scopes: scopes, region: config.region, domain: config.domain, logger: logger,
                                 masterKey: masterKey, secureTransport: config.tlsEnabled, allowInsecureSSEC: config.allowInsecureSSEC)
         let sweeper = UploadSweeper(storage: storage, maxAge: config.abortIncompleteAfter, interval: config.sweepInterval, logger: logger,
                                     clockShift: try UploadSweeper.clockShift())
-        // HTTP/1.1 with 100-continue and an idle timeout; wrapped in TLS when a certificate and key are configured.
+        // HTTP/1.1 with 100-continue and an idle timeout (GatewayServerChannel); wrapped in TLS when a certificate and key
+        // are configured.
         let tls = reloadableTLS?.serverConfiguration
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HTTP10Persistence.Installer(), ConnectionLimiter(counter: connections), ContinueHandler(),
-                                        LargeReads()],
-            idleTimeout: .seconds(120))
-        return Application(
-            responder: FrontEndResponder(frontEnd: service, logger: logger),
-            server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1),
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-            services: [sweeper],
-            onServerRunning: { channel in onReady(channel.localAddress?.port ?? config.port) },
-            logger: logger
-        )
+        let connection = GatewayServerChannel(responder: FrontEndResponder(frontEnd: service, logger: logger)) {
+            [HTTP10Persistence.Installer(), ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads()]
+        }
+        let onRunning: @Sendable (Int) async -> Void = { port in onReady(port) }
+        if let tls {
+            return GatewayListener(childChannel: try TLSChannel(connection, tlsConfiguration: tls), host: config.host, port: config.port,
+                                   services: [sweeper], logger: logger, onRunning: onRunning)
+        }
+        return GatewayListener(childChannel: connection, host: config.host, port: config.port, services: [sweeper], logger: logger,
+                               onRunning: onRunning)
     }
 
     /// The Worker JSON API listener; its bucket is created if missing.
@@ -172,16 +171,11 @@ public enum Daemon {
                                       onRunning: @escaping @Sendable () -> Void) async throws -> some Service {
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
         let service = WorkerService(storage: storage, access: fe.access(scopes), cors: fe.corsRules, logger: logger)
-        return Application(
-            responder: FrontEndResponder(frontEnd: service, logger: logger),
-            server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
-            configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
-            onServerRunning: { channel in
-                logger.info("worker JSON API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"])
-                onRunning()
-            },
-            logger: logger
-        )
+        let connection = GatewayServerChannel(responder: FrontEndResponder(frontEnd: service, logger: logger)) { [HTTP10Persistence.Installer()] }
+        return GatewayListener(childChannel: connection, host: fe.host, port: fe.port, logger: logger) { port in
+            logger.info("worker JSON API listening", metadata: ["port": "\(port)", "bucket": "\(fe.bucket)"])
+            onRunning()
+        }
     }
 
     /// The task API listener and its expiry sweeper; its bucket is created if missing.
@@ -192,16 +186,11 @@ public enum Daemon {
         }
         do { try await storage.createBucket(fe.bucket, region: "us-east-1") } catch let e as CoreError where e.code == "BucketAlreadyOwnedByYou" {}
         let service = TasksService(storage: storage, tasks: taskStore, access: fe.access(scopes), cors: fe.corsRules, logger: logger)
-        let app = Application(
-            responder: FrontEndResponder(frontEnd: service, logger: logger),
-            server: .http1(configuration: .init(additionalChannelHandlers: [HTTP10Persistence.Installer()], idleTimeout: .seconds(120))),
-            configuration: .init(address: .hostname(fe.host, port: fe.port), serverName: nil),
-            onServerRunning: { channel in
-                logger.info("task upload API listening", metadata: ["port": "\(channel.localAddress?.port ?? fe.port)", "bucket": "\(fe.bucket)"])
-                onRunning()
-            },
-            logger: logger
-        )
+        let connection = GatewayServerChannel(responder: FrontEndResponder(frontEnd: service, logger: logger)) { [HTTP10Persistence.Installer()] }
+        let app = GatewayListener(childChannel: connection, host: fe.host, port: fe.port, logger: logger) { port in
+            logger.info("task upload API listening", metadata: ["port": "\(port)", "bucket": "\(fe.bucket)"])
+            onRunning()
+        }
         return [app, FileExpirySweeper(storage: storage, tasks: taskStore, interval: sweepInterval, logger: logger)]
     }
 

@@ -1,13 +1,18 @@
-// The bench's framework floor: Hummingbird on the daemon's HTTP/1 settings, doing nothing but read the
-// request body and answer: a GET with the same 4 KiB body, any other method with an empty 200. No
-// routing, signature, store or access line. `make bench` measures it beside nginx and the daemon, so
-// the report shows how much of a small request's cost is the framework's and how much is Tessera's.
+// The bench's framework floor: the daemon's HTTP/1 connection (GatewayServerChannel, as every listener
+// uses it) doing nothing but read the request body and answer: a GET with the same 4 KiB body, any
+// other method with an empty 200. No routing, signature, store or access line. `make bench` measures
+// it beside nginx and the daemon, so the report shows how much of a small request's cost is the
+// connection's and how much is Tessera's. With `hummingbird`, the same answer through Hummingbird's own
+// HTTP1Channel and Application instead (what the daemon used before session 17), for comparison by hand.
 // Not part of the product.
 //
-//     tessera-framework-floor <port>
+//     tessera-framework-floor <port> [hummingbird]
 import Foundation
 import Hummingbird
 import NIOCore
+import GatewayHTTP
+import Logging
+import ServiceLifecycle
 
 struct FixedAnswerResponder: HTTPResponder {
     typealias Context = BasicRequestContext
@@ -25,9 +30,17 @@ struct FixedAnswerResponder: HTTPResponder {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 2, let port = Int(arguments[1]) else {
-    print("usage: tessera-framework-floor <port>")
+guard arguments.count >= 2, let port = Int(arguments[1]) else {
+    print("usage: tessera-framework-floor <port> [hummingbird]")
     exit(2)
+}
+if arguments.count < 3 {
+    var logger = Logger(label: "floor")
+    logger.logLevel = .warning
+    let listener = GatewayListener(childChannel: GatewayServerChannel(responder: FixedAnswerResponder(body: ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096))),
+                                   host: "127.0.0.1", port: port, logger: logger) { _ in }
+    try await ServiceGroup(configuration: .init(services: [listener], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+    exit(0)
 }
 let app = Application(
     responder: FixedAnswerResponder(body: ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)),

@@ -36,15 +36,11 @@ enum AdminService {
             let lines = checks.map { "\($0.name): \($0.ok ? "ok" : "FAIL \($0.detail)")" }
             return text(ok ? .ok : .serviceUnavailable, (ok ? "ready\n" : "not ready\n") + lines.joined(separator: "\n") + "\n")
         }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: nil),
-            onServerRunning: { channel in
-                logger.info("admin listening", metadata: ["address": "\(admin.host):\(channel.localAddress?.port ?? admin.port)"])
-                onRunning()
-            },
-            logger: logger
-        )
+        return GatewayListener(childChannel: GatewayServerChannel(responder: router.buildResponder()), host: admin.host, port: admin.port,
+                               logger: logger) { port in
+            logger.info("admin listening", metadata: ["address": "\(admin.host):\(port)"])
+            onRunning()
+        }
     }
 
     struct Check: Sendable {
