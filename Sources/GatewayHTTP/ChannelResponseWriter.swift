@@ -17,38 +17,36 @@ struct ChannelResponseWriter: ResponseBodyWriter, Sendable {
 
     /// Sends the response; a body that fails part-way closes the connection (its length was promised).
     func send(_ response: Response) async {
-        var stamped = response.head
-        stamped.headerFields[.date] = ResponseDateHeader.now
-        let head = stamped
-        let number = number
+        var head = response.head
+        head.headerFields[.date] = ResponseDateHeader.now
         do {
-            try await onLoop { $0.writeHead(head, number: number) }
+            try await onLoop(.head(head))
             try await response.body.write(self)
             // A body that did not say it finished still ends here.
-            try await onLoop { $0.writeEnd(nil, number: number) }
+            try await onLoop(.end(nil))
         } catch {
-            try? await onLoop { $0.abortResponse(error, number: number) }
+            try? await onLoop(.abort(error))
         }
     }
 
     func write(_ buffer: ByteBuffer) async throws {
-        let number = number
-        try await onLoop { $0.writeBodyPart(buffer, number: number) }
+        try await onLoop(.body(buffer))
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        let number = number
-        try await onLoop { $0.writeEnd(trailingHeaders, number: number) }
+        try await onLoop(.end(trailingHeaders))
     }
 
-    /// Runs `call` on the connection's loop; the future it may return is awaited (the connection's
-    /// send buffer is full, or it closed).
-    private func onLoop(_ call: @escaping @Sendable (RequestChannelHandler) -> EventLoopFuture<Void>?) async throws {
+    /// Does `step` on the connection's loop, directly when this task runs there; the future it may
+    /// return is awaited (the connection's send buffer is full, or it closed).
+    private func onLoop(_ step: RequestChannelHandler.ResponseStep) async throws {
         if eventLoop.inEventLoop {
-            if let wait = call(handler.value) { try await wait.get() }
+            if let wait = handler.value.perform(step, number: number) { try await wait.get() }
         } else {
-            let handler = handler
-            try await eventLoop.flatSubmit { call(handler.value) ?? handler.eventLoop.makeSucceededVoidFuture() }.get()
+            let handler = handler, number = number
+            try await eventLoop.flatSubmit {
+                handler.value.perform(step, number: number) ?? handler.eventLoop.makeSucceededVoidFuture()
+            }.get()
         }
     }
 }

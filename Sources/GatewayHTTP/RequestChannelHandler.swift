@@ -171,7 +171,26 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func isCurrent(_ number: UInt64) -> Bool { responding && number == requestNumber }
 
-    func writeHead(_ head: HTTPResponse, number: UInt64) -> EventLoopFuture<Void>? {
+    /// What a request's writer asks of this handler.
+    enum ResponseStep: Sendable {
+        case head(HTTPResponse)
+        case body(ByteBuffer)
+        case end(HTTPFields?)
+        case abort(any Error)
+    }
+
+    /// Does one step of request `number`'s response; the future, when there is one, is what the writer
+    /// must wait for (the connection can take more, or has gone).
+    func perform(_ step: ResponseStep, number: UInt64) -> EventLoopFuture<Void>? {
+        switch step {
+        case .head(let head): return writeHead(head, number: number)
+        case .body(let part): return writeBodyPart(part, number: number)
+        case .end(let trailers): return writeEnd(trailers, number: number)
+        case .abort(let error): return abortResponse(error, number: number)
+        }
+    }
+
+    private func writeHead(_ head: HTTPResponse, number: UInt64) -> EventLoopFuture<Void>? {
         guard let context, isCurrent(number), !headWritten else { return closed }
         headWritten = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -179,7 +198,7 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     /// Writes one body part; the future, when there is one, completes once the connection can take more.
-    func writeBodyPart(_ part: ByteBuffer, number: UInt64) -> EventLoopFuture<Void>? {
+    private func writeBodyPart(_ part: ByteBuffer, number: UInt64) -> EventLoopFuture<Void>? {
         guard let context, isCurrent(number), headWritten else { return closed }
         unflushed += part.readableBytes
         context.write(wrapOutboundOut(.body(part)), promise: nil)
@@ -197,7 +216,7 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Ends the response; the connection then takes its next request, or closes if this one asked to.
     /// Ending a response that has ended already does nothing.
-    func writeEnd(_ trailers: HTTPFields?, number: UInt64) -> EventLoopFuture<Void>? {
+    private func writeEnd(_ trailers: HTTPFields?, number: UInt64) -> EventLoopFuture<Void>? {
         guard let context, isCurrent(number), headWritten else { return nil }
         responding = false
         unflushed = 0
@@ -220,7 +239,7 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// The response could not be completed (its body failed): the client cannot tell where it ended,
     /// so the connection closes.
-    func abortResponse(_ error: any Error, number: UInt64) -> EventLoopFuture<Void>? {
+    private func abortResponse(_ error: any Error, number: UInt64) -> EventLoopFuture<Void>? {
         guard let context, isCurrent(number) else { return nil }
         responding = false
         logger.debug("response failed; closing the connection", metadata: ["error": "\(error)"])

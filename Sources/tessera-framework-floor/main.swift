@@ -10,6 +10,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOPosix
 import GatewayHTTP
 import Logging
 import ServiceLifecycle
@@ -34,6 +35,8 @@ guard arguments.count >= 2, let port = Int(arguments[1]) else {
     print("usage: tessera-framework-floor <port> [hummingbird]")
     exit(2)
 }
+// As in the daemon (Tessera.swift): Swift tasks run on NIO's event loops.
+_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 if arguments.count < 3 {
     var logger = Logger(label: "floor")
     logger.logLevel = .warning
