@@ -5,6 +5,7 @@ pipelined requests are answered in order."""
 
 import base64
 import hashlib
+import os
 
 import socket
 import time
@@ -166,3 +167,34 @@ def test_clients_gone_before_their_puts_are_answered(server, s3, v4, bucket):
     s3.put_object(Bucket=bucket, Key="after", Body=b"a")
     assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"a"
     assert s3.get_object(Bucket=bucket, Key="gone")["Body"].read() == b"g" * 4096
+
+
+def test_pipelined_requests_then_half_close_are_all_answered(server, s3, v4, bucket):
+    """A client that sends its requests and then closes its side (shutdown(SHUT_WR), as `nc -N` does) still
+    gets every answer, in order, and then the daemon closes the connection."""
+    s3.put_object(Bucket=bucket, Key="h1", Body=b"1" * 10)
+    s3.put_object(Bucket=bucket, Key="h2", Body=b"2" * 20)
+    request = lambda key: (f"GET {presign(v4, bucket, key).split(str(server.port), 1)[1]} HTTP/1.1\r\n"
+                           f"Host: {server.hostport}\r\n\r\n").encode()
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(request("h1") + request("h2") + request("h1"))
+        sock.shutdown(socket.SHUT_WR)
+        replies = _read_responses(sock, 3)
+        assert sock.recv(1) == b""  # closed once the three are answered
+    assert [r[2] for r in replies] == [b"1" * 10, b"2" * 20, b"1" * 10]
+
+
+def test_a_body_left_unread_by_an_error_does_not_spill_into_the_next_request(server, s3, v4, bucket):
+    """An answer given before its request body was read (a PUT to a bucket that does not exist): the rest of
+    that body is read and dropped, and the next request on the connection is read from its own first byte."""
+    s3.put_object(Bucket=bucket, Key="next", Body=b"n" * 30)
+    body = os.urandom(3 << 20)
+    put = v4.generate_presigned_url("put_object", Params={"Bucket": bucket + "-nope", "Key": "k"}, ExpiresIn=3600)
+    get = presign(v4, bucket, "next")
+    with socket.create_connection((server.host, server.port), timeout=20) as sock:
+        sock.sendall(f"PUT {put.split(str(server.port), 1)[1]} HTTP/1.1\r\nHost: {server.hostport}\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                     + f"GET {get.split(str(server.port), 1)[1]} HTTP/1.1\r\nHost: {server.hostport}\r\n\r\n".encode())
+        replies = _read_responses(sock, 2)
+    assert replies[0][0].split(" ")[1] == "404" and b"<Code>NoSuchBucket</Code>" in replies[0][2]
+    assert replies[1][0].split(" ")[1] == "200" and replies[1][2] == b"n" * 30
