@@ -724,8 +724,8 @@ class FrameworkFloor:
 def report_floor(floor: "Subject", subjects: list["Subject"], unit: str, what: str) -> None:
     """The floor's figure, its ratio to the nginx runs next to it, and each subject's share of it."""
     fs = floor.sample
-    figure(floor.name, fs.median, unit, f"({fs.spread(unit, what='wrk runs')}; Hummingbird alone on the daemon's "
-                                        f"HTTP/1 settings: {what}; no routing, signature, store or access line)")
+    figure(floor.name, fs.median, unit, f"({fs.spread(unit, what='wrk runs')}; the daemon's HTTP/1 connection "
+                                        f"alone: {what}; no routing, signature, store or access line)")
     figure(f"{floor.name}_vs_nginx", fs.median / floor.ref_sample.median, "ratio",
            f"(informational: the ceiling of any answer given through the framework; vs {fmt(floor.ref_sample.median)} "
            f"{unit}, the median of the {len(floor.refs)} nginx runs next to its runs)")

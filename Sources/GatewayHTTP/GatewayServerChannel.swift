@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// How every listener sets up a connection: NIO's HTTP/1 codec, the
-/// HTTP/1 → HTTPTypes codec, the listener's own handlers, Hummingbird's connection-state handler (idle
+/// How every listener sets up a connection: NIO's HTTP/1 codec, the HTTP/1 → HTTPTypes codec, the
+/// listener's own handlers, Hummingbird's connection-state handler (idle
 /// timeout, closing on shutdown once the response in progress ends), and last `RequestChannelHandler`,
 /// which answers each request with the listener's responder.
 package struct GatewayServerChannel<Responder: HTTPResponder>: ServerChildChannel
@@ -41,8 +41,13 @@ where Responder.Context: RequestContext, Responder.Context.Source == Application
         }
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            // Pipelined requests wait in RequestChannelHandler; errors are answered there; HTTPTypes validates
+            // outbound fields already. Headers: 80 KiB each and in all (NIO's default), at most 1,000 of them.
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldCount = 1000
             try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false,
-                                                     withOutboundHeaderValidation: false)
+                                                     withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
+                                                     withDecoderLimitConfiguration: limits)
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandlers(additionalHandlers())
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))

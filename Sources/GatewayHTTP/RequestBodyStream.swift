@@ -10,26 +10,28 @@ enum RequestBodyStream {
     >
     typealias Source = Sequence.Source
 
-    /// Tells the connection's handler, on its event loop, when the reader wants more or is gone.
+    /// Tells the connection's handler, on its event loop, when the reader of request `number`'s body
+    /// wants more or is gone (the handler ignores a word about a request that is no longer the current one).
     struct Delegate: NIOAsyncSequenceProducerDelegate {
         let handler: NIOLoopBound<RequestChannelHandler>
+        let number: UInt64
 
         func produceMore() {
-            let handler = handler
-            handler.eventLoop.execute { handler.value.bodyWantsMore() }
+            let handler = handler, number = number
+            handler.eventLoop.execute { handler.value.bodyWantsMore(number: number) }
         }
 
         func didTerminate() {
-            let handler = handler
-            handler.eventLoop.execute { handler.value.bodyAbandoned() }
+            let handler = handler, number = number
+            handler.eventLoop.execute { handler.value.bodyAbandoned(number: number) }
         }
     }
 
-    static func make(handler: NIOLoopBound<RequestChannelHandler>) -> (Source, Sequence) {
+    static func make(handler: NIOLoopBound<RequestChannelHandler>, number: UInt64) -> (Source, Sequence) {
         let made = Sequence.makeSequence(
             elementType: ByteBuffer.self, failureType: (any Error).self,
             backPressureStrategy: .init(lowWatermark: 2, highWatermark: 10), finishOnDeinit: false,
-            delegate: Delegate(handler: handler))
+            delegate: Delegate(handler: handler, number: number))
         return (made.source, made.sequence)
     }
 

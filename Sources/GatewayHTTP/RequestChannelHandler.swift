@@ -108,6 +108,8 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             requestEnded = true
             if case .streaming(let source) = body { source.finish() }
             body = .complete
+            readsPaused = false
+            resumeReadsIfAllowed()
         }
     }
 
@@ -120,16 +122,17 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func startRequest(_ head: HTTPRequest, context: ChannelHandlerContext) {
+        requestNumber &+= 1
         let requestBody: RequestBody
         if RequestBodyStream.expected(head) {
-            let (source, sequence) = RequestBodyStream.make(handler: NIOLoopBound(self, eventLoop: context.eventLoop))
+            let (source, sequence) = RequestBodyStream.make(handler: NIOLoopBound(self, eventLoop: context.eventLoop),
+                                                           number: requestNumber)
             body = .streaming(source)
             requestBody = RequestBody(asyncSequence: sequence)
         } else {
             body = .complete
             requestBody = RequestBody(buffer: ByteBuffer())
         }
-        requestNumber &+= 1
         responding = true
         headWritten = false
         closeAfterResponse = head.headerFields[.connection].map { ConnectionTokens.contains("close", in: $0) } ?? false
@@ -138,8 +141,9 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         mailbox.deliver(.init(request: request, writer: writer))
     }
 
-    /// The body sequence drained to its low mark: read again.
-    func bodyWantsMore() {
+    /// Request `number`'s body sequence drained to its low mark: read again.
+    func bodyWantsMore(number: UInt64) {
+        guard number == requestNumber else { return }
         readsPaused = false
         resumeReadsIfAllowed()
     }
@@ -151,10 +155,12 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
     }
 
-    /// The handler dropped the body sequence before its end: read the rest and drop it.
-    func bodyAbandoned() {
+    /// Request `number`'s handler dropped its body sequence before the end: read the rest and drop it.
+    func bodyAbandoned(number: UInt64) {
+        guard number == requestNumber else { return }
         if case .streaming = body { body = .discarding }
-        bodyWantsMore()
+        readsPaused = false
+        resumeReadsIfAllowed()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -228,7 +234,8 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             // The response is complete without the rest of the body: drop it as it arrives.
             source.finish()
             body = .discarding
-            bodyWantsMore()
+            readsPaused = false
+            resumeReadsIfAllowed()
         }
         if !closeAfterResponse {
             receivePipelined(context: context)
