@@ -147,7 +147,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], plugins: ["BuildInfo"]),
-        // The bench's reference for the framework's own cost: Hummingbird answering 4 KiB, nothing else.
+        // The bench's reference for the framework's own cost: the daemon's HTTP/1 connection answering 4 KiB, nothing else.
         .executableTarget(name: "tessera-framework-floor", dependencies: [
             "GatewayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),

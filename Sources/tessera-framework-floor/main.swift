@@ -31,13 +31,13 @@ struct FixedAnswerResponder: HTTPResponder {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 2, let port = Int(arguments[1]) else {
+guard arguments.count == 2 || (arguments.count == 3 && arguments[2] == "hummingbird"), let port = Int(arguments[1]) else {
     print("usage: tessera-framework-floor <port> [hummingbird]")
     exit(2)
 }
 // As in the daemon (Tessera.swift): Swift tasks run on NIO's event loops.
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-if arguments.count < 3 {
+if arguments.count == 2 {
     var logger = Logger(label: "floor")
     logger.logLevel = .warning
     let listener = GatewayListener(childChannel: GatewayServerChannel(responder: FixedAnswerResponder(body: ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096))),
