@@ -21,7 +21,8 @@ import NIOHTTPTypes
 /// stop while 10 parts wait to be consumed, and start again at 2. A body left unread when the response
 /// ends is read and dropped, so the next request on the connection starts where it should.
 ///
-/// Pipelined requests (HTTP/1.1) wait here, with reads stopped, until the responses before them have ended.
+/// Pipelined requests (HTTP/1.1) wait here, with reads stopped, until the responses before them have ended;
+/// `Expect: 100-continue` is answered when its request's turn comes.
 ///
 /// The handlers before it do the rest of HTTP/1: NIO's codec, Hummingbird's `HTTPConnectionStateHandler`
 /// (idle timeout, and closing once the response in progress ends when the server stops), and the
@@ -136,6 +137,11 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         responding = true
         headWritten = false
         closeAfterResponse = head.headerFields[.connection].map { ConnectionTokens.contains("close", in: $0) } ?? false
+        if let expect = head.headerFields[.expect], ConnectionTokens.contains("100-continue", in: expect) {
+            // botocore, curl and rclone wait for this before sending the body. Sent when the request's turn
+            // comes: a pipelined request's `100 Continue` after the answers before it, never inside one.
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        }
         let request = Request(head: head, body: requestBody)
         let writer = ChannelResponseWriter(handler: NIOLoopBound(self, eventLoop: context.eventLoop), number: requestNumber)
         mailbox.deliver(.init(request: request, writer: writer))

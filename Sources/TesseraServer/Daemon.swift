@@ -155,7 +155,7 @@ public enum Daemon {
         let tls = reloadableTLS?.serverConfiguration
         let connections = ConnectionLimiter.Counter(limit: config.maxConnections)
         let connection = GatewayServerChannel(responder: FrontEndResponder(frontEnd: service, logger: logger)) {
-            [HTTP10Persistence.Installer(), ConnectionLimiter(counter: connections), ContinueHandler(), LargeReads()]
+            [HTTP10Persistence.Installer(), ConnectionLimiter(counter: connections), LargeReads()]
         }
         let onRunning: @Sendable (Int) async -> Void = { port in onReady(port) }
         if let tls {

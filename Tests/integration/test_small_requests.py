@@ -198,3 +198,29 @@ def test_a_body_left_unread_by_an_error_does_not_spill_into_the_next_request(ser
         replies = _read_responses(sock, 2)
     assert replies[0][0].split(" ")[1] == "404" and b"<Code>NoSuchBucket</Code>" in replies[0][2]
     assert replies[1][0].split(" ")[1] == "200" and replies[1][2] == b"n" * 30
+
+
+def test_a_pipelined_expect_continue_waits_for_the_answers_before_it(server, s3, v4, bucket):
+    """`100 Continue` for a pipelined request that expects it is sent when that request's turn comes, after
+    the answers before it, never in the middle of them."""
+    s3.put_object(Bucket=bucket, Key="first", Body=b"f" * 50_000)
+    get = presign(v4, bucket, "first")
+    put = v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "second"}, ExpiresIn=3600)
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(f"GET {get.split(str(server.port), 1)[1]} HTTP/1.1\r\nHost: {server.hostport}\r\n\r\n".encode()
+                     + f"PUT {put.split(str(server.port), 1)[1]} HTTP/1.1\r\nHost: {server.hostport}\r\n"
+                       f"Content-Length: 6\r\nExpect: 100-continue\r\n\r\n".encode())
+        data = b""
+        while b"HTTP/1.1 100" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, data[:200]
+            data += chunk
+        first, rest = data.split(b"\r\n\r\n", 1)
+        assert first.startswith(b"HTTP/1.1 200"), first
+        assert rest.startswith(b"f" * 50_000 + b"HTTP/1.1 100"), rest[:100]
+        sock.sendall(b"second")
+        while data.count(b"HTTP/1.1 200") < 2:
+            chunk = sock.recv(65536)
+            assert chunk
+            data += chunk
+    assert s3.get_object(Bucket=bucket, Key="second")["Body"].read() == b"second"
