@@ -27,9 +27,7 @@ struct CORSMiddleware<Handler: FrontEnd>: MiddlewareProtocol {
 
     /// The answer depends on Origin wherever rules exist, so caches must key on it.
     static func addVaryOrigin(_ headers: inout HTTPFields) {
-        let present = headers[values: .vary].contains { value in
-            value.split(separator: ",").contains { $0.filter { $0 != " " }.lowercased() == "origin" }
-        }
+        let present = headers[values: .vary].contains { HeaderTokens.contains("origin", in: $0) }
         if !present { headers.append(HTTPField(name: .vary, value: "Origin")) }
     }
 }

@@ -136,8 +136,8 @@ final class RequestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         responding = true
         headWritten = false
-        closeAfterResponse = head.headerFields[.connection].map { ConnectionTokens.contains("close", in: $0) } ?? false
-        if let expect = head.headerFields[.expect], ConnectionTokens.contains("100-continue", in: expect) {
+        closeAfterResponse = head.headerFields[.connection].map { HeaderTokens.contains("close", in: $0) } ?? false
+        if let expect = head.headerFields[.expect], HeaderTokens.contains("100-continue", in: expect) {
             // botocore, curl and rclone wait for this before sending the body. Sent when the request's turn
             // comes: a pipelined request's `100 Continue` after the answers before it, never inside one.
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)

@@ -1,5 +1,6 @@
-/// The tokens of a Connection header (RFC 9110 §7.6.1): a comma-separated list, compared without case.
-enum ConnectionTokens {
+/// A header whose value is a comma-separated list of tokens (RFC 9110 §5.6.1: Connection, Expect, Vary),
+/// each trimmed of spaces and tabs and compared without ASCII case.
+enum HeaderTokens {
     static func contains(_ token: String, in value: String) -> Bool {
         value.split(separator: ",").contains { part in
             let trimmed = part.utf8.drop { $0 == 0x20 || $0 == 0x09 }
